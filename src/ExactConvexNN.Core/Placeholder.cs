@@ -1,0 +1,1 @@
+namespace ExactConvexNN; internal static class Placeholder {}

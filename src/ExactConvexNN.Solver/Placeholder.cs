@@ -1,0 +1,1 @@
+namespace ExactConvexNN.Solver; internal static class Placeholder {}
