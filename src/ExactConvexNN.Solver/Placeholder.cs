@@ -1,1 +1,0 @@
-namespace ExactConvexNN.Solver; internal static class Placeholder {}
