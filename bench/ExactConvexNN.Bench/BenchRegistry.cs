@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace ExactConvexNN.Bench;
+
+/// <summary>Where benchmarks register themselves: add one line per benchmark in <see cref="Register"/>.</summary>
+public static partial class BenchRegistry
+{
+    public static void Register(Dictionary<string, (string Description, Action<string[]> Run)> benchmarks)
+    {
+    }
+
+    /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>
+    public static (double Seconds, double PeakMiB) Measure(Action action)
+    {
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        var sw = Stopwatch.StartNew();
+        action();
+        sw.Stop();
+        using var p = Process.GetCurrentProcess();
+        return (sw.Elapsed.TotalSeconds, p.PeakWorkingSet64 / (1024.0 * 1024.0));
+    }
+}

@@ -1,1 +1,0 @@
-namespace ExactConvexNN; internal static class Placeholder {}
