@@ -7,6 +7,7 @@ public static partial class BenchRegistry
 {
     public static void Register(Dictionary<string, (string Description, Action<string[]> Run)> benchmarks)
     {
+        benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
     }
 
     /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>

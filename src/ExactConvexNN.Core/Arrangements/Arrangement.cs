@@ -24,6 +24,10 @@ public sealed class Arrangement
     public BigInteger? ExpectedChambers { get; init; }
     /// <summary>How <see cref="ExpectedChambers"/> was obtained ("general position", "deletion-restriction").</summary>
     public string? CountMethod { get; init; }
+    /// <summary>The closed-form estimate 2 sum_{k&lt;r} C(m-1, k) (exact in general position, an upper bound otherwise).</summary>
+    public required BigInteger EstimatedChambers { get; init; }
+    /// <summary>True when the chambers were found by random-direction sampling: a subset of the exact set, not all of it.</summary>
+    public bool Sampled { get; init; }
     /// <summary>Wall-clock seconds of the enumeration.</summary>
     public double Seconds { get; init; }
 }

@@ -22,15 +22,16 @@ public sealed class Chamber
 
     /// <summary>
     /// Rows whose inequalities (2D-I)_jj x_j'g &gt;= 0 are irredundant for the chamber's closed cone: one row
-    /// (the first) for each hyperplane that carries a facet. Sorted ascending.
+    /// (the first) for each hyperplane that carries a facet. Sorted ascending. Null when the chamber was found by
+    /// sampling, which does not determine facets.
     /// </summary>
-    public int[] FacetRows { get; }
+    public int[]? FacetRows { get; }
 
     /// <summary>True when no row is active (Xg &lt; 0 on every row): the chamber adds nothing to a program.</summary>
     public bool IsAllZero { get; }
 
     /// <summary>Builds a chamber from its pattern bits (bit j of the packed words = row j active).</summary>
-    public Chamber(int rows, ulong[] patternBits, BigInteger[] witness, int[] facetRows)
+    public Chamber(int rows, ulong[] patternBits, BigInteger[] witness, int[]? facetRows)
     {
         Rows = rows; _bits = patternBits; Witness = witness; FacetRows = facetRows;
         bool any = false;

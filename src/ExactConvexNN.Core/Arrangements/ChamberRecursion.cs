@@ -1,0 +1,215 @@
+using System.Numerics;
+
+namespace ExactConvexNN.Arrangements;
+
+/// <summary>
+/// A chamber of a <see cref="CentralArrangement"/>: sign vector (bit h set = positive side of hyperplane h), facet
+/// hyperplanes, and an exact interior point, computed on first use (a chamber of a restriction is lifted many times,
+/// but only the first lift of each chamber above needs its point).
+/// </summary>
+internal sealed class Region(ulong[] signs, int[] facets, Func<BigInteger[]> witness)
+{
+    private BigInteger[]? _witness;
+    public Region(ulong[] signs, BigInteger[] witness, int[] facets) : this(signs, facets, () => witness) => _witness = witness;
+    public ulong[] Signs { get; } = signs;
+    public int[] Facets { get; } = facets;
+    public BigInteger[] Witness => _witness ??= witness();
+}
+
+/// <summary>
+/// Exact chamber enumeration by restriction. Every chamber of a central arrangement with at least one hyperplane has a
+/// facet; a facet on hyperplane H is a chamber of the restriction A^H (one dimension lower). So the chambers are
+/// exactly the two sides of every chamber of every restriction, identified by their sign vectors; a chamber is met once
+/// per facet, which yields its facets too. Signs come from the restriction's sign vectors through
+/// sign(b'Lift(q)) = orientation * sign(c'q); no dot product is needed for the patterns. Base cases: R^1, and R^2 by an
+/// exact angular sort. All arithmetic is on integers.
+/// </summary>
+internal static class ChamberRecursion
+{
+    public static List<Region> Chambers(CentralArrangement a, Action<int, int>? progress = null, CancellationToken cancel = default)
+    {
+        int m = a.Count, k = a.Dimension;
+        if (m == 0)
+        {
+            var e1 = new BigInteger[k];
+            if (k > 0) e1[0] = BigInteger.One;
+            return [new Region([], e1, [])];
+        }
+        if (k == 1) return [new Region([1UL], [BigInteger.One], [0]), new Region([0UL], [BigInteger.MinusOne], [0])];
+        if (k == 2) return Planar(a);
+        return ByRestriction(a, progress, cancel);
+    }
+
+    private sealed class Candidate(ulong[] signs, int hyperplane, int side, Region sub, Restriction restriction)
+    {
+        public readonly ulong[] Signs = signs;
+        public readonly int Hyperplane = hyperplane;
+        public readonly int Side = side;
+        public readonly Region Sub = sub;
+        public readonly Restriction Restriction = restriction;
+        public readonly List<int> Facets = [hyperplane];
+    }
+
+    private static List<Region> ByRestriction(CentralArrangement a, Action<int, int>? progress, CancellationToken cancel)
+    {
+        int m = a.Count, words = (m + 63) >> 6;
+        var found = new Dictionary<ulong[], Candidate>(BitsComparer.Instance);
+        var order = new List<Candidate>();
+        for (int h = 0; h < m; h++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var r = a.Restrict(h);
+            foreach (var sub in Chambers(r.Arrangement, null, cancel))
+            {
+                // sign(b'P) for b != h, P the lifted facet point: orientation[b] * sign of the sub-chamber on map[b].
+                var below = new ulong[words];
+                for (int b = 0; b < m; b++)
+                {
+                    if (b == h) continue;
+                    int t = r.Map[b];
+                    bool positive = ((sub.Signs[t >> 6] >> (t & 63)) & 1UL) != 0;
+                    if (positive == (r.Orientation[b] > 0)) below[b >> 6] |= 1UL << (b & 63);
+                }
+                var above = (ulong[])below.Clone();
+                above[h >> 6] |= 1UL << (h & 63);
+                Add(above, +1);
+                Add(below, -1);
+
+                void Add(ulong[] signs, int side)
+                {
+                    if (found.TryGetValue(signs, out var c)) c.Facets.Add(h);
+                    else { c = new Candidate(signs, h, side, sub, r); found.Add(signs, c); order.Add(c); }
+                }
+            }
+            progress?.Invoke(h + 1, m);
+        }
+        var regions = new List<Region>(order.Count);
+        foreach (var c in order) regions.Add(new Region(c.Signs, [.. c.Facets.Order()], () => Witness(a, c)));
+        return regions;
+    }
+
+    /// <summary>
+    /// A point strictly inside the chamber: from the lifted facet point P move along s*a_h by half the distance to the
+    /// first facet hyperplane the ray crosses (the ray leaves the chamber through a facet, so only facets matter).
+    /// </summary>
+    private static BigInteger[] Witness(CentralArrangement a, Candidate c)
+    {
+        var p = a.Lift(c.Restriction, c.Sub.Witness);
+        var dir = a.Normals[c.Hyperplane];
+        BigInteger bestNum = BigInteger.MinusOne, bestDen = BigInteger.One;
+        foreach (int f in c.Facets)
+        {
+            if (f == c.Hyperplane) continue;
+            var b = a.Normals[f];
+            // b'(P + t s a) = 0 at t = -b'P / (s b'a): a crossing when t > 0.
+            var bp = ExactRows.Dot(b, p);
+            var slope = c.Side * ExactRows.Dot(b, dir);
+            if (slope.IsZero || slope.Sign == bp.Sign) continue;
+            var num = BigInteger.Abs(bp); var den = BigInteger.Abs(slope);
+            if (bestNum.Sign < 0 || num * bestDen < bestNum * den) { bestNum = num; bestDen = den; }
+        }
+        var w = new BigInteger[p.Length];
+        if (bestNum.Sign < 0)
+        {
+            // No facet is crossed: the whole ray P + t s a (t > 0) lies in the chamber.
+            for (int i = 0; i < w.Length; i++) w[i] = p[i] + c.Side * dir[i];
+        }
+        else
+        {
+            // t = num / (2 den): w = 2 den P + s num a (a positive multiple of P + t s a).
+            var twoDen = 2 * bestDen; var step = c.Side * bestNum;
+            for (int i = 0; i < w.Length; i++) w[i] = twoDen * p[i] + step * dir[i];
+        }
+        ExactRows.Reduce(w);
+        return w;
+    }
+
+    /// <summary>
+    /// Lines through the origin of R^2: sort the 2m rays ±(-a_2, a_1) by angle exactly; the chambers are the open
+    /// sectors between consecutive rays, each with witness the sum of its two rays (the sector angle is below pi
+    /// when m &gt;= 2), and crossing a ray flips the sign of exactly its own line.
+    /// </summary>
+    private static List<Region> Planar(CentralArrangement a)
+    {
+        int m = a.Count, words = (m + 63) >> 6;
+        if (m == 1)
+        {
+            var n = a.Normals[0];
+            return [new Region([1UL], [n[0], n[1]], [0]), new Region([0UL], [-n[0], -n[1]], [0])];
+        }
+        var rays = new (BigInteger X, BigInteger Y, int Line)[2 * m];
+        for (int h = 0; h < m; h++)
+        {
+            var n = a.Normals[h];
+            rays[2 * h] = (-n[1], n[0], h);
+            rays[2 * h + 1] = (n[1], -n[0], h);
+        }
+        Array.Sort(rays, (u, v) =>
+        {
+            int hu = Half(u.X, u.Y), hv = Half(v.X, v.Y);
+            if (hu != hv) return hu.CompareTo(hv);
+            return -(u.X * v.Y - u.Y * v.X).Sign;
+        });
+        var regions = new List<Region>(2 * m);
+        ulong[]? signs = null;
+        for (int i = 0; i < 2 * m; i++)
+        {
+            var r1 = rays[i]; var r2 = rays[(i + 1) % (2 * m)];
+            var w = new[] { r1.X + r2.X, r1.Y + r2.Y };
+            ExactRows.Reduce(w);
+            if (signs is null)
+            {
+                signs = new ulong[words];
+                for (int h = 0; h < m; h++)
+                    if (ExactRows.Dot(a.Normals[h], w).Sign > 0) signs[h >> 6] |= 1UL << (h & 63);
+            }
+            else
+            {
+                signs = (ulong[])signs.Clone();
+                signs[r1.Line >> 6] ^= 1UL << (r1.Line & 63);
+            }
+            int f1 = Math.Min(r1.Line, r2.Line), f2 = Math.Max(r1.Line, r2.Line);
+            regions.Add(new Region(signs, w, [f1, f2]));
+        }
+        return regions;
+    }
+
+    /// <summary>0 for angles in [0, pi), 1 for [pi, 2 pi).</summary>
+    private static int Half(BigInteger x, BigInteger y) => y.Sign > 0 || (y.IsZero && x.Sign > 0) ? 0 : 1;
+
+    /// <summary>
+    /// The number of chambers, independently of the enumeration, by Zaslavsky's deletion-restriction
+    /// r(A) = r(A - H) + r(A^H), unrolled over the hyperplanes: r(A) = 1 + sum_i r({H_(i+1), ..., H_m} restricted to H_i),
+    /// with r = 2m in R^2 (m &gt;= 1 distinct lines), 2 in R^1, and 1 for the empty arrangement.
+    /// </summary>
+    public static BigInteger Count(CentralArrangement a, CancellationToken cancel = default)
+    {
+        int m = a.Count, k = a.Dimension;
+        if (m == 0) return BigInteger.One;
+        if (k == 1) return 2;
+        if (k == 2) return 2 * m;
+        BigInteger total = BigInteger.One;
+        for (int i = 0; i < m; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            total += Count(a.Restrict(i, i + 1).Arrangement, cancel);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// 2 sum_{k &lt; r} C(m-1, k): the number of chambers of m distinct hyperplanes of rank r in general position, and an
+    /// upper bound for any m hyperplanes of rank r (1 when m = 0).
+    /// </summary>
+    public static BigInteger GeneralPositionCount(int m, int r)
+    {
+        if (m == 0) return BigInteger.One;
+        BigInteger sum = BigInteger.Zero, binom = BigInteger.One;
+        for (int k = 0; k < r && k <= m - 1; k++)
+        {
+            sum += binom;
+            binom = binom * (m - 1 - k) / (k + 1);
+        }
+        return 2 * sum;
+    }
+}
