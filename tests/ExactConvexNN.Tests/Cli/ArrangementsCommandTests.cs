@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+
+namespace ExactConvexNN.Tests.Cli;
+
+[Collection("Console")]
+public class ArrangementsCommandTests
+{
+    [Fact]
+    public void ThreePointExampleReportsFourChambersAgreeingWithTheIndependentCount()
+    {
+        var (exit, output, _) = CliHarness.Run("arrangements", CliHarness.Problems("three_point.csv"), "--json", "--list");
+        Assert.Equal(0, exit);
+        var o = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal(3, (int)o["n"]!);
+        Assert.Equal(2, (int)o["d"]!);
+        Assert.Equal(2, (int)o["rank"]!);
+        Assert.Equal(2, (int)o["hyperplanes"]!);
+        Assert.Equal(4, (int)o["regions"]!);
+        Assert.Equal(4, (int)o["expected_regions"]!);
+        Assert.True((double)o["seconds"]! >= 0);
+        var patterns = o["chambers"]!.AsArray().Select(c => (string)c!["pattern"]!).Order();
+        Assert.Equal(["000", "001", "110", "111"], patterns);
+    }
+
+    [Fact]
+    public void TextOutputNamesEveryFigure()
+    {
+        var (exit, output, _) = CliHarness.Run("arrangements", CliHarness.Problems("three_point.csv"));
+        Assert.Equal(0, exit);
+        foreach (var word in new[] { "rank", "hyperplanes", "chambers", "independent", "time" }) Assert.Contains(word, output);
+    }
+
+    [Fact]
+    public void MissingFileIsAOneLineErrorWithExitCode2()
+    {
+        var (exit, output, err) = CliHarness.Run("arrangements", Path.Combine(CliHarness.TempDir(), "nope.csv"));
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("nope.csv", err);
+    }
+
+    [Fact]
+    public void MalformedRowNamesItsLine()
+    {
+        var dir = CliHarness.TempDir();
+        var file = Path.Combine(dir, "bad.csv");
+        File.WriteAllText(file, "a,b,y\n1,2,3\n4,oops,6\n");
+        var (exit, _, err) = CliHarness.Run("arrangements", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("3", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void TooLargeDataIsRefusedWithTheEstimateAndTheSamplingHint()
+    {
+        var (exit, _, err) = CliHarness.Run("arrangements", CliHarness.Problems("data", "iris.csv"), "--max-patterns", "1000");
+        Assert.Equal(2, exit);
+        Assert.Contains("--sample", err);
+        // iris has 150 rows, one repeated: 149 hyperplanes of rank 4.
+        Assert.Contains(ExactConvexNN.Arrangements.ChamberRecursion.GeneralPositionCount(149, 4).ToString("N0"), err);
+    }
+
+    [Fact]
+    public void SamplingSaysItIsASubset()
+    {
+        var (exit, output, _) = CliHarness.Run("arrangements", CliHarness.Problems("data", "iris.csv"), "--sample", "200", "--json");
+        Assert.Equal(0, exit);
+        var o = JsonNode.Parse(output)!.AsObject();
+        Assert.True((bool)o["sampled"]!);
+        Assert.InRange((int)o["regions"]!, 1, 200);
+    }
+
+    [Fact]
+    public void BadOptionValueIsAUsageErrorWithExitCode2()
+    {
+        var (exit, _, err) = CliHarness.Run("arrangements", CliHarness.Problems("three_point.csv"), "--max-patterns", "lots");
+        Assert.Equal(2, exit);
+        Assert.Contains("lots", err);
+    }
+}
