@@ -1,0 +1,155 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ExactConvexNN.Solver.Linear;
+
+/// <summary>
+/// Dense kernels for structured KKT solvers: a symmetric rank-k update and a Cholesky factorization with solves, on
+/// row-major spans. The rank-k update is the hot loop of block-structured programs (a sum of many thin outer products).
+/// </summary>
+public static class DenseKernels
+{
+    /// <summary>
+    /// Lower triangle of M += Z Z', with M n x n and Z n x k, both row-major (Z row j = z[j*k .. j*k+k)).
+    /// Tiled 2 x 4 with SIMD over k, and rows of M split across threads when the work is large.
+    /// </summary>
+    public static void SymmetricRankKUpdateLower(Span<double> m, int n, ReadOnlySpan<double> z, int k)
+    {
+        if (m.Length < n * n || z.Length < n * k) throw new ArgumentException("M must be n x n and Z n x k");
+        if (n == 0 || k == 0) return;
+        long work = (long)n * n * k;
+        if (work < 4_000_000 || Environment.ProcessorCount == 1)
+        {
+            RankKRows(m, n, z, k, 0, n);
+            return;
+        }
+        unsafe
+        {
+            fixed (double* mp = m)
+            fixed (double* zp = z)
+            {
+                nint mAddr = (nint)mp, zAddr = (nint)zp;
+                // Balance the triangle: row pairs (i, n-1-i) have equal total work.
+                int parts = Math.Min(Environment.ProcessorCount, 8) * 4;
+                var ranges = TriangleRanges(n, parts);
+                Parallel.For(0, ranges.Length - 1, p =>
+                {
+                    var ms = new Span<double>((double*)mAddr, n * n);
+                    var zs = new ReadOnlySpan<double>((double*)zAddr, n * k);
+                    RankKRows(ms, n, zs, k, ranges[p], ranges[p + 1]);
+                });
+            }
+        }
+    }
+
+    private static int[] TriangleRanges(int n, int parts)
+    {
+        // Row i costs about i + 1 dot products: cut the cumulative cost into equal parts.
+        var cuts = new List<int> { 0 };
+        double total = (double)n * (n + 1) / 2, acc = 0;
+        for (int i = 0; i < n; i++)
+        {
+            acc += i + 1;
+            if (acc >= total * cuts.Count / parts && cuts[^1] != i + 1) cuts.Add(i + 1);
+        }
+        if (cuts[^1] != n) cuts.Add(n);
+        return [.. cuts];
+    }
+
+    /// <summary>Rows [r0, r1) of the lower triangle of M += Z Z'.</summary>
+    private static void RankKRows(Span<double> m, int n, ReadOnlySpan<double> z, int k, int r0, int r1)
+    {
+        int i = r0;
+        // Pairs of rows i, i+1 against columns j <= i+1 in groups of four.
+        for (; i + 1 < r1; i += 2)
+        {
+            var a0 = z.Slice(i * k, k); var a1 = z.Slice((i + 1) * k, k);
+            int j = 0;
+            for (; j + 3 <= i; j += 4)
+            {
+                Dot2x4(a0, a1, z.Slice(j * k, k), z.Slice((j + 1) * k, k), z.Slice((j + 2) * k, k), z.Slice((j + 3) * k, k), out var r);
+                m[i * n + j] += r.A0B0; m[i * n + j + 1] += r.A0B1; m[i * n + j + 2] += r.A0B2; m[i * n + j + 3] += r.A0B3;
+                m[(i + 1) * n + j] += r.A1B0; m[(i + 1) * n + j + 1] += r.A1B1; m[(i + 1) * n + j + 2] += r.A1B2; m[(i + 1) * n + j + 3] += r.A1B3;
+            }
+            for (; j <= i + 1; j++)
+            {
+                var b = z.Slice(j * k, k);
+                if (j <= i) m[i * n + j] += Dot(a0, b);
+                m[(i + 1) * n + j] += Dot(a1, b);
+            }
+        }
+        for (; i < r1; i++)
+        {
+            var a = z.Slice(i * k, k);
+            for (int j = 0; j <= i; j++) m[i * n + j] += Dot(a, z.Slice(j * k, k));
+        }
+    }
+
+    private struct Tile { public double A0B0, A0B1, A0B2, A0B3, A1B0, A1B1, A1B2, A1B3; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot2x4(ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1,
+        ReadOnlySpan<double> b2, ReadOnlySpan<double> b3, out Tile t)
+    {
+        int k = a0.Length, w = Vector<double>.Count, p = 0;
+        Vector<double> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        var va0 = MemoryMarshal.Cast<double, Vector<double>>(a0); var va1 = MemoryMarshal.Cast<double, Vector<double>>(a1);
+        var vb0 = MemoryMarshal.Cast<double, Vector<double>>(b0); var vb1 = MemoryMarshal.Cast<double, Vector<double>>(b1);
+        var vb2 = MemoryMarshal.Cast<double, Vector<double>>(b2); var vb3 = MemoryMarshal.Cast<double, Vector<double>>(b3);
+        for (int v = 0; v < va0.Length; v++)
+        {
+            var x0 = va0[v]; var x1 = va1[v];
+            var y0 = vb0[v]; var y1 = vb1[v]; var y2 = vb2[v]; var y3 = vb3[v];
+            s00 = Vector.FusedMultiplyAdd(x0, y0, s00); s01 = Vector.FusedMultiplyAdd(x0, y1, s01);
+            s02 = Vector.FusedMultiplyAdd(x0, y2, s02); s03 = Vector.FusedMultiplyAdd(x0, y3, s03);
+            s10 = Vector.FusedMultiplyAdd(x1, y0, s10); s11 = Vector.FusedMultiplyAdd(x1, y1, s11);
+            s12 = Vector.FusedMultiplyAdd(x1, y2, s12); s13 = Vector.FusedMultiplyAdd(x1, y3, s13);
+        }
+        p = va0.Length * w;
+        t.A0B0 = Vector.Sum(s00); t.A0B1 = Vector.Sum(s01); t.A0B2 = Vector.Sum(s02); t.A0B3 = Vector.Sum(s03);
+        t.A1B0 = Vector.Sum(s10); t.A1B1 = Vector.Sum(s11); t.A1B2 = Vector.Sum(s12); t.A1B3 = Vector.Sum(s13);
+        for (; p < k; p++)
+        {
+            t.A0B0 += a0[p] * b0[p]; t.A0B1 += a0[p] * b1[p]; t.A0B2 += a0[p] * b2[p]; t.A0B3 += a0[p] * b3[p];
+            t.A1B0 += a1[p] * b0[p]; t.A1B1 += a1[p] * b1[p]; t.A1B2 += a1[p] * b2[p]; t.A1B3 += a1[p] * b3[p];
+        }
+    }
+
+    /// <summary>x'y with SIMD.</summary>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => System.Numerics.Tensors.TensorPrimitives.Dot(x, y);
+
+    /// <summary>
+    /// In-place Cholesky A = L L' of a symmetric positive definite n x n row-major matrix, reading and writing the lower
+    /// triangle. Returns false (leaving A partly overwritten) when a pivot is not positive and finite.
+    /// </summary>
+    public static bool CholeskyLower(Span<double> a, int n)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            // L_jj = sqrt(A_jj - sum_k L_jk^2); L_ij = (A_ij - sum_k L_ik L_jk) / L_jj.
+            var rowJ = a.Slice(j * n, j);
+            double d = a[j * n + j] - Dot(rowJ, rowJ);
+            if (!(d > 0) || !double.IsFinite(d)) return false;
+            double ljj = Math.Sqrt(d);
+            a[j * n + j] = ljj;
+            for (int i = j + 1; i < n; i++)
+                a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), rowJ)) / ljj;
+        }
+        return true;
+    }
+
+    /// <summary>Solves L L' x = b in place with the factor from <see cref="CholeskyLower"/>.</summary>
+    public static void CholeskySolve(ReadOnlySpan<double> l, int n, Span<double> b)
+    {
+        // Forward: L y = b.
+        for (int i = 0; i < n; i++) b[i] = (b[i] - Dot(l.Slice(i * n, i), b[..i])) / l[i * n + i];
+        // Backward: L' x = y.
+        for (int i = n - 1; i >= 0; i--)
+        {
+            b[i] /= l[i * n + i];
+            double bi = b[i];
+            for (int j = 0; j < i; j++) b[j] -= l[i * n + j] * bi;
+        }
+    }
+}
