@@ -85,4 +85,34 @@ public static class ExactVector
         for (int i = 0; i < v.Length; i++) z[i] = v[i].Numerator * (lcm / v[i].Denominator);
         return Primitive(z);
     }
+
+    /// <summary>The exact rank of the matrix whose rows are <paramref name="rows"/> (each of length <paramref name="d"/>), by rational Gaussian elimination.</summary>
+    /// <exception cref="ArgumentException">A row has the wrong length.</exception>
+    public static int Rank(IReadOnlyList<BigInteger[]> rows, int d)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var m = new Rational[rows.Count, d];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != d) throw new ArgumentException($"row {i} has {rows[i].Length} entries, expected {d}", nameof(rows));
+            for (int j = 0; j < d; j++) m[i, j] = rows[i][j];
+        }
+        int rank = 0;
+        for (int col = 0; col < d && rank < rows.Count; col++)
+        {
+            int piv = -1;
+            for (int i = rank; i < rows.Count; i++) if (!m[i, col].IsZero) { piv = i; break; }
+            if (piv < 0) continue;
+            for (int j = col; j < d; j++) (m[rank, j], m[piv, j]) = (m[piv, j], m[rank, j]);
+            // m_i. -= (m_i,col / m_rank,col) m_rank. for the rows below the pivot.
+            for (int i = rank + 1; i < rows.Count; i++)
+            {
+                if (m[i, col].IsZero) continue;
+                var f = m[i, col] / m[rank, col];
+                for (int j = col; j < d; j++) m[i, j] -= f * m[rank, j];
+            }
+            rank++;
+        }
+        return rank;
+    }
 }
