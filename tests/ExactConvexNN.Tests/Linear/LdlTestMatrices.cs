@@ -91,4 +91,60 @@ internal static class LdlTestMatrices
         for (int i = 0; i < n; i++) v[i] = rng.NextDouble() * 2 - 1;
         return v;
     }
+
+    /// <summary>Upper triangle of the 5-point Laplacian of an nx x ny grid plus shift·I.</summary>
+    public static CscMatrix GridLaplacianUpper(int nx, int ny, double shift = 0.0)
+    {
+        var t = new List<(int, int, double)>();
+        for (int y = 0; y < ny; y++)
+            for (int x = 0; x < nx; x++)
+            {
+                int i = y * nx + x;
+                t.Add((i, i, 4.0 + shift));
+                if (x + 1 < nx) t.Add((i, i + 1, -1.0));
+                if (y + 1 < ny) t.Add((i, i + nx, -1.0));
+            }
+        return CscMatrix.FromTriplets(nx * ny, nx * ny, t);
+    }
+
+    /// <summary>Upper triangle of an arrowhead matrix whose dense row/column is <paramref name="hub"/>; diagonally dominant.</summary>
+    public static CscMatrix ArrowheadUpper(int n, int hub)
+    {
+        var t = new List<(int, int, double)>();
+        for (int i = 0; i < n; i++)
+        {
+            t.Add((i, i, i == hub ? 2.0 * n : 2.0));
+            if (i != hub) t.Add((Math.Min(i, hub), Math.Max(i, hub), 1.0));
+        }
+        return CscMatrix.FromTriplets(n, n, t);
+    }
+
+    /// <summary>
+    /// Number of strictly-lower entries of L when the graph of the pattern is eliminated in the order
+    /// <paramref name="perm"/> (graph elimination: each pivot's remaining neighbours become a clique).
+    /// </summary>
+    public static long FillCount(CscMatrix upper, int[] perm)
+    {
+        int n = upper.Columns;
+        var adj = new HashSet<int>[n];
+        for (int i = 0; i < n; i++) adj[i] = [];
+        for (int j = 0; j < n; j++)
+            for (int p = upper.ColumnPointers[j]; p < upper.ColumnPointers[j + 1]; p++)
+            {
+                int i = upper.RowIndices[p];
+                if (i != j) { adj[i].Add(j); adj[j].Add(i); }
+            }
+        var done = new bool[n];
+        long count = 0;
+        foreach (int v in perm)
+        {
+            done[v] = true;
+            var nb = adj[v].Where(u => !done[u]).ToArray();
+            count += nb.Length;
+            foreach (int a in nb)
+                foreach (int b in nb)
+                    if (a != b) adj[a].Add(b);
+        }
+        return count;
+    }
 }
