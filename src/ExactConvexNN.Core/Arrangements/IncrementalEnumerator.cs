@@ -106,12 +106,14 @@ public static class IncrementalEnumerator
         }
         chambers.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
+        int rank = ExactVector.Rank(normals, d);
         return new Arrangement
         {
             Rows = n,
             Columns = d,
-            Rank = ExactVector.Rank(normals, d),
+            Rank = rank,
             Hyperplanes = m,
+            EstimatedChambers = ChamberRecursion.GeneralPositionCount(m, rank),
             RowHyperplane = rowHyperplane,
             Chambers = chambers,
             Seconds = clock.Elapsed.TotalSeconds,
