@@ -27,15 +27,17 @@ public static class ArrangementsCommand
         var svg = new Option<FileInfo?>("--svg") { Description = "write the arrangement picture (rank 2 or 3) to this SVG file" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var list = new Option<bool>("--list") { Description = "also list every chamber: pattern, witness, facet rows" };
+        var conv = new ConvolutionOptions();
         var cmd = new Command("arrangements", "Enumerate the activation patterns of a ReLU neuron on the data: the chambers of the hyperplane arrangement {g : x_j'g = 0}.")
         {
             data, bias, target, noTarget, maxPatterns, sample, seed, svg, json, list,
         };
+        conv.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var file = pr.GetValue(data)!;
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target), pr.GetValue(noTarget) ? TargetMode.None : TargetMode.LastColumn);
-            var (x, describe) = (dataset.X, "features");
+            var (x, describe) = conv.Apply(pr, dataset);
             if (pr.GetValue(bias)) x = AppendOnes(x);
             long limit = pr.GetValue(maxPatterns);
             if (limit < 1) throw new InputException($"--max-patterns must be at least 1, got {limit}");

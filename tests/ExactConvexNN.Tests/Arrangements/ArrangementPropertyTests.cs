@@ -136,3 +136,34 @@ public class ArrangementPropertyTests
             }
     }));
 }
+
+/// <summary>The two enumerators are independent algorithms (restriction recursion vs incremental exact-LP splits): they must agree.</summary>
+public class EnumeratorAgreementTests
+{
+    [Fact]
+    public void RestrictionAndIncrementalEnumeratorsFindTheSamePatternsAndFacets() =>
+        Prop.ForAll(Arb.From(
+            from n in Gen.Choose(1, 9)
+            from d in Gen.Choose(1, 4)
+            from range in Gen.Choose(1, 3)
+            from seed in Gen.Choose(0, 1_000_000)
+            select (n, d, range, seed)), c =>
+        {
+            var x = SmallIntegers(c.n, c.d, c.range, c.seed);
+            var fast = ArrangementEnumerator.Enumerate(x);
+            var slow = IncrementalEnumerator.Enumerate(x);
+            Assert.True(Patterns(fast).SetEquals(Patterns(slow)), $"{c}");
+            var facetsSlow = slow.Chambers.ToDictionary(ch => ch.ToString(), ch => ch.FacetRows!);
+            foreach (var ch in fast.Chambers) Assert.Equal(facetsSlow[ch.ToString()], ch.FacetRows!);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+
+    [Fact]
+    public void EnumeratorsAgreeOnGaussianData()
+    {
+        for (int seed = 0; seed < 5; seed++)
+        {
+            var x = Gaussian(8, 3, seed);
+            Assert.True(Patterns(ArrangementEnumerator.Enumerate(x)).SetEquals(Patterns(IncrementalEnumerator.Enumerate(x))));
+        }
+    }
+}
