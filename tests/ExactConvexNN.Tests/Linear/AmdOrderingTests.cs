@@ -1,0 +1,69 @@
+using ExactConvexNN.Solver.Linear;
+
+namespace ExactConvexNN.Tests.Linear;
+
+public class AmdOrderingTests
+{
+    [Fact]
+    public void Compute_GridLaplacian_IsPermutationWithLessFillThanNatural()
+    {
+        var a = LdlTestMatrices.GridLaplacianUpper(30, 30);
+        var perm = AmdOrdering.Compute(a);
+        Assert.True(FillReducingOrderings.IsPermutation(perm, a.Columns));
+        long amd = LdlTestMatrices.FillCount(a, perm);
+        long natural = LdlTestMatrices.FillCount(a, FillReducingOrderings.Natural(a.Columns));
+        Assert.True(amd < natural, $"AMD fill {amd} should be below natural fill {natural}");
+    }
+
+    [Fact]
+    public void Compute_ArrowheadWithDenseNodeFirst_OrdersItLastAndCausesNoFill()
+    {
+        const int n = 200; // hub degree 199 > 10·√200: treated as dense
+        var a = LdlTestMatrices.ArrowheadUpper(n, hub: 0);
+        var perm = AmdOrdering.Compute(a);
+        Assert.True(FillReducingOrderings.IsPermutation(perm, n));
+        Assert.Equal(0, perm[^1]);
+        // Eliminating the leaves first: each leaf contributes exactly one entry (to the hub), no fill.
+        Assert.Equal(n - 1, LdlTestMatrices.FillCount(a, perm));
+        // Natural order eliminates the hub first: every remaining pair fills, (n-1)(n-2)/2 + (n-1) - ... in total n(n-1)/2.
+        Assert.Equal((long)n * (n - 1) / 2, LdlTestMatrices.FillCount(a, FillReducingOrderings.Natural(n)));
+    }
+
+    [Fact]
+    public void Compute_SmallArrowheadWithHubFirst_IsNotDenseButStillOrderedLast()
+    {
+        var a = LdlTestMatrices.ArrowheadUpper(10, hub: 0);
+        var perm = AmdOrdering.Compute(a);
+        Assert.True(FillReducingOrderings.IsPermutation(perm, 10));
+        Assert.Equal(9, LdlTestMatrices.FillCount(a, perm));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Compute_DiagonalOrEmptyPattern_IsPermutation(int n)
+    {
+        Assert.True(FillReducingOrderings.IsPermutation(AmdOrdering.Compute(CscMatrix.Identity(n)), n));
+        Assert.True(FillReducingOrderings.IsPermutation(AmdOrdering.Compute(CscMatrix.Zeros(n, n)), n));
+    }
+
+    [Fact]
+    public void Compute_DenseMatrix_IsPermutationWithCompleteFill()
+    {
+        const int n = 40;
+        var k = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) k[i, j] = 1;
+        var a = LdlTestMatrices.UpperOf(k);
+        var perm = AmdOrdering.Compute(a);
+        Assert.True(FillReducingOrderings.IsPermutation(perm, n));
+        Assert.Equal((long)n * (n - 1) / 2, LdlTestMatrices.FillCount(a, perm));
+    }
+
+    [Fact]
+    public void Compute_RejectsLowerEntries()
+    {
+        var lower = CscMatrix.FromTriplets(2, 2, [(1, 0, 1.0)]);
+        Assert.Throws<ArgumentException>(() => AmdOrdering.Compute(lower));
+    }
+}
