@@ -7,6 +7,7 @@ public static partial class BenchRegistry
 {
     public static void Register(Dictionary<string, (string Description, Action<string[]> Run)> benchmarks)
     {
+        benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]", GenSocpBench.Run);
     }
 
     /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>
