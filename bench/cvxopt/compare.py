@@ -157,7 +157,7 @@ def solve_cvxopt(path, tol):
     seconds = time.perf_counter() - t0
     sense = -1.0 if p["maximize"] else 1.0
     obj = sol["primal objective"]
-    objective = None if obj is None else sense * (obj + sense * p["c0"])
+    objective = sense * (obj + sense * p["c0"]) if sol["status"] == "optimal" and obj is not None else None
     return dict(status=sol["status"], objective=objective, seconds=seconds, iterations=sol["iterations"])
 
 
@@ -187,7 +187,11 @@ def main(argv):
         return 2
     print(f"{'file':40} {'cvxopt status':14} {'objective':>18} {'s':>8}" + (f" {'ecnn status':14} {'objective':>18} {'s':>8} {'ratio':>6}" if ecnn else ""))
     for f in files:
-        r = solve_cvxopt(f, tol)
+        try:
+            r = solve_cvxopt(f, tol)
+        except (ArithmeticError, ValueError) as e:  # cvxopt raises on numerical failure
+            r = dict(status="error", objective=None, seconds=float("nan"), iterations=None)
+            print(f"# {os.path.basename(f)}: cvxopt failed: {e}", file=sys.stderr)
         line = f"{os.path.basename(f):40} {r['status']:14} {r['objective'] if r['objective'] is not None else float('nan'):18.10g} {r['seconds']:8.3f}"
         if ecnn:
             e = solve_ecnn(f, ecnn, tol)
