@@ -76,7 +76,7 @@ public class ProblemSetTests(ITestOutputHelper log)
         foreach (var e in Manifest())
         {
             var file = ProblemFile.Read(Path.Combine(Root, e.File));
-            var r = SolveCommand.Solve(file.Problem, new Solver.SolverSettings());
+            var r = SolveCommand.Solve(file.Problem, new ExactConvexNN.Solver.SolverSettings());
             string status = SolveCommand.StatusName(r.Status);
             double objective = file.ToFileSense(r.PrimalObjective);
             log.WriteLine($"{e.File}: {status} objective {objective:G12} (expected {e.Status} {e.Objective}) in {r.Iterations} iterations");

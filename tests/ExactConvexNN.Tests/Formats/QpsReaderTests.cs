@@ -44,7 +44,7 @@ public class QpsReaderTests
         Assert.Equal((2.0, 20.0), Interval(OneRow('G', 2, null)));
         Assert.Equal((-20.0, 2.0), Interval(OneRow('L', 2, null)));
         var eq = Qps(OneRow('E', 2, null)).Problem;
-        Assert.Equal([new Solver.Problem.ZeroConeSpec(1)], eq.Cones);
+        Assert.Equal([new ExactConvexNN.Solver.Problem.ZeroConeSpec(1)], eq.Cones);
     }
 
     [Fact]
