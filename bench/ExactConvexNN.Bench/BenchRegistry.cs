@@ -9,6 +9,7 @@ public static partial class BenchRegistry
     {
         benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
+        benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]", GenSocpBench.Run);
     }
 
     /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>

@@ -1,15 +1,110 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Formats;
+using ExactConvexNN.Solver.Problem;
 
 namespace ExactConvexNN.Cli.Commands;
 
-/// <summary><c>ecnn solve FILE.cbf|FILE.qps</c>: solves a conic problem file with the project's interior-point solver.</summary>
+/// <summary>
+/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
+/// reads a problem file (format by extension) and solves it with the interior-point solver. Prints one result
+/// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
+/// The exit code is 0 whatever the numerical status (the status is the answer); invalid input exits with 2.
+/// </summary>
 public static class SolveCommand
 {
-    public static Command Create()
+    /// <summary>Builds the command; <paramref name="output"/> receives the result (standard output when null).</summary>
+    public static Command Create(TextWriter? output = null)
     {
-        var file = new Argument<FileInfo>("file") { Description = "problem file (.cbf or .qps)" };
-        var cmd = new Command("solve", "Solve a conic problem file (CBF or QPS) with the interior-point solver.") { file };
-        cmd.SetAction(_ => CliRunner.Guard(() => throw new Solver.InputException("'ecnn solve' is not built yet")));
+        var file = new Argument<FileInfo>("file") { Description = "problem file: .cbf (Conic Benchmark Format) or .qps/.mps (free MPS with QUADOBJ)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object instead of a line" };
+        var tol = new Option<double>("--tol") { Description = "feasibility and gap tolerance", DefaultValueFactory = _ => new SolverSettings().FeasibilityTolerance };
+        var maxIter = new Option<int>("--max-iter") { Description = "iteration limit", DefaultValueFactory = _ => new SolverSettings().MaxIterations };
+        var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds", DefaultValueFactory = _ => double.PositiveInfinity };
+        var verbose = new Option<bool>("--verbose") { Description = "print the iteration log on standard error" };
+        var cmd = new Command("solve", "Solve a conic problem file (CBF or QPS) with the interior-point solver.") { file, json, tol, maxIter, timeLimit, verbose };
+        cmd.SetAction(pr => CliRunner.Guard(() =>
+        {
+            double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
+            int iters = pr.GetValue(maxIter);
+            if (!(t > 0 && t < 1)) throw new InputException($"--tol {t.ToString(CultureInfo.InvariantCulture)} must be in (0, 1); try 1e-8");
+            if (iters < 1) throw new InputException($"--max-iter {iters} must be at least 1");
+            if (!(limit > 0)) throw new InputException($"--time-limit {limit.ToString(CultureInfo.InvariantCulture)} must be positive (seconds)");
+            bool isVerbose = pr.GetValue(verbose);
+            var settings = new SolverSettings
+            {
+                FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t,
+                MaxIterations = iters, TimeLimitSeconds = limit, Verbose = isVerbose, Log = isVerbose ? Console.Error : null,
+            };
+            var path = pr.GetValue(file)!.FullName;
+            var problem = ProblemFile.Read(path);
+            var result = Solve(problem.Problem, settings);
+            var w = output ?? Console.Out;
+            w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result) : ToLine(problem, result));
+            return 0;
+        }));
         return cmd;
     }
+
+    /// <summary>The status name used in output: solved, almost_solved, primal_infeasible, dual_infeasible, max_iterations, time_limit, numerical_error.</summary>
+    public static string StatusName(SolverStatus status) => status switch
+    {
+        SolverStatus.Solved => "solved",
+        SolverStatus.AlmostSolved => "almost_solved",
+        SolverStatus.PrimalInfeasible => "primal_infeasible",
+        SolverStatus.DualInfeasible => "dual_infeasible",
+        SolverStatus.MaxIterations => "max_iterations",
+        SolverStatus.TimeLimit => "time_limit",
+        SolverStatus.NumericalError => "numerical_error",
+        _ => "unsolved",
+    };
+
+    private static string ToLine(ProblemFile file, SolverResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{file.Name}: {StatusName(r.Status)}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s");
+
+    private static string ToJson(string path, ProblemFile file, SolverResult r)
+    {
+        // NaN and infinities have no JSON form: they are written as null.
+        static double? J(double v) => double.IsFinite(v) ? v : null;
+        var o = new Dictionary<string, object?>
+        {
+            ["file"] = path,
+            ["name"] = file.Name,
+            ["format"] = file.Format,
+            ["sense"] = file.Maximize ? "max" : "min",
+            ["status"] = StatusName(r.Status),
+            ["objective"] = J(file.ToFileSense(r.PrimalObjective)),
+            ["dual_objective"] = J(file.ToFileSense(r.DualObjective)),
+            ["gap"] = J(r.Gap),
+            ["iterations"] = r.Iterations,
+            ["seconds"] = r.Seconds,
+            ["primal_residual"] = J(r.PrimalResidual),
+            ["dual_residual"] = J(r.DualResidual),
+            ["variables"] = file.Problem.Variables,
+            ["constraints"] = file.Problem.Constraints,
+        };
+        return JsonSerializer.Serialize(o);
+    }
+
+    /// <summary>
+    /// Calls <c>ConicSolver.Solve</c>. Bound late while the solver is developed on its own branch; once it is merged
+    /// this becomes a direct call.
+    /// </summary>
+    internal static SolverResult Solve(ConicProblem problem, SolverSettings settings)
+    {
+        var solve = SolverEntry ?? throw new InputException("the interior-point solver (ConicSolver) is not part of this build yet; merge the 'ipm' branch");
+        try { return (SolverResult)solve.Invoke(null, [problem, settings])!; }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    /// <summary>The static <c>ConicSolver.Solve(ConicProblem, SolverSettings?)</c> method, or null when absent.</summary>
+    internal static MethodInfo? SolverEntry { get; } =
+        typeof(ConicProblem).Assembly.GetType("ExactConvexNN.Solver.ConicSolver")?.GetMethod("Solve", [typeof(ConicProblem), typeof(SolverSettings)]);
 }

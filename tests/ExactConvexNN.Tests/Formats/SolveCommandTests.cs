@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text.Json;
+using ExactConvexNN.Cli;
+using ExactConvexNN.Cli.Commands;
+using Xunit.Abstractions;
+
+namespace ExactConvexNN.Tests.Formats;
+
+public class SolveCommandTests(ITestOutputHelper log)
+{
+    private static (int Exit, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test") { SolveCommand.Create(output) };
+        int exit = CliRunner.Run(root, ["solve", .. args]);
+        return (exit, output.ToString());
+    }
+
+    private static string Temp(string extension, string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ecnn-solve-{Guid.NewGuid():N}{extension}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public void Json_output_is_one_object_with_the_objective_in_the_files_sense()
+    {
+        if (SolveCommand.SolverEntry is null) { log.WriteLine("SKIPPED: ConicSolver is not in this build yet (merge 'ipm')."); return; }
+        var path = Path.Combine(ProblemSetTests.Root, "optimal", "lp_max_range.qps");
+        var (exit, output) = Run(path, "--json");
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var o = doc.RootElement;
+        Assert.Equal("solved", o.GetProperty("status").GetString());
+        var expected = ProblemSetTests.Manifest().Single(e => e.File == "optimal/lp_max_range.qps").Objective!.Value;
+        Assert.Equal(expected, o.GetProperty("objective").GetDouble(), 5);
+        Assert.Equal(expected, o.GetProperty("dual_objective").GetDouble(), 5);
+        foreach (var key in new[] { "iterations", "seconds", "primal_residual", "dual_residual" }) Assert.True(o.TryGetProperty(key, out _), key);
+    }
+
+    [Fact]
+    public void Text_output_is_one_line_with_status_objective_iterations_and_time()
+    {
+        if (SolveCommand.SolverEntry is null) { log.WriteLine("SKIPPED: ConicSolver is not in this build yet (merge 'ipm')."); return; }
+        var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "infeasible", "lp_infeasible.qps"));
+        Assert.Equal(0, exit); // the status is the answer, not an error
+        Assert.Single(output.TrimEnd().Split('\n'));
+        Assert.Contains("primal_infeasible", output);
+        Assert.Contains("iterations", output);
+    }
+
+    [Fact]
+    public void A_truncated_file_exits_with_code_2_and_prints_no_result()
+    {
+        var path = Temp(".cbf", "VER\n3\nVAR\n2 1\nF 2\nOBJACOORD\n2\n0 1\n");
+        try
+        {
+            var (exit, output) = Run(path, "--json");
+            Assert.Equal(CliRunner.InputError, exit);
+            Assert.Equal("", output);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("/nonexistent/problem.cbf")]
+    [InlineData("problem.txt")]
+    public void A_missing_file_or_unknown_extension_exits_with_code_2(string path)
+    {
+        var (exit, output) = Run(path);
+        Assert.Equal(CliRunner.InputError, exit);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData("--tol", "0")]
+    [InlineData("--tol", "2")]
+    [InlineData("--tol", "abc")]
+    [InlineData("--max-iter", "0")]
+    [InlineData("--time-limit", "-1")]
+    public void Bad_options_exit_with_code_2(string option, string value)
+    {
+        var (exit, _) = Run(Path.Combine(ProblemSetTests.Root, "optimal", "lp_small.qps"), option, value);
+        Assert.Equal(CliRunner.InputError, exit);
+    }
+}
