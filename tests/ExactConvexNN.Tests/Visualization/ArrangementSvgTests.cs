@@ -76,14 +76,15 @@ public class ArrangementSvgTests
     [Fact]
     public void OtherRanksAreRejected()
     {
-        var x = IncrementalEnumeratorTests.M([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]).Clone() as double[,];
+        var x3 = IncrementalEnumeratorTests.M([1, 0, 0], [0, 1, 0], [0, 0, 1]);
         var x4 = new double[4, 4];
         for (int i = 0; i < 4; i++) x4[i, i] = 1;
         var e = Assert.Throws<InputException>(() => ArrangementSvg.Render(x4, IncrementalEnumerator.Enumerate(x4)));
         Assert.Contains("pictures need rank 2 or 3", e.Message);
         var line = IncrementalEnumeratorTests.M([1, 2], [2, 4]);
         Assert.Throws<InputException>(() => ArrangementSvg.Render(line, IncrementalEnumerator.Enumerate(line)));
-        Assert.Throws<InputException>(() => ArrangementSvg.Render(line, IncrementalEnumerator.Enumerate(x!)));
+        // An arrangement of other data (3 columns) does not belong to a 2-column matrix.
+        Assert.Throws<InputException>(() => ArrangementSvg.Render(line, IncrementalEnumerator.Enumerate(x3)));
     }
 
     /// <summary>Renders the pictures of problems/; writes them there when ECNN_WRITE_PICTURES=1.</summary>
