@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
 using ExactConvexNN.Solver;
+using ExactConvexNN.Visualization;
 
 namespace ExactConvexNN.Cli.Commands;
 
@@ -51,7 +52,8 @@ public static class ArrangementsCommand
             string? svgText = null;
             if (pr.GetValue(svg) is FileInfo svgFile)
             {
-                throw new InputException("--svg is not available yet");
+                svgText = ArrangementSvg.Render(x, arrangement);
+                CliRunner.WriteFileAtomically(svgFile.FullName, svgText);
             }
             if (asJson) Console.WriteLine(ToJson(file.ToString(), describe, arrangement, pr.GetValue(list)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else PrintText(file.ToString(), describe, arrangement, pr.GetValue(list), pr.GetValue(svg));

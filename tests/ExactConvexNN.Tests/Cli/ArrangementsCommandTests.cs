@@ -80,3 +80,28 @@ public class ArrangementsCommandTests
         Assert.Contains("lots", err);
     }
 }
+
+[Collection("Console")]
+public class ArrangementsPictureTests
+{
+    [Fact]
+    public void SvgIsWrittenForTheThreePointExample()
+    {
+        var file = Path.Combine(CliHarness.TempDir(), "three.svg");
+        var (exit, _, _) = CliHarness.Run("arrangements", CliHarness.Problems("three_point.csv"), "--svg", file);
+        Assert.Equal(0, exit);
+        var svg = System.Xml.Linq.XDocument.Load(file);
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        foreach (var p in new[] { "000", "001", "110", "111" }) Assert.Contains(p, svg.ToString());
+    }
+
+    [Fact]
+    public void PictureOfRankFourIsRefusedAndNothingIsWritten()
+    {
+        var file = Path.Combine(CliHarness.TempDir(), "iris.svg");
+        var (exit, _, err) = CliHarness.Run("arrangements", CliHarness.Problems("data", "iris.csv"), "--sample", "20", "--svg", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("rank", err);
+        Assert.False(File.Exists(file));
+    }
+}
