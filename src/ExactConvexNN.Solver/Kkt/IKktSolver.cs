@@ -1,6 +1,10 @@
 using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Linear;
 
 namespace ExactConvexNN.Solver.Kkt;
+
+/// <summary>Creates the KKT solver for the (equilibrated) data P̂ (upper triangle), Â and the cone product.</summary>
+public delegate IKktSolver KktSolverFactory(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings);
 
 /// <summary>
 /// Solves the reduced Newton system of the interior-point method,
