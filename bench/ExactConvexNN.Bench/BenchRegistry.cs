@@ -7,6 +7,7 @@ public static partial class BenchRegistry
 {
     public static void Register(Dictionary<string, (string Description, Action<string[]> Run)> benchmarks)
     {
+        benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
     }
 
     /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>

@@ -31,54 +31,86 @@ public sealed class SparseLdl : ILdlFactorization
         int n = _n = upper.Columns;
         _nnzK = upper.NonZeros;
         _perm = perm;
-        var iperm = new int[n];
-        for (int k = 0; k < n; k++) iperm[perm[k]] = k;
-
-        // Permuted upper pattern: K(i,j) goes to (min(pi,pj), max(pi,pj)) with pi = iperm[i].
-        _aColPtr = new int[n + 1];
-        var colPtr = upper.ColumnPointers; var rowIdx = upper.RowIndices;
-        for (int j = 0; j < n; j++)
-            for (int p = colPtr[j]; p < colPtr[j + 1]; p++)
-                _aColPtr[Math.Max(iperm[rowIdx[p]], iperm[j]) + 1]++;
-        for (int j = 0; j < n; j++) _aColPtr[j + 1] += _aColPtr[j];
-        _aRowIdx = new int[_nnzK]; _aValues = new double[_nnzK]; _map = new int[_nnzK];
-        var next = _aColPtr.AsSpan(0, n).ToArray();
-        for (int j = 0; j < n; j++)
-            for (int p = colPtr[j]; p < colPtr[j + 1]; p++)
-            {
-                int pi = iperm[rowIdx[p]], pj = iperm[j];
-                int q = next[Math.Max(pi, pj)]++;
-                _aRowIdx[q] = Math.Min(pi, pj);
-                _map[p] = q;
-            }
-
-        // Elimination tree and column counts: row k of L is the union of the tree paths from each i in column k
-        // of P K P' (i < k) up to k; every node met on those paths gains one entry (row k) in its column.
-        _parent = new int[n];
-        _flag = new int[n];
-        var colCount = new int[n];
-        Array.Fill(_parent, -1);
-        for (int k = 0; k < n; k++)
-        {
-            _flag[k] = k;
-            for (int p = _aColPtr[k]; p < _aColPtr[k + 1]; p++)
-            {
-                for (int i = _aRowIdx[p]; _flag[i] != k; i = _parent[i])
-                {
-                    if (_parent[i] == -1) _parent[i] = k;
-                    colCount[i]++;
-                    _flag[i] = k;
-                }
-            }
-        }
+        var s = Symbolic.Analyze(upper, perm);
+        (_aColPtr, _aRowIdx, _map, _parent) = (s.ColPtr, s.RowIdx, s.Map, s.Parent);
         _lColPtr = new int[n + 1];
         long nnzL = 0;
-        for (int i = 0; i < n; i++) { _lColPtr[i] = (int)nnzL; nnzL += colCount[i]; }
+        for (int i = 0; i < n; i++) { _lColPtr[i] = (int)nnzL; nnzL += s.ColumnCounts[i]; }
         if (nnzL > Array.MaxLength) throw new ArgumentException($"L would hold {nnzL} entries, more than an array can");
         _lColPtr[n] = (int)nnzL;
         _lRowIdx = new int[nnzL]; _lValues = new double[nnzL];
+        _aValues = new double[_nnzK];
         _d = new double[n]; _dInv = new double[n]; _y = new double[n];
-        _stack = new int[n]; _path = new int[n]; _lNext = new int[n];
+        _flag = new int[n]; _stack = new int[n]; _path = new int[n]; _lNext = new int[n];
+    }
+
+    /// <summary>The symbolic analysis shared by <see cref="SparseLdl"/> and <see cref="CountNonZerosL"/>.</summary>
+    private readonly record struct Symbolic(int[] ColPtr, int[] RowIdx, int[] Map, int[] Parent, int[] ColumnCounts)
+    {
+        public static Symbolic Analyze(CscMatrix upper, int[] perm)
+        {
+            int n = upper.Columns, nnz = upper.NonZeros;
+            var iperm = new int[n];
+            for (int k = 0; k < n; k++) iperm[perm[k]] = k;
+
+            // Permuted upper pattern: K(i,j) goes to (min(pi,pj), max(pi,pj)) with pi = iperm[i]; map[p] is its position.
+            var aColPtr = new int[n + 1];
+            var colPtr = upper.ColumnPointers; var rowIdx = upper.RowIndices;
+            for (int j = 0; j < n; j++)
+                for (int p = colPtr[j]; p < colPtr[j + 1]; p++)
+                    aColPtr[Math.Max(iperm[rowIdx[p]], iperm[j]) + 1]++;
+            for (int j = 0; j < n; j++) aColPtr[j + 1] += aColPtr[j];
+            var aRowIdx = new int[nnz]; var map = new int[nnz];
+            var next = aColPtr.AsSpan(0, n).ToArray();
+            for (int j = 0; j < n; j++)
+                for (int p = colPtr[j]; p < colPtr[j + 1]; p++)
+                {
+                    int pi = iperm[rowIdx[p]], pj = iperm[j];
+                    int q = next[Math.Max(pi, pj)]++;
+                    aRowIdx[q] = Math.Min(pi, pj);
+                    map[p] = q;
+                }
+
+            // Elimination tree and column counts: row k of L is the union of the tree paths from each i in column k
+            // of P K P' (i < k) up to k; every node met on those paths gains one entry (row k) in its column.
+            var parent = new int[n];
+            var flag = new int[n];
+            var colCount = new int[n];
+            Array.Fill(parent, -1);
+            for (int k = 0; k < n; k++)
+            {
+                flag[k] = k;
+                for (int p = aColPtr[k]; p < aColPtr[k + 1]; p++)
+                    for (int i = aRowIdx[p]; flag[i] != k; i = parent[i])
+                    {
+                        if (parent[i] == -1) parent[i] = k;
+                        colCount[i]++;
+                        flag[i] = k;
+                    }
+            }
+            return new Symbolic(aColPtr, aRowIdx, map, parent, colCount);
+        }
+    }
+
+    /// <summary>
+    /// Number of entries strictly below the diagonal that L would have for this pattern and pivot order, computed
+    /// from the elimination tree without allocating L (to compare orderings).
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is invalid or <paramref name="permutation"/> is not a permutation of 0..n-1.</exception>
+    public static long CountNonZerosL(CscMatrix upperPattern, ReadOnlySpan<int> permutation)
+    {
+        var perm = ValidatedPermutation(upperPattern, permutation);
+        long total = 0;
+        foreach (int c in Symbolic.Analyze(upperPattern, perm).ColumnCounts) total += c;
+        return total;
+    }
+
+    private static int[] ValidatedPermutation(CscMatrix upperPattern, ReadOnlySpan<int> permutation)
+    {
+        LdlContract.ValidateUpperPattern(upperPattern);
+        if (!FillReducingOrderings.IsPermutation(permutation, upperPattern.Columns))
+            throw new ArgumentException($"the pivot order is not a permutation of 0..{upperPattern.Columns - 1}", nameof(permutation));
+        return permutation.ToArray();
     }
 
     /// <summary>
@@ -95,12 +127,7 @@ public sealed class SparseLdl : ILdlFactorization
     /// <summary>Symbolic analysis with an explicit pivot order: <paramref name="permutation"/>[k] is the original index of the k-th pivot.</summary>
     /// <exception cref="ArgumentException">The pattern is invalid or <paramref name="permutation"/> is not a permutation of 0..n-1.</exception>
     public static SparseLdl Create(CscMatrix upperPattern, ReadOnlySpan<int> permutation)
-    {
-        LdlContract.ValidateUpperPattern(upperPattern);
-        if (!FillReducingOrderings.IsPermutation(permutation, upperPattern.Columns))
-            throw new ArgumentException($"the pivot order is not a permutation of 0..{upperPattern.Columns - 1}", nameof(permutation));
-        return new SparseLdl(upperPattern, permutation.ToArray());
-    }
+        => new(upperPattern, ValidatedPermutation(upperPattern, permutation));
 
     /// <inheritdoc/>
     public int Dimension => _n;

@@ -153,6 +153,9 @@ public class SparseLdlTests
         // The symbolic count is the graph-elimination fill count.
         Assert.Equal(LdlTestMatrices.FillCount(upper, amd.Permutation.ToArray()), amd.NonZerosL);
         Assert.Equal(LdlTestMatrices.FillCount(upper, natural.Permutation.ToArray()), natural.NonZerosL);
+        // Counting without building the factor agrees with the factor's size.
+        Assert.Equal(amd.NonZerosL, SparseLdl.CountNonZerosL(upper, amd.Permutation));
+        Assert.Equal(natural.NonZerosL, SparseLdl.CountNonZerosL(upper, natural.Permutation));
     }
 
     [Fact]
