@@ -1,0 +1,49 @@
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Ipm;
+using ExactConvexNN.Solver.Kkt;
+using ExactConvexNN.Solver.Linear;
+using ExactConvexNN.Solver.Problem;
+
+namespace ExactConvexNN.Solver;
+
+/// <summary>
+/// Primal-dual interior-point solver for min ½x'Px + q'x + c s.t. Ax + s = b, s ∈ K (zero, nonnegative and
+/// second-order cones) on the homogeneous self-dual embedding, with Nesterov–Todd scaling and Mehrotra's
+/// predictor-corrector (the method of Clarabel and ECOS). See <see cref="SolverResult"/> for the result.
+/// </summary>
+public static class ConicSolver
+{
+    /// <summary>
+    /// Solves <paramref name="problem"/>. Numerical outcomes (infeasibility, limits, breakdown) are statuses.
+    /// </summary>
+    /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
+    /// <exception cref="ArgumentException">Invalid settings.</exception>
+    public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        settings ??= new SolverSettings();
+        Validate(settings);
+        kktFactory ??= (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s);
+        return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
+    }
+
+    /// <summary>A factory for the generic KKT solver on the given LDL backend (e.g. <c>DenseLdl.Create</c>).</summary>
+    public static KktSolverFactory QuasiDefinite(Func<CscMatrix, ILdlFactorization> backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, backend);
+    }
+
+    private static void Validate(SolverSettings s)
+    {
+        if (s.MaxIterations < 0) throw new ArgumentException($"MaxIterations is {s.MaxIterations}; use a nonnegative count");
+        if (!(s.TimeLimitSeconds > 0)) throw new ArgumentException($"TimeLimitSeconds is {s.TimeLimitSeconds}; use a positive value or infinity");
+        foreach (var (name, v) in new[] { ("FeasibilityTolerance", s.FeasibilityTolerance), ("GapAbsoluteTolerance", s.GapAbsoluteTolerance),
+                     ("GapRelativeTolerance", s.GapRelativeTolerance), ("InfeasibilityTolerance", s.InfeasibilityTolerance), ("ReducedTolerance", s.ReducedTolerance) })
+            if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a positive finite value");
+        if (s.EquilibrationIterations < 0) throw new ArgumentException($"EquilibrationIterations is {s.EquilibrationIterations}; use a nonnegative count");
+        if (!(s.StaticRegularization >= 0) || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
+            throw new ArgumentException("regularization values must be nonnegative (the dynamic delta positive)");
+        if (s.RefinementSteps < 0) throw new ArgumentException($"RefinementSteps is {s.RefinementSteps}; use a nonnegative count");
+    }
+}

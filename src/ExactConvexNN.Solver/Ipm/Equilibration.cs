@@ -1,0 +1,128 @@
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Linear;
+using ExactConvexNN.Solver.Problem;
+
+namespace ExactConvexNN.Solver.Ipm;
+
+/// <summary>
+/// Ruiz equilibration of M = [[P, A'], [A, 0]] followed by cost scaling: the solver works on
+/// P̂ = c D P D, Â = E A D, q̂ = c D q, b̂ = E b, so that x = D x̂, s = E^-1 ŝ, z = E ẑ / c.
+/// Each pass divides every column of M by the square root of its infinity norm (norms below 1e-4 are taken as 1, above 1e4 as 1e4; cumulative factors stay in [1e-4, 1e4]);
+/// the row factors of a second-order cone are replaced by their mean so the cone is mapped onto itself.
+/// </summary>
+internal sealed class Equilibration
+{
+    private const double MinNorm = 1e-4, MaxNorm = 1e4;
+
+    /// <summary>Column scaling D (length n).</summary>
+    public double[] D { get; }
+    /// <summary>Row scaling E (length m).</summary>
+    public double[] E { get; }
+    /// <summary>Cost scaling c.</summary>
+    public double C { get; }
+    /// <summary>Scaled P̂ (upper triangle), Â, q̂, b̂.</summary>
+    public CscMatrix P { get; }
+    public CscMatrix A { get; }
+    public double[] Q { get; }
+    public double[] B { get; }
+
+    private Equilibration(double[] d, double[] e, double c, CscMatrix p, CscMatrix a, double[] q, double[] b)
+    { D = d; E = e; C = c; P = p; A = a; Q = q; B = b; }
+
+    /// <summary>Scales a copy of the problem data with <paramref name="iterations"/> Ruiz passes (0: identity scaling).</summary>
+    public static Equilibration Create(ConicProblem problem, CompositeCone cones, int iterations)
+    {
+        int n = problem.Variables, m = problem.Constraints;
+        var p = Copy(problem.P); var a = Copy(problem.A);
+        var d = new double[n]; var e = new double[m];
+        Array.Fill(d, 1.0); Array.Fill(e, 1.0);
+        var colNorm = new double[n]; var rowNorm = new double[m];
+        for (int pass = 0; pass < iterations; pass++)
+        {
+            ColumnNorms(p, a, colNorm, rowNorm);
+            // δ_j = 1/√||M_:j||, ε_i = 1/√||A_i:|| (an empty or tiny column/row is left alone).
+            for (int j = 0; j < n; j++) colNorm[j] = 1.0 / Math.Sqrt(LimitNorm(colNorm[j]));
+            for (int i = 0; i < m; i++) rowNorm[i] = 1.0 / Math.Sqrt(LimitNorm(rowNorm[i]));
+            UniformWithinCones(cones, rowNorm);
+            // Cumulative scalings stay in [1e-4, 1e4]; the factor actually applied is the clamped ratio.
+            Accumulate(d, colNorm);
+            Accumulate(e, rowNorm);
+            ScaleInPlace(p, colNorm, colNorm);
+            ScaleInPlace(a, rowNorm, colNorm);
+        }
+        var q = new double[n]; var b = new double[m];
+        for (int j = 0; j < n; j++) q[j] = d[j] * problem.Q[j];
+        for (int i = 0; i < m; i++) b[i] = e[i] * problem.B[i];
+        double c = 1.0;
+        if (iterations > 0)
+        {
+            // c = 1 / max(mean_j ||P̂_:j||_inf, ||q̂||_inf), limited like the column norms.
+            ColumnNorms(p, CscMatrix.Zeros(0, n), colNorm, []);
+            double mean = n > 0 ? colNorm.Average() : 0.0;
+            double scale = Math.Max(mean, VectorOps.NormInf(q));
+            c = 1.0 / LimitNorm(scale);
+            for (int k = 0; k < p.NonZeros; k++) p.Values[k] *= c;
+            for (int j = 0; j < n; j++) q[j] *= c;
+        }
+        return new Equilibration(d, e, c, p, a, q, b);
+    }
+
+    private static double LimitNorm(double norm) => norm < MinNorm ? 1.0 : Math.Min(norm, MaxNorm);
+
+    /// <summary>total ← clamp(total · factor, 1e-4, 1e4); factor ← the ratio actually applied.</summary>
+    private static void Accumulate(Span<double> total, Span<double> factor)
+    {
+        for (int i = 0; i < total.Length; i++)
+        {
+            double next = Math.Clamp(total[i] * factor[i], MinNorm, MaxNorm);
+            factor[i] = next / total[i];
+            total[i] = next;
+        }
+    }
+
+    private static CscMatrix Copy(CscMatrix m) =>
+        CscMatrix.Create(m.Rows, m.Columns, (int[])m.ColumnPointers.Clone(),
+            m.RowIndices.AsSpan(0, m.NonZeros).ToArray(), m.Values.AsSpan(0, m.NonZeros).ToArray());
+
+    /// <summary>colNorm[j] = ||[P; A]_:j||_inf with P symmetric from its upper triangle; rowNorm[i] = ||A_i:||_inf.</summary>
+    private static void ColumnNorms(CscMatrix pUpper, CscMatrix a, Span<double> colNorm, Span<double> rowNorm)
+    {
+        colNorm.Clear(); rowNorm.Clear();
+        for (int j = 0; j < pUpper.Columns; j++)
+            for (int k = pUpper.ColumnPointers[j]; k < pUpper.ColumnPointers[j + 1]; k++)
+            {
+                int i = pUpper.RowIndices[k]; double v = Math.Abs(pUpper.Values[k]);
+                colNorm[j] = Math.Max(colNorm[j], v);
+                colNorm[i] = Math.Max(colNorm[i], v);
+            }
+        for (int j = 0; j < a.Columns; j++)
+            for (int k = a.ColumnPointers[j]; k < a.ColumnPointers[j + 1]; k++)
+            {
+                double v = Math.Abs(a.Values[k]);
+                colNorm[j] = Math.Max(colNorm[j], v);
+                rowNorm[a.RowIndices[k]] = Math.Max(rowNorm[a.RowIndices[k]], v);
+            }
+    }
+
+    /// <summary>Replaces the row factors of each non-diagonal (second-order) cone by their mean.</summary>
+    private static void UniformWithinCones(CompositeCone cones, Span<double> factors)
+    {
+        for (int k = 0; k < cones.Cones.Count; k++)
+        {
+            var cone = cones.Cones[k];
+            if (cone.HasDiagonalScaling || cone.Dimension == 0) continue;
+            var block = factors.Slice(cones.Offset(k), cone.Dimension);
+            double mean = 0;
+            foreach (double v in block) mean += v;
+            block.Fill(mean / block.Length);
+        }
+    }
+
+    /// <summary>M ← diag(left) M diag(right), in place.</summary>
+    private static void ScaleInPlace(CscMatrix m, ReadOnlySpan<double> left, ReadOnlySpan<double> right)
+    {
+        for (int j = 0; j < m.Columns; j++)
+            for (int k = m.ColumnPointers[j]; k < m.ColumnPointers[j + 1]; k++)
+                m.Values[k] *= left[m.RowIndices[k]] * right[j];
+    }
+}

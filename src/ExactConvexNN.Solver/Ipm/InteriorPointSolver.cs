@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Kkt;
+using ExactConvexNN.Solver.Problem;
+
+namespace ExactConvexNN.Solver.Ipm;
+
+/// <summary>
+/// The interior-point iteration on the homogeneous self-dual embedding of the equilibrated problem:
+/// <code>
+///   P x + A'z + q τ = 0,   A x + s - b τ = 0,   κ + x'Px/τ + q'x + b'z = 0,   (s, z) ∈ K × K*,  τ, κ ≥ 0,
+/// </code>
+/// solved by Newton steps towards the central path s ∘ z = μe, τκ = μ with NT scaling and Mehrotra's
+/// predictor-corrector. Every buffer is allocated in <see cref="Create"/>; the loop allocates nothing
+/// (except log lines when verbose).
+/// </summary>
+internal sealed class InteriorPointSolver
+{
+    private const double StepFraction = 0.99;
+    private const double MinStep = 1e-8;
+
+    private readonly ConicProblem _problem;
+    private readonly SolverSettings _settings;
+    private readonly Equilibration _eq;
+    private readonly CompositeCone _cones;
+    private readonly IKktSolver _kkt;
+    private readonly TextWriter? _log;
+    private readonly int _n, _m, _degree;
+    private readonly double _bNorm, _qNorm;
+
+    // Iterate (x, s, z, τ, κ), direction (Δx, Δs, Δz, Δτ, Δκ) and the constant direction K [x2; z2] = [-q; b].
+    private readonly double[] _x, _s, _z, _dx, _ds, _dz, _x2, _z2;
+    private double _tau, _kappa, _dtau, _dkappa, _tauDenominator;
+    // Residuals r_x = P x + A'z + q τ, r_z = A x + s - b τ, r_τ and the products they use.
+    private readonly double[] _rx, _rz, _px, _atz, _ax;
+    private double _rtau, _xPx, _qx, _bz;
+    // NT scaling point λ = W z, the complementarity right-hand side d_s, and work vectors.
+    private readonly double[] _lambda, _dsRhs, _t1, _t2, _rhsX, _rhsZ, _x1, _z1, _workN;
+    // Best iterate seen so far.
+    private readonly double[] _bestX, _bestS, _bestZ;
+    private double _bestTau, _bestKappa, _bestScore = double.PositiveInfinity;
+    private Metrics _bestMetrics;
+
+    /// <summary>Progress measures of an iterate, in the units of the original problem.</summary>
+    private readonly record struct Metrics(double PrimalCost, double DualCost, double GapAbs, double GapRel,
+        double PrimalResidual, double DualResidual, double Mu);
+
+    private InteriorPointSolver(ConicProblem problem, SolverSettings settings, Equilibration eq, CompositeCone cones, IKktSolver kkt)
+    {
+        _problem = problem; _settings = settings; _eq = eq; _cones = cones; _kkt = kkt;
+        _log = settings.Verbose ? settings.Log ?? Console.Error : null;
+        _n = problem.Variables; _m = problem.Constraints; _degree = cones.Degree;
+        _bNorm = VectorOps.NormInf(problem.B); _qNorm = VectorOps.NormInf(problem.Q);
+        double[] N() => new double[_n];
+        double[] M() => new double[_m];
+        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N();
+        _s = M(); _z = M(); _ds = M(); _dz = M(); _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
+        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M();
+    }
+
+    /// <summary>Equilibrates the problem, builds the cones and the KKT solver, and allocates every buffer.</summary>
+    public static InteriorPointSolver Create(ConicProblem problem, SolverSettings settings, KktSolverFactory kktFactory)
+    {
+        var cones = CompositeCone.Create(problem.Cones);
+        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations);
+        var kkt = kktFactory(eq.P, eq.A, cones, settings);
+        if (kkt.Variables != problem.Variables || kkt.Constraints != problem.Constraints)
+            throw new ArgumentException($"the KKT solver is {kkt.Variables}x{kkt.Constraints}, expected {problem.Variables}x{problem.Constraints}");
+        return new InteriorPointSolver(problem, settings, eq, cones, kkt);
+    }
+
+    /// <summary>The main loop: residuals, termination, scaling, predictor, corrector, step.</summary>
+    public SolverResult Run()
+    {
+        var clock = Stopwatch.StartNew();
+        LogHeader();
+        var status = SolverStatus.Unsolved;
+        int iteration = 0;
+        double alpha = 0;
+        if (!InitialPoint()) status = SolverStatus.NumericalError;
+        for (; status == SolverStatus.Unsolved; iteration++)
+        {
+            ComputeResiduals();
+            var metrics = ComputeMetrics();
+            TrackBest(metrics);
+            LogIteration(iteration, metrics, alpha);
+            status = CheckTermination(metrics);
+            if (status != SolverStatus.Unsolved) break;
+            if (iteration >= _settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
+            if (clock.Elapsed.TotalSeconds >= _settings.TimeLimitSeconds) { status = SolverStatus.TimeLimit; break; }
+
+            if (!UpdateScalingAndFactor() || !SolveConstantDirection()) { status = SolverStatus.NumericalError; break; }
+            if (!PredictorDirection()) { status = SolverStatus.NumericalError; break; }
+            double sigma = Math.Pow(1 - StepLength(1.0), 3);
+            if (!CorrectorDirection(sigma, metrics.Mu)) { status = SolverStatus.NumericalError; break; }
+            alpha = StepFraction * StepLength(1.0 / StepFraction);
+            if (alpha < MinStep) { status = SolverStatus.NumericalError; break; }
+            TakeStep(alpha);
+        }
+        return Finish(status, iteration, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Starting point from two regularized least-squares solves with W = I:
+    /// [P A'; A -I][x; -s] = [0; b] gives (x, s); [P A'; A -I][·; z] = [-q; 0] gives z; both shifted into the cone; τ = κ = 1.
+    /// </summary>
+    private bool InitialPoint()
+    {
+        _s.AsSpan().Clear(); _cones.AddScaledUnit(_s, 1.0);
+        _s.AsSpan().CopyTo(_z);
+        if (!_cones.UpdateScaling(_s, _z, _lambda) || !_kkt.Update(_cones)) return false;
+        _rhsX.AsSpan().Clear(); _eq.B.AsSpan().CopyTo(_rhsZ);
+        if (!_kkt.Solve(_rhsX, _rhsZ, _x, _t1)) return false;
+        for (int i = 0; i < _m; i++) _s[i] = -_t1[i];
+        for (int j = 0; j < _n; j++) _rhsX[j] = -_eq.Q[j];
+        _rhsZ.AsSpan().Clear();
+        if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z)) return false;
+        _cones.ShiftToInterior(_s);
+        _cones.ShiftToInterior(_z);
+        _tau = 1; _kappa = 1;
+        return true;
+    }
+
+    /// <summary>r_x = P x + A'z + q τ, r_z = A x + s - b τ, r_τ = κ + x'Px/τ + q'x + b'z.</summary>
+    private void ComputeResiduals()
+    {
+        _eq.P.MultiplySymmetricUpper(_x, _px);
+        _eq.A.MultiplyTransposed(_z, _atz);
+        _eq.A.Multiply(_x, _ax);
+        for (int j = 0; j < _n; j++) _rx[j] = _px[j] + _atz[j] + _eq.Q[j] * _tau;
+        for (int i = 0; i < _m; i++) _rz[i] = _ax[i] + _s[i] - _eq.B[i] * _tau;
+        _xPx = VectorOps.Dot(_x, _px); _qx = VectorOps.Dot(_eq.Q, _x); _bz = VectorOps.Dot(_eq.B, _z);
+        _rtau = _kappa + _xPx / _tau + _qx + _bz;
+    }
+
+    /// <summary>Costs, gap and relative residuals of (x/τ, s/τ, z/τ) mapped back to the original problem.</summary>
+    private Metrics ComputeMetrics()
+    {
+        double t = _tau, c = _eq.C;
+        double pcost = (0.5 * _xPx / (t * t) + _qx / t) / c;
+        double dcost = (-0.5 * _xPx / (t * t) - _bz / t) / c;
+        double gapAbs = Math.Abs(pcost - dcost);
+        double gapRel = gapAbs / Math.Max(1.0, Math.Min(Math.Abs(pcost), Math.Abs(dcost)));
+        // ||Ax + s - b|| / (1 + max(||b||, ||Ax||, ||s||)) with A x = E^-1 Â x̂ / τ, s = E^-1 ŝ / τ.
+        double pres = VectorOps.ScaledNormInf(_rz, _eq.E, invert: true) / t
+            / (1 + Math.Max(_bNorm, Math.Max(VectorOps.ScaledNormInf(_ax, _eq.E, true), VectorOps.ScaledNormInf(_s, _eq.E, true)) / t));
+        // ||Px + q + A'z|| / (1 + max(||q||, ||Px||, ||A'z||)) with P x = D^-1 P̂ x̂ / (cτ), A'z = D^-1 Â'ẑ / (cτ).
+        double dres = VectorOps.ScaledNormInf(_rx, _eq.D, true) / (c * t)
+            / (1 + Math.Max(_qNorm, Math.Max(VectorOps.ScaledNormInf(_px, _eq.D, true), VectorOps.ScaledNormInf(_atz, _eq.D, true)) / (c * t)));
+        double mu = (VectorOps.Dot(_s, _z) + _tau * _kappa) / (_degree + 1);
+        return new Metrics(pcost, dcost, gapAbs, gapRel, pres, dres, mu);
+    }
+
+    /// <summary>Solved (full tolerances), or a primal / dual infeasibility certificate, or Unsolved to go on.</summary>
+    private SolverStatus CheckTermination(Metrics r)
+    {
+        var st = _settings;
+        if (r.PrimalResidual < st.FeasibilityTolerance && r.DualResidual < st.FeasibilityTolerance
+            && (r.GapAbs < st.GapAbsoluteTolerance || r.GapRel < st.GapRelativeTolerance))
+            return SolverStatus.Solved;
+        double tol = st.InfeasibilityTolerance, c = _eq.C;
+        // Primal infeasibility: b'z < 0 and ||A'z|| small relative to |b'z| (original units: z = E ẑ / c).
+        double bz = _bz / c;
+        if (bz < -tol && VectorOps.ScaledNormInf(_atz, _eq.D, true) / c < -tol * bz) return SolverStatus.PrimalInfeasible;
+        // Dual infeasibility: q'x < 0 and ||Px||, ||Ax + s|| small relative to |q'x| (x = D x̂, s = E^-1 ŝ).
+        double qx = _qx / c;
+        if (qx < -tol && VectorOps.ScaledNormInf(_px, _eq.D, true) / c < -tol * qx && AxPlusSNorm() < -tol * qx)
+            return SolverStatus.DualInfeasible;
+        return SolverStatus.Unsolved;
+    }
+
+    /// <summary>||E^-1 (Â x̂ + ŝ)||_inf = ||A x + s||_inf in original units.</summary>
+    private double AxPlusSNorm()
+    {
+        double m = 0;
+        for (int i = 0; i < _m; i++) m = Math.Max(m, Math.Abs((_ax[i] + _s[i]) / _eq.E[i]));
+        return m;
+    }
+
+    /// <summary>NT scaling at (s, z), λ = W z, and the factorization of [[P, A'], [A, -W'W]].</summary>
+    private bool UpdateScalingAndFactor() => _cones.UpdateScaling(_s, _z, _lambda) && _kkt.Update(_cones);
+
+    /// <summary>
+    /// K [x2; z2] = [-q; b], and the denominator of the τ equation in its stable form
+    /// -(x2 - x/τ)'P(x2 - x/τ) - ||W z2||² - κ/τ (always negative).
+    /// </summary>
+    private bool SolveConstantDirection()
+    {
+        for (int j = 0; j < _n; j++) _rhsX[j] = -_eq.Q[j];
+        if (!_kkt.Solve(_rhsX, _eq.B, _x2, _z2)) return false;
+        for (int j = 0; j < _n; j++) _x1[j] = _x2[j] - _x[j] / _tau;
+        _eq.P.MultiplySymmetricUpper(_x1, _workN);
+        _cones.MultiplyW(_z2, _t1);
+        _tauDenominator = -VectorOps.Dot(_x1, _workN) - VectorOps.Dot(_t1, _t1) - _kappa / _tau;
+        return double.IsFinite(_tauDenominator) && _tauDenominator < 0;
+    }
+
+    /// <summary>Affine direction: d = r (all residuals), d_s = λ ∘ λ, d_κ = τκ.</summary>
+    private bool PredictorDirection()
+    {
+        _cones.JordanProduct(_lambda, _lambda, _dsRhs);
+        return SolveNewton(1.0, _dsRhs, _tau * _kappa);
+    }
+
+    /// <summary>
+    /// Combined direction: d = (1 - σ) r, d_s = λ∘λ + (W^-1 Δs_a) ∘ (W Δz_a) - σμe, d_κ = τκ + Δτ_a Δκ_a - σμ
+    /// (the affine direction is still in Δ on entry).
+    /// </summary>
+    private bool CorrectorDirection(double sigma, double mu)
+    {
+        _cones.MultiplyWInverse(_ds, _t1);
+        _cones.MultiplyW(_dz, _t2);
+        _cones.JordanProduct(_t1, _t2, _rhsZ);
+        _cones.JordanProduct(_lambda, _lambda, _dsRhs);
+        for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
+        _cones.AddScaledUnit(_dsRhs, -sigma * mu);
+        double dKappa = _tau * _kappa + _dtau * _dkappa - sigma * mu;
+        return SolveNewton(1.0 - sigma, _dsRhs, dKappa);
+    }
+
+    /// <summary>
+    /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W(λ\d_s + W Δz) and
+    /// Δκ = -(d_κ + κ Δτ)/τ eliminated, K [x1; z1] = [-w r_x; -w r_z + W(λ\d_s)], then
+    /// Δτ = (-w r_τ + d_κ/τ - (q + 2Px/τ)'x1 - b'z1) / denominator and (Δx, Δz) = (x1, z1) + Δτ (x2, z2).
+    /// </summary>
+    private bool SolveNewton(double w, ReadOnlySpan<double> dS, double dKappa)
+    {
+        _cones.JordanDivide(_lambda, dS, _t1);
+        _cones.MultiplyW(_t1, _t2);
+        for (int j = 0; j < _n; j++) _rhsX[j] = -w * _rx[j];
+        for (int i = 0; i < _m; i++) _rhsZ[i] = -w * _rz[i] + _t2[i];
+        if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z1)) return false;
+
+        double numerator = -w * _rtau + dKappa / _tau - VectorOps.Dot(_eq.Q, _x1) - 2 * VectorOps.Dot(_px, _x1) / _tau - VectorOps.Dot(_eq.B, _z1);
+        _dtau = numerator / _tauDenominator;
+        for (int j = 0; j < _n; j++) _dx[j] = _x1[j] + _dtau * _x2[j];
+        for (int i = 0; i < _m; i++) _dz[i] = _z1[i] + _dtau * _z2[i];
+        // Δs = -W (λ\d_s + W Δz).
+        _cones.MultiplyW(_dz, _t2);
+        for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
+        _cones.MultiplyW(_t1, _ds);
+        for (int i = 0; i < _m; i++) _ds[i] = -_ds[i];
+        _dkappa = -(dKappa + _kappa * _dtau) / _tau;
+        return double.IsFinite(_dtau) && double.IsFinite(_dkappa);
+    }
+
+    /// <summary>The largest α ≤ alphaMax keeping s, z strictly in the cone and τ, κ positive.</summary>
+    private double StepLength(double alphaMax)
+    {
+        double alpha = alphaMax;
+        if (_dtau < 0) alpha = Math.Min(alpha, -_tau / _dtau);
+        if (_dkappa < 0) alpha = Math.Min(alpha, -_kappa / _dkappa);
+        alpha = _cones.StepLength(_s, _ds, alpha);
+        return _cones.StepLength(_z, _dz, alpha);
+    }
+
+    /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>
+    private void TakeStep(double alpha)
+    {
+        VectorOps.Axpy(alpha, _dx, _x);
+        VectorOps.Axpy(alpha, _ds, _s);
+        VectorOps.Axpy(alpha, _dz, _z);
+        _tau += alpha * _dtau;
+        _kappa += alpha * _dkappa;
+    }
+
+    /// <summary>Keeps a copy of the iterate with the smallest max(primal residual, dual residual, gap).</summary>
+    private void TrackBest(Metrics r)
+    {
+        double score = Math.Max(Math.Max(r.PrimalResidual, r.DualResidual), Math.Min(r.GapAbs, r.GapRel));
+        if (!(score < _bestScore)) return;
+        _bestScore = score; _bestMetrics = r;
+        _x.AsSpan().CopyTo(_bestX); _s.AsSpan().CopyTo(_bestS); _z.AsSpan().CopyTo(_bestZ);
+        _bestTau = _tau; _bestKappa = _kappa;
+    }
+
+    /// <summary>Builds the result: the solution, a certificate, or the best iterate with an honest status.</summary>
+    private SolverResult Finish(SolverStatus status, int iterations, double seconds)
+    {
+        double[] x = new double[_n], s = new double[_m], z = new double[_m];
+        double c = _eq.C;
+        if (status == SolverStatus.PrimalInfeasible)
+        {
+            // z = E ẑ / c scaled so b'z = -1; x, s are not defined.
+            double scale = -_bz;
+            for (int i = 0; i < _m; i++) z[i] = _eq.E[i] * _z[i] / scale;
+            Array.Fill(x, double.NaN); Array.Fill(s, double.NaN);
+            return Result(status, x, s, z, double.PositiveInfinity, double.PositiveInfinity, iterations, seconds, false);
+        }
+        if (status == SolverStatus.DualInfeasible)
+        {
+            // x = D x̂, s = E^-1 ŝ scaled so q'x = -1 (q'x = q̂'x̂ / c); z is not defined.
+            double scale = -_qx / c;
+            for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _x[j] / scale;
+            for (int i = 0; i < _m; i++) s[i] = _s[i] / _eq.E[i] / scale;
+            Array.Fill(z, double.NaN);
+            return Result(status, x, s, z, double.NegativeInfinity, double.NegativeInfinity, iterations, seconds, false);
+        }
+        if (status != SolverStatus.Solved && _bestScore < double.PositiveInfinity)
+        {
+            _bestX.AsSpan().CopyTo(_x); _bestS.AsSpan().CopyTo(_s); _bestZ.AsSpan().CopyTo(_z);
+            _tau = _bestTau; _kappa = _bestKappa;
+            var r = _bestMetrics; double tol = _settings.ReducedTolerance;
+            if (r.PrimalResidual < tol && r.DualResidual < tol && (r.GapAbs < tol || r.GapRel < tol)) status = SolverStatus.AlmostSolved;
+        }
+        // x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ).
+        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _x[j] / _tau;
+        for (int i = 0; i < _m; i++) { s[i] = _s[i] / (_eq.E[i] * _tau); z[i] = _eq.E[i] * _z[i] / (c * _tau); }
+        return Result(status, x, s, z, double.NaN, double.NaN, iterations, seconds, true);
+    }
+
+    /// <summary>The result record; for a solution its objectives and residuals are recomputed on the original data.</summary>
+    private SolverResult Result(SolverStatus status, double[] x, double[] s, double[] z, double pobj, double dobj, int iterations, double seconds, bool measure)
+    {
+        double pres = double.NaN, dres = double.NaN, gap = double.NaN;
+        if (measure)
+            (pobj, dobj, pres, dres, gap) = SolutionMeasures.Compute(_problem, x, s, z);
+        LogFooter(status, iterations, seconds);
+        return new SolverResult
+        {
+            Status = status, X = x, S = s, Z = z, PrimalObjective = pobj, DualObjective = dobj,
+            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds,
+        };
+    }
+
+    private void LogHeader()
+    {
+        if (_log is null) return;
+        int soc = _problem.Cones.Count(k => k is SecondOrderConeSpec);
+        _log.WriteLine($"ConicSolver: {_n} variables, {_m} constraints, nnz(P) = {_problem.P.NonZeros}, nnz(A) = {_problem.A.NonZeros}, {_problem.Cones.Count} cones ({soc} second-order), degree {_degree}");
+        _log.WriteLine($"  equilibration passes {_settings.EquilibrationIterations}, tolerances: feasibility {_settings.FeasibilityTolerance:g2}, gap {_settings.GapAbsoluteTolerance:g2}/{_settings.GapRelativeTolerance:g2}");
+        _log.WriteLine("iter    pcost        dcost       gap       pres      dres      k/t       mu       step");
+        _log.WriteLine("-------------------------------------------------------------------------------------");
+    }
+
+    private void LogIteration(int iteration, Metrics r, double alpha)
+    {
+        if (_log is null) return;
+        string step = iteration == 0 ? "  ------" : $"{alpha,8:0.00e+00}";
+        _log.WriteLine($"{iteration,4}  {r.PrimalCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.DualCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.GapRel,8:0.00e+00}  {r.PrimalResidual,8:0.00e+00}  {r.DualResidual,8:0.00e+00}  {_kappa / _tau,8:0.00e+00}  {r.Mu,8:0.00e+00}  {step}");
+    }
+
+    private void LogFooter(SolverStatus status, int iterations, double seconds)
+    {
+        _log?.WriteLine($"status: {status} after {iterations} iterations, {seconds:0.000} s");
+    }
+}

@@ -1,0 +1,30 @@
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Linear;
+
+namespace ExactConvexNN.Solver.Kkt;
+
+/// <summary>Creates the KKT solver for the (equilibrated) data P̂ (upper triangle), Â and the cone product.</summary>
+public delegate IKktSolver KktSolverFactory(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings);
+
+/// <summary>
+/// Solves the reduced Newton system of the interior-point method,
+/// <c>[[P, A'], [A, -W'W]] [x; z] = [rx; rz]</c>, for the current NT scaling W of the cones.
+/// A structured solver can replace the generic one without touching the IPM.
+/// </summary>
+public interface IKktSolver
+{
+    /// <summary>Number of primal variables n (length of x).</summary>
+    int Variables { get; }
+
+    /// <summary>Number of constraint rows m (length of z).</summary>
+    int Constraints { get; }
+
+    /// <summary>Refreshes the system with the cones' current scaling and factors it. Returns false when the factorization fails.</summary>
+    bool Update(ICone cones);
+
+    /// <summary>
+    /// Solves the system for one right-hand side with the last factorization. Returns false when the
+    /// solution is not finite.
+    /// </summary>
+    bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z);
+}
