@@ -1,6 +1,7 @@
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Kkt;
 using ExactConvexNN.Solver.Linear;
 using ExactConvexNN.Solver.Problem;
 
@@ -46,6 +47,25 @@ public sealed class ConvexReluProgram
 
     private readonly int[] _rowOffset;
     private readonly double[,] _x;
+
+    /// <summary>
+    /// The block-angular structure for <see cref="BlockAngularKktSolver"/>: the residual e and the n equality rows couple
+    /// the blocks; each block's variables [t, u, s, v] appear only in its own cone rows and the equality rows.
+    /// </summary>
+    public BlockAngularLayout Layout
+    {
+        get
+        {
+            int nb = Blocks.Count;
+            var cols = new int[nb + 1]; var rows = new int[nb + 1];
+            for (int b = 0; b <= nb; b++)
+            {
+                cols[b] = Samples + b * 2 * (Features + 1);
+                rows[b] = b < nb ? _rowOffset[b] : Problem.Constraints;
+            }
+            return new BlockAngularLayout(Samples, Samples, cols, rows);
+        }
+    }
 
     /// <summary>Index of the first variable of block b ([t, u, s, v], 2(d+1) variables).</summary>
     public int BlockVariable(int b) => Samples + b * 2 * (Features + 1);

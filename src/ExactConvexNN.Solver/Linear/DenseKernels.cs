@@ -152,4 +152,45 @@ public static class DenseKernels
             for (int j = 0; j < i; j++) b[j] -= l[i * n + j] * bi;
         }
     }
+
+    /// <summary>
+    /// Householder QR of a column-major rows x cols matrix B (rows &gt;= cols, overwritten), returning the triangular
+    /// factor as L = R' (cols x cols, row-major lower triangle), so that B'B = L L' without forming B'B (the condition
+    /// number is not squared). Returns false when a diagonal of R is zero or not finite.
+    /// </summary>
+    public static bool QrLowerFactor(Span<double> b, int rows, int cols, Span<double> l)
+    {
+        if (rows < cols) throw new ArgumentException($"QR needs rows >= cols, got {rows} x {cols}");
+        l[..(cols * cols)].Clear();
+        for (int k = 0; k < cols; k++)
+        {
+            var col = b.Slice(k * rows + k, rows - k);
+            // Householder vector v = x + sign(x0) ||x|| e1 maps x to -sign(x0) ||x|| e1.
+            double norm = Math.Sqrt(Dot(col, col));
+            if (!(norm > 0) || !double.IsFinite(norm)) return false;
+            double alpha = col[0] >= 0 ? -norm : norm;
+            col[0] -= alpha;
+            double vnorm2 = Dot(col, col);
+            for (int j = k + 1; j < cols; j++)
+            {
+                var cj = b.Slice(j * rows + k, rows - k);
+                double f = 2 * Dot(col, cj) / vnorm2;
+                for (int i = 0; i < cj.Length; i++) cj[i] -= f * col[i];
+            }
+            // Row k of R: R_kk = alpha, R_kj = b[k, j] (j > k); L = R'.
+            l[k * cols + k] = alpha;
+            for (int j = k + 1; j < cols; j++) l[j * cols + k] = b[j * rows + k];
+        }
+        // Make the diagonal positive: L L' is unchanged when a column of L changes sign.
+        for (int k = 0; k < cols; k++)
+            if (l[k * cols + k] < 0)
+                for (int j = k; j < cols; j++) l[j * cols + k] = -l[j * cols + k];
+        return true;
+    }
+
+    /// <summary>Solves L y = e in place (L lower triangular, row-major n x n).</summary>
+    public static void ForwardSubstitute(ReadOnlySpan<double> l, int n, Span<double> e)
+    {
+        for (int i = 0; i < n; i++) e[i] = (e[i] - Dot(l.Slice(i * n, i), e[..i])) / l[i * n + i];
+    }
 }

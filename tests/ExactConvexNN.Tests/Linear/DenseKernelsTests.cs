@@ -60,3 +60,42 @@ public class DenseKernelsTests
         Assert.False(DenseKernels.CholeskyLower(a, 2));
     }
 }
+
+public class DenseQrTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(12, 8)]
+    public void QrFactorGivesTheCholeskyFactorOfTheGramMatrix(int rows, int cols)
+    {
+        var rng = new Random(rows * 7 + cols);
+        var b = Enumerable.Range(0, rows * cols).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        // Badly scaled columns: the Gram matrix's condition number is the square of B's.
+        for (int c = 0; c < cols; c++) for (int i = 0; i < rows; i++) b[c * rows + i] *= Math.Pow(10, 3 * c);
+        var gram = new double[cols * cols];
+        for (int i = 0; i < cols; i++)
+            for (int j = 0; j < cols; j++)
+                for (int k = 0; k < rows; k++) gram[i * cols + j] += b[i * rows + k] * b[j * rows + k];
+        var l = new double[cols * cols];
+        Assert.True(DenseKernels.QrLowerFactor((double[])b.Clone(), rows, cols, l));
+        for (int i = 0; i < cols; i++)
+        {
+            Assert.True(l[i * cols + i] > 0);
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int k = 0; k <= j; k++) s += l[i * cols + k] * l[j * cols + k];
+                Assert.Equal(gram[i * cols + j], s, 1e-10 * Math.Sqrt(Math.Abs(gram[i * cols + i] * gram[j * cols + j])));
+            }
+            for (int j = i + 1; j < cols; j++) Assert.Equal(0, l[i * cols + j]);
+        }
+    }
+
+    [Fact]
+    public void QrRefusesADependentColumn()
+    {
+        var b = new double[] { 1, 2, 3, 0, 0, 0 };
+        Assert.False(DenseKernels.QrLowerFactor(b, 3, 2, new double[4]));
+    }
+}

@@ -1,0 +1,452 @@
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Ipm;
+using ExactConvexNN.Solver.Linear;
+
+namespace ExactConvexNN.Solver.Kkt;
+
+/// <summary>
+/// The layout of a block-angular program: coupling variables x_c (columns [0, CouplingVariables)) and coupling rows
+/// (rows [0, CouplingRows)), then blocks b whose columns [BlockColumns[b], BlockColumns[b+1]) and rows
+/// [BlockRows[b], BlockRows[b+1]) touch nothing else except the coupling rows.
+/// </summary>
+/// <param name="CouplingVariables">Number of coupling variables (first columns).</param>
+/// <param name="CouplingRows">Number of coupling rows (first rows).</param>
+/// <param name="BlockColumns">Column boundaries, length blocks + 1, starting at CouplingVariables and ending at n.</param>
+/// <param name="BlockRows">Row boundaries, length blocks + 1, starting at CouplingRows and ending at m.</param>
+public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows, int[] BlockColumns, int[] BlockRows)
+{
+    /// <summary>Number of blocks.</summary>
+    public int Blocks => BlockColumns.Length - 1;
+}
+
+/// <summary>
+/// A structured KKT solver for block-angular programs: blocks coupled only through a few coupling rows, and a
+/// quadratic objective that is diagonal and positive on the coupling variables (zero on the blocks). The system
+/// <c>[[P, A'], [A, -H]] [x; z] = [r_x; r_z]</c>, H = W'W, is solved exactly by eliminating, per block b,
+/// z_b = H_b^-1 (A_b x_b - r_zb) and x_b = S_b^-1 (r~_b - G_b' z_0) with S_b = A_b' H_b^-1 A_b (small, dense,
+/// positive definite because each block's rows include cones over all its variables), and then the coupling
+/// multipliers from the dense Schur complement
+/// <code>
+///   M = H_0 + A_0c P_c^-1 A_0c' + sum_b G_b S_b^-1 G_b',    G_b = rows of the coupling constraints on block b,
+/// </code>
+/// assembled as a sum of thin outer products Z_b Z_b' (Z_b = G_b R_b with R_b R_b' the coupling part of S_b^-1) by
+/// a SIMD rank-k kernel, and factored by Cholesky. No regularization is needed; solutions are refined against the
+/// true system. Cost per factorization: O(n_c^2 sum_b k_b) for n_c coupling rows and k_b coupling columns per block.
+/// </summary>
+public sealed class BlockAngularKktSolver : IKktSolver
+{
+    private const int ChunkColumns = 512;
+    private readonly int _n, _m, _nc, _mc, _blocks;
+    private readonly BlockAngularLayout _layout;
+    private readonly CompositeCone _cones;
+    private readonly CscMatrix _a, _p;
+    private readonly double[] _pc;                 // diagonal of P on the coupling variables
+    private readonly int[] _blockCones;            // cone index boundaries per block (cones of block b: [_blockCones[b], _blockCones[b+1]))
+    private readonly int _couplingConeEnd;         // cones [0, _couplingConeEnd) lie in the coupling rows
+    private readonly double[] _aBlock;             // dense A_b (h_b x w_b, row-major) per block
+    private readonly int[] _aOffset;
+    private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
+    private readonly int[] _gPtr, _gRow;           // sparse G columns (per coupling column, coupling rows)
+    private readonly double[] _gVal;
+    private readonly int[] _activeOffset, _activeRows;  // union of coupling rows touched by each block
+    private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of Q_b (k x k)
+    private readonly int[] _lOffset, _rOffset;
+    private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
+    private readonly double[] _work, _work2, _chunk, _colBuf;
+    private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz, _gDense;
+    private readonly int _refinementSteps;
+    private bool _factored;
+
+    private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
+        double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
+        int[] gPtr, int[] gRow, double[] gVal, int[] activeOffset, int[] activeRows, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight)
+    {
+        _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
+        _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
+        _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aBlock = aBlock; _aOffset = aOffset;
+        _jOffset = jOffset; _jLocal = jLocal; _gPtr = gPtr; _gRow = gRow; _gVal = gVal;
+        _activeOffset = activeOffset; _activeRows = activeRows; _lOffset = lOffset; _rOffset = rOffset;
+        _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
+        _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
+        int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
+        _work = new double[scratch]; _work2 = new double[scratch];
+        _chunk = new double[_nc * ChunkColumns];
+        _colBuf = new double[Math.Max(maxHeight, maxWidth)];
+        _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m];
+        int maxK = 0;
+        for (int b = 0; b < _blocks; b++) maxK = Math.Max(maxK, jOffset[b + 1] - jOffset[b]);
+        _gDense = new double[_nc * maxK];
+        _refinementSteps = Math.Max(1, settings.RefinementSteps);
+    }
+
+    /// <summary>A factory for <see cref="ConicSolver.Solve"/> that builds this solver for the given layout.</summary>
+    public static KktSolverFactory Factory(BlockAngularLayout layout) => (p, a, cones, settings) => Create(layout, p, a, cones, settings);
+
+    /// <summary>Validates that the data has the block-angular structure of <paramref name="layout"/> and prepares the solver.</summary>
+    /// <exception cref="ArgumentException">The layout does not fit the data (an entry outside the structure, a cone across blocks, P not diagonal positive on the coupling variables, a zero cone inside a block).</exception>
+    public static BlockAngularKktSolver Create(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(layout); ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
+        settings ??= new SolverSettings();
+        int n = a.Columns, m = a.Rows, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
+        var bc = layout.BlockColumns; var br = layout.BlockRows;
+        if (bc.Length != br.Length || bc.Length < 1 || bc[0] != mc || bc[^1] != n || br[0] != nc || br[^1] != m)
+            throw new ArgumentException("the block layout does not cover the program's columns and rows");
+        for (int b = 0; b < nb; b++)
+            if (bc[b + 1] <= bc[b] || br[b + 1] < br[b]) throw new ArgumentException($"block {b} has no columns or negative rows");
+        if (cones.Dimension != m) throw new ArgumentException("cone dimension differs from the rows of A");
+
+        // P: diagonal and positive on the coupling variables, zero elsewhere.
+        var pc = new double[mc];
+        for (int j = 0; j < n; j++)
+            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++)
+            {
+                int i = pUpper.RowIndices[q]; double v = pUpper.Values[q];
+                if (v == 0) continue;
+                if (i != j || j >= mc) throw new ArgumentException("P must be diagonal on the coupling variables and zero on the blocks");
+                pc[j] = v;
+            }
+        if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
+
+        // Cones: first those inside the coupling rows, then each block's, never across a boundary; no zero cone in a block.
+        var blockCones = new int[nb + 1];
+        int k = 0;
+        while (k < cones.Cones.Count && cones.Offset(k) < nc)
+        {
+            if (cones.Offset(k) + cones.Cones[k].Dimension > nc) throw new ArgumentException("a cone crosses the coupling rows");
+            k++;
+        }
+        int couplingConeEnd = k;
+        for (int b = 0; b < nb; b++)
+        {
+            blockCones[b] = k;
+            while (k < cones.Cones.Count && cones.Offset(k) < br[b + 1])
+            {
+                if (cones.Offset(k) + cones.Cones[k].Dimension > br[b + 1]) throw new ArgumentException($"a cone crosses the rows of block {b}");
+                if (cones.Cones[k] is ZeroCone) throw new ArgumentException($"block {b} has equality rows; only coupling rows may");
+                k++;
+            }
+        }
+        blockCones[nb] = k;
+
+        // Dense A_b, coupling columns G_b, and the structure check: block rows touch only their block's columns.
+        int rowBlock(int row) { int lo = 0, hi = nb - 1; while (lo < hi) { int mid = (lo + hi + 1) / 2; if (br[mid] <= row) lo = mid; else hi = mid - 1; } return lo; }
+        var aOffset = new int[nb + 1];
+        int maxW = 0, maxH = 0;
+        for (int b = 0; b < nb; b++)
+        {
+            int w = bc[b + 1] - bc[b], h = br[b + 1] - br[b];
+            aOffset[b + 1] = aOffset[b] + w * h; maxW = Math.Max(maxW, w); maxH = Math.Max(maxH, h);
+        }
+        var aBlock = new double[aOffset[nb]];
+        var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
+        var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
+        for (int j = 0; j < mc; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] >= nc) throw new ArgumentException($"coupling variable {j} appears in a block row");
+        for (int b = 0; b < nb; b++)
+        {
+            int w = bc[b + 1] - bc[b];
+            jOffset[b] = jLocalList.Count;
+            for (int j = bc[b]; j < bc[b + 1]; j++)
+            {
+                bool coupled = false;
+                for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                {
+                    int i = a.RowIndices[q]; double v = a.Values[q];
+                    if (i < nc)
+                    {
+                        if (v == 0) continue;
+                        if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
+                        gRowList.Add(i); gValList.Add(v);
+                    }
+                    else
+                    {
+                        if (i < br[b] || i >= br[b + 1]) throw new ArgumentException($"column {j} of block {b} appears in row {i} of block {rowBlock(i)}");
+                        aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
+                    }
+                }
+                if (coupled) gPtrList.Add(gRowList.Count);
+            }
+        }
+        jOffset[nb] = jLocalList.Count;
+        // Rows of the coupling constraints each block touches.
+        var activeOffset = new int[nb + 1]; var activeList = new List<int>();
+        var seen = new int[nc]; Array.Fill(seen, -1);
+        for (int b = 0; b < nb; b++)
+        {
+            activeOffset[b] = activeList.Count;
+            int start = activeList.Count;
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtrList[t]; q < gPtrList[t + 1]; q++)
+                    if (seen[gRowList[q]] != b) { seen[gRowList[q]] = b; activeList.Add(gRowList[q]); }
+            activeList.Sort(start, activeList.Count - start, null);
+        }
+        activeOffset[nb] = activeList.Count;
+        var lOffset = new int[nb + 1]; var rOffset = new int[nb + 1];
+        for (int b = 0; b < nb; b++)
+        {
+            int w = bc[b + 1] - bc[b], kb = jOffset[b + 1] - jOffset[b];
+            lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + kb * kb;
+            if (kb > ChunkColumns) throw new ArgumentException($"block {b} has {kb} coupled columns, more than {ChunkColumns}");
+        }
+        return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
+            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], activeOffset, [.. activeList], lOffset, rOffset, maxW, maxH);
+    }
+
+    /// <inheritdoc/>
+    public int Variables => _n;
+    /// <inheritdoc/>
+    public int Constraints => _m;
+
+    /// <inheritdoc/>
+    public bool Update(ICone cones)
+    {
+        _factored = false;
+        var m = _m0.AsSpan();
+        m.Clear();
+        // M = H_0 + A_0c P_c^-1 A_0c' (coupling cones' W'W; coupling variables' columns).
+        for (int k = 0; k < _couplingConeEnd; k++)
+        {
+            var c = _cones.Cones[k]; int o = _cones.Offset(k);
+            var block = _work.AsSpan(0, c.HessianBlockLength);
+            c.GetHessianBlock(block);
+            for (int r = 0; r < c.Dimension; r++)
+                if (c.HasDiagonalScaling) m[(o + r) * _nc + o + r] += block[r];
+                else for (int i = 0; i <= r; i++) m[(o + r) * _nc + o + i] += block[r * (r + 1) / 2 + i];
+        }
+        for (int j = 0; j < _mc; j++)
+        {
+            double inv = 1.0 / _pc[j];
+            int q0 = _a.ColumnPointers[j], q1 = _a.ColumnPointers[j + 1];
+            for (int q = q0; q < q1; q++)
+                for (int t = q0; t <= q; t++)
+                {
+                    int i = _a.RowIndices[q], l = _a.RowIndices[t];
+                    m[Math.Max(i, l) * _nc + Math.Min(i, l)] += _a.Values[q] * _a.Values[t] * inv;
+                }
+        }
+        // Per block: S_b = (W^-1 A_b)'(W^-1 A_b) = L L'; Q_b = (S_b^-1) on the coupled columns = R R'; Z_b = G_b R.
+        int filled = 0;
+        var chunk = _chunk.AsSpan();
+        for (int b = 0; b < _blocks; b++)
+        {
+            if (!FactorBlock(b)) return false;
+            int kb = _jOffset[b + 1] - _jOffset[b];
+            if (kb == 0) continue;
+            if (filled + kb > ChunkColumns) { FlushChunk(filled); filled = 0; }
+            WriteZ(b, chunk, filled);
+            filled += kb;
+        }
+        if (filled > 0) FlushChunk(filled);
+        _m0.CopyTo(_mFactor, 0);
+        if (!DenseKernels.CholeskyLower(_mFactor, _nc)) return false;
+        _factored = true;
+        return true;
+    }
+
+    /// <summary>
+    /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, and the coupling part
+    /// (S_b^-1)_JJ = Y'Y with Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of
+    /// W near the end of the iterations is not squared.
+    /// </summary>
+    private bool FactorBlock(int b)
+    {
+        int w = _layout.BlockColumns[b + 1] - _layout.BlockColumns[b];
+        int h = _layout.BlockRows[b + 1] - _layout.BlockRows[b];
+        int r0 = _layout.BlockRows[b];
+        var a = _aBlock.AsSpan(_aOffset[b], w * h);
+        var bm = _work.AsSpan(0, h * w);       // B, column-major: column c at [c*h, c*h+h)
+        var col = _colBuf.AsSpan(0, h);
+        for (int c = 0; c < w; c++)
+        {
+            for (int i = 0; i < h; i++) col[i] = a[i * w + c];
+            for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
+            {
+                var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0;
+                cone.MultiplyWInverse(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
+            }
+        }
+        var l = _l.AsSpan(_lOffset[b], w * w);
+        if (!DenseKernels.QrLowerFactor(bm, h, w, l)) return false;
+        int kb = _jOffset[b + 1] - _jOffset[b];
+        if (kb == 0) return true;
+        // Y = L^-1 E_J, column-major w x k.
+        var y = _work2.AsSpan(0, w * kb);
+        for (int t = 0; t < kb; t++)
+        {
+            var e = y.Slice(t * w, w);
+            e.Clear(); e[_jLocal[_jOffset[b] + t]] = 1;
+            DenseKernels.ForwardSubstitute(l, w, e);
+        }
+        return DenseKernels.QrLowerFactor(y, w, kb, _r.AsSpan(_rOffset[b], kb * kb));
+    }
+
+    /// <summary>Columns [c0, c0 + k_b) of the chunk (n_c rows, row-major, ChunkColumns wide) get Z_b = G_b R (zero off the active rows).</summary>
+    private void WriteZ(int b, Span<double> chunk, int c0)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b];
+        var rf = _r.AsSpan(_rOffset[b], kb * kb);
+        // Dense G_b on its active rows into scratch, then Z = G R with R lower triangular.
+        int a0 = _activeOffset[b], na = _activeOffset[b + 1] - a0;
+        var g = _gDense.AsSpan(0, na * kb);
+        g.Clear();
+        for (int t = 0; t < kb; t++)
+        {
+            int ptr = _jOffset[b] + t;
+            for (int q = _gPtr[ptr]; q < _gPtr[ptr + 1]; q++)
+            {
+                int pos = _activeRows.AsSpan(a0, na).BinarySearch(_gRow[q]);
+                g[pos * kb + t] = _gVal[q];
+            }
+        }
+        for (int i = 0; i < na; i++)
+        {
+            int row = _activeRows[a0 + i];
+            var z = chunk.Slice(row * ChunkColumns + c0, kb);
+            var gi = g.Slice(i * kb, kb);
+            // z_s = sum_{t >= s} g_t R_ts (R lower triangular: R_ts nonzero for t >= s).
+            for (int s = 0; s < kb; s++)
+            {
+                double acc = 0;
+                for (int t = s; t < kb; t++) acc += gi[t] * rf[t * kb + s];
+                z[s] = acc;
+            }
+        }
+        // Rows outside the active set stay zero: clear them (the chunk is reused).
+        int next = 0;
+        for (int row = 0; row < _nc; row++)
+        {
+            if (next < na && _activeRows[a0 + next] == row) { next++; continue; }
+            chunk.Slice(row * ChunkColumns + c0, kb).Clear();
+        }
+    }
+
+    private void FlushChunk(int columns)
+    {
+        // M += Z Z' over the filled columns: compact rows to width `columns` when the chunk is partly filled.
+        if (columns < ChunkColumns)
+            for (int row = 1; row < _nc; row++)
+                _chunk.AsSpan(row * ChunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
+        DenseKernels.SymmetricRankKUpdateLower(_m0, _nc, _chunk.AsSpan(0, _nc * columns), columns);
+    }
+
+    /// <inheritdoc/>
+    public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
+    {
+        if (!_factored) return false;
+        var b = _rhs.AsSpan(); var sol = _sol.AsSpan();
+        rhsX.CopyTo(b); rhsZ.CopyTo(b[_n..]);
+        SolveOnce(b, sol);
+        double bNorm = VectorOps.NormInf(b), resNorm = Residual(sol);
+        // Iterative refinement against the exact system.
+        for (int step = 0; step < _refinementSteps && resNorm > 1e-13 * (1 + bNorm); step++)
+        {
+            SolveOnce(_res, _corr);
+            for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];
+            double next = Residual(sol);
+            if (!(next < resNorm)) { for (int i = 0; i < sol.Length; i++) sol[i] -= _corr[i]; break; }
+            resNorm = next;
+        }
+        sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
+        return VectorOps.AllFinite(sol);
+    }
+
+    /// <summary>One elimination pass: rhs = [r_x; r_z] to sol = [x; z].</summary>
+    private void SolveOnce(ReadOnlySpan<double> rhs, Span<double> sol)
+    {
+        var x = sol[.._n]; var z = sol[_n..];
+        var rx = rhs[.._n]; var rz = rhs[_n..];
+        var z0 = z[.._nc];
+        // z0 <- A_0c P_c^-1 r_c - r_0 + sum_b G_b S_b^-1 r~_b,  r~_b = r_b + A_b' H_b^-1 r_zb; keep t_b = S_b^-1 r~_b in x_b.
+        for (int i = 0; i < _nc; i++) z0[i] = -rz[i];
+        for (int j = 0; j < _mc; j++)
+        {
+            double v = rx[j] / _pc[j];
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) z0[_a.RowIndices[q]] += _a.Values[q] * v;
+        }
+        for (int bk = 0; bk < _blocks; bk++)
+        {
+            int c0 = _layout.BlockColumns[bk], w = _layout.BlockColumns[bk + 1] - c0;
+            int r0 = _layout.BlockRows[bk], h = _layout.BlockRows[bk + 1] - r0;
+            var tb = x.Slice(c0, w);
+            var hinv = _work.AsSpan(0, h);
+            ApplyHInverse(bk, rz.Slice(r0, h), hinv);
+            var a = _aBlock.AsSpan(_aOffset[bk], w * h);
+            rx.Slice(c0, w).CopyTo(tb);
+            for (int i = 0; i < h; i++)
+            {
+                double v = hinv[i];
+                if (v == 0) continue;
+                for (int c = 0; c < w; c++) tb[c] += a[i * w + c] * v;
+            }
+            DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[bk], w * w), w, tb);
+            for (int t = _jOffset[bk]; t < _jOffset[bk + 1]; t++)
+            {
+                double v = tb[_jLocal[t]];
+                for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) z0[_gRow[q]] += _gVal[q] * v;
+            }
+        }
+        // z0 = M^-1 (...).
+        DenseKernels.CholeskySolve(_mFactor, _nc, z0);
+        // x_c = P_c^-1 (r_c - A_0c' z0).
+        for (int j = 0; j < _mc; j++)
+        {
+            double s = rx[j];
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) s -= _a.Values[q] * z0[_a.RowIndices[q]];
+            x[j] = s / _pc[j];
+        }
+        for (int bk = 0; bk < _blocks; bk++)
+        {
+            int c0 = _layout.BlockColumns[bk], w = _layout.BlockColumns[bk + 1] - c0;
+            int r0 = _layout.BlockRows[bk], h = _layout.BlockRows[bk + 1] - r0;
+            // x_b = t_b - S_b^-1 G_b' z0.
+            var g = _work2.AsSpan(0, w);
+            g.Clear();
+            for (int t = _jOffset[bk]; t < _jOffset[bk + 1]; t++)
+            {
+                double s = 0;
+                for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) s += _gVal[q] * z0[_gRow[q]];
+                g[_jLocal[t]] = s;
+            }
+            DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[bk], w * w), w, g);
+            var xb = x.Slice(c0, w);
+            for (int c = 0; c < w; c++) xb[c] -= g[c];
+            // z_b = H_b^-1 (A_b x_b - r_zb).
+            var a = _aBlock.AsSpan(_aOffset[bk], w * h);
+            var v = _work.AsSpan(0, h);
+            for (int i = 0; i < h; i++) v[i] = DenseKernels.Dot(a.Slice(i * w, w), xb) - rz[r0 + i];
+            ApplyHInverse(bk, v, z.Slice(r0, h));
+        }
+    }
+
+    /// <summary>y = H_b^-1 v = W^-1 (W^-1 v) over the cones of block b (W symmetric).</summary>
+    private void ApplyHInverse(int b, ReadOnlySpan<double> v, Span<double> y)
+    {
+        int r0 = _layout.BlockRows[b];
+        var tmp = _colBuf.AsSpan(0, v.Length);
+        for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
+        {
+            var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0, d = cone.Dimension;
+            cone.MultiplyWInverse(v.Slice(o, d), tmp.Slice(o, d));
+            cone.MultiplyWInverse(tmp.Slice(o, d), y.Slice(o, d));
+        }
+    }
+
+    /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]]; returns ||_res||_inf.</summary>
+    private double Residual(ReadOnlySpan<double> sol)
+    {
+        var r = _res.AsSpan();
+        _rhs.CopyTo(r);
+        var x = sol[.._n]; var z = sol[_n..];
+        _p.MultiplySymmetricUpper(x, r[.._n], -1.0, 1.0);
+        _a.MultiplyTransposed(z, r[.._n], -1.0, 1.0);
+        _a.Multiply(x, r[_n..], -1.0, 1.0);
+        // + W'W z = W (W z).
+        var hz = _hz.AsSpan();
+        _cones.MultiplyW(z, hz);
+        _cones.MultiplyW(hz, _hhz);
+        for (int i = 0; i < _m; i++) r[_n + i] += _hhz[i];
+        return VectorOps.NormInf(r);
+    }
+}

@@ -1,0 +1,104 @@
+using ExactConvexNN.Arrangements;
+using ExactConvexNN.Data;
+using ExactConvexNN.Programs;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Kkt;
+using ExactConvexNN.Training;
+
+namespace ExactConvexNN.Tests.Training;
+
+public class ConvexTrainingTests
+{
+    private static Dataset ThreePoint() => Dataset.FromRows([[2, 2], [3, 3], [1, 0]], [1, 2, 0]);
+
+    /// <summary>Gaussian inputs, targets from a planted two-neuron ReLU network plus noise.</summary>
+    internal static Dataset Planted(int n, int d, int seed, double noise = 0.1)
+    {
+        var rng = new Random(seed);
+        double G() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var u1 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
+        var u2 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
+        var x = new double[n, d]; var y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double a = 0, b = 0;
+            for (int j = 0; j < d; j++) { x[i, j] = G(); a += x[i, j] * u1[j]; b += x[i, j] * u2[j]; }
+            y[i] = Math.Max(a, 0) - 0.7 * Math.Max(b, 0) + noise * G();
+        }
+        return Dataset.Create(x, y);
+    }
+
+    private static SolverResult Solve(ConvexReluProgram p, bool structured) => structured
+        ? ConicSolver.Solve(p.Problem, null, BlockAngularKktSolver.Factory(p.Layout))
+        : ConicSolver.Solve(p.Problem);
+
+    [Theory]
+    [InlineData(0.1, false)]
+    [InlineData(0.1, true)]
+    [InlineData(1.0, true)]
+    [InlineData(5.0, false)]
+    public void StructuredAndGenericSolvesAgreeAndFacetReductionKeepsTheOptimum(double beta, bool bias)
+    {
+        foreach (var data in new[] { ThreePoint(), Planted(12, 2, 1), Planted(10, 3, 2) })
+        {
+            var x = bias ? data.WithBias().X : data.X;
+            var chambers = ArrangementEnumerator.Enumerate(x).Chambers;
+            var reduced = ConvexReluProgram.Build(x, data.Y!, beta, chambers, reduceToFacets: true);
+            var full = ConvexReluProgram.Build(x, data.Y!, beta, chambers, reduceToFacets: false);
+            Assert.True(reduced.SignRows <= full.SignRows);
+            var generic = Solve(full, structured: false);
+            var structured = Solve(reduced, structured: true);
+            var structuredFull = Solve(full, structured: true);
+            Assert.Equal(SolverStatus.Solved, generic.Status);
+            Assert.Equal(SolverStatus.Solved, structured.Status);
+            Assert.Equal(SolverStatus.Solved, structuredFull.Status);
+            double scale = Math.Max(1, Math.Abs(generic.PrimalObjective));
+            Assert.Equal(generic.PrimalObjective, structured.PrimalObjective, 1e-7 * scale);
+            Assert.Equal(generic.PrimalObjective, structuredFull.PrimalObjective, 1e-7 * scale);
+            Assert.Equal(generic.PrimalObjective, full.Objective(generic.X, data.Y!), 1e-6 * scale);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.05, false)]
+    [InlineData(0.5, true)]
+    public void RecoveredNetworkAttainsTheConvexOptimum(double beta, bool bias)
+    {
+        var data = Planted(15, 2, 7);
+        var result = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        Assert.Equal(SolverStatus.Solved, result.Status);
+        Assert.NotEmpty(result.Network.Neurons);
+        Assert.Equal(result.Primal, result.RecoveredObjective, 1e-6 * Math.Max(1, result.Primal));
+        Assert.True(result.RelativeGap < 1e-6, $"gap {result.RelativeGap}");
+        // KKT residuals of the solution (the solver's relative measures) are small.
+        Assert.True(result.Solution.PrimalResidual < 1e-7 && result.Solution.DualResidual < 1e-7);
+    }
+
+    [Fact]
+    public void ThreePointProblemHasTheSameOptimumFromEveryPath()
+    {
+        var data = ThreePoint();
+        var exact = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1 });
+        var generic = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1, StructuredSolver = false, FacetReduction = false });
+        Assert.Equal(generic.Primal, exact.Primal, 1e-7);
+        Assert.Equal(exact.Primal, exact.RecoveredObjective, 1e-6);
+    }
+
+    [Fact]
+    public void SampledTrainingIsAnUpperBoundOnTheExactOptimum()
+    {
+        var data = Planted(14, 3, 3);
+        var exact = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1 });
+        var sampled = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1, Sample = 5, Seed = 1 });
+        Assert.True(sampled.Sampled);
+        Assert.True(sampled.Primal >= exact.Primal - 1e-6 * Math.Max(1, exact.Primal));
+    }
+
+    [Fact]
+    public void NegativeBetaAndMissingTargetsAreInputErrors()
+    {
+        Assert.Throws<InputException>(() => ReluTrainer.Train(ThreePoint(), new TrainingOptions { Beta = -1 }));
+        var noTarget = Dataset.FromRows([[1, 2], [3, 4]]);
+        Assert.Throws<InputException>(() => ReluTrainer.Train(noTarget, new TrainingOptions { Beta = 1 }));
+    }
+}
