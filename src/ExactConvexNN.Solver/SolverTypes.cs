@@ -21,6 +21,23 @@ public enum SolverStatus
     NumericalError,
 }
 
+/// <summary>The names of statuses in output and JSON (a contract: scripts depend on them).</summary>
+public static class SolverStatusNames
+{
+    /// <summary>solved, almost_solved, primal_infeasible, dual_infeasible, max_iterations, time_limit, numerical_error (unsolved before a run).</summary>
+    public static string ToName(this SolverStatus status) => status switch
+    {
+        SolverStatus.Solved => "solved",
+        SolverStatus.AlmostSolved => "almost_solved",
+        SolverStatus.PrimalInfeasible => "primal_infeasible",
+        SolverStatus.DualInfeasible => "dual_infeasible",
+        SolverStatus.MaxIterations => "max_iterations",
+        SolverStatus.TimeLimit => "time_limit",
+        SolverStatus.NumericalError => "numerical_error",
+        _ => "unsolved",
+    };
+}
+
 /// <summary>Settings of the interior-point solver, with the defaults of the best open solvers.</summary>
 public sealed record SolverSettings
 {

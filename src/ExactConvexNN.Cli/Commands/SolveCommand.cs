@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Solver.Formats;
@@ -41,7 +40,7 @@ public static class SolveCommand
             };
             var path = pr.GetValue(file)!.FullName;
             var problem = ProblemFile.Read(path);
-            var result = Solve(problem.Problem, settings);
+            var result = ConicSolver.Solve(problem.Problem, settings);
             var w = output ?? Console.Out;
             w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result) : ToLine(problem, result));
             return 0;
@@ -49,21 +48,8 @@ public static class SolveCommand
         return cmd;
     }
 
-    /// <summary>The status name used in output: solved, almost_solved, primal_infeasible, dual_infeasible, max_iterations, time_limit, numerical_error.</summary>
-    public static string StatusName(SolverStatus status) => status switch
-    {
-        SolverStatus.Solved => "solved",
-        SolverStatus.AlmostSolved => "almost_solved",
-        SolverStatus.PrimalInfeasible => "primal_infeasible",
-        SolverStatus.DualInfeasible => "dual_infeasible",
-        SolverStatus.MaxIterations => "max_iterations",
-        SolverStatus.TimeLimit => "time_limit",
-        SolverStatus.NumericalError => "numerical_error",
-        _ => "unsolved",
-    };
-
     private static string ToLine(ProblemFile file, SolverResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{file.Name}: {StatusName(r.Status)}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s");
+        $"{file.Name}: {r.Status.ToName()}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s");
 
     private static string ToJson(string path, ProblemFile file, SolverResult r)
     {
@@ -75,7 +61,7 @@ public static class SolveCommand
             ["name"] = file.Name,
             ["format"] = file.Format,
             ["sense"] = file.Maximize ? "max" : "min",
-            ["status"] = StatusName(r.Status),
+            ["status"] = r.Status.ToName(),
             ["objective"] = J(file.ToFileSense(r.PrimalObjective)),
             ["dual_objective"] = J(file.ToFileSense(r.DualObjective)),
             ["gap"] = J(r.Gap),
@@ -88,23 +74,4 @@ public static class SolveCommand
         };
         return JsonSerializer.Serialize(o);
     }
-
-    /// <summary>
-    /// Calls <c>ConicSolver.Solve</c>. Bound late while the solver is developed on its own branch; once it is merged
-    /// this becomes a direct call.
-    /// </summary>
-    internal static SolverResult Solve(ConicProblem problem, SolverSettings settings)
-    {
-        var solve = SolverEntry ?? throw new InputException("the interior-point solver (ConicSolver) is not part of this build yet; merge the 'ipm' branch");
-        try { return (SolverResult)solve.Invoke(null, [problem, settings])!; }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw;
-        }
-    }
-
-    /// <summary>The static <c>ConicSolver.Solve(ConicProblem, SolverSettings?)</c> method, or null when absent.</summary>
-    internal static MethodInfo? SolverEntry { get; } =
-        typeof(ConicProblem).Assembly.GetType("ExactConvexNN.Solver.ConicSolver")?.GetMethod("Solve", [typeof(ConicProblem), typeof(SolverSettings)]);
 }

@@ -99,7 +99,7 @@ public static class ReluTrainer
             ["target"] = data.TargetName,
             ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["trained_by"] = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)",
-            ["status"] = StatusName(solution.Status),
+            ["status"] = solution.Status.ToName(),
         };
         var network = TwoLayerReluNetwork.Create(neurons, data.Columns, options.Bias, meta);
         double recovered = network.Objective(data.X, data.Y, options.Beta);
@@ -120,16 +120,4 @@ public static class ReluTrainer
         return scale == 0 ? 0 : Math.Abs(primal - dual) / scale;
     }
 
-    /// <summary>The contract names of statuses (solved, almost_solved, ...).</summary>
-    public static string StatusName(SolverStatus s) => s switch
-    {
-        SolverStatus.Solved => "solved",
-        SolverStatus.AlmostSolved => "almost_solved",
-        SolverStatus.PrimalInfeasible => "primal_infeasible",
-        SolverStatus.DualInfeasible => "dual_infeasible",
-        SolverStatus.MaxIterations => "max_iterations",
-        SolverStatus.TimeLimit => "time_limit",
-        SolverStatus.NumericalError => "numerical_error",
-        _ => "unsolved",
-    };
 }
