@@ -36,6 +36,8 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 public sealed class BlockAngularKktSolver : IKktSolver
 {
     private const int ChunkColumns = 512;
+    private const double RefinementTolerance = 1e-12;
+    private const double RefinementStopRatio = 5.0;
     private readonly int _n, _m, _nc, _mc, _blocks;
     private readonly BlockAngularLayout _layout;
     private readonly CompositeCone _cones;
@@ -52,8 +54,18 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of Q_b (k x k)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
-    private readonly double[] _work, _work2, _chunk, _colBuf;
-    private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz, _gDense;
+    private readonly double[] _chunk, _couplingBlock;
+    private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz;
+    private readonly Scratch[] _scratch;           // one per worker: blocks are processed in parallel
+    private readonly int[] _parts;                 // block ranges of the workers
+
+    /// <summary>Work arrays of one worker.</summary>
+    private sealed class Scratch(int scratch, int colBuf, int gDense, int coupling)
+    {
+        public readonly double[] Work = new double[scratch], Work2 = new double[scratch], ColBuf = new double[colBuf], GDense = new double[gDense];
+        public readonly double[] Z0 = new double[coupling];
+        public bool Ok;
+    }
     private readonly int _refinementSteps;
     private bool _factored;
 
@@ -69,14 +81,35 @@ public sealed class BlockAngularKktSolver : IKktSolver
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
-        _work = new double[scratch]; _work2 = new double[scratch];
         _chunk = new double[_nc * ChunkColumns];
-        _colBuf = new double[Math.Max(maxHeight, maxWidth)];
+        _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m];
         int maxK = 0;
         for (int b = 0; b < _blocks; b++) maxK = Math.Max(maxK, jOffset[b + 1] - jOffset[b]);
-        _gDense = new double[_nc * maxK];
+        int workers = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc * maxK, _nc)).ToArray();
+        // Contiguous block ranges of about equal work (rows + coupled entries).
+        _parts = new int[workers + 1];
+        long total = 0;
+        for (int b = 0; b < _blocks; b++) total += BlockWork(b);
+        long acc = 0; int part = 1;
+        for (int b = 0; b < _blocks && part < workers; b++)
+        {
+            acc += BlockWork(b);
+            if (acc * workers >= total * part) _parts[part++] = b + 1;
+        }
+        for (; part <= workers; part++) _parts[part] = _blocks;
         _refinementSteps = Math.Max(1, settings.RefinementSteps);
+    }
+
+    private long BlockWork(int b) =>
+        (long)(_layout.BlockColumns[b + 1] - _layout.BlockColumns[b]) * (_layout.BlockRows[b + 1] - _layout.BlockRows[b]) + 4L * (_activeOffset[b + 1] - _activeOffset[b]);
+
+    /// <summary>Runs body(worker, firstBlock, endBlock) over the workers' block ranges in parallel.</summary>
+    private void ForEachPart(Action<Scratch, int, int> body)
+    {
+        if (_scratch.Length == 1) { body(_scratch[0], 0, _blocks); return; }
+        Parallel.For(0, _scratch.Length, p => body(_scratch[p], _parts[p], _parts[p + 1]));
     }
 
     /// <summary>A factory for <see cref="ConicSolver.Solve"/> that builds this solver for the given layout.</summary>
@@ -209,7 +242,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         for (int k = 0; k < _couplingConeEnd; k++)
         {
             var c = _cones.Cones[k]; int o = _cones.Offset(k);
-            var block = _work.AsSpan(0, c.HessianBlockLength);
+            var block = _couplingBlock.AsSpan(0, c.HessianBlockLength);
             c.GetHessianBlock(block);
             for (int r = 0; r < c.Dimension; r++)
                 if (c.HasDiagonalScaling) m[(o + r) * _nc + o + r] += block[r];
@@ -226,19 +259,31 @@ public sealed class BlockAngularKktSolver : IKktSolver
                     m[Math.Max(i, l) * _nc + Math.Min(i, l)] += _a.Values[q] * _a.Values[t] * inv;
                 }
         }
-        // Per block: S_b = (W^-1 A_b)'(W^-1 A_b) = L L'; Q_b = (S_b^-1) on the coupled columns = R R'; Z_b = G_b R.
-        int filled = 0;
-        var chunk = _chunk.AsSpan();
-        for (int b = 0; b < _blocks; b++)
+        // Per block (in parallel): S_b = L L', (S_b^-1)_JJ = R R'.
+        ForEachPart((w, b0, b1) =>
         {
-            if (!FactorBlock(b)) return false;
-            int kb = _jOffset[b + 1] - _jOffset[b];
-            if (kb == 0) continue;
-            if (filled + kb > ChunkColumns) { FlushChunk(filled); filled = 0; }
-            WriteZ(b, chunk, filled);
-            filled += kb;
+            w.Ok = true;
+            for (int b = b0; b < b1 && w.Ok; b++) w.Ok = FactorBlock(b, w);
+        });
+        foreach (var w in _scratch) if (!w.Ok) return false;
+        // Sum of Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.
+        int first = 0;
+        while (first < _blocks)
+        {
+            int last = first, filled = 0;
+            while (last < _blocks && filled + (_jOffset[last + 1] - _jOffset[last]) <= ChunkColumns) filled += _jOffset[last + 1] - _jOffset[last++];
+            int from = first, to = last;
+            if (to - from > 64)
+                Parallel.For(0, _scratch.Length, p =>
+                {
+                    int lo = from + (to - from) * p / _scratch.Length, hi = from + (to - from) * (p + 1) / _scratch.Length;
+                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from], _scratch[p]);
+                });
+            else
+                for (int b = from; b < to; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from], _scratch[0]);
+            if (filled > 0) FlushChunk(filled);
+            first = last;
         }
-        if (filled > 0) FlushChunk(filled);
         _m0.CopyTo(_mFactor, 0);
         if (!DenseKernels.CholeskyLower(_mFactor, _nc)) return false;
         _factored = true;
@@ -250,14 +295,14 @@ public sealed class BlockAngularKktSolver : IKktSolver
     /// (S_b^-1)_JJ = Y'Y with Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of
     /// W near the end of the iterations is not squared.
     /// </summary>
-    private bool FactorBlock(int b)
+    private bool FactorBlock(int b, Scratch sc)
     {
         int w = _layout.BlockColumns[b + 1] - _layout.BlockColumns[b];
         int h = _layout.BlockRows[b + 1] - _layout.BlockRows[b];
         int r0 = _layout.BlockRows[b];
         var a = _aBlock.AsSpan(_aOffset[b], w * h);
-        var bm = _work.AsSpan(0, h * w);       // B, column-major: column c at [c*h, c*h+h)
-        var col = _colBuf.AsSpan(0, h);
+        var bm = sc.Work.AsSpan(0, h * w);       // B, column-major: column c at [c*h, c*h+h)
+        var col = sc.ColBuf.AsSpan(0, h);
         for (int c = 0; c < w; c++)
         {
             for (int i = 0; i < h; i++) col[i] = a[i * w + c];
@@ -272,7 +317,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         int kb = _jOffset[b + 1] - _jOffset[b];
         if (kb == 0) return true;
         // Y = L^-1 E_J, column-major w x k.
-        var y = _work2.AsSpan(0, w * kb);
+        var y = sc.Work2.AsSpan(0, w * kb);
         for (int t = 0; t < kb; t++)
         {
             var e = y.Slice(t * w, w);
@@ -283,13 +328,13 @@ public sealed class BlockAngularKktSolver : IKktSolver
     }
 
     /// <summary>Columns [c0, c0 + k_b) of the chunk (n_c rows, row-major, ChunkColumns wide) get Z_b = G_b R (zero off the active rows).</summary>
-    private void WriteZ(int b, Span<double> chunk, int c0)
+    private void WriteZ(int b, Span<double> chunk, int c0, Scratch sc)
     {
         int kb = _jOffset[b + 1] - _jOffset[b];
         var rf = _r.AsSpan(_rOffset[b], kb * kb);
         // Dense G_b on its active rows into scratch, then Z = G R with R lower triangular.
         int a0 = _activeOffset[b], na = _activeOffset[b + 1] - a0;
-        var g = _gDense.AsSpan(0, na * kb);
+        var g = sc.GDense.AsSpan(0, na * kb);
         g.Clear();
         for (int t = 0; t < kb; t++)
         {
@@ -335,96 +380,110 @@ public sealed class BlockAngularKktSolver : IKktSolver
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
         if (!_factored) return false;
-        var b = _rhs.AsSpan(); var sol = _sol.AsSpan();
-        rhsX.CopyTo(b); rhsZ.CopyTo(b[_n..]);
-        SolveOnce(b, sol);
-        double bNorm = VectorOps.NormInf(b), resNorm = Residual(sol);
-        // Iterative refinement against the exact system.
-        for (int step = 0; step < _refinementSteps && resNorm > 1e-13 * (1 + bNorm); step++)
+        var sol = _sol.AsSpan();
+        rhsX.CopyTo(_rhs); rhsZ.CopyTo(_rhs.AsSpan(_n));
+        SolveOnce(_rhs, _sol);
+        double bNorm = VectorOps.NormInf(_rhs), resNorm = Residual(sol);
+        // Iterative refinement against the exact system, while it pays.
+        for (int step = 0; step < _refinementSteps && resNorm > RefinementTolerance * (1 + bNorm); step++)
         {
             SolveOnce(_res, _corr);
             for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];
             double next = Residual(sol);
             if (!(next < resNorm)) { for (int i = 0; i < sol.Length; i++) sol[i] -= _corr[i]; break; }
+            bool slow = resNorm < RefinementStopRatio * next;
             resNorm = next;
+            if (slow) break;
         }
         sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
 
-    /// <summary>One elimination pass: rhs = [r_x; r_z] to sol = [x; z].</summary>
-    private void SolveOnce(ReadOnlySpan<double> rhs, Span<double> sol)
+    /// <summary>One elimination pass: rhs = [r_x; r_z] to sol = [x; z] (blocks in parallel).</summary>
+    private void SolveOnce(double[] rhs, double[] sol)
     {
-        var x = sol[.._n]; var z = sol[_n..];
-        var rx = rhs[.._n]; var rz = rhs[_n..];
-        var z0 = z[.._nc];
-        // z0 <- A_0c P_c^-1 r_c - r_0 + sum_b G_b S_b^-1 r~_b,  r~_b = r_b + A_b' H_b^-1 r_zb; keep t_b = S_b^-1 r~_b in x_b.
-        for (int i = 0; i < _nc; i++) z0[i] = -rz[i];
+        // Per block: t_b = S_b^-1 r~_b with r~_b = r_b + A_b' H_b^-1 r_zb (kept in x_b); each worker sums G_b t_b.
+        ForEachPart((w, b0, b1) =>
+        {
+            Array.Clear(w.Z0);
+            for (int b = b0; b < b1; b++) EliminateBlock(b, rhs, sol, w);
+        });
+        // z0 = M^-1 (A_0c P_c^-1 r_c - r_0 + sum_b G_b t_b).
+        var z0 = sol.AsSpan(_n, _nc);
+        for (int i = 0; i < _nc; i++) z0[i] = -rhs[_n + i];
+        foreach (var w in _scratch) VectorOps.Axpy(1.0, w.Z0, z0);
         for (int j = 0; j < _mc; j++)
         {
-            double v = rx[j] / _pc[j];
+            double v = rhs[j] / _pc[j];
             for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) z0[_a.RowIndices[q]] += _a.Values[q] * v;
         }
-        for (int bk = 0; bk < _blocks; bk++)
-        {
-            int c0 = _layout.BlockColumns[bk], w = _layout.BlockColumns[bk + 1] - c0;
-            int r0 = _layout.BlockRows[bk], h = _layout.BlockRows[bk + 1] - r0;
-            var tb = x.Slice(c0, w);
-            var hinv = _work.AsSpan(0, h);
-            ApplyHInverse(bk, rz.Slice(r0, h), hinv);
-            var a = _aBlock.AsSpan(_aOffset[bk], w * h);
-            rx.Slice(c0, w).CopyTo(tb);
-            for (int i = 0; i < h; i++)
-            {
-                double v = hinv[i];
-                if (v == 0) continue;
-                for (int c = 0; c < w; c++) tb[c] += a[i * w + c] * v;
-            }
-            DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[bk], w * w), w, tb);
-            for (int t = _jOffset[bk]; t < _jOffset[bk + 1]; t++)
-            {
-                double v = tb[_jLocal[t]];
-                for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) z0[_gRow[q]] += _gVal[q] * v;
-            }
-        }
-        // z0 = M^-1 (...).
         DenseKernels.CholeskySolve(_mFactor, _nc, z0);
         // x_c = P_c^-1 (r_c - A_0c' z0).
         for (int j = 0; j < _mc; j++)
         {
-            double s = rx[j];
-            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) s -= _a.Values[q] * z0[_a.RowIndices[q]];
-            x[j] = s / _pc[j];
+            double v = rhs[j];
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) v -= _a.Values[q] * z0[_a.RowIndices[q]];
+            sol[j] = v / _pc[j];
         }
-        for (int bk = 0; bk < _blocks; bk++)
+        ForEachPart((w, b0, b1) =>
         {
-            int c0 = _layout.BlockColumns[bk], w = _layout.BlockColumns[bk + 1] - c0;
-            int r0 = _layout.BlockRows[bk], h = _layout.BlockRows[bk + 1] - r0;
-            // x_b = t_b - S_b^-1 G_b' z0.
-            var g = _work2.AsSpan(0, w);
-            g.Clear();
-            for (int t = _jOffset[bk]; t < _jOffset[bk + 1]; t++)
-            {
-                double s = 0;
-                for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) s += _gVal[q] * z0[_gRow[q]];
-                g[_jLocal[t]] = s;
-            }
-            DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[bk], w * w), w, g);
-            var xb = x.Slice(c0, w);
-            for (int c = 0; c < w; c++) xb[c] -= g[c];
-            // z_b = H_b^-1 (A_b x_b - r_zb).
-            var a = _aBlock.AsSpan(_aOffset[bk], w * h);
-            var v = _work.AsSpan(0, h);
-            for (int i = 0; i < h; i++) v[i] = DenseKernels.Dot(a.Slice(i * w, w), xb) - rz[r0 + i];
-            ApplyHInverse(bk, v, z.Slice(r0, h));
+            for (int b = b0; b < b1; b++) BackSubstituteBlock(b, rhs, sol, w);
+        });
+    }
+
+    /// <summary>x_b = t_b = S_b^-1 (r_b + A_b' H_b^-1 r_zb) and w.Z0 += G_b t_b.</summary>
+    private void EliminateBlock(int b, double[] rhs, double[] sol, Scratch w)
+    {
+        int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
+        int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
+        var tb = sol.AsSpan(c0, width);
+        var hinv = w.Work.AsSpan(0, h);
+        ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
+        var a = _aBlock.AsSpan(_aOffset[b], width * h);
+        rhs.AsSpan(c0, width).CopyTo(tb);
+        for (int i = 0; i < h; i++)
+        {
+            double v = hinv[i];
+            if (v == 0) continue;
+            var ai = a.Slice(i * width, width);
+            for (int c = 0; c < width; c++) tb[c] += ai[c] * v;
+        }
+        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
+        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
+        {
+            double v = tb[_jLocal[t]];
+            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) w.Z0[_gRow[q]] += _gVal[q] * v;
         }
     }
 
+    /// <summary>x_b = t_b - S_b^-1 G_b' z0, then z_b = H_b^-1 (A_b x_b - r_zb).</summary>
+    private void BackSubstituteBlock(int b, double[] rhs, double[] sol, Scratch w)
+    {
+        int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
+        int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
+        var z0 = sol.AsSpan(_n, _nc);
+        var g = w.Work2.AsSpan(0, width);
+        g.Clear();
+        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
+        {
+            double v = 0;
+            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) v += _gVal[q] * z0[_gRow[q]];
+            g[_jLocal[t]] = v;
+        }
+        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
+        var xb = sol.AsSpan(c0, width);
+        for (int c = 0; c < width; c++) xb[c] -= g[c];
+        var a = _aBlock.AsSpan(_aOffset[b], width * h);
+        var v2 = w.Work.AsSpan(0, h);
+        for (int i = 0; i < h; i++) v2[i] = DenseKernels.Dot(a.Slice(i * width, width), xb) - rhs[_n + r0 + i];
+        ApplyHInverse(b, v2, sol.AsSpan(_n + r0, h), w);
+    }
+
     /// <summary>y = H_b^-1 v = W^-1 (W^-1 v) over the cones of block b (W symmetric).</summary>
-    private void ApplyHInverse(int b, ReadOnlySpan<double> v, Span<double> y)
+    private void ApplyHInverse(int b, ReadOnlySpan<double> v, Span<double> y, Scratch w)
     {
         int r0 = _layout.BlockRows[b];
-        var tmp = _colBuf.AsSpan(0, v.Length);
+        var tmp = w.ColBuf.AsSpan(0, v.Length);
         for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
         {
             var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0, d = cone.Dimension;

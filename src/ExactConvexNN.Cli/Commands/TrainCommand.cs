@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ExactConvexNN.Data;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Training;
+
+namespace ExactConvexNN.Cli.Commands;
+
+/// <summary>
+/// <c>ecnn train DATA --beta B [--bias] [--target NAME] [--sample K] [--out NET.json] [--json]</c>: trains a two-layer
+/// ReLU network to the global optimum of 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) by the convex program.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
+        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
+        var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
+        var sample = new Option<int?>("--sample") { Description = "use K random activation patterns instead of all of them (gives an upper bound only)" };
+        var seed = new Option<int>("--seed") { Description = "random seed for --sample", DefaultValueFactory = _ => 0 };
+        var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => Arrangements.ArrangementOptions.DefaultMaxPatterns };
+        var output = new Option<FileInfo?>("--out") { Description = "write the trained network (JSON) to this file" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var tol = new Option<double>("--tol") { Description = "solver tolerance (feasibility and gap)", DefaultValueFactory = _ => 1e-8 };
+        var maxIter = new Option<int>("--max-iter") { Description = "solver iteration limit", DefaultValueFactory = _ => 100 };
+        var verbose = new Option<bool>("--verbose") { Description = "print the solver's iteration log and the program sizes to stderr" };
+        var noReduction = new Option<bool>("--no-facet-reduction") { Description = "keep every sign row in every block (larger program, same optimum)" };
+        var generic = new Option<bool>("--generic-kkt") { Description = "solve with the generic sparse LDL path instead of the block-structured one" };
+        var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen).")
+        {
+            data, beta, bias, target, sample, seed, maxPatterns, output, json, tol, maxIter, verbose, noReduction, generic,
+        };
+        cmd.SetAction(pr => CliRunner.Guard(() =>
+        {
+            var file = pr.GetValue(data)!;
+            double b = pr.GetValue(beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
+            if (!double.IsFinite(b) || b < 0) throw new InputException($"--beta must be a finite number >= 0, got {b.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
+            double t = pr.GetValue(tol);
+            if (!(t > 0) || !double.IsFinite(t)) throw new InputException($"--tol must be positive, got {t}");
+            int iters = pr.GetValue(maxIter);
+            if (iters < 1) throw new InputException($"--max-iter must be at least 1, got {iters}");
+            if (pr.GetValue(sample) is int k && k < 1) throw new InputException($"--sample needs at least 1 pattern, got {k}");
+            var outFile = pr.GetValue(output);
+            if (outFile is not null && !Directory.Exists(outFile.DirectoryName ?? "."))
+                throw new InputException($"cannot write '{outFile}': folder '{outFile.DirectoryName}' does not exist");
+            var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target));
+            bool asJson = pr.GetValue(json), isVerbose = pr.GetValue(verbose);
+            var options = new TrainingOptions
+            {
+                Beta = b, Bias = pr.GetValue(bias), Sample = pr.GetValue(sample), Seed = pr.GetValue(seed),
+                MaxPatterns = pr.GetValue(maxPatterns), FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic),
+                Solver = new SolverSettings
+                {
+                    FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t, MaxIterations = iters,
+                    Verbose = isVerbose, Log = Console.Error,
+                },
+            };
+            var result = Progress.Run("enumerating chambers", !asJson && !isVerbose,
+                report => ReluTrainer.Train(dataset, options with { Progress = (_, done, total) => report(done, total) }));
+            if (isVerbose)
+                Console.Error.WriteLine($"program: {result.Program.Problem.Variables:N0} variables, {result.Program.Problem.Constraints:N0} rows; sign rows {result.Program.SignRows:N0} with facet reduction, {result.Program.UnreducedSignRows:N0} without");
+            if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());
+            Console.WriteLine(asJson ? ToJson(result, options, outFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : ToText(result, options, outFile));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    private static JsonObject ToJson(TrainingResult r, TrainingOptions o, FileInfo? outFile) => new()
+    {
+        ["status"] = r.Status.ToName(),
+        ["primal"] = Num(r.Primal),
+        ["dual"] = Num(r.Dual),
+        ["relative_gap"] = Num(r.RelativeGap),
+        ["recovered_objective"] = Num(r.RecoveredObjective),
+        ["neurons"] = r.Network.Neurons.Count,
+        ["regions"] = r.Arrangement.Chambers.Count,
+        ["sampled"] = r.Sampled,
+        ["upper_bound_only"] = r.Sampled,
+        ["beta"] = o.Beta,
+        ["bias"] = o.Bias,
+        ["variables"] = r.Program.Problem.Variables,
+        ["constraints"] = r.Program.Problem.Constraints,
+        ["sign_rows"] = r.Program.SignRows,
+        ["unreduced_sign_rows"] = r.Program.UnreducedSignRows,
+        ["iterations"] = r.Solution.Iterations,
+        ["enumeration_seconds"] = r.EnumerationSeconds,
+        ["solve_seconds"] = r.SolveSeconds,
+        ["seconds"] = r.Seconds,
+        ["network"] = outFile?.ToString(),
+    };
+
+    private static string ToText(TrainingResult r, TrainingOptions o, FileInfo? outFile)
+    {
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        w.WriteLine($"status          {r.Status.ToName()}");
+        w.WriteLine($"primal          {r.Primal:G10}   (convex optimum: 1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2))");
+        w.WriteLine($"dual            {r.Dual:G10}");
+        w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10}");
+        if (r.Sampled)
+            w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
+        else
+            w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} (all activation patterns, exact)");
+        w.WriteLine($"program         {r.Program.Problem.Variables:N0} variables, {r.Program.Problem.Constraints:N0} rows, {r.Program.SignRows:N0} sign rows ({r.Program.UnreducedSignRows:N0} without facet reduction)");
+        w.WriteLine($"time            {r.Seconds:F3} s (enumeration {r.EnumerationSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations)");
+        if (outFile is not null) w.Write($"saved           {outFile}");
+        return w.ToString().TrimEnd();
+    }
+}
