@@ -55,6 +55,11 @@ public sealed record TrainingResult
     public required double EnumerationSeconds { get; init; }
     public required double SolveSeconds { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>
+    /// The multipliers of the n equality rows (e = f(X) - y): at the optimum they equal the residual y - f(X) and solve the
+    /// dual, so they are the natural candidate for a certificate (see <c>OptimalityVerifier</c>).
+    /// </summary>
+    public double[] DualCandidate => Solution.Z[..Program.Samples];
     /// <summary>True when the chambers were sampled: the optimum found is an upper bound on the exact one.</summary>
     public bool Sampled => Arrangement.Sampled;
 }
@@ -100,6 +105,8 @@ public static class ReluTrainer
             ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["trained_by"] = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)",
             ["status"] = solution.Status.ToName(),
+            // The equality multipliers: a dual candidate for certificates (ecnn verify), not trusted by them.
+            ["dual_candidate"] = new JsonArray(solution.Z.Take(data.Rows).Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
         };
         var network = TwoLayerReluNetwork.Create(neurons, data.Columns, options.Bias, meta);
         double recovered = network.Objective(data.X, data.Y, options.Beta);
