@@ -50,7 +50,6 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
     private readonly int[] _gPtr, _gRow;           // sparse G columns (per coupling column, coupling rows)
     private readonly double[] _gVal;
-    private readonly int[] _activeOffset, _activeRows;  // union of coupling rows touched by each block
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of Q_b (k x k)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
@@ -60,9 +59,9 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly int[] _parts;                 // block ranges of the workers
 
     /// <summary>Work arrays of one worker.</summary>
-    private sealed class Scratch(int scratch, int colBuf, int gDense, int coupling)
+    private sealed class Scratch(int scratch, int colBuf, int coupling)
     {
-        public readonly double[] Work = new double[scratch], Work2 = new double[scratch], ColBuf = new double[colBuf], GDense = new double[gDense];
+        public readonly double[] Work = new double[scratch], Work2 = new double[scratch], ColBuf = new double[colBuf];
         public readonly double[] Z0 = new double[coupling];
         public bool Ok;
     }
@@ -71,23 +70,21 @@ public sealed class BlockAngularKktSolver : IKktSolver
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
         double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
-        int[] gPtr, int[] gRow, double[] gVal, int[] activeOffset, int[] activeRows, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight)
+        int[] gPtr, int[] gRow, double[] gVal, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight)
     {
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
         _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aBlock = aBlock; _aOffset = aOffset;
         _jOffset = jOffset; _jLocal = jLocal; _gPtr = gPtr; _gRow = gRow; _gVal = gVal;
-        _activeOffset = activeOffset; _activeRows = activeRows; _lOffset = lOffset; _rOffset = rOffset;
+        _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
         _chunk = new double[_nc * ChunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m];
-        int maxK = 0;
-        for (int b = 0; b < _blocks; b++) maxK = Math.Max(maxK, jOffset[b + 1] - jOffset[b]);
         int workers = Math.Clamp(Environment.ProcessorCount, 1, 8);
-        _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc * maxK, _nc)).ToArray();
+        _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
         // Contiguous block ranges of about equal work (rows + coupled entries).
         _parts = new int[workers + 1];
         long total = 0;
@@ -103,7 +100,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
     }
 
     private long BlockWork(int b) =>
-        (long)(_layout.BlockColumns[b + 1] - _layout.BlockColumns[b]) * (_layout.BlockRows[b + 1] - _layout.BlockRows[b]) + 4L * (_activeOffset[b + 1] - _activeOffset[b]);
+        (long)(_layout.BlockColumns[b + 1] - _layout.BlockColumns[b]) * (_layout.BlockRows[b + 1] - _layout.BlockRows[b]) + 4L * (_gPtr[_jOffset[b + 1]] - _gPtr[_jOffset[b]]);
 
     /// <summary>Runs body(worker, firstBlock, endBlock) over the workers' block ranges in parallel.</summary>
     private void ForEachPart(Action<Scratch, int, int> body)
@@ -203,19 +200,6 @@ public sealed class BlockAngularKktSolver : IKktSolver
             }
         }
         jOffset[nb] = jLocalList.Count;
-        // Rows of the coupling constraints each block touches.
-        var activeOffset = new int[nb + 1]; var activeList = new List<int>();
-        var seen = new int[nc]; Array.Fill(seen, -1);
-        for (int b = 0; b < nb; b++)
-        {
-            activeOffset[b] = activeList.Count;
-            int start = activeList.Count;
-            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
-                for (int q = gPtrList[t]; q < gPtrList[t + 1]; q++)
-                    if (seen[gRowList[q]] != b) { seen[gRowList[q]] = b; activeList.Add(gRowList[q]); }
-            activeList.Sort(start, activeList.Count - start, null);
-        }
-        activeOffset[nb] = activeList.Count;
         var lOffset = new int[nb + 1]; var rOffset = new int[nb + 1];
         for (int b = 0; b < nb; b++)
         {
@@ -224,7 +208,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (kb > ChunkColumns) throw new ArgumentException($"block {b} has {kb} coupled columns, more than {ChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
-            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], activeOffset, [.. activeList], lOffset, rOffset, maxW, maxH);
+            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], lOffset, rOffset, maxW, maxH);
     }
 
     /// <inheritdoc/>
@@ -273,14 +257,15 @@ public sealed class BlockAngularKktSolver : IKktSolver
             int last = first, filled = 0;
             while (last < _blocks && filled + (_jOffset[last + 1] - _jOffset[last]) <= ChunkColumns) filled += _jOffset[last + 1] - _jOffset[last++];
             int from = first, to = last;
+            Array.Clear(_chunk);
             if (to - from > 64)
                 Parallel.For(0, _scratch.Length, p =>
                 {
                     int lo = from + (to - from) * p / _scratch.Length, hi = from + (to - from) * (p + 1) / _scratch.Length;
-                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from], _scratch[p]);
+                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from]);
                 });
             else
-                for (int b = from; b < to; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from], _scratch[0]);
+                for (int b = from; b < to; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from]);
             if (filled > 0) FlushChunk(filled);
             first = last;
         }
@@ -327,43 +312,22 @@ public sealed class BlockAngularKktSolver : IKktSolver
         return DenseKernels.QrLowerFactor(y, w, kb, _r.AsSpan(_rOffset[b], kb * kb));
     }
 
-    /// <summary>Columns [c0, c0 + k_b) of the chunk (n_c rows, row-major, ChunkColumns wide) get Z_b = G_b R (zero off the active rows).</summary>
-    private void WriteZ(int b, Span<double> chunk, int c0, Scratch sc)
+    /// <summary>Columns [c0, c0 + k_b) of the (zeroed) chunk get Z_b = G_b R, entry by entry of the sparse G_b.</summary>
+    private void WriteZ(int b, Span<double> chunk, int c0)
     {
         int kb = _jOffset[b + 1] - _jOffset[b];
         var rf = _r.AsSpan(_rOffset[b], kb * kb);
-        // Dense G_b on its active rows into scratch, then Z = G R with R lower triangular.
-        int a0 = _activeOffset[b], na = _activeOffset[b + 1] - a0;
-        var g = sc.GDense.AsSpan(0, na * kb);
-        g.Clear();
         for (int t = 0; t < kb; t++)
         {
+            // Column t of G contributes g * R[t, s] to z_s for s <= t (R lower triangular).
+            var rt = rf.Slice(t * kb, t + 1);
             int ptr = _jOffset[b] + t;
             for (int q = _gPtr[ptr]; q < _gPtr[ptr + 1]; q++)
             {
-                int pos = _activeRows.AsSpan(a0, na).BinarySearch(_gRow[q]);
-                g[pos * kb + t] = _gVal[q];
+                double g = _gVal[q];
+                var z = chunk.Slice(_gRow[q] * ChunkColumns + c0, t + 1);
+                for (int s = 0; s <= t; s++) z[s] += g * rt[s];
             }
-        }
-        for (int i = 0; i < na; i++)
-        {
-            int row = _activeRows[a0 + i];
-            var z = chunk.Slice(row * ChunkColumns + c0, kb);
-            var gi = g.Slice(i * kb, kb);
-            // z_s = sum_{t >= s} g_t R_ts (R lower triangular: R_ts nonzero for t >= s).
-            for (int s = 0; s < kb; s++)
-            {
-                double acc = 0;
-                for (int t = s; t < kb; t++) acc += gi[t] * rf[t * kb + s];
-                z[s] = acc;
-            }
-        }
-        // Rows outside the active set stay zero: clear them (the chunk is reused).
-        int next = 0;
-        for (int row = 0; row < _nc; row++)
-        {
-            if (next < na && _activeRows[a0 + next] == row) { next++; continue; }
-            chunk.Slice(row * ChunkColumns + c0, kb).Clear();
         }
     }
 
