@@ -7,6 +7,8 @@ public static partial class BenchRegistry
 {
     public static void Register(Dictionary<string, (string Description, Action<string[]> Run)> benchmarks)
     {
+        benchmarks["socp"] = ("conic IPM on planted random sparse SOCPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunSocp);
+        benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
     }
 
