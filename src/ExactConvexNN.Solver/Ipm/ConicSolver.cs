@@ -16,6 +16,8 @@ public static class ConicSolver
     /// <summary>
     /// Solves <paramref name="problem"/>. Numerical outcomes (infeasibility, limits, breakdown) are statuses.
     /// </summary>
+    /// <param name="problem">The problem (validated by <see cref="ConicProblem.Create"/>).</param>
+    /// <param name="settings">Tolerances, limits and logging (defaults when null).</param>
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
     /// <exception cref="ArgumentException">Invalid settings.</exception>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)

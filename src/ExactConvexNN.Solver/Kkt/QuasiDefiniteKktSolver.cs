@@ -50,6 +50,10 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     /// Builds the KKT pattern for <paramref name="pUpper"/> (upper triangle of P, n x n), <paramref name="a"/> (m x n)
     /// and the cone product, and runs the backend's symbolic analysis.
     /// </summary>
+    /// <param name="pUpper">Upper triangle of P (n x n).</param>
+    /// <param name="a">Constraint matrix A (m x n).</param>
+    /// <param name="cones">The cone product (dimension m); its diagonal/dense structure fixes the pattern.</param>
+    /// <param name="settings">Regularization and refinement settings (defaults when null).</param>
     /// <param name="backend">Creates the LDL backend from the upper pattern (default: <see cref="SparseLdl"/> with AMD ordering).</param>
     /// <exception cref="ArgumentException">Dimensions disagree.</exception>
     public static QuasiDefiniteKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null,

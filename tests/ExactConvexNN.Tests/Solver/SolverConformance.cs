@@ -251,6 +251,23 @@ public abstract class SolverConformance
     }
 
     [Fact]
+    public void TimeLimitStopsWithStatusTimeLimit()
+    {
+        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
+            [new NonnegativeConeSpec(4)]);
+        var r = Solve(p, new SolverSettings { TimeLimitSeconds = 1e-12 });
+        Assert.Equal(SolverStatus.TimeLimit, r.Status);
+    }
+
+    [Fact]
+    public void InvalidSettingsAreRejectedAtTheBoundary()
+    {
+        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { FeasibilityTolerance = 0 }));
+        Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { MaxIterations = -1 }));
+    }
+
+    [Fact]
     public void VerboseLogPrintsOneLinePerIteration()
     {
         var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
