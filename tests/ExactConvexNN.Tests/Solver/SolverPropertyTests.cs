@@ -91,3 +91,25 @@ public class SolverPropertyTests
         CheckHonestSolution(problem, optimum, ConicSolver.Solve(problem, new SolverSettings { EquilibrationIterations = 0 }));
     }).Check(Replayable);
 }
+
+/// <summary>The iteration loop allocates nothing: the bytes allocated by a solve do not grow with the iteration count.</summary>
+public class SolverAllocationTests
+{
+    [Fact]
+    public void AllocationDoesNotGrowWithIterations()
+    {
+        var (problem, _) = SolverPropertyTests.PlantedProblem(new Random(7), quadratic: true);
+        long Allocated(int iterations)
+        {
+            var settings = new SolverSettings { MaxIterations = iterations, FeasibilityTolerance = 1e-300, GapAbsoluteTolerance = 1e-300, GapRelativeTolerance = 1e-300 };
+            ConicSolver.Solve(problem, settings); // warm-up (JIT) for this path
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var r = ConicSolver.Solve(problem, settings);
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(iterations, r.Iterations);
+            return bytes;
+        }
+        long few = Allocated(1), many = Allocated(6);
+        Assert.True(many - few < 256, $"1 iteration: {few} bytes, 6 iterations: {many} bytes");
+    }
+}
