@@ -7,17 +7,18 @@ namespace ExactConvexNN.Bench;
 /// Sparse LDL' on quasi-definite KKT matrices K = [[L + σI, A'], [A, -δI]] where L is the 2-D (5-point) or 3-D
 /// (7-point) grid Laplacian on m nodes and A (m/2 rows) couples dual row r to primal nodes 2r and 2r+1.
 /// Reports ordering, symbolic and numeric times and nnz(L) under AMD and natural ordering.
-/// Usage: ldl [maxRows] (default 100000: sizes 1k, 10k, 100k).
+/// Usage: ldl [maxRows] [maxNnzL] (defaults 100000, i.e. sizes 1k, 10k, 100k, and 40 million).
 /// </summary>
 public static class LdlBench
 {
     private const double Sigma = 1e-2, Delta = 1e-2;
-    /// <summary>Numeric factorizations with more entries in L than this are skipped (memory and time).</summary>
-    private const long MaxNumericNonZeros = 25_000_000;
+    /// <summary>Default cap on nnz(L) above which the numeric factorization is skipped (memory and time).</summary>
+    private const long DefaultMaxNumericNonZeros = 40_000_000;
 
     public static void Run(string[] args)
     {
         int maxRows = args.Length > 0 ? int.Parse(args[0]) : 100_000;
+        long maxNnzL = args.Length > 1 ? long.Parse(args[1]) : DefaultMaxNumericNonZeros;
         // Warm-up (JIT) on a small problem so the first timed row is not a compile time.
         var (k0, s0) = Kkt(2, 10);
         SparseLdl.Create(k0, FillReducingOrdering.Amd).Factor(k0.Values, s0, 1e-13, 1e-7);
@@ -30,20 +31,20 @@ public static class LdlBench
                 int g = (int)Math.Round(Math.Pow(target / 1.5, 1.0 / dim));
                 var (k, signs) = Kkt(dim, g);
                 foreach (var ordering in new[] { FillReducingOrdering.Amd, FillReducingOrdering.Natural })
-                    RunOne($"{dim}-D grid {g}^{dim}", k, signs, ordering);
+                    RunOne($"{dim}-D grid {g}^{dim}", k, signs, ordering, maxNnzL);
             }
     }
 
-    private static void RunOne(string name, CscMatrix k, sbyte[] signs, FillReducingOrdering ordering)
+    private static void RunOne(string name, CscMatrix k, sbyte[] signs, FillReducingOrdering ordering, long maxNnzL)
     {
         int n = k.Columns;
         int[] perm = [];
         double tOrder = Time(() => perm = FillReducingOrderings.Compute(k, ordering));
         long nnzL = SparseLdl.CountNonZerosL(k, perm);
         string prefix = $"{name,-22} {n,8} {k.NonZeros,9} {(ordering == FillReducingOrdering.Amd ? "amd" : "nat"),6} {tOrder,9:F4}";
-        if (nnzL > MaxNumericNonZeros)
+        if (nnzL > maxNnzL)
         {
-            Console.WriteLine($"{prefix} {"-",8} {"-",9} {"-",8} {nnzL,12} (numeric skipped: nnz(L) > {MaxNumericNonZeros:N0})");
+            Console.WriteLine($"{prefix} {"-",8} {"-",9} {"-",8} {nnzL,12} (numeric skipped: nnz(L) > {maxNnzL:N0})");
             return;
         }
         SparseLdl ldl = null!;
