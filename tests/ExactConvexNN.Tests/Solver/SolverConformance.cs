@@ -160,6 +160,28 @@ public abstract class SolverConformance
         Assert.Equal(0.6, r.X[0], 1e-6); Assert.Equal(0.8, r.X[1], 1e-6);
     }
 
+    [Theory]
+    [InlineData(3.0)]
+    [InlineData(0.5)]
+    [InlineData(100.0)]
+    public void ProjectionOntoALargeBallUsesTheSparseSocExpansion(double radius)
+    {
+        // min ½||x - p||² s.t. ||x|| <= r in dimension 40 (above the dense-block limit), p_i = (-1)^i (1 + i/10):
+        // x = p min(1, r/||p||), value ½ max(0, ||p|| - r)².
+        int n = 40;
+        var target = Enumerable.Range(0, n).Select(i => (i % 2 == 0 ? 1 : -1) * (1 + i / 10.0)).ToArray();
+        double norm = Math.Sqrt(target.Sum(v => v * v));
+        var A = CscMatrix.FromTriplets(n + 1, n, Enumerable.Range(0, n).Select(i => (i + 1, i, -1.0)));
+        var b = new double[n + 1]; b[0] = radius;
+        var p = ConicProblem.Create(CscMatrix.Identity(n), target.Select(v => -v).ToArray(), A, b, [new SecondOrderConeSpec(n + 1)],
+            objectiveConstant: 0.5 * norm * norm);
+        Assert.True(n + 1 > QuasiDefiniteKktSolver.DenseSocMaxDimension);
+        var r = Solve(p);
+        AssertOptimal(p, r, 0.5 * Math.Pow(Math.Max(0, norm - radius), 2));
+        double shrink = Math.Min(1, radius / norm);
+        for (int i = 0; i < n; i++) Assert.Equal(target[i] * shrink, r.X[i], 1e-6);
+    }
+
     [Fact]
     public void FreeVariablesLpFindsTheKinkOfAnAbsoluteValue()
     {
