@@ -16,19 +16,26 @@ public static class ConicBench
 {
     private const int EntriesPerColumn = 3, Window = 40;
 
-    public static void RunSocp(string[] args) => Run(args, quadratic: false);
-    public static void RunQp(string[] args) => Run(args, quadratic: true);
+    public static void RunSocp(string[] args)
+    {
+        Run(args, quadratic: false, minCone: 3, maxCone: 6);
+        // Larger cones (the size of a neuron's weight vector in the convex networks).
+        Run(args, quadratic: false, minCone: 40, maxCone: 80);
+    }
 
-    private static void Run(string[] args, bool quadratic)
+    public static void RunQp(string[] args) => Run(args, quadratic: true, 0, 0);
+
+    private static void Run(string[] args, bool quadratic, int minCone, int maxCone)
     {
         int maxN = args.Length > 0 ? int.Parse(args[0]) : 100_000;
         // Warm-up (JIT) so the first timed row is not a compile time.
-        ConicSolver.Solve(Planted(new Random(0), 200, quadratic).Problem);
+        ConicSolver.Solve(Planted(new Random(0), 200, quadratic, minCone, maxCone).Problem);
+        Console.WriteLine(quadratic ? "QP" : $"SOCP, second-order cones of dimension {minCone} to {maxCone}");
         Console.WriteLine($"{(quadratic ? "qp" : "socp"),-5} {"n",7} {"m",7} {"nnz(A)",8} {"nnz(P)",8} {"cones",6} {"status",-13} {"iter",4} {"seconds",8} {"peakMiB",8} {"rel.obj.err",11} {"pres",8} {"dres",8}");
         foreach (int n in new[] { 1_000, 10_000, 100_000 })
         {
             if (n > maxN) continue;
-            var (problem, optimum) = Planted(new Random(n), n, quadratic);
+            var (problem, optimum) = Planted(new Random(n), n, quadratic, minCone, maxCone);
             SolverResult r = null!;
             var (seconds, peak) = BenchRegistry.Measure(() => r = ConicSolver.Solve(problem));
             double err = Math.Abs(r.PrimalObjective - optimum) / (1 + Math.Abs(optimum));
@@ -37,10 +44,10 @@ public static class ConicBench
     }
 
     /// <summary>
-    /// SOCP (P = 0): m = n rows: n/20 equalities, n/5 inequalities, the rest second-order cones of dimension 3 to 6.
+    /// SOCP (P = 0): m = n rows: n/20 equalities, n/5 inequalities, the rest second-order cones of dimension minCone to maxCone.
     /// QP: P = D + F'F (D ≥ 0 diagonal with zeros, F with n/10 local rows of 2 entries); n/20 equalities and 4n/5 inequalities.
     /// </summary>
-    internal static (ConicProblem Problem, double Optimum) Planted(Random rng, int n, bool quadratic)
+    internal static (ConicProblem Problem, double Optimum) Planted(Random rng, int n, bool quadratic, int minCone, int maxCone)
     {
         var cones = new List<ConeSpec> { new ZeroConeSpec(n / 20) };
         int m;
@@ -49,7 +56,7 @@ public static class ConicBench
         {
             cones.Add(new NonnegativeConeSpec(n / 5));
             int rest = n - n / 20 - n / 5;
-            while (rest > 0) { int d = Math.Min(rest, 3 + rng.Next(4)); cones.Add(new SecondOrderConeSpec(d)); rest -= d; }
+            while (rest > 0) { int d = Math.Min(rest, minCone + rng.Next(maxCone - minCone + 1)); cones.Add(new SecondOrderConeSpec(d)); rest -= d; }
             m = n;
         }
         // A: 3 entries per column, in rows near the column's position, plus one per row so no row is empty.

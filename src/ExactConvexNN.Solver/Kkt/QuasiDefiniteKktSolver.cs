@@ -8,17 +8,18 @@ namespace ExactConvexNN.Solver.Kkt;
 /// The generic KKT solver: the quasi-definite matrix
 /// <c>K = [[P + εI, A'], [A, -(W'W + εI)]]</c> is assembled once as an upper-triangle CSC pattern
 /// (P's upper triangle and diagonal, A' above the cone block, and the cone blocks: a diagonal for
-/// zero/orthant cones, a dense upper triangle for small second-order cones) with a map from each W'W entry
+/// zero/orthant cones, a dense upper triangle for second-order cones) with a map from each W'W entry
 /// to its position, so an update only rewrites the cone block. A second-order cone of dimension above
-/// <see cref="DenseSocMaxDimension"/> uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
+/// the dense limit (default <see cref="DefaultDenseSocMaxDimension"/>) uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
 /// rows [v; u] of pivot signs (-1, +1): eliminating them restores -W'W, and the pattern grows linearly with the
-/// cone. The backend factors K with dynamic regularization; solutions are refined iteratively against the
+/// cone; it is less accurate in the last iterations than the dense block (more AlmostSolved endings), so it is
+/// kept for cones whose dense block would be too large. The backend factors K with dynamic regularization; solutions are refined iteratively against the
 /// unregularized matrix (ε = 0).
 /// </summary>
 public sealed class QuasiDefiniteKktSolver : IKktSolver
 {
-    /// <summary>Second-order cones up to this dimension get a dense W'W block; larger ones the sparse expansion.</summary>
-    public const int DenseSocMaxDimension = 16;
+    /// <summary>Default limit: second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</summary>
+    public const int DefaultDenseSocMaxDimension = 512;
 
     private const double RefinementAbsoluteTolerance = 1e-12;
     private const double RefinementRelativeTolerance = 1e-12;
@@ -58,7 +59,6 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         _rhs = new double[N]; _sol = new double[N]; _res = new double[N]; _corr = new double[N];
     }
 
-    private static bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > DenseSocMaxDimension;
 
     /// <summary>
     /// Builds the KKT pattern for <paramref name="pUpper"/> (upper triangle of P, n x n), <paramref name="a"/> (m x n)
@@ -69,10 +69,13 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     /// <param name="cones">The cone product (dimension m); its structure fixes the pattern, and <see cref="Update"/> must be given the same object.</param>
     /// <param name="settings">Regularization and refinement settings (defaults when null).</param>
     /// <param name="backend">Creates the LDL backend from the upper pattern (default: <see cref="SparseLdl"/> with AMD ordering).</param>
+    /// <param name="denseSocMaxDimension">Second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</param>
     /// <exception cref="ArgumentException">Dimensions disagree.</exception>
     public static QuasiDefiniteKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null,
-        Func<CscMatrix, ILdlFactorization>? backend = null)
+        Func<CscMatrix, ILdlFactorization>? backend = null, int denseSocMaxDimension = DefaultDenseSocMaxDimension)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(denseSocMaxDimension);
+        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseSocMaxDimension;
         ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
         backend ??= pattern => SparseLdl.Create(pattern);

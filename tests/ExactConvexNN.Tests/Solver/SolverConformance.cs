@@ -15,6 +15,9 @@ public abstract class SolverConformance
     /// <summary>The KKT solver under test.</summary>
     protected abstract KktSolverFactory Kkt { get; }
 
+    /// <summary>The same backend with second-order cones above dimension 16 in sparse-expanded form.</summary>
+    protected abstract KktSolverFactory ExpandedKkt { get; }
+
     protected SolverResult Solve(ConicProblem p, SolverSettings? s = null) => ConicSolver.Solve(p, s, Kkt);
 
     internal static CscMatrix Dense(double[,] a)
@@ -175,8 +178,7 @@ public abstract class SolverConformance
         var b = new double[n + 1]; b[0] = radius;
         var p = ConicProblem.Create(CscMatrix.Identity(n), target.Select(v => -v).ToArray(), A, b, [new SecondOrderConeSpec(n + 1)],
             objectiveConstant: 0.5 * norm * norm);
-        Assert.True(n + 1 > QuasiDefiniteKktSolver.DenseSocMaxDimension);
-        var r = Solve(p);
+        var r = ConicSolver.Solve(p, null, ExpandedKkt);
         AssertOptimal(p, r, 0.5 * Math.Pow(Math.Max(0, norm - radius), 2));
         double shrink = Math.Min(1, radius / norm);
         for (int i = 0; i < n; i++) Assert.Equal(target[i] * shrink, r.X[i], 1e-6);
@@ -253,6 +255,15 @@ public abstract class SolverConformance
     }
 
     [Fact]
+    public void UnboundedSocpAlongTheConeBoundaryIsDualInfeasible()
+    {
+        // min -x1 + ½x2 s.t. |x2| <= x1 (s = (x1, x2) ∈ SOC) and x2 <= 5: the ray x = (t, 0) has q'x = -t → -∞.
+        var A = Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } });
+        var p = ConicProblem.Create(null, [-1, 0.5], A, [0, 0, 5], [new SecondOrderConeSpec(2), new NonnegativeConeSpec(1)]);
+        AssertDualInfeasible(p, Solve(p));
+    }
+
+    [Fact]
     public void UnboundedQpAlongTheNullSpaceOfPIsDualInfeasible()
     {
         // min ½x1² - x2 s.t. x2 >= 0: the ray x = (0, t) keeps Px = 0 and q'x = -t.
@@ -305,9 +316,11 @@ public abstract class SolverConformance
 public sealed class DenseBackendSolverConformance : SolverConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(DenseLdl.Create);
+    protected override KktSolverFactory ExpandedKkt => (p, a, c, s) => QuasiDefiniteKktSolver.Create(p, a, c, s, DenseLdl.Create, denseSocMaxDimension: 16);
 }
 
 public sealed class SparseBackendSolverConformance : SolverConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(p => SparseLdl.Create(p));
+    protected override KktSolverFactory ExpandedKkt => (p, a, c, s) => QuasiDefiniteKktSolver.Create(p, a, c, s, denseSocMaxDimension: 16);
 }
