@@ -41,7 +41,7 @@ internal sealed class InteriorPointSolver
     // Best iterate seen so far.
     private readonly double[] _bestX, _bestS, _bestZ;
     // Saved corrected direction while the safeguard tries the uncorrected one.
-    private readonly double[] _bestDirX, _bestDirS, _bestDirZ;
+    private readonly double[] _savedDx, _savedDs, _savedDz;
     private double _bestTau, _bestKappa, _bestScore = double.PositiveInfinity;
     private Metrics _bestMetrics;
 
@@ -57,9 +57,9 @@ internal sealed class InteriorPointSolver
         _bNorm = VectorOps.NormInf(problem.B); _qNorm = VectorOps.NormInf(problem.Q);
         double[] N() => new double[_n];
         double[] M() => new double[_m];
-        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N(); _bestDirX = N();
+        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N(); _savedDx = N();
         _s = M(); _z = M(); _ds = M(); _dz = M(); _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
-        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M(); _bestDirS = M(); _bestDirZ = M();
+        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M(); _savedDs = M(); _savedDz = M();
     }
 
     /// <summary>Equilibrates the problem, builds the cones and the KKT solver, and allocates every buffer.</summary>
@@ -230,18 +230,18 @@ internal sealed class InteriorPointSolver
 
     /// <summary>
     /// Safeguard for a short corrected step: the second-order term can point badly on second-order cones far from
-    /// the central path, so the direction without it is tried and kept when it allows a longer step.
-    /// The affine direction is gone by then, so the corrected direction is recomputed when it wins.
+    /// the central path, so the direction without it is tried and kept when it allows a longer step;
+    /// otherwise the saved corrected direction is restored.
     /// </summary>
     private bool TryWithoutSecondOrderCorrection(double sigma, double mu, ref double alpha)
     {
         // Save Δ (corrected); compute the plain direction; keep the longer step.
-        _dx.AsSpan().CopyTo(_bestDirX); _ds.AsSpan().CopyTo(_bestDirS); _dz.AsSpan().CopyTo(_bestDirZ);
+        _dx.AsSpan().CopyTo(_savedDx); _ds.AsSpan().CopyTo(_savedDs); _dz.AsSpan().CopyTo(_savedDz);
         double dtau = _dtau, dkappa = _dkappa;
         if (!CombinedDirection(sigma, mu, secondOrder: false)) return false;
         double plain = StepFraction * StepLength(1.0 / StepFraction);
         if (plain > alpha) { alpha = plain; return true; }
-        _bestDirX.AsSpan().CopyTo(_dx); _bestDirS.AsSpan().CopyTo(_ds); _bestDirZ.AsSpan().CopyTo(_dz);
+        _savedDx.AsSpan().CopyTo(_dx); _savedDs.AsSpan().CopyTo(_ds); _savedDz.AsSpan().CopyTo(_dz);
         _dtau = dtau; _dkappa = dkappa;
         return true;
     }
