@@ -9,6 +9,8 @@ public static partial class BenchRegistry
     {
         benchmarks["train"] = ("exact training end to end, planted ReLU data in R^3, beta 0.01 [n ...] [--generic]; and iris", TrainBench.Run);
         benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
+        benchmarks["socp"] = ("conic IPM on planted random sparse SOCPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunSocp);
+        benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
         benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]", GenSocpBench.Run);
     }

@@ -105,6 +105,28 @@ public sealed class SecondOrderCone : ICone
                 block[k] = e2 * (2 * _w[i] * _w[j] - (i != j ? 0.0 : i == 0 ? 1.0 : -1.0));
     }
 
+    /// <summary>
+    /// The sparse expansion W'W = diag(d) + u u' - v v' used by KKT systems for large cones (d, u, v of length
+    /// <see cref="Dimension"/>), from W'W = η²(2ww' - J) with d = η²(d0, 1, ..., 1), u = η(2w0/α, α w1),
+    /// v = η(0, β w1), α² = 2 + β²: the cross terms give 2 w0 w1 and the tail (α² - β²) w1 w1' = 2 w1 w1'.
+    /// β² is chosen in (2/(2w0² - 1), 1/||w1||²) so that d0 = (β²(2w0² - 1) - 2)/α² &gt; 0 and v'diag(d)^-1 v &lt; 1:
+    /// the block [[-diag(d), v], [v', -1]] is then negative definite and the expanded KKT matrix stays quasi-definite.
+    /// </summary>
+    public void GetHessianExpansion(Span<double> d, Span<double> u, Span<double> v)
+    {
+        double w0 = _w[0], e2 = _eta * _eta;
+        double tail = 0;
+        for (int i = 1; i < _w.Length; i++) tail += _w[i] * _w[i];
+        double lower = 2.0 / (2 * w0 * w0 - 1);
+        double beta2 = tail > 0 ? 0.5 * (lower + 1.0 / tail) : 2 * lower;
+        double alpha2 = 2 + beta2, alpha = Math.Sqrt(alpha2), beta = Math.Sqrt(beta2);
+        d.Fill(e2);
+        d[0] = e2 * (beta2 * (2 * w0 * w0 - 1) - 2) / alpha2;
+        u[0] = _eta * 2 * w0 / alpha;
+        v[0] = 0.0;
+        for (int i = 1; i < _w.Length; i++) { u[i] = _eta * alpha * _w[i]; v[i] = _eta * beta * _w[i]; }
+    }
+
     /// <inheritdoc/>
     public void JordanProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> result)
     {

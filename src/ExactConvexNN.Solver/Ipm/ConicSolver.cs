@@ -15,7 +15,12 @@ public static class ConicSolver
 {
     /// <summary>
     /// Solves <paramref name="problem"/>. Numerical outcomes (infeasibility, limits, breakdown) are statuses.
+    /// When the iteration stops without meeting the full tolerances (iteration or time limit, failed factorization,
+    /// step too small), the best iterate seen is returned, as AlmostSolved if it meets the reduced tolerance and
+    /// with the stopping status otherwise.
     /// </summary>
+    /// <param name="problem">The problem (validated by <see cref="ConicProblem.Create"/>).</param>
+    /// <param name="settings">Tolerances, limits and logging (defaults when null).</param>
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
     /// <exception cref="ArgumentException">Invalid settings.</exception>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)

@@ -18,6 +18,8 @@ internal sealed class InteriorPointSolver
 {
     private const double StepFraction = 0.99;
     private const double MinStep = 1e-8;
+    /// <summary>A corrected step shorter than this (the boundary cut it) triggers the comparison with the uncorrected direction.</summary>
+    private const double SecondOrderSafeguard = 0.99;
 
     private readonly ConicProblem _problem;
     private readonly SolverSettings _settings;
@@ -38,6 +40,8 @@ internal sealed class InteriorPointSolver
     private readonly double[] _lambda, _dsRhs, _t1, _t2, _rhsX, _rhsZ, _x1, _z1, _workN;
     // Best iterate seen so far.
     private readonly double[] _bestX, _bestS, _bestZ;
+    // Saved corrected direction while the safeguard tries the uncorrected one.
+    private readonly double[] _savedDx, _savedDs, _savedDz;
     private double _bestTau, _bestKappa, _bestScore = double.PositiveInfinity;
     private Metrics _bestMetrics;
 
@@ -53,9 +57,9 @@ internal sealed class InteriorPointSolver
         _bNorm = VectorOps.NormInf(problem.B); _qNorm = VectorOps.NormInf(problem.Q);
         double[] N() => new double[_n];
         double[] M() => new double[_m];
-        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N();
+        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N(); _savedDx = N();
         _s = M(); _z = M(); _ds = M(); _dz = M(); _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
-        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M();
+        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M(); _savedDs = M(); _savedDz = M();
     }
 
     /// <summary>Equilibrates the problem, builds the cones and the KKT solver, and allocates every buffer.</summary>
@@ -92,8 +96,9 @@ internal sealed class InteriorPointSolver
             if (!UpdateScalingAndFactor() || !SolveConstantDirection()) { status = SolverStatus.NumericalError; break; }
             if (!PredictorDirection()) { status = SolverStatus.NumericalError; break; }
             double sigma = Math.Pow(1 - StepLength(1.0), 3);
-            if (!CorrectorDirection(sigma, metrics.Mu)) { status = SolverStatus.NumericalError; break; }
+            if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = SolverStatus.NumericalError; break; }
             alpha = StepFraction * StepLength(1.0 / StepFraction);
+            if (alpha < SecondOrderSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
             if (alpha < MinStep) { status = SolverStatus.NumericalError; break; }
             TakeStep(alpha);
         }
@@ -204,18 +209,41 @@ internal sealed class InteriorPointSolver
 
     /// <summary>
     /// Combined direction: d = (1 - σ) r, d_s = λ∘λ + (W^-1 Δs_a) ∘ (W Δz_a) - σμe, d_κ = τκ + Δτ_a Δκ_a - σμ
-    /// (the affine direction is still in Δ on entry).
+    /// (the affine direction is still in Δ on entry). Without <paramref name="secondOrder"/>, the Mehrotra terms
+    /// (W^-1 Δs_a) ∘ (W Δz_a) and Δτ_a Δκ_a are left out (a pure centering step).
     /// </summary>
-    private bool CorrectorDirection(double sigma, double mu)
+    private bool CombinedDirection(double sigma, double mu, bool secondOrder)
     {
-        _cones.MultiplyWInverse(_ds, _t1);
-        _cones.MultiplyW(_dz, _t2);
-        _cones.JordanProduct(_t1, _t2, _rhsZ);
         _cones.JordanProduct(_lambda, _lambda, _dsRhs);
-        for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
+        double dKappa = _tau * _kappa - sigma * mu;
+        if (secondOrder)
+        {
+            _cones.MultiplyWInverse(_ds, _t1);
+            _cones.MultiplyW(_dz, _t2);
+            _cones.JordanProduct(_t1, _t2, _rhsZ);
+            for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
+            dKappa += _dtau * _dkappa;
+        }
         _cones.AddScaledUnit(_dsRhs, -sigma * mu);
-        double dKappa = _tau * _kappa + _dtau * _dkappa - sigma * mu;
         return SolveNewton(1.0 - sigma, _dsRhs, dKappa);
+    }
+
+    /// <summary>
+    /// Safeguard for a short corrected step: the second-order term can point badly on second-order cones far from
+    /// the central path, so the direction without it is tried and kept when it allows a longer step;
+    /// otherwise the saved corrected direction is restored.
+    /// </summary>
+    private bool TryWithoutSecondOrderCorrection(double sigma, double mu, ref double alpha)
+    {
+        // Save Δ (corrected); compute the plain direction; keep the longer step.
+        _dx.AsSpan().CopyTo(_savedDx); _ds.AsSpan().CopyTo(_savedDs); _dz.AsSpan().CopyTo(_savedDz);
+        double dtau = _dtau, dkappa = _dkappa;
+        if (!CombinedDirection(sigma, mu, secondOrder: false)) return false;
+        double plain = StepFraction * StepLength(1.0 / StepFraction);
+        if (plain > alpha) { alpha = plain; return true; }
+        _savedDx.AsSpan().CopyTo(_dx); _savedDs.AsSpan().CopyTo(_ds); _savedDz.AsSpan().CopyTo(_dz);
+        _dtau = dtau; _dkappa = dkappa;
+        return true;
     }
 
     /// <summary>

@@ -8,62 +8,85 @@ namespace ExactConvexNN.Solver.Kkt;
 /// The generic KKT solver: the quasi-definite matrix
 /// <c>K = [[P + εI, A'], [A, -(W'W + εI)]]</c> is assembled once as an upper-triangle CSC pattern
 /// (P's upper triangle and diagonal, A' above the cone block, and the cone blocks: a diagonal for
-/// zero/orthant cones, a dense upper triangle for second-order cones) with a map from each packed W'W entry
-/// to its position, so an update only rewrites the cone block. The backend factors K with dynamic
-/// regularization; solutions are refined iteratively against the unregularized matrix (ε = 0).
+/// zero/orthant cones, a dense upper triangle for second-order cones) with a map from each W'W entry
+/// to its position, so an update only rewrites the cone block. A second-order cone of dimension above
+/// the dense limit (default <see cref="DefaultDenseSocMaxDimension"/>) uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
+/// rows [v; u] of pivot signs (-1, +1): eliminating them restores -W'W, and the pattern grows linearly with the
+/// cone; it is less accurate in the last iterations than the dense block (more AlmostSolved endings), so it is
+/// kept for cones whose dense block would be too large. The backend factors K with dynamic regularization; solutions are refined iteratively against the
+/// unregularized matrix (ε = 0).
 /// </summary>
 public sealed class QuasiDefiniteKktSolver : IKktSolver
 {
+    /// <summary>Default limit: second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</summary>
+    public const int DefaultDenseSocMaxDimension = 512;
+
     private const double RefinementAbsoluteTolerance = 1e-12;
     private const double RefinementRelativeTolerance = 1e-12;
     private const double RefinementStopRatio = 5.0;
 
     private readonly int _n, _m;
+    private readonly CompositeCone _cones;
     private readonly CscMatrix _k;          // shares _values: K with the static regularization
     private readonly double[] _values;
-    private readonly int[] _diagonal;       // position of K(i, i)
-    private readonly int[] _coneMap;        // packed W'W index -> position in _values
-    private readonly double[] _block;       // packed W'W
+    private readonly int[] _diagonal;       // position of K(i, i), i < n + m
+    private readonly int[] _coneMap;        // packed W'W index of the dense/diagonal cones -> position in _values
+    private readonly int[] _blockOffset;    // per cone: start of its packed block in _block (dense/diagonal cones)
+    private readonly int[] _expansionColumn; // per cone: position of its first v entry (expanded cones), else -1
+    private readonly double[] _block, _d, _u, _v;
     private readonly sbyte[] _signs;
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly int _refinementSteps;
     private readonly ILdlFactorization _ldl;
     private readonly double[] _rhs, _sol, _res, _corr;
 
-    private QuasiDefiniteKktSolver(int n, int m, CscMatrix k, int[] diagonal, int[] coneMap, int hessianLength,
-        SolverSettings settings, Func<CscMatrix, ILdlFactorization> backend)
+    private QuasiDefiniteKktSolver(int n, int m, CompositeCone cones, CscMatrix k, int[] diagonal, int[] coneMap, int[] blockOffset,
+        int[] expansionColumn, sbyte[] signs, SolverSettings settings, Func<CscMatrix, ILdlFactorization> backend)
     {
-        _n = n; _m = m; _k = k; _values = k.Values; _diagonal = diagonal; _coneMap = coneMap;
-        _block = new double[hessianLength];
-        _signs = new sbyte[n + m];
-        for (int i = 0; i < n + m; i++) _signs[i] = (sbyte)(i < n ? 1 : -1);
+        _n = n; _m = m; _cones = cones; _k = k; _values = k.Values; _diagonal = diagonal; _coneMap = coneMap;
+        _blockOffset = blockOffset; _expansionColumn = expansionColumn; _signs = signs;
+        _block = new double[coneMap.Length];
+        int maxExpanded = 0;
+        for (int c = 0; c < cones.Cones.Count; c++) if (expansionColumn[c] >= 0) maxExpanded = Math.Max(maxExpanded, cones.Cones[c].Dimension);
+        _d = new double[maxExpanded]; _u = new double[maxExpanded]; _v = new double[maxExpanded];
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinementSteps = settings.RefinementSteps;
         _ldl = backend(k);
-        if (_ldl.Dimension != n + m) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {n + m}");
-        _rhs = new double[n + m]; _sol = new double[n + m]; _res = new double[n + m]; _corr = new double[n + m];
+        if (_ldl.Dimension != k.Columns) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {k.Columns}");
+        int N = k.Columns;
+        _rhs = new double[N]; _sol = new double[N]; _res = new double[N]; _corr = new double[N];
     }
+
 
     /// <summary>
     /// Builds the KKT pattern for <paramref name="pUpper"/> (upper triangle of P, n x n), <paramref name="a"/> (m x n)
     /// and the cone product, and runs the backend's symbolic analysis.
     /// </summary>
+    /// <param name="pUpper">Upper triangle of P (n x n).</param>
+    /// <param name="a">Constraint matrix A (m x n).</param>
+    /// <param name="cones">The cone product (dimension m); its structure fixes the pattern, and <see cref="Update"/> must be given the same object.</param>
+    /// <param name="settings">Regularization and refinement settings (defaults when null).</param>
     /// <param name="backend">Creates the LDL backend from the upper pattern (default: <see cref="SparseLdl"/> with AMD ordering).</param>
+    /// <param name="denseSocMaxDimension">Second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</param>
     /// <exception cref="ArgumentException">Dimensions disagree.</exception>
     public static QuasiDefiniteKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null,
-        Func<CscMatrix, ILdlFactorization>? backend = null)
+        Func<CscMatrix, ILdlFactorization>? backend = null, int denseSocMaxDimension = DefaultDenseSocMaxDimension)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(denseSocMaxDimension);
+        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseSocMaxDimension;
         ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
         backend ??= pattern => SparseLdl.Create(pattern);
-        int n = a.Columns, m = a.Rows;
+        int n = a.Columns, m = a.Rows, count = cones.Cones.Count;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
 
-        // Column counts: P's upper entries plus a diagonal, then A' entries and the cone block.
-        int N = n + m;
+        // Extra columns: two per expanded cone, after the n + m original ones.
+        int extra = 0;
+        for (int c = 0; c < count; c++) if (IsExpanded(cones.Cones[c])) extra += 2;
+        int N = n + m + extra;
         var colPtr = new int[N + 1];
         for (int j = 0; j < n; j++)
         {
@@ -76,16 +99,20 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
             colPtr[j + 1] = cnt + (diag ? 0 : 1);
         }
         for (int p = 0; p < a.NonZeros; p++) colPtr[n + a.RowIndices[p] + 1]++;
-        for (int k = 0; k < cones.Cones.Count; k++)
+        for (int c = 0, e = n + m; c < count; c++)
         {
-            var c = cones.Cones[k]; int o = cones.Offset(k);
-            for (int r = 0; r < c.Dimension; r++) colPtr[n + o + r + 1] += c.HasDiagonalScaling ? 1 : r + 1;
+            var cone = cones.Cones[c]; int o = cones.Offset(c);
+            bool expanded = IsExpanded(cone);
+            for (int r = 0; r < cone.Dimension; r++) colPtr[n + o + r + 1] += cone.HasDiagonalScaling || expanded ? 1 : r + 1;
+            if (expanded) { colPtr[e + 1] = cone.Dimension + 1; colPtr[e + 2] = cone.Dimension + 1; e += 2; }
         }
         for (int j = 0; j < N; j++) colPtr[j + 1] += colPtr[j];
         int nnz = colPtr[N];
         var rowIdx = new int[nnz];
         var values = new double[nnz];
-        var diagonal = new int[N];
+        var diagonal = new int[n + m];
+        var signs = new sbyte[N];
+        for (int i = 0; i < n + m; i++) signs[i] = (sbyte)(i < n ? 1 : -1);
         var next = (int[])colPtr.Clone();
 
         // P block: its values are fixed; the diagonal is appended when P lacks it.
@@ -109,17 +136,24 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
                 int q = next[n + a.RowIndices[p]]++;
                 rowIdx[q] = j; values[q] = a.Values[p];
             }
-        // Cone blocks: packed W'W index -> position.
-        var coneMap = new int[cones.HessianBlockLength];
-        for (int k = 0; k < cones.Cones.Count; k++)
+        // Cone blocks: packed W'W index -> position; expanded cones: diagonal plus the [v; u] columns.
+        var blockOffset = new int[count + 1];
+        var expansionColumn = new int[count];
+        for (int c = 0; c < count; c++)
+            blockOffset[c + 1] = blockOffset[c] + (IsExpanded(cones.Cones[c]) ? 0 : cones.Cones[c].HessianBlockLength);
+        var coneMap = new int[blockOffset[count]];
+        for (int c = 0, e = n + m; c < count; c++)
         {
-            var c = cones.Cones[k]; int o = cones.Offset(k), h = cones.HessianOffset(k);
-            for (int r = 0; r < c.Dimension; r++)
+            var cone = cones.Cones[c]; int o = cones.Offset(c), h = blockOffset[c];
+            bool expanded = IsExpanded(cone);
+            expansionColumn[c] = -1;
+            for (int r = 0; r < cone.Dimension; r++)
             {
                 int col = n + o + r;
-                if (c.HasDiagonalScaling)
+                if (cone.HasDiagonalScaling || expanded)
                 {
-                    int q = next[col]++; rowIdx[q] = col; coneMap[h + r] = q; diagonal[col] = q;
+                    int q = next[col]++; rowIdx[q] = col; diagonal[col] = q;
+                    if (!expanded) coneMap[h + r] = q;
                 }
                 else
                     for (int i = 0; i <= r; i++)
@@ -128,11 +162,24 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
                         if (i == r) diagonal[col] = q;
                     }
             }
+            if (expanded)
+            {
+                // Column e holds v (pivot -1), column e + 1 holds u (pivot +1): Schur complements add +vv' and -uu'.
+                expansionColumn[c] = colPtr[e];
+                for (int col = e; col <= e + 1; col++)
+                {
+                    for (int r = 0; r < cone.Dimension; r++) rowIdx[colPtr[col] + r] = n + o + r;
+                    rowIdx[colPtr[col] + cone.Dimension] = col;
+                }
+                values[colPtr[e] + cone.Dimension] = -1.0; signs[e] = -1;
+                values[colPtr[e + 1] + cone.Dimension] = 1.0; signs[e + 1] = 1;
+                e += 2;
+            }
         }
         // Static regularization on the (fixed) P block: P + εI.
         for (int j = 0; j < n; j++) values[diagonal[j]] += settings.StaticRegularization;
         var kMatrix = CscMatrix.Create(N, N, colPtr, rowIdx, values);
-        return new QuasiDefiniteKktSolver(n, m, kMatrix, diagonal, coneMap, cones.HessianBlockLength, settings, backend);
+        return new QuasiDefiniteKktSolver(n, m, cones, kMatrix, diagonal, coneMap, blockOffset, expansionColumn, signs, settings, backend);
     }
 
     /// <inheritdoc/>
@@ -143,12 +190,38 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     /// <summary>The factorization backend.</summary>
     public ILdlFactorization Backend => _ldl;
 
+    /// <summary>Order of the assembled matrix: n + m plus two rows per expanded second-order cone.</summary>
+    public int Dimension => _k.Columns;
+
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException"><paramref name="cones"/> is not the product given at creation.</exception>
     public bool Update(ICone cones)
     {
-        // Cone block: -(W'W + εI).
-        cones.GetHessianBlock(_block);
-        for (int h = 0; h < _block.Length; h++) _values[_coneMap[h]] = -_block[h];
+        if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
+        for (int c = 0; c < _expansionColumn.Length; c++)
+        {
+            var cone = _cones.Cones[c]; int o = _cones.Offset(c), dim = cone.Dimension;
+            if (_expansionColumn[c] >= 0)
+            {
+                // Expanded: diagonal -d, column v, column u.
+                ((SecondOrderCone)cone).GetHessianExpansion(_d.AsSpan(0, dim), _u.AsSpan(0, dim), _v.AsSpan(0, dim));
+                int pv = _expansionColumn[c], pu = pv + dim + 1;
+                for (int r = 0; r < dim; r++)
+                {
+                    _values[_diagonal[_n + o + r]] = -_d[r];
+                    _values[pv + r] = _v[r];
+                    _values[pu + r] = _u[r];
+                }
+            }
+            else
+            {
+                // Packed block: -(W'W).
+                var block = _block.AsSpan(_blockOffset[c], _blockOffset[c + 1] - _blockOffset[c]);
+                cone.GetHessianBlock(block);
+                for (int h = 0; h < block.Length; h++) _values[_coneMap[_blockOffset[c] + h]] = -block[h];
+            }
+        }
+        // -(W'W + εI) on the constraint rows.
         for (int r = 0; r < _m; r++) _values[_diagonal[_n + r]] -= _epsilon;
         return _ldl.Factor(_values, _signs, _dynEps, _dynDelta);
     }
@@ -158,6 +231,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     {
         var b = _rhs.AsSpan(); var sol = _sol.AsSpan();
         rhsX.CopyTo(b); rhsZ.CopyTo(b[_n..]);
+        b[(_n + _m)..].Clear();
         b.CopyTo(sol);
         _ldl.Solve(sol);
         double bNorm = VectorOps.NormInf(b);
@@ -180,11 +254,11 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
             resNorm = newNorm;
             if (slow) break;
         }
-        sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
+        sol[.._n].CopyTo(x); sol.Slice(_n, _m).CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
 
-    /// <summary>_res = b - K0 sol with K0 the unregularized matrix (K minus ±ε on the diagonal); returns ||_res||_inf.</summary>
+    /// <summary>_res = b - K0 sol with K0 the unregularized matrix (K minus ±ε on the x and z diagonals); returns ||_res||_inf.</summary>
     private double Residual(ReadOnlySpan<double> sol)
     {
         var r = _res.AsSpan();
@@ -192,7 +266,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         _k.MultiplySymmetricUpper(sol, r, -1.0, 1.0);
         // Remove the static regularization: K0 = K - diag(+ε on x, -ε on z).
         for (int i = 0; i < _n; i++) r[i] += _epsilon * sol[i];
-        for (int i = _n; i < r.Length; i++) r[i] -= _epsilon * sol[i];
+        for (int i = _n; i < _n + _m; i++) r[i] -= _epsilon * sol[i];
         return VectorOps.NormInf(r);
     }
 }

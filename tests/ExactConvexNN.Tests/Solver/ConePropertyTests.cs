@@ -188,6 +188,34 @@ public sealed class SecondOrderConePropertyTests : ConePropertyTests
     protected override double Margin(double[] x) => SocMargin(x);
 }
 
+public class SecondOrderConeExpansionTests
+{
+    [Fact]
+    public void SparseExpansionEqualsWAppliedTwice() => Prop.ForAll(Gen.Choose(0, 1_000_000).ToArbitrary(), seed =>
+    {
+        var rng = new Random(seed);
+        int n = 1 + rng.Next(7);
+        var cone = SecondOrderCone.Create(n);
+        Assert.True(cone.UpdateScaling(SecondOrderConePropertyTests.SocPoint(rng, n), SecondOrderConePropertyTests.SocPoint(rng, n), new double[n]));
+        var d = new double[n]; var u = new double[n]; var v = new double[n];
+        cone.GetHessianExpansion(d, u, v);
+        Assert.True(d.All(x => x > 0), "the diagonal of the expansion must be positive");
+        // v' diag(d)^-1 v < 1 keeps [[-diag(d), v], [v', -1]] negative definite (quasi-definite KKT).
+        Assert.True(Enumerable.Range(0, n).Sum(i => v[i] * v[i] / d[i]) < 1);
+        var e = new double[n]; var we = new double[n]; var wwe = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            Array.Clear(e); e[j] = 1;
+            cone.MultiplyW(e, we); cone.MultiplyW(we, wwe);
+            for (int i = 0; i < n; i++)
+            {
+                double expanded = (i == j ? d[i] : 0) + u[i] * u[j] - v[i] * v[j];
+                Assert.Equal(wwe[i], expanded, 1e-9 * Math.Max(1, Math.Abs(wwe[i])));
+            }
+        }
+    }).QuickCheckThrowOnFailure();
+}
+
 public sealed class ScalarSecondOrderConePropertyTests : ConePropertyTests
 {
     protected override ICone CreateCone() => SecondOrderCone.Create(1);

@@ -10,7 +10,8 @@ namespace ExactConvexNN.Tests.Solver;
 
 /// <summary>
 /// The KKT solver must solve [[P, A'], [A, -W'W]] [x; z] = r for the cones' current scaling. The check assembles
-/// the matrix densely from P, A and W applied twice (not from the packed block) and measures the residual.
+/// the matrix densely from P, A and W applied twice (not from the packed block or the sparse expansion of the
+/// larger second-order cone) and measures the residual.
 /// </summary>
 public abstract class KktSolverTests
 {
@@ -23,7 +24,7 @@ public abstract class KktSolverTests
     {
         var rng = new Random(seed);
         int n = 2 + rng.Next(6);
-        var specs = new List<ConeSpec> { new ZeroConeSpec(rng.Next(2)), new NonnegativeConeSpec(1 + rng.Next(4)), new SecondOrderConeSpec(1 + rng.Next(4)) };
+        var specs = new List<ConeSpec> { new ZeroConeSpec(rng.Next(2)), new NonnegativeConeSpec(1 + rng.Next(4)), new SecondOrderConeSpec(1 + rng.Next(4)), new SecondOrderConeSpec(5 + rng.Next(4)) };
         int m = specs.Sum(c => c.Dimension);
         // A with a nonzero in every row and P positive definite: K is nonsingular (at most one equality row).
         var a = RandomProblems.SparseMatrix(rng, m, n, 0.6, nonzeroRows: true);
@@ -33,7 +34,8 @@ public abstract class KktSolverTests
         RandomProblems.InteriorPair(rng, specs, s, z);
         Assert.True(cones.UpdateScaling(s, z, new double[m]));
 
-        var kkt = QuasiDefiniteKktSolver.Create(pUpper, a, cones, new SolverSettings(), Backend);
+        // Cones above dimension 4 use the sparse expansion here, the others dense blocks.
+        var kkt = QuasiDefiniteKktSolver.Create(pUpper, a, cones, new SolverSettings(), Backend, denseSocMaxDimension: 4);
         Assert.True(kkt.Update(cones));
         var rx = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var rz = Enumerable.Range(0, m).Select(_ => rng.NextDouble() - 0.5).ToArray();

@@ -15,6 +15,9 @@ public abstract class SolverConformance
     /// <summary>The KKT solver under test.</summary>
     protected abstract KktSolverFactory Kkt { get; }
 
+    /// <summary>The same backend with second-order cones above dimension 16 in sparse-expanded form.</summary>
+    protected abstract KktSolverFactory ExpandedKkt { get; }
+
     protected SolverResult Solve(ConicProblem p, SolverSettings? s = null) => ConicSolver.Solve(p, s, Kkt);
 
     internal static CscMatrix Dense(double[,] a)
@@ -160,6 +163,27 @@ public abstract class SolverConformance
         Assert.Equal(0.6, r.X[0], 1e-6); Assert.Equal(0.8, r.X[1], 1e-6);
     }
 
+    [Theory]
+    [InlineData(3.0)]
+    [InlineData(0.5)]
+    [InlineData(100.0)]
+    public void ProjectionOntoALargeBallUsesTheSparseSocExpansion(double radius)
+    {
+        // min ½||x - p||² s.t. ||x|| <= r in dimension 40 (above the dense-block limit), p_i = (-1)^i (1 + i/10):
+        // x = p min(1, r/||p||), value ½ max(0, ||p|| - r)².
+        int n = 40;
+        var target = Enumerable.Range(0, n).Select(i => (i % 2 == 0 ? 1 : -1) * (1 + i / 10.0)).ToArray();
+        double norm = Math.Sqrt(target.Sum(v => v * v));
+        var A = CscMatrix.FromTriplets(n + 1, n, Enumerable.Range(0, n).Select(i => (i + 1, i, -1.0)));
+        var b = new double[n + 1]; b[0] = radius;
+        var p = ConicProblem.Create(CscMatrix.Identity(n), target.Select(v => -v).ToArray(), A, b, [new SecondOrderConeSpec(n + 1)],
+            objectiveConstant: 0.5 * norm * norm);
+        var r = ConicSolver.Solve(p, null, ExpandedKkt);
+        AssertOptimal(p, r, 0.5 * Math.Pow(Math.Max(0, norm - radius), 2));
+        double shrink = Math.Min(1, radius / norm);
+        for (int i = 0; i < n; i++) Assert.Equal(target[i] * shrink, r.X[i], 1e-6);
+    }
+
     [Fact]
     public void FreeVariablesLpFindsTheKinkOfAnAbsoluteValue()
     {
@@ -231,6 +255,15 @@ public abstract class SolverConformance
     }
 
     [Fact]
+    public void UnboundedSocpAlongTheConeBoundaryIsDualInfeasible()
+    {
+        // min -x1 + ½x2 s.t. |x2| <= x1 (s = (x1, x2) ∈ SOC) and x2 <= 5: the ray x = (t, 0) has q'x = -t → -∞.
+        var A = Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } });
+        var p = ConicProblem.Create(null, [-1, 0.5], A, [0, 0, 5], [new SecondOrderConeSpec(2), new NonnegativeConeSpec(1)]);
+        AssertDualInfeasible(p, Solve(p));
+    }
+
+    [Fact]
     public void UnboundedQpAlongTheNullSpaceOfPIsDualInfeasible()
     {
         // min ½x1² - x2 s.t. x2 >= 0: the ray x = (0, t) keeps Px = 0 and q'x = -t.
@@ -251,6 +284,23 @@ public abstract class SolverConformance
     }
 
     [Fact]
+    public void TimeLimitStopsWithStatusTimeLimit()
+    {
+        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
+            [new NonnegativeConeSpec(4)]);
+        var r = Solve(p, new SolverSettings { TimeLimitSeconds = 1e-12 });
+        Assert.Equal(SolverStatus.TimeLimit, r.Status);
+    }
+
+    [Fact]
+    public void InvalidSettingsAreRejectedAtTheBoundary()
+    {
+        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { FeasibilityTolerance = 0 }));
+        Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { MaxIterations = -1 }));
+    }
+
+    [Fact]
     public void VerboseLogPrintsOneLinePerIteration()
     {
         var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
@@ -266,9 +316,11 @@ public abstract class SolverConformance
 public sealed class DenseBackendSolverConformance : SolverConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(DenseLdl.Create);
+    protected override KktSolverFactory ExpandedKkt => (p, a, c, s) => QuasiDefiniteKktSolver.Create(p, a, c, s, DenseLdl.Create, denseSocMaxDimension: 16);
 }
 
 public sealed class SparseBackendSolverConformance : SolverConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(p => SparseLdl.Create(p));
+    protected override KktSolverFactory ExpandedKkt => (p, a, c, s) => QuasiDefiniteKktSolver.Create(p, a, c, s, denseSocMaxDimension: 16);
 }
