@@ -18,8 +18,13 @@ internal sealed class InteriorPointSolver
 {
     private const double StepFraction = 0.99;
     private const double MinStep = 1e-8;
-    /// <summary>A corrected step shorter than this (the boundary cut it) triggers the comparison with the uncorrected direction.</summary>
-    private const double SecondOrderSafeguard = 0.99;
+    /// <summary>
+    /// A corrected step shorter than this (the boundary cut it) triggers the comparison with the uncorrected direction.
+    /// At 0.99 the pure-centering direction was taken far too often on the convex ReLU programs (many second-order
+    /// cones converging to their apex): 73 iterations instead of 30 on a 80-sample iris program; at 0.1 it still
+    /// rescues the QPs with second-order cones that cycled without it.
+    /// </summary>
+    private const double SecondOrderSafeguard = 0.1;
 
     private readonly ConicProblem _problem;
     private readonly SolverSettings _settings;
