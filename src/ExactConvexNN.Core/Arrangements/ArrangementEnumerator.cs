@@ -1,3 +1,4 @@
+using ExactConvexNN.Numerics;
 using System.Diagnostics;
 using System.Numerics;
 using ExactConvexNN.Solver;

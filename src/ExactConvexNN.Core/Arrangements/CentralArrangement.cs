@@ -1,3 +1,4 @@
+using ExactConvexNN.Numerics;
 using System.Numerics;
 
 namespace ExactConvexNN.Arrangements;

@@ -40,7 +40,7 @@ public static class IncrementalEnumerator
             string s = string.Join(",", key);
             if (!index.TryGetValue(s, out int k)) { k = normals.Count; index[s] = k; normals.Add(key); }
             rowHyperplane[j] = k;
-            rowSign[j] = ExactVector.Dot(r, key).Sign;
+            rowSign[j] = ExactRows.Dot(r, key).Sign;
         }
         int m = normals.Count;
 
@@ -58,7 +58,7 @@ public static class IncrementalEnumerator
             {
                 // The open cone {g : signs_i h_i'g > 0, i < k} meets side +1 (resp. -1) of h when adding
                 // +h'g > 0 (resp. -h'g > 0) keeps it feasible; the old witness settles its own side for free.
-                int side = ExactVector.Dot(h, w).Sign;
+                int side = ExactRows.Dot(h, w).Sign;
                 foreach (sbyte sigma in new sbyte[] { 1, -1 })
                 {
                     BigInteger[] witness;
@@ -106,7 +106,7 @@ public static class IncrementalEnumerator
         }
         chambers.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
-        int rank = ExactVector.Rank(normals, d);
+        int rank = ExactRows.RankAndPivots(normals, d).Rank;
         return new Arrangement
         {
             Rows = n,

@@ -1,3 +1,4 @@
+using ExactConvexNN.Numerics;
 using System.Numerics;
 using ExactConvexNN.Arrangements;
 

@@ -215,7 +215,7 @@ public class IncrementalEnumeratorTests
         // Every subset of min(n, d) rows must be linearly independent.
         int k = Math.Min(n, d);
         foreach (var subset in Subsets(n, k))
-            if (ExactVector.Rank(subset.Select(i => rows[i]).ToArray(), d) < k) return false;
+            if (ExactRows.RankAndPivots(subset.Select(i => rows[i]).ToArray(), d).Rank < k) return false;
         return true;
     }
 

@@ -12,7 +12,7 @@ public class ExactSimplexTests
 
     private static void AssertStrictWitness(IReadOnlyList<BigInteger[]> rows, BigInteger[] g)
     {
-        foreach (var r in rows) Assert.True(ExactVector.Dot(r, g) > 0, $"r'g = {ExactVector.Dot(r, g)} for r = [{string.Join(",", r)}]");
+        foreach (var r in rows) Assert.True(ExactRows.Dot(r, g) > 0, $"r'g = {ExactRows.Dot(r, g)} for r = [{string.Join(",", r)}]");
     }
 
     private static Rational[,] Matrix(long[,] a)
@@ -101,10 +101,10 @@ public class ExactSimplexTests
         Prop.ForAll(Arb.From(Gen.Zip(SmallVector3.Where(v => !ExactVector.IsZero(v)), Gen.Choose(1, 8).SelectMany(k => Gen.ArrayOf(SmallVector3, k)))), t =>
         {
             var (g0, raw) = t;
-            var rows = raw.Select(r => ExactVector.Dot(r, g0).Sign < 0 ? r.Select(a => -a).ToArray() : r)
-                .Where(r => ExactVector.Dot(r, g0).Sign > 0).ToArray();
+            var rows = raw.Select(r => ExactRows.Dot(r, g0).Sign < 0 ? r.Select(a => -a).ToArray() : r)
+                .Where(r => ExactRows.Dot(r, g0).Sign > 0).ToArray();
             if (ExactSimplex.FindInterior(rows, 3, out var g) != FeasibilityStatus.Feasible) return false;
-            return rows.All(r => ExactVector.Dot(r, g) > 0);
+            return rows.All(r => ExactRows.Dot(r, g) > 0);
         }).QuickCheckThrowOnFailure();
 
     [Fact]

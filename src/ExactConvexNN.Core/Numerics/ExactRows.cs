@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace ExactConvexNN.Arrangements;
+namespace ExactConvexNN.Numerics;
 
 /// <summary>
 /// Exact integer arithmetic on data rows. A double is the dyadic rational m * 2^e, so each row can be scaled
@@ -9,36 +9,21 @@ namespace ExactConvexNN.Arrangements;
 /// </summary>
 public static class ExactRows
 {
-    /// <summary>Splits a finite double into an odd (or zero) integer mantissa and a binary exponent: v = m * 2^e exactly.</summary>
-    public static (long Mantissa, int Exponent) Decompose(double v)
-    {
-        if (!double.IsFinite(v)) throw new ArgumentException($"value {v} is not finite");
-        if (v == 0) return (0, 0);
-        long bits = BitConverter.DoubleToInt64Bits(v);
-        bool negative = bits < 0;
-        int field = (int)((bits >> 52) & 0x7FF);
-        long fraction = bits & 0xFFFFFFFFFFFFFL;
-        long mantissa; int exponent;
-        if (field == 0) { mantissa = fraction; exponent = -1074; }
-        else { mantissa = fraction | (1L << 52); exponent = field - 1075; }
-        int tz = BitOperations.TrailingZeroCount(mantissa);
-        mantissa >>= tz; exponent += tz;
-        return (negative ? -mantissa : mantissa, exponent);
-    }
-
     /// <summary>The row times the smallest power of two that makes every entry an integer (a positive scaling).</summary>
     public static BigInteger[] ToIntegers(ReadOnlySpan<double> row)
     {
-        var parts = new (long M, int E)[row.Length];
+        var parts = new (BigInteger M, int E)[row.Length];
         int minExp = int.MaxValue;
         for (int i = 0; i < row.Length; i++)
         {
-            parts[i] = Decompose(row[i]);
-            if (parts[i].M != 0) minExp = Math.Min(minExp, parts[i].E);
+            if (!double.IsFinite(row[i])) throw new ArgumentException($"value {row[i]} is not finite");
+            parts[i] = Rational.Decompose(row[i]);
+            if (!parts[i].M.IsZero) minExp = Math.Min(minExp, parts[i].E);
         }
+        // x_i = m_i 2^(e_i); scaled by 2^(-minExp) every entry is m_i 2^(e_i - minExp), an integer.
         var result = new BigInteger[row.Length];
         for (int i = 0; i < row.Length; i++)
-            result[i] = parts[i].M == 0 ? BigInteger.Zero : new BigInteger(parts[i].M) << (parts[i].E - minExp);
+            result[i] = parts[i].M.IsZero ? BigInteger.Zero : parts[i].M << (parts[i].E - minExp);
         return result;
     }
 
