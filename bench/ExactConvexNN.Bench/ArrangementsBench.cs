@@ -1,3 +1,4 @@
+using ExactConvexNN.Data;
 using ExactConvexNN.Arrangements;
 
 namespace ExactConvexNN.Bench;
@@ -10,11 +11,11 @@ public static class ArrangementsBench
         int repeats = args.Length > 0 ? int.Parse(args[0]) : 3;
         (int N, int D)[] sizes = [(200, 3), (1000, 2), (50, 4), (100, 3), (30, 5)];
         // Warm up the JIT on a small case.
-        ArrangementEnumerator.Enumerate(Gaussian(20, 3, 0));
+        ArrangementEnumerator.Enumerate(SyntheticData.Gaussian(20, 3, 0));
         Console.WriteLine($"{"n",6} {"d",3} {"chambers",10} {"expected",10} {"best s",9} {"us/chamber",11} {"KiB/chamber",12} {"count s",8}");
         foreach (var (n, d) in sizes)
         {
-            var x = Gaussian(n, d, 42);
+            var x = SyntheticData.Gaussian(n, d, 42);
             double best = double.MaxValue; Arrangement? a = null; long bytes = 0;
             for (int r = 0; r < repeats; r++)
             {
@@ -38,15 +39,5 @@ public static class ArrangementsBench
         foreach (var c in a.Chambers)
             total += 48 + 8 * c.PatternBits.Length + 32 + c.Witness.Sum(w => 16 + (long)w.GetByteCount()) + 24 + 4 * (c.FacetRows?.Length ?? 0);
         return total;
-    }
-
-    public static double[,] Gaussian(int n, int d, int seed)
-    {
-        var rng = new Random(seed);
-        var x = new double[n, d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++)
-                x[i, j] = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        return x;
     }
 }

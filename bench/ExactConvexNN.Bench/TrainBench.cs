@@ -49,20 +49,6 @@ public static class TrainBench
         return dir is null ? null : Path.Combine(dir.FullName, "problems");
     }
 
-    /// <summary>Gaussian inputs, y = relu(x'u1) - 0.7 relu(x'u2) + 0.1 noise.</summary>
-    public static Dataset Planted(int n, int d, int seed)
-    {
-        var rng = new Random(seed);
-        double G() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        var u1 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
-        var u2 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
-        var x = new double[n, d]; var y = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            double a = 0, b = 0;
-            for (int j = 0; j < d; j++) { x[i, j] = G(); a += x[i, j] * u1[j]; b += x[i, j] * u2[j]; }
-            y[i] = Math.Max(a, 0) - 0.7 * Math.Max(b, 0) + 0.1 * G();
-        }
-        return Dataset.Create(x, y);
-    }
+    /// <summary>The planted data of the benchmark (see <see cref="SyntheticData.PlantedRelu"/>).</summary>
+    public static Dataset Planted(int n, int d, int seed) => SyntheticData.PlantedRelu(n, d, seed);
 }

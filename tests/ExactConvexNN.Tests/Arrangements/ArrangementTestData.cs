@@ -15,15 +15,7 @@ internal static class ArrangementTestData
         return x;
     }
 
-    public static double[,] Gaussian(int n, int d, int seed)
-    {
-        var rng = new Random(seed);
-        var x = new double[n, d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++)
-                x[i, j] = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        return x;
-    }
+    public static double[,] Gaussian(int n, int d, int seed) => ExactConvexNN.Data.SyntheticData.Gaussian(n, d, seed);
 
     public static double[,] SmallIntegers(int n, int d, int range, int seed)
     {

@@ -12,21 +12,7 @@ public class ConvexTrainingTests
     private static Dataset ThreePoint() => Dataset.FromRows([[2, 2], [3, 3], [1, 0]], [1, 2, 0]);
 
     /// <summary>Gaussian inputs, targets from a planted two-neuron ReLU network plus noise.</summary>
-    internal static Dataset Planted(int n, int d, int seed, double noise = 0.1)
-    {
-        var rng = new Random(seed);
-        double G() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        var u1 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
-        var u2 = Enumerable.Range(0, d).Select(_ => G()).ToArray();
-        var x = new double[n, d]; var y = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            double a = 0, b = 0;
-            for (int j = 0; j < d; j++) { x[i, j] = G(); a += x[i, j] * u1[j]; b += x[i, j] * u2[j]; }
-            y[i] = Math.Max(a, 0) - 0.7 * Math.Max(b, 0) + noise * G();
-        }
-        return Dataset.Create(x, y);
-    }
+    internal static Dataset Planted(int n, int d, int seed, double noise = 0.1) => SyntheticData.PlantedRelu(n, d, seed, noise);
 
     private static SolverResult Solve(ConvexReluProgram p, bool structured) => structured
         ? ConicSolver.Solve(p.Problem, null, BlockAngularKktSolver.Factory(p.Layout))
