@@ -50,7 +50,12 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
     private readonly int[] _gPtr, _gRow;           // sparse G columns (per coupling column, coupling rows)
     private readonly double[] _gVal;
-    private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of Q_b (k x k)
+    private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
+    private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; first chunk column of each block (prefix sums of r_b)
+    private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
+    private readonly int[] _vOffset;
+    private readonly int[] _redOffset, _redValOffset, _redRows;   // per block: the coupling rows G_b touches, where its values start
+    private readonly double[] _redVal;             // per block: G_b V_b on those rows (rows x r_b, row-major)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
     private readonly double[] _chunk, _couplingBlock;
@@ -70,7 +75,8 @@ public sealed class BlockAngularKktSolver : IKktSolver
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
         double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
-        int[] gPtr, int[] gRow, double[] gVal, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight)
+        int[] gPtr, int[] gRow, double[] gVal, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
+        int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal)
     {
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
@@ -78,6 +84,9 @@ public sealed class BlockAngularKktSolver : IKktSolver
         _jOffset = jOffset; _jLocal = jLocal; _gPtr = gPtr; _gRow = gRow; _gVal = gVal;
         _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
+        _rank = rank; _v = v; _vOffset = vOffset; _redOffset = redOffset; _redValOffset = redValOffset; _redRows = redRows; _redVal = redVal;
+        _zCols = new int[_blocks + 1];
+        for (int b = 0; b < _blocks; b++) _zCols[b + 1] = _zCols[b] + rank[b];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
         _chunk = new double[_nc * ChunkColumns];
@@ -200,15 +209,58 @@ public sealed class BlockAngularKktSolver : IKktSolver
             }
         }
         jOffset[nb] = jLocalList.Count;
+        // Numerical rank of each G_b: G_b = (G_b V_b) V_b' with V_b the eigenvectors of G_b'G_b whose eigenvalues are
+        // not negligible (1e-24 relative: only directions G_b maps to rounding noise are dropped). The Schur complement
+        // then needs r_b columns per block instead of k_b (for the ReLU programs r_b = d, k_b = 2d).
+        var rank = new int[nb]; var vList = new List<double>(); var vOffset = new int[nb + 1];
+        var redOffset = new int[nb + 1]; var redValOffset = new int[nb + 1]; var redRows = new List<int>(); var redVal = new List<double>();
+        var dense = new double[nc]; var mark = new int[nc]; Array.Fill(mark, -1);
+        for (int b = 0; b < nb; b++)
+        {
+            int kb = jOffset[b + 1] - jOffset[b];
+            var rows = new List<int>();
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtrList[t]; q < gPtrList[t + 1]; q++)
+                    if (mark[gRowList[q]] != b) { mark[gRowList[q]] = b; rows.Add(gRowList[q]); }
+            rows.Sort();
+            var gd = new double[rows.Count * kb];   // G_b on its rows, row-major
+            for (int t = 0; t < kb; t++)
+                for (int q = gPtrList[jOffset[b] + t]; q < gPtrList[jOffset[b] + t + 1]; q++)
+                    gd[rows.BinarySearch(gRowList[q]) * kb + t] = gValList[q];
+            var c = new double[kb * kb];
+            for (int i = 0; i < rows.Count; i++)
+                for (int t = 0; t < kb; t++)
+                    for (int u = 0; u < kb; u++) c[t * kb + u] += gd[i * kb + t] * gd[i * kb + u];
+            var values = new double[kb]; var vectors = new double[kb * kb];
+            if (kb > 0) DenseKernels.SymmetricEigen(c, kb, values, vectors);
+            double top = values.DefaultIfEmpty(0).Max();
+            var keep = Enumerable.Range(0, kb).Where(e => values[e] > 1e-24 * top && values[e] > 0).ToArray();
+            rank[b] = keep.Length;
+            vOffset[b] = vList.Count;
+            for (int t = 0; t < kb; t++) foreach (int e in keep) vList.Add(vectors[t * kb + e]);
+            redOffset[b] = redRows.Count; redValOffset[b] = redVal.Count;
+            foreach (var (row, i) in rows.Select((r, i) => (r, i)))
+            {
+                redRows.Add(row);
+                foreach (int e in keep)
+                {
+                    double sum = 0;
+                    for (int t = 0; t < kb; t++) sum += gd[i * kb + t] * vectors[t * kb + e];
+                    redVal.Add(sum);
+                }
+            }
+        }
+        vOffset[nb] = vList.Count; redOffset[nb] = redRows.Count; redValOffset[nb] = redVal.Count;
         var lOffset = new int[nb + 1]; var rOffset = new int[nb + 1];
         for (int b = 0; b < nb; b++)
         {
             int w = bc[b + 1] - bc[b], kb = jOffset[b + 1] - jOffset[b];
-            lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + kb * kb;
-            if (kb > ChunkColumns) throw new ArgumentException($"block {b} has {kb} coupled columns, more than {ChunkColumns}");
+            lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + rank[b] * rank[b];
+            if (rank[b] > ChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {ChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
-            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], lOffset, rOffset, maxW, maxH);
+            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], lOffset, rOffset, maxW, maxH,
+            rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
 
     /// <inheritdoc/>
@@ -255,17 +307,17 @@ public sealed class BlockAngularKktSolver : IKktSolver
         while (first < _blocks)
         {
             int last = first, filled = 0;
-            while (last < _blocks && filled + (_jOffset[last + 1] - _jOffset[last]) <= ChunkColumns) filled += _jOffset[last + 1] - _jOffset[last++];
+            while (last < _blocks && filled + _rank[last] <= ChunkColumns) filled += _rank[last++];
             int from = first, to = last;
             Array.Clear(_chunk);
             if (to - from > 64)
                 Parallel.For(0, _scratch.Length, p =>
                 {
                     int lo = from + (to - from) * p / _scratch.Length, hi = from + (to - from) * (p + 1) / _scratch.Length;
-                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from]);
+                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
                 });
             else
-                for (int b = from; b < to; b++) WriteZ(b, _chunk, _jOffset[b] - _jOffset[from]);
+                for (int b = from; b < to; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
             if (filled > 0) FlushChunk(filled);
             first = last;
         }
@@ -299,9 +351,9 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         var l = _l.AsSpan(_lOffset[b], w * w);
         if (!DenseKernels.QrLowerFactor(bm, h, w, l)) return false;
-        int kb = _jOffset[b + 1] - _jOffset[b];
-        if (kb == 0) return true;
-        // Y = L^-1 E_J, column-major w x k.
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        if (rb == 0) return true;
+        // Y = L^-1 E_J (column-major w x k), then Y V_b (w x r_b), whose Gram is V_b' Q_b V_b = R R'.
         var y = sc.Work2.AsSpan(0, w * kb);
         for (int t = 0; t < kb; t++)
         {
@@ -309,24 +361,35 @@ public sealed class BlockAngularKktSolver : IKktSolver
             e.Clear(); e[_jLocal[_jOffset[b] + t]] = 1;
             DenseKernels.ForwardSubstitute(l, w, e);
         }
-        return DenseKernels.QrLowerFactor(y, w, kb, _r.AsSpan(_rOffset[b], kb * kb));
+        var yv = sc.Work.AsSpan(0, w * rb);
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
+        yv.Clear();
+        for (int k = 0; k < rb; k++)
+            for (int t = 0; t < kb; t++)
+            {
+                double vt = v[t * rb + k];
+                if (vt == 0) continue;
+                var yt = y.Slice(t * w, w); var out_ = yv.Slice(k * w, w);
+                for (int i = 0; i < w; i++) out_[i] += vt * yt[i];
+            }
+        return DenseKernels.QrLowerFactor(yv, w, rb, _r.AsSpan(_rOffset[b], rb * rb));
     }
 
-    /// <summary>Columns [c0, c0 + k_b) of the (zeroed) chunk get Z_b = G_b R, entry by entry of the sparse G_b.</summary>
+    /// <summary>Columns [c0, c0 + r_b) of the (zeroed) chunk get Z_b = (G_b V_b) R on the rows G_b touches.</summary>
     private void WriteZ(int b, Span<double> chunk, int c0)
     {
-        int kb = _jOffset[b + 1] - _jOffset[b];
-        var rf = _r.AsSpan(_rOffset[b], kb * kb);
-        for (int t = 0; t < kb; t++)
+        int rb = _rank[b];
+        var rf = _r.AsSpan(_rOffset[b], rb * rb);
+        for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
-            // Column t of G contributes g * R[t, s] to z_s for s <= t (R lower triangular).
-            var rt = rf.Slice(t * kb, t + 1);
-            int ptr = _jOffset[b] + t;
-            for (int q = _gPtr[ptr]; q < _gPtr[ptr + 1]; q++)
+            var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
+            var z = chunk.Slice(_redRows[i] * ChunkColumns + c0, rb);
+            // z_s = sum_{t >= s} g_t R[t, s] (R lower triangular).
+            for (int s = 0; s < rb; s++)
             {
-                double g = _gVal[q];
-                var z = chunk.Slice(_gRow[q] * ChunkColumns + c0, t + 1);
-                for (int s = 0; s <= t; s++) z[s] += g * rt[s];
+                double acc = 0;
+                for (int t = s; t < rb; t++) acc += g[t] * rf[t * rb + s];
+                z[s] = acc;
             }
         }
     }

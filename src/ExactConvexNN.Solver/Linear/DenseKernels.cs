@@ -193,4 +193,51 @@ public static class DenseKernels
     {
         for (int i = 0; i < n; i++) e[i] = (e[i] - Dot(l.Slice(i * n, i), e[..i])) / l[i * n + i];
     }
+
+    /// <summary>
+    /// Eigen-decomposition of a small symmetric n x n matrix (row-major, overwritten) by cyclic Jacobi rotations:
+    /// <paramref name="values"/>[k] with eigenvector column k of <paramref name="vectors"/> (row-major n x n), A = V diag V'.
+    /// </summary>
+    public static void SymmetricEigen(Span<double> a, int n, Span<double> values, Span<double> vectors)
+    {
+        vectors[..(n * n)].Clear();
+        for (int i = 0; i < n; i++) vectors[i * n + i] = 1;
+        for (int sweep = 0; sweep < 60; sweep++)
+        {
+            double off = 0, diag = 0;
+            for (int i = 0; i < n; i++)
+            {
+                diag += a[i * n + i] * a[i * n + i];
+                for (int j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
+            }
+            if (off <= 1e-32 * diag || off == 0) break;
+            for (int p = 0; p < n; p++)
+                for (int q = p + 1; q < n; q++)
+                {
+                    double apq = a[p * n + q];
+                    if (apq == 0) continue;
+                    // Rotation that zeroes a_pq: tan(2 theta) = 2 a_pq / (a_qq - a_pp).
+                    double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                    double t = Math.Sign(theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
+                    if (theta == 0) t = 1;
+                    double c = 1 / Math.Sqrt(t * t + 1), sn = t * c;
+                    for (int k = 0; k < n; k++)
+                    {
+                        double akp = a[k * n + p], akq = a[k * n + q];
+                        a[k * n + p] = c * akp - sn * akq; a[k * n + q] = sn * akp + c * akq;
+                    }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double apk = a[p * n + k], aqk = a[q * n + k];
+                        a[p * n + k] = c * apk - sn * aqk; a[q * n + k] = sn * apk + c * aqk;
+                    }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double vkp = vectors[k * n + p], vkq = vectors[k * n + q];
+                        vectors[k * n + p] = c * vkp - sn * vkq; vectors[k * n + q] = sn * vkp + c * vkq;
+                    }
+                }
+        }
+        for (int i = 0; i < n; i++) values[i] = a[i * n + i];
+    }
 }

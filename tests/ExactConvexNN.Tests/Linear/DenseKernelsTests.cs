@@ -99,3 +99,40 @@ public class DenseQrTests
         Assert.False(DenseKernels.QrLowerFactor(b, 3, 2, new double[4]));
     }
 }
+
+public class DenseEigenTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void JacobiEigenReconstructsTheMatrixWithOrthonormalVectors(int n)
+    {
+        var rng = new Random(n);
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.NextDouble() - 0.5;
+        var work = (double[])a.Clone();
+        var w = new double[n]; var v = new double[n * n];
+        DenseKernels.SymmetricEigen(work, n, w, v);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0, o = 0;
+                for (int k = 0; k < n; k++) { s += v[i * n + k] * w[k] * v[j * n + k]; o += v[k * n + i] * v[k * n + j]; }
+                Assert.Equal(a[i * n + j], s, 1e-12);
+                Assert.Equal(i == j ? 1.0 : 0.0, o, 1e-12);
+            }
+    }
+
+    [Fact]
+    public void RankDeficientGramHasZeroEigenvalues()
+    {
+        // Columns 2 and 3 are multiples of column 1: rank 1.
+        var g = new double[] { 1, 2, -3, 2, 4, -6, 0.5, 1, -1.5 }; // 3 rows x 3 cols, row-major
+        var c = new double[9];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) for (int k = 0; k < 3; k++) c[i * 3 + j] += g[k * 3 + i] * g[k * 3 + j];
+        var w = new double[3]; var v = new double[9];
+        DenseKernels.SymmetricEigen(c, 3, w, v);
+        Assert.Equal(2, w.Count(x => Math.Abs(x) < 1e-12 * w.Max()));
+    }
+}
