@@ -59,7 +59,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
     private readonly double[] _chunk, _couplingBlock;
-    private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz;
+    private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz, _residualSource;
     private readonly Scratch[] _scratch;           // one per worker: blocks are processed in parallel
     private readonly int[] _parts;                 // block ranges of the workers
 
@@ -91,7 +91,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
         _chunk = new double[_nc * ChunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
-        _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m];
+        _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
         int workers = Math.Clamp(Environment.ProcessorCount, 1, 8);
         _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
         // Contiguous block ranges of about equal work (rows + coupled entries).
@@ -519,20 +519,75 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
     }
 
-    /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]]; returns ||_res||_inf.</summary>
-    private double Residual(ReadOnlySpan<double> sol)
+    /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]], block by block in parallel; returns ||_res||_inf.</summary>
+    private double Residual(ReadOnlySpan<double> solution)
     {
+        double[] x = _residualSource;
+        solution.CopyTo(x);
+        // Blocks: r_xb = b_xb - A_b' z_b - G_b' z_0;  r_zb = b_zb - A_b x_b + W'W z_b;  each worker sums G_b x_b.
+        ForEachPart((w, b0, b1) =>
+        {
+            Array.Clear(w.Z0);
+            for (int b = b0; b < b1; b++) BlockResidual(b, x, w);
+        });
         var r = _res.AsSpan();
-        _rhs.CopyTo(r);
-        var x = sol[.._n]; var z = sol[_n..];
-        _p.MultiplySymmetricUpper(x, r[.._n], -1.0, 1.0);
-        _a.MultiplyTransposed(z, r[.._n], -1.0, 1.0);
-        _a.Multiply(x, r[_n..], -1.0, 1.0);
-        // + W'W z = W (W z).
-        var hz = _hz.AsSpan();
-        _cones.MultiplyW(z, hz);
-        _cones.MultiplyW(hz, _hhz);
-        for (int i = 0; i < _m; i++) r[_n + i] += _hhz[i];
+        var z0 = x.AsSpan(_n, _nc);
+        // Coupling rows: r_z0 = b_z0 - A_0c x_c - sum_b G_b x_b + H_0 z_0.
+        for (int i = 0; i < _nc; i++) r[_n + i] = _rhs[_n + i];
+        foreach (var w in _scratch) VectorOps.Axpy(-1.0, w.Z0, r.Slice(_n, _nc));
+        for (int k = 0; k < _couplingConeEnd; k++)
+        {
+            var c = _cones.Cones[k]; int o = _cones.Offset(k), d = c.Dimension;
+            c.MultiplyW(z0.Slice(o, d), _hz.AsSpan(o, d));
+            c.MultiplyW(_hz.AsSpan(o, d), _hhz.AsSpan(o, d));
+            for (int i = 0; i < d; i++) r[_n + o + i] += _hhz[o + i];
+        }
+        // Coupling variables: r_xc = b_xc - P_c x_c - A_0c' z_0, and their share of the coupling rows.
+        for (int j = 0; j < _mc; j++)
+        {
+            double v = _rhs[j] - _pc[j] * x[j];
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++)
+            {
+                v -= _a.Values[q] * z0[_a.RowIndices[q]];
+                r[_n + _a.RowIndices[q]] -= _a.Values[q] * x[j];
+            }
+            r[j] = v;
+        }
         return VectorOps.NormInf(r);
+    }
+
+    private void BlockResidual(int b, double[] x, Scratch w)
+    {
+        int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
+        int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
+        var a = _aBlock.AsSpan(_aOffset[b], width * h);
+        var xb = x.AsSpan(c0, width); var zb = x.AsSpan(_n + r0, h); var z0 = x.AsSpan(_n, _nc);
+        var rx = _res.AsSpan(c0, width); var rz = _res.AsSpan(_n + r0, h);
+        _rhs.AsSpan(c0, width).CopyTo(rx);
+        // r_xb -= A_b' z_b.
+        for (int i = 0; i < h; i++)
+        {
+            double zi = zb[i];
+            if (zi == 0) continue;
+            var ai = a.Slice(i * width, width);
+            for (int c = 0; c < width; c++) rx[c] -= ai[c] * zi;
+        }
+        // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
+        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
+        {
+            int col = _jLocal[t];
+            double xc = xb[col], v = 0;
+            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) { v += _gVal[q] * z0[_gRow[q]]; w.Z0[_gRow[q]] += _gVal[q] * xc; }
+            rx[col] -= v;
+        }
+        // r_zb = b_zb - A_b x_b + W (W z_b).
+        var wz = w.ColBuf.AsSpan(0, h); var wwz = w.Work2.AsSpan(0, h);
+        for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
+        {
+            var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0, d = cone.Dimension;
+            cone.MultiplyW(zb.Slice(o, d), wz.Slice(o, d));
+            cone.MultiplyW(wz.Slice(o, d), wwz.Slice(o, d));
+        }
+        for (int i = 0; i < h; i++) rz[i] = _rhs[_n + r0 + i] - DenseKernels.Dot(a.Slice(i * width, width), xb) + wwz[i];
     }
 }
