@@ -48,8 +48,6 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private readonly double[] _aBlock;             // dense A_b (h_b x w_b, row-major) per block
     private readonly int[] _aOffset;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
-    private readonly int[] _gPtr, _gRow;           // sparse G columns (per coupling column, coupling rows)
-    private readonly double[] _gVal;
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
     private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; first chunk column of each block (prefix sums of r_b)
     private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
@@ -75,13 +73,13 @@ public sealed class BlockAngularKktSolver : IKktSolver
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
         double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
-        int[] gPtr, int[] gRow, double[] gVal, int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
+        int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
         int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal)
     {
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
         _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aBlock = aBlock; _aOffset = aOffset;
-        _jOffset = jOffset; _jLocal = jLocal; _gPtr = gPtr; _gRow = gRow; _gVal = gVal;
+        _jOffset = jOffset; _jLocal = jLocal;
         _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
         _rank = rank; _v = v; _vOffset = vOffset; _redOffset = redOffset; _redValOffset = redValOffset; _redRows = redRows; _redVal = redVal;
@@ -109,7 +107,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
     }
 
     private long BlockWork(int b) =>
-        (long)(_layout.BlockColumns[b + 1] - _layout.BlockColumns[b]) * (_layout.BlockRows[b + 1] - _layout.BlockRows[b]) + 4L * (_gPtr[_jOffset[b + 1]] - _gPtr[_jOffset[b]]);
+        (long)(_layout.BlockColumns[b + 1] - _layout.BlockColumns[b]) * (_layout.BlockRows[b + 1] - _layout.BlockRows[b]) + 4L * _rank[b] * (_redOffset[b + 1] - _redOffset[b]);
 
     /// <summary>Runs body(worker, firstBlock, endBlock) over the workers' block ranges in parallel.</summary>
     private void ForEachPart(Action<Scratch, int, int> body)
@@ -259,7 +257,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (rank[b] > ChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {ChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
-            jOffset, [.. jLocalList], [.. gPtrList], [.. gRowList], [.. gValList], lOffset, rOffset, maxW, maxH,
+            jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
             rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
 
@@ -476,11 +474,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             for (int c = 0; c < width; c++) tb[c] += ai[c] * v;
         }
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
-        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
-        {
-            double v = tb[_jLocal[t]];
-            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) w.Z0[_gRow[q]] += _gVal[q] * v;
-        }
+        AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
     }
 
     /// <summary>x_b = t_b - S_b^-1 G_b' z0, then z_b = H_b^-1 (A_b x_b - r_zb).</summary>
@@ -491,12 +485,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         var z0 = sol.AsSpan(_n, _nc);
         var g = w.Work2.AsSpan(0, width);
         g.Clear();
-        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
-        {
-            double v = 0;
-            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) v += _gVal[q] * z0[_gRow[q]];
-            g[_jLocal[t]] = v;
-        }
+        CouplingTransposeProduct(b, z0, g, w.ColBuf);
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
         var xb = sol.AsSpan(c0, width);
         for (int c = 0; c < width; c++) xb[c] -= g[c];
@@ -504,6 +493,56 @@ public sealed class BlockAngularKktSolver : IKktSolver
         var v2 = w.Work.AsSpan(0, h);
         for (int i = 0; i < h; i++) v2[i] = DenseKernels.Dot(a.Slice(i * width, width), xb) - rhs[_n + r0 + i];
         ApplyHInverse(b, v2, sol.AsSpan(_n + r0, h), w);
+    }
+
+    /// <summary>acc += G_b y_J = (G_b V_b)(V_b' y_J) over the rows G_b touches (y_J: the block's coupled entries of y).</summary>
+    private void AddCouplingProduct(int b, ReadOnlySpan<double> yb, Span<double> acc, Span<double> tmp)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        if (rb == 0) return;
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
+        var c = tmp[..rb];
+        c.Clear();
+        for (int t = 0; t < kb; t++)
+        {
+            double yt = yb[_jLocal[_jOffset[b] + t]];
+            if (yt == 0) continue;
+            for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
+        }
+        int i0 = _redOffset[b], i1 = _redOffset[b + 1];
+        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
+        for (int i = i0; i < i1; i++)
+        {
+            var gi = g.Slice((i - i0) * rb, rb);
+            double sum = 0;
+            for (int k = 0; k < rb; k++) sum += gi[k] * c[k];
+            acc[_redRows[i]] += sum;
+        }
+    }
+
+    /// <summary>out_J = G_b' z0 = V_b ((G_b V_b)' z0) on the block's coupled entries (others untouched).</summary>
+    private void CouplingTransposeProduct(int b, ReadOnlySpan<double> z0, Span<double> outb, Span<double> tmp)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        if (rb == 0) { for (int t = 0; t < kb; t++) outb[_jLocal[_jOffset[b] + t]] = 0; return; }
+        var c = tmp[..rb];
+        c.Clear();
+        int i0 = _redOffset[b], i1 = _redOffset[b + 1];
+        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
+        for (int i = i0; i < i1; i++)
+        {
+            double zi = z0[_redRows[i]];
+            if (zi == 0) continue;
+            var gi = g.Slice((i - i0) * rb, rb);
+            for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
+        }
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
+        for (int t = 0; t < kb; t++)
+        {
+            double sum = 0;
+            for (int k = 0; k < rb; k++) sum += v[t * rb + k] * c[k];
+            outb[_jLocal[_jOffset[b] + t]] = sum;
+        }
     }
 
     /// <summary>y = H_b^-1 v = W^-1 (W^-1 v) over the cones of block b (W symmetric).</summary>
@@ -573,13 +612,10 @@ public sealed class BlockAngularKktSolver : IKktSolver
             for (int c = 0; c < width; c++) rx[c] -= ai[c] * zi;
         }
         // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
-        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++)
-        {
-            int col = _jLocal[t];
-            double xc = xb[col], v = 0;
-            for (int q = _gPtr[t]; q < _gPtr[t + 1]; q++) { v += _gVal[q] * z0[_gRow[q]]; w.Z0[_gRow[q]] += _gVal[q] * xc; }
-            rx[col] -= v;
-        }
+        var gz = w.Work2.AsSpan(0, width);
+        CouplingTransposeProduct(b, z0, gz, w.ColBuf);
+        for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++) rx[_jLocal[t]] -= gz[_jLocal[t]];
+        AddCouplingProduct(b, xb, w.Z0, w.ColBuf);
         // r_zb = b_zb - A_b x_b + W (W z_b).
         var wz = w.ColBuf.AsSpan(0, h); var wwz = w.Work2.AsSpan(0, h);
         for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
