@@ -228,17 +228,9 @@ public static class NonconvexTrainer
     public static NonconvexResult Train(Dataset data, NonconvexOptions options)
     {
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
-        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
-        if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
-        if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");
-        if (!double.IsFinite(options.InitScale) || options.InitScale <= 0) throw new InputException($"the initialization scale must be a positive number, got {options.InitScale.ToString(CultureInfo.InvariantCulture)}; try --init-scale 1");
-        if (!Enum.IsDefined(options.Optimizer)) throw new InputException($"unknown optimizer {options.Optimizer}; use gd, sgd or adam");
         var objective = NonconvexObjective.Create(data, options.Beta, options.Bias, options.Neurons);
         int n = objective.Samples;
-        int batch = options.BatchSize ?? (options.Optimizer == NonconvexOptimizer.Sgd ? Math.Min(n, 16) : n);
-        if (batch < 1 || batch > n) throw new InputException($"the batch size must be between 1 and n = {n}, got {batch}");
-        if (options.Optimizer == NonconvexOptimizer.GradientDescent && batch != n)
-            throw new InputException($"gradient descent uses the full batch (n = {n}); drop the batch size or use --optimizer sgd");
+        var (lr, batch) = Validate(options, n);
 
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
@@ -297,6 +289,26 @@ public static class NonconvexTrainer
             Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),
             Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds,
         };
+    }
+
+    /// <summary>Checks the options for n samples and returns the step size and batch size they imply.</summary>
+    /// <exception cref="InputException">A non-positive step size, epoch count or scale, or a batch size outside 1..n (or not n for GD).</exception>
+    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, int samples)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int n = samples;
+        if (options.Neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {options.Neurons}; try --neurons 10");
+        if (!double.IsFinite(options.Beta) || options.Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {options.Beta}; try --beta 0.01");
+        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
+        if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
+        if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");
+        if (!double.IsFinite(options.InitScale) || options.InitScale <= 0) throw new InputException($"the initialization scale must be a positive number, got {options.InitScale.ToString(CultureInfo.InvariantCulture)}; try --init-scale 1");
+        if (!Enum.IsDefined(options.Optimizer)) throw new InputException($"unknown optimizer {options.Optimizer}; use gd, sgd or adam");
+        int batch = options.BatchSize ?? (options.Optimizer == NonconvexOptimizer.Sgd ? Math.Min(n, 16) : n);
+        if (batch < 1 || batch > n) throw new InputException($"the batch size must be between 1 and n = {n}, got {batch}");
+        if (options.Optimizer == NonconvexOptimizer.GradientDescent && batch != n)
+            throw new InputException($"gradient descent uses the full batch (n = {n}); drop the batch size or use --optimizer sgd");
+        return (lr, batch);
     }
 
     /// <summary>The command-line name of a method: gd, sgd or adam.</summary>
