@@ -29,7 +29,7 @@ public static class VerifyCommand
         var bias = new Option<bool>("--bias") { Description = "the network has a first-layer bias (optional: the network file's flag is used; an error if the file has no bias)" };
         var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var tol = new Option<double>("--tol") { Description = "relative gap under which the network counts as certified optimal", DefaultValueFactory = _ => OptimalityVerifier.DefaultTolerance };
+        var tol = new Option<double>("--tol") { Description = "relative gap under which the network counts as certified optimal (an absolute gap <= 1e-8 always counts)", DefaultValueFactory = _ => OptimalityVerifier.DefaultTolerance };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
         var cmd = new Command("verify", "Certify how far a trained network is from the global optimum (a dual lower bound over every activation pattern).")
         {
