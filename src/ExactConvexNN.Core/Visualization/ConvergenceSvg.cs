@@ -104,7 +104,7 @@ public static class ConvergenceSvg
         {
             var (y, text, color) = ends[order[k]];
             double ly = placed[k];
-            s.Append(c, $"<line x1=\"{Left + plotW + 2}\" y1=\"{y:F1}\" x2=\"{Left + plotW + 14}\" y2=\"{ly:F1}\" stroke=\"{color}\"/>\n");
+            s.Append(c, $"<line x1=\"{Left + plotW + 4}\" y1=\"{y:F1}\" x2=\"{Left + plotW + 14}\" y2=\"{ly:F1}\" stroke=\"{color}\" stroke-opacity=\"0.6\" stroke-dasharray=\"2 2\"/>\n");
             s.Append(c, $"<text x=\"{Left + plotW + 17}\" y=\"{ly + 4:F1}\" font-size=\"11\" fill=\"{color}\">{Esc(text)}</text>\n");
         }
         s.Append(c, $"<text x=\"{Left + plotW + 17}\" y=\"{Top - 6}\" font-size=\"11\" fill=\"#555\">run: final relative excess</text>\n");
@@ -115,7 +115,12 @@ public static class ConvergenceSvg
     /// <summary>Positions for labels wanted at <paramref name="wanted"/> (any order), sorted and at least <paramref name="gap"/> apart within [lo, hi].</summary>
     private static double[] Spread(double[] wanted, double gap, double lo, double hi)
     {
-        var y = wanted.OrderBy(v => v).ToArray();
+        var want = wanted.OrderBy(v => v).ToArray();
+        var y = (double[])want.Clone();
+        // Push apart downwards, then move the whole stack so it is centred on the wanted positions, then keep it inside.
+        for (int k = 1; k < y.Length; k++) y[k] = Math.Max(y[k], y[k - 1] + gap);
+        double shift = y.Length == 0 ? 0 : want.Average() - y.Average();
+        for (int k = 0; k < y.Length; k++) y[k] += shift;
         for (int k = 0; k < y.Length; k++) y[k] = Math.Max(y[k], k == 0 ? lo : y[k - 1] + gap);
         for (int k = y.Length - 1; k >= 0; k--) y[k] = Math.Min(y[k], k == y.Length - 1 ? hi : y[k + 1] - gap);
         return y;
