@@ -14,6 +14,8 @@ public static class Ecnn
         root.Subcommands.Add(SolveCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 }

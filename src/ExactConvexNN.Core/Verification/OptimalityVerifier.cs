@@ -14,7 +14,7 @@ namespace ExactConvexNN.Verification;
 /// <param name="LowerBound">A lower bound on the global optimum over all networks of any width.</param>
 /// <param name="Gap">Objective - LowerBound (&gt;= 0 up to rounding).</param>
 /// <param name="RelativeGap">Gap / max(|Objective|, tiny).</param>
-/// <param name="CertifiedOptimal">RelativeGap is within the tolerance.</param>
+/// <param name="CertifiedOptimal">RelativeGap is within the relative tolerance, or Gap within the absolute one.</param>
 /// <param name="Rho">max over unit g of |v'(Xg)_+| for the candidate v (before scaling).</param>
 /// <param name="DualScale">The scale t that made t v dual feasible and best.</param>
 /// <param name="Chambers">Number of chambers checked.</param>
@@ -37,6 +37,13 @@ public static class OptimalityVerifier
     /// <summary>The default relative gap under which a network counts as certified optimal.</summary>
     public const double DefaultTolerance = 1e-6;
 
+    /// <summary>
+    /// The default absolute gap under which a network counts as certified optimal whatever its objective: the convex
+    /// solver's absolute gap tolerance (1e-8), so that an optimum at or near 0 (targets near 0, or a large beta) can be
+    /// certified although the solver only resolves it to that absolute accuracy.
+    /// </summary>
+    public const double DefaultAbsoluteTolerance = 1e-8;
+
     /// <summary>Certifies <paramref name="network"/> on <paramref name="data"/> (features without the bias column, targets required).</summary>
     /// <param name="data">The training data.</param>
     /// <param name="beta">The weight decay.</param>
@@ -46,9 +53,11 @@ public static class OptimalityVerifier
     /// "dual_candidate"); the network's residual y - f(X) is always tried too, and the better bound is kept.</param>
     /// <param name="tolerance">Relative gap for <see cref="Certificate.CertifiedOptimal"/>.</param>
     /// <param name="maxPatterns">Refusal threshold of the enumeration.</param>
+    /// <param name="absoluteTolerance">Gap for <see cref="Certificate.CertifiedOptimal"/> regardless of the objective's size.</param>
     /// <exception cref="InputException">Sizes disagree, no targets, a bad beta, sampled chambers, or too many chambers.</exception>
     public static Certificate Verify(Dataset data, double beta, TwoLayerReluNetwork network, Arrangement? arrangement = null,
-        double[]? candidate = null, double tolerance = DefaultTolerance, long maxPatterns = ArrangementOptions.DefaultMaxPatterns)
+        double[]? candidate = null, double tolerance = DefaultTolerance, long maxPatterns = ArrangementOptions.DefaultMaxPatterns,
+        double absoluteTolerance = DefaultAbsoluteTolerance)
     {
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(network);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
@@ -74,7 +83,7 @@ public static class OptimalityVerifier
         }
         double gap = objective - bound;
         double rel = gap / Math.Max(Math.Abs(objective), 1e-300);
-        return new Certificate(objective, bound, gap, rel, rel <= tolerance, rho, scale, arrangement.Chambers.Count);
+        return new Certificate(objective, bound, gap, rel, rel <= tolerance || gap <= absoluteTolerance, rho, scale, arrangement.Chambers.Count);
     }
 
     /// <summary>

@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ExactConvexNN.Arrangements;
+using ExactConvexNN.Data;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Training;
+using ExactConvexNN.Verification;
+using ExactConvexNN.Visualization;
+using Spectre.Console;
+
+namespace ExactConvexNN.Cli.Commands;
+
+/// <summary>
+/// <c>ecnn compare DATA --beta B [--neurons M] [--inits K] [--optimizer gd|sgd|adam] [--epochs E] [--lr L] [--bias] [--svg FILE] [--json]</c>:
+/// the global optimum from the convex program against K seeded runs of a first-order method on the nonconvex objective,
+/// each with its own certificate (a dual lower bound from its residual over every chamber, the convex program's chambers
+/// reused). A run below the optimum beyond rounding would mean a wrong optimum: it is reported and the exit code is 1.
+/// </summary>
+public static class CompareCommand
+{
+    /// <summary>Relative slack under the optimum that counts as rounding (the convex solve's tolerance is 1e-8).</summary>
+    public const double Rounding = 1e-6;
+
+    private sealed record Run(int Seed, NonconvexResult Result, Certificate Certificate);
+
+    public static Command Create()
+    {
+        var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
+        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
+        var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
+        var neurons = new Option<int>("--neurons") { Description = "hidden neurons m of the nonconvex runs", DefaultValueFactory = _ => 10 };
+        var inits = new Option<int>("--inits") { Description = "number of nonconvex runs (seeds S, S+1, ...)", DefaultValueFactory = _ => 10 };
+        var optimizer = new Option<string>("--optimizer") { Description = "gd (full batch), sgd (minibatches) or adam", DefaultValueFactory = _ => "adam" };
+        var epochs = new Option<int>("--epochs") { Description = "passes over the data per run", DefaultValueFactory = _ => 2000 };
+        var lr = new Option<double?>("--lr") { Description = "learning rate (default 1e-2 for adam, 1e-3 for gd and sgd)" };
+        var batch = new Option<int?>("--batch-size") { Description = "samples per step (default: all for gd and adam, min(n, 16) for sgd)" };
+        var initScale = new Option<double>("--init-scale") { Description = "initialization scale s: u ~ N(0, s^2/d), w ~ N(0, s^2/m)", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<int>("--seed") { Description = "seed of the first run", DefaultValueFactory = _ => 1 };
+        var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
+        var svg = new Option<FileInfo?>("--svg") { Description = "write the objective - optimum of every run against the epoch (log scale) as an SVG picture" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var cmd = new Command("compare", "Compare first-order training (gd, sgd, adam) from random initializations with the certified global optimum.")
+        {
+            data, beta, bias, target, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, json,
+        };
+        cmd.SetAction(pr => CliRunner.Guard(() =>
+        {
+            double b = pr.GetValue(beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
+            if (!double.IsFinite(b) || b < 0) throw new InputException($"--beta must be a finite number >= 0, got {b.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
+            int k = pr.GetValue(inits);
+            if (k < 1) throw new InputException($"--inits must be at least 1, got {k}");
+            var svgFile = pr.GetValue(svg);
+            if (svgFile is not null && !Directory.Exists(svgFile.DirectoryName ?? "."))
+                throw new InputException($"cannot write '{svgFile}': folder '{svgFile.DirectoryName}' does not exist");
+            var options = new NonconvexOptions
+            {
+                Beta = b, Bias = pr.GetValue(bias), Neurons = pr.GetValue(neurons), Optimizer = NonconvexTrainer.Parse(pr.GetValue(optimizer)!),
+                LearningRate = pr.GetValue(lr), Epochs = pr.GetValue(epochs), BatchSize = pr.GetValue(batch), InitScale = pr.GetValue(initScale),
+            };
+            var dataset = CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target));
+            // Every option is checked on the data before the (possibly long) convex solve.
+            if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; comparison needs targets (the last column, or --target NAME)");
+            NonconvexTrainer.Validate(options, dataset.Rows);
+            bool asJson = pr.GetValue(json);
+            int first = pr.GetValue(seed);
+
+            var convex = Progress.Run("enumerating chambers", !asJson, report => ReluTrainer.Train(dataset, new TrainingOptions
+            {
+                Beta = b, Bias = options.Bias, MaxPatterns = pr.GetValue(maxPatterns), Progress = (_, done, total) => report(done, total),
+            }));
+            var optimumCert = OptimalityVerifier.Verify(dataset, b, convex.Network, convex.Arrangement, convex.DualCandidate);
+            var runs = Progress.Run("training runs", !asJson, report =>
+            {
+                var result = new Run[k];
+                int done = 0;
+                Parallel.For(0, k, r =>
+                {
+                    var trained = NonconvexTrainer.Train(dataset, options with { Seed = first + r });
+                    var cert = OptimalityVerifier.Verify(dataset, b, trained.Network, convex.Arrangement);
+                    result[r] = new Run(first + r, trained, cert);
+                    report(Interlocked.Increment(ref done), k);
+                });
+                return result;
+            });
+
+            double optimum = convex.Primal;
+            double slack = Rounding * Math.Max(Math.Abs(optimum), 1e-12);
+            var below = runs.Where(r => r.Result.Objective < optimum - slack).ToArray();
+            string method = NonconvexTrainer.Name(options.Optimizer);
+            double rate = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
+            if (svgFile is not null)
+            {
+                string title = $"{method} from {k} random initializations vs the global optimum";
+                string subtitle = $"{Path.GetFileName(dataset.Source)}: n = {dataset.Rows}, d = {dataset.Columns}{(options.Bias ? " + bias" : "")}, beta = {b:G4}; m = {options.Neurons} neurons, lr {rate:G3}, {options.Epochs} epochs";
+                var curves = runs.Select(r => new ConvergenceCurve($"seed {r.Seed}", r.Result.History)).ToArray();
+                CliRunner.WriteFileAtomically(svgFile.FullName, ConvergenceSvg.Render(curves, optimum, title, subtitle));
+            }
+            if (asJson) Console.WriteLine(ToJson(convex, optimumCert, runs, options, rate, svgFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else WriteTable(convex, optimumCert, runs, method, options, rate, svgFile);
+            foreach (var r in below)
+                Console.Error.WriteLine($"error: run with seed {r.Seed} reached {r.Result.Objective:G10}, below the convex optimum {optimum:G10}: the convex solve is not optimal (status {convex.Status.ToName()})");
+            return below.Length == 0 ? 0 : 1;
+        }));
+        return cmd;
+    }
+
+    private static JsonObject ToJson(TrainingResult convex, Certificate optimumCert, Run[] runs, NonconvexOptions o, double rate, FileInfo? svg)
+    {
+        double optimum = convex.Primal, scale = Math.Max(Math.Abs(optimum), 1e-12);
+        return new JsonObject
+        {
+            ["optimum"] = new JsonObject
+            {
+                ["objective"] = optimum,
+                ["network_objective"] = convex.RecoveredObjective,
+                ["lower_bound"] = optimumCert.LowerBound,
+                ["relative_gap"] = optimumCert.RelativeGap,
+                ["certified_optimal"] = optimumCert.CertifiedOptimal,
+                ["neurons"] = convex.Network.Neurons.Count,
+                ["chambers"] = convex.Arrangement.Chambers.Count,
+                ["status"] = convex.Status.ToName(),
+                ["seconds"] = convex.Seconds,
+            },
+            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)new JsonObject
+            {
+                ["seed"] = r.Seed,
+                ["objective"] = r.Result.Objective,
+                ["excess"] = r.Result.Objective - optimum,
+                ["relative_excess"] = (r.Result.Objective - optimum) / scale,
+                ["lower_bound"] = r.Certificate.LowerBound,
+                ["gap"] = r.Certificate.Gap,
+                ["relative_gap"] = r.Certificate.RelativeGap,
+                ["certified_optimal"] = r.Certificate.CertifiedOptimal,
+                ["history_length"] = r.Result.History.Length,
+                ["steps"] = r.Result.Steps,
+                ["diverged"] = r.Result.Diverged,
+                ["seconds"] = r.Result.Seconds,
+            }).ToArray()),
+            ["below_optimum"] = runs.Count(r => r.Result.Objective < optimum - Rounding * scale),
+            ["beta"] = o.Beta,
+            ["bias"] = o.Bias,
+            ["optimizer"] = NonconvexTrainer.Name(o.Optimizer),
+            ["neurons"] = o.Neurons,
+            ["epochs"] = o.Epochs,
+            ["learning_rate"] = rate,
+            ["svg"] = svg?.ToString(),
+        };
+    }
+
+    private static void WriteTable(TrainingResult convex, Certificate optimumCert, Run[] runs, string method, NonconvexOptions o, double rate, FileInfo? svg)
+    {
+        double optimum = convex.Primal, scale = Math.Max(Math.Abs(optimum), 1e-12);
+        var ci = CultureInfo.InvariantCulture;
+        string[] header = ["run", "final objective", "above optimum (rel.)", "own lower bound", "certified gap (rel.)", "certified"];
+        var rows = new List<string[]>
+        {
+            new[] { $"exact ({convex.Network.Neurons.Count} neurons)", convex.RecoveredObjective.ToString("G10", ci), ((convex.RecoveredObjective - optimum) / scale).ToString("E2", ci),
+                optimumCert.LowerBound.ToString("G10", ci), optimumCert.RelativeGap.ToString("E2", ci), optimumCert.CertifiedOptimal ? "yes" : "no" },
+        };
+        foreach (var r in runs)
+            rows.Add([
+                $"{method} seed {r.Seed}{(r.Result.Diverged ? " (diverged)" : "")}", r.Result.Objective.ToString("G10", ci),
+                ((r.Result.Objective - optimum) / scale).ToString("E2", ci), r.Certificate.LowerBound.ToString("G10", ci),
+                r.Certificate.RelativeGap.ToString("E2", ci), r.Certificate.CertifiedOptimal ? "yes" : "no",
+            ]);
+        var summary = $"global optimum {optimum.ToString("G10", ci)} (convex program, {convex.Arrangement.Chambers.Count} chambers); runs: m = {o.Neurons}, lr {rate:G3}, {o.Epochs} epochs, beta {o.Beta:G4}";
+        if (!Console.IsOutputRedirected)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var table = new Table().Border(TableBorder.Rounded);
+            foreach (var h in header) table.AddColumn(new TableColumn(h).RightAligned());
+            table.Columns[0].LeftAligned();
+            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+            console.Write(table);
+        }
+        else
+        {
+            var widths = header.Select((h, j) => Math.Max(h.Length, rows.Max(r => r[j].Length))).ToArray();
+            string Line(string[] cells) => string.Join("  ", cells.Select((v, j) => j == 0 ? v.PadRight(widths[j]) : v.PadLeft(widths[j])));
+            Console.WriteLine(Line(header));
+            foreach (var row in rows) Console.WriteLine(Line(row));
+        }
+        Console.WriteLine(summary);
+        Console.WriteLine("own lower bound: each run's certificate from its own residual over every chamber (no convex solve needed)");
+        if (svg is not null) Console.WriteLine($"saved {svg}");
+    }
+}

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Solver;
+
+namespace ExactConvexNN.Training;
+
+/// <summary>The first-order method of <see cref="NonconvexTrainer"/>.</summary>
+public enum NonconvexOptimizer
+{
+    /// <summary>Full-batch gradient descent: one step per epoch.</summary>
+    GradientDescent,
+    /// <summary>Minibatch stochastic gradient descent on a fresh random permutation every epoch.</summary>
+    Sgd,
+    /// <summary>Adam (Kingma &amp; Ba 2015) with beta1 = 0.9, beta2 = 0.999, eps = 1e-8, on minibatches (full batch by default).</summary>
+    Adam,
+}
+
+/// <summary>Options of <see cref="NonconvexTrainer.Train"/>.</summary>
+public sealed record NonconvexOptions
+{
+    /// <summary>Weight decay beta (beta/2 on both layers), as in the convex program.</summary>
+    public required double Beta { get; init; }
+    /// <summary>Append a column of ones to X (a first-layer bias).</summary>
+    public bool Bias { get; init; }
+    /// <summary>Hidden neurons m.</summary>
+    public int Neurons { get; init; } = 10;
+    /// <summary>The method.</summary>
+    public NonconvexOptimizer Optimizer { get; init; } = NonconvexOptimizer.Adam;
+    /// <summary>Step size; null for the method's default (<see cref="DefaultLearningRate"/>).</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>Passes over the data.</summary>
+    public int Epochs { get; init; } = 2000;
+    /// <summary>Samples per step; null for the method's default (full batch for GD and Adam, min(n, 16) for SGD). Must be n for GD.</summary>
+    public int? BatchSize { get; init; }
+    /// <summary>Seed of the initialization and of the minibatch order.</summary>
+    public int Seed { get; init; }
+    /// <summary>Initialization scale s: u_j ~ N(0, s^2 I / d), w_j ~ N(0, s^2 / m) (d counts the bias column).</summary>
+    public double InitScale { get; init; } = 1.0;
+
+    /// <summary>The default step size of a method: 1e-3 for GD and SGD, 1e-2 for Adam.</summary>
+    public static double DefaultLearningRate(NonconvexOptimizer optimizer) => optimizer == NonconvexOptimizer.Adam ? 1e-2 : 1e-3;
+}
+
+/// <summary>The outcome of <see cref="NonconvexTrainer.Train"/>.</summary>
+public sealed record NonconvexResult
+{
+    /// <summary>The trained network (the last finite iterate), with its options in the metadata.</summary>
+    public required TwoLayerReluNetwork Network { get; init; }
+    /// <summary>Its objective 1/2||f(X)-y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) on the full data.</summary>
+    public required double Objective { get; init; }
+    /// <summary>The full objective at the initialization (entry 0) and after every epoch (entry e); stops at divergence.</summary>
+    public required double[] History { get; init; }
+    /// <summary>Parameter updates taken.</summary>
+    public required long Steps { get; init; }
+    /// <summary>True when the objective became non-finite (the step size is too large); the network is the last finite iterate.</summary>
+    public required bool Diverged { get; init; }
+    /// <summary>Wall-clock seconds.</summary>
+    public required double Seconds { get; init; }
+}
+
+/// <summary>
+/// The nonconvex objective of a width-m network as a function of its packed parameters
+/// theta = [u_1; ...; u_m; w_1 ... w_m] (each u_j of length p = d (+1 with a bias)):
+/// <code>
+///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 (||U||_F^2 + ||w||^2),   f(x) = sum_j (x'u_j)_+ w_j.
+/// </code>
+/// Its gradient uses the subgradient 0 of the ReLU at the kink. Holds scratch space for one evaluation at a time
+/// (not thread-safe).
+/// </summary>
+public sealed class NonconvexObjective
+{
+    private readonly double[] _x;   // n x p, row-major, with the bias column
+    private readonly double[] _y;
+    private readonly double[] _z;   // m scratch: pre-activations of one sample
+    private readonly int[] _all;    // 0..n-1, the full batch
+
+    /// <summary>Samples n.</summary>
+    public int Samples { get; }
+    /// <summary>Inputs p per neuron (features plus the bias column).</summary>
+    public int Width { get; }
+    /// <summary>Hidden neurons m.</summary>
+    public int Neurons { get; }
+    /// <summary>Weight decay beta.</summary>
+    public double Beta { get; }
+    /// <summary>Whether the features carry a trailing 1.</summary>
+    public bool Bias { get; }
+    /// <summary>Number of parameters m (p + 1).</summary>
+    public int Parameters => Neurons * (Width + 1);
+
+    private NonconvexObjective(double[] x, double[] y, int p, int m, double beta, bool bias)
+    {
+        _x = x; _y = y; Width = p; Neurons = m; Beta = beta; Bias = bias; Samples = y.Length;
+        _z = new double[m];
+        _all = new int[y.Length];
+        for (int i = 0; i < _all.Length; i++) _all[i] = i;
+    }
+
+    /// <summary>Validates and builds the objective on a data set with targets (features without the bias column).</summary>
+    /// <exception cref="InputException">No targets, a bad beta or no neurons.</exception>
+    public static NonconvexObjective Create(Dataset data, double beta, bool bias, int neurons)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or --target NAME)");
+        if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
+        if (neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {neurons}; try --neurons 10");
+        var features = bias ? data.WithBias() : data;
+        int n = features.Rows, p = features.Columns;
+        var x = new double[n * p];
+        for (int i = 0; i < n; i++) for (int k = 0; k < p; k++) x[i * p + k] = features.X[i, k];
+        return new NonconvexObjective(x, (double[])data.Y.Clone(), p, neurons, beta, bias);
+    }
+
+    /// <summary>The full objective L(theta).</summary>
+    public double Value(ReadOnlySpan<double> theta)
+    {
+        CheckLength(theta.Length);
+        return Evaluate(theta, Span<double>.Empty, _all, 1.0);
+    }
+
+    /// <summary>L(theta) and its gradient (ReLU subgradient 0 at the kink) written into <paramref name="gradient"/>.</summary>
+    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        CheckLength(theta.Length); CheckLength(gradient.Length);
+        return Evaluate(theta, gradient, _all, 1.0);
+    }
+
+    /// <summary>
+    /// The unbiased minibatch estimate: (n/|B|) * 1/2 sum_{i in B} (f(x_i) - y_i)^2 + the full regularizer, and its
+    /// gradient. Batch entries are sample indices.
+    /// </summary>
+    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch)
+    {
+        CheckLength(theta.Length); CheckLength(gradient.Length);
+        if (batch.IsEmpty) throw new ArgumentException("the batch is empty");
+        foreach (int i in batch) if ((uint)i >= (uint)Samples) throw new ArgumentOutOfRangeException(nameof(batch), $"sample index {i} is outside 0..{Samples - 1}");
+        return Evaluate(theta, gradient, batch, (double)Samples / batch.Length);
+    }
+
+    /// <summary>The checked entry points' body: weight * 1/2 sum over the batch + regularizer (trusted arguments).</summary>
+    internal double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
+    {
+        int p = Width, m = Neurons;
+        var u = theta[..(m * p)];
+        var w = theta[(m * p)..];
+        bool grad = !gradient.IsEmpty;
+        // Regularizer beta/2 (||U||^2 + ||w||^2), gradient beta theta.
+        double reg = 0;
+        for (int k = 0; k < theta.Length; k++) reg += theta[k] * theta[k];
+        if (grad) for (int k = 0; k < theta.Length; k++) gradient[k] = Beta * theta[k];
+        var gu = grad ? gradient[..(m * p)] : Span<double>.Empty;
+        var gw = grad ? gradient[(m * p)..] : Span<double>.Empty;
+        var z = _z.AsSpan();
+        double loss = 0;
+        foreach (int i in batch)
+        {
+            var xi = _x.AsSpan(i * p, p);
+            // z_j = x_i'u_j, f = sum_j (z_j)_+ w_j.
+            double f = 0;
+            for (int j = 0; j < m; j++)
+            {
+                double s = 0;
+                var uj = u.Slice(j * p, p);
+                for (int k = 0; k < p; k++) s += xi[k] * uj[k];
+                z[j] = s;
+                if (s > 0) f += s * w[j];
+            }
+            double r = f - _y[i];
+            loss += r * r;
+            if (!grad) continue;
+            // dL/dw_j += c r (z_j)_+,  dL/du_j += c r w_j 1[z_j > 0] x_i.
+            double cr = weight * r;
+            for (int j = 0; j < m; j++)
+            {
+                if (z[j] <= 0) continue;
+                gw[j] += cr * z[j];
+                double a = cr * w[j];
+                var gj = gu.Slice(j * p, p);
+                for (int k = 0; k < p; k++) gj[k] += a * xi[k];
+            }
+        }
+        return weight * loss / 2 + Beta / 2 * reg;
+    }
+
+    /// <summary>The packed parameters of <paramref name="network"/> (which must have this objective's width and bias).</summary>
+    public double[] Pack(TwoLayerReluNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.Bias != Bias || network.Inputs + (network.Bias ? 1 : 0) != Width || network.Neurons.Count != Neurons)
+            throw new ArgumentException($"the network ({network.Neurons.Count} neurons, {network.Inputs} inputs, bias {network.Bias}) does not match the objective ({Neurons} neurons, width {Width}, bias {Bias})");
+        var theta = new double[Parameters];
+        for (int j = 0; j < Neurons; j++)
+        {
+            network.Neurons[j].U.CopyTo(theta, j * Width);
+            theta[Neurons * Width + j] = network.Neurons[j].W;
+        }
+        return theta;
+    }
+
+    /// <summary>The network of packed parameters <paramref name="theta"/> (which must be finite).</summary>
+    public TwoLayerReluNetwork Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata = null)
+    {
+        CheckLength(theta.Length);
+        var neurons = new Neuron[Neurons];
+        for (int j = 0; j < Neurons; j++) neurons[j] = new Neuron(theta.Slice(j * Width, Width).ToArray(), theta[Neurons * Width + j]);
+        return TwoLayerReluNetwork.Create(neurons, Width - (Bias ? 1 : 0), Bias, metadata);
+    }
+
+    private void CheckLength(int length)
+    {
+        if (length != Parameters) throw new ArgumentException($"expected {Parameters} parameters (m (p + 1) with m = {Neurons}, p = {Width}), got {length}");
+    }
+}
+
+/// <summary>
+/// The usual way to train the network that <see cref="ReluTrainer"/> trains exactly: first-order descent on the
+/// nonconvex objective 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) from a seeded random initialization.
+/// Its result is only a local answer; <c>OptimalityVerifier</c> says how far from the global optimum it is.
+/// </summary>
+public static class NonconvexTrainer
+{
+    private const double AdamBeta1 = 0.9, AdamBeta2 = 0.999, AdamEpsilon = 1e-8;
+
+    /// <summary>Trains on a data set with targets (features without the bias column).</summary>
+    /// <exception cref="InputException">Invalid options or data without targets.</exception>
+    public static NonconvexResult Train(Dataset data, NonconvexOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
+        var objective = NonconvexObjective.Create(data, options.Beta, options.Bias, options.Neurons);
+        int n = objective.Samples;
+        var (lr, batch) = Validate(options, n);
+
+        var clock = Stopwatch.StartNew();
+        var rng = new Random(options.Seed);
+        var theta = Initialize(objective, options.InitScale, rng);
+        var last = (double[])theta.Clone();
+        var grad = new double[theta.Length];
+        var m1 = options.Optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
+        var m2 = options.Optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var history = new List<double>(options.Epochs + 1) { objective.Value(theta) };
+        long steps = 0;
+        bool diverged = !double.IsFinite(history[0]);
+        for (int epoch = 0; epoch < options.Epochs && !diverged; epoch++)
+        {
+            if (batch < n) Shuffle(order, rng);
+            for (int start = 0; start < n; start += batch)
+            {
+                var rows = order.AsSpan(start, Math.Min(batch, n - start));
+                objective.Evaluate(theta, grad, rows, (double)n / rows.Length);
+                steps++;
+                if (options.Optimizer == NonconvexOptimizer.Adam)
+                {
+                    // m1 = b1 m1 + (1-b1) g, m2 = b2 m2 + (1-b2) g^2, theta -= lr mhat / (sqrt(vhat) + eps).
+                    double c1 = 1 - Math.Pow(AdamBeta1, steps), c2 = 1 - Math.Pow(AdamBeta2, steps);
+                    for (int k = 0; k < theta.Length; k++)
+                    {
+                        m1[k] = AdamBeta1 * m1[k] + (1 - AdamBeta1) * grad[k];
+                        m2[k] = AdamBeta2 * m2[k] + (1 - AdamBeta2) * grad[k] * grad[k];
+                        theta[k] -= lr * (m1[k] / c1) / (Math.Sqrt(m2[k] / c2) + AdamEpsilon);
+                    }
+                }
+                else
+                {
+                    // theta -= lr g.
+                    for (int k = 0; k < theta.Length; k++) theta[k] -= lr * grad[k];
+                }
+            }
+            double value = objective.Value(theta);
+            if (!double.IsFinite(value) || !AllFinite(theta)) { diverged = true; break; }
+            history.Add(value);
+            theta.CopyTo(last, 0);
+        }
+
+        var meta = new Dictionary<string, JsonNode?>
+        {
+            ["beta"] = options.Beta,
+            ["data"] = data.Source,
+            ["target"] = data.TargetName,
+            ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
+            ["trained_by"] = $"{Name(options.Optimizer)} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
+            ["objective"] = history[^1],
+        };
+        return new NonconvexResult
+        {
+            Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),
+            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>Checks the options for n samples and returns the step size and batch size they imply.</summary>
+    /// <exception cref="InputException">A non-positive step size, epoch count or scale, or a batch size outside 1..n (or not n for GD).</exception>
+    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, int samples)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int n = samples;
+        if (options.Neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {options.Neurons}; try --neurons 10");
+        if (!double.IsFinite(options.Beta) || options.Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {options.Beta}; try --beta 0.01");
+        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
+        if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
+        if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");
+        if (!double.IsFinite(options.InitScale) || options.InitScale <= 0) throw new InputException($"the initialization scale must be a positive number, got {options.InitScale.ToString(CultureInfo.InvariantCulture)}; try --init-scale 1");
+        if (!Enum.IsDefined(options.Optimizer)) throw new InputException($"unknown optimizer {options.Optimizer}; use gd, sgd or adam");
+        int batch = options.BatchSize ?? (options.Optimizer == NonconvexOptimizer.Sgd ? Math.Min(n, 16) : n);
+        if (batch < 1 || batch > n) throw new InputException($"the batch size must be between 1 and n = {n}, got {batch}");
+        if (options.Optimizer == NonconvexOptimizer.GradientDescent && batch != n)
+            throw new InputException($"gradient descent uses the full batch (n = {n}); drop the batch size or use --optimizer sgd");
+        return (lr, batch);
+    }
+
+    /// <summary>The command-line name of a method: gd, sgd or adam.</summary>
+    public static string Name(NonconvexOptimizer optimizer) => optimizer switch
+    {
+        NonconvexOptimizer.GradientDescent => "gd",
+        NonconvexOptimizer.Sgd => "sgd",
+        _ => "adam",
+    };
+
+    /// <summary>Parses gd, sgd or adam.</summary>
+    /// <exception cref="InputException">Another name.</exception>
+    public static NonconvexOptimizer Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "gd" => NonconvexOptimizer.GradientDescent,
+        "sgd" => NonconvexOptimizer.Sgd,
+        "adam" => NonconvexOptimizer.Adam,
+        _ => throw new InputException($"unknown optimizer '{name}'; use gd, sgd or adam"),
+    };
+
+    /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
+    private static double[] Initialize(NonconvexObjective objective, double scale, Random rng)
+    {
+        int p = objective.Width, m = objective.Neurons;
+        var theta = new double[objective.Parameters];
+        double su = scale / Math.Sqrt(p), sw = scale / Math.Sqrt(m);
+        for (int k = 0; k < m * p; k++) theta[k] = su * Gaussian(rng);
+        for (int j = 0; j < m; j++) theta[m * p + j] = sw * Gaussian(rng);
+        return theta;
+    }
+
+    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    private static void Shuffle(int[] order, Random rng)
+    {
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int k = rng.Next(i + 1);
+            (order[i], order[k]) = (order[k], order[i]);
+        }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> v)
+    {
+        foreach (double a in v) if (!double.IsFinite(a)) return false;
+        return true;
+    }
+}
