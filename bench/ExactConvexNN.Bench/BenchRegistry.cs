@@ -10,6 +10,7 @@ public static partial class BenchRegistry
         benchmarks["train"] = ("exact training end to end, planted ReLU data in R^3, beta 0.01 [n ...] [--generic]; and iris", TrainBench.Run);
         benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
+        benchmarks["sdp"] = ("random SDPA files (k x k block + LP block) with known optima: ecnn vs CSDP times [FOLDER] [--sizes 10,20,40] [--m M] [--dense]", SdpBench.Run);
         benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]", GenSocpBench.Run);
     }
 
