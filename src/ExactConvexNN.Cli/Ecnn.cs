@@ -12,6 +12,7 @@ public static class Ecnn
         var root = new RootCommand("ecnn: train small neural networks to a certified global optimum (ExactConvexNN).");
         root.Subcommands.Add(ArrangementsCommand.Create());
         root.Subcommands.Add(SolveCommand.Create());
+        root.Subcommands.Add(SolveCommand.CreateSdp());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());

@@ -8,23 +8,31 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
-/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
-/// reads a problem file (format by extension) and solves it with the interior-point solver. Prints one result
+/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
+/// reads a problem file (format by extension) and solves it with the interior-point solver; <c>ecnn sdp</c> is the
+/// same command under the name semidefinite users look for (SDPA files report SDPA's primal objective c'x). Prints one result
 /// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
 /// The exit code is 0 whatever the numerical status (the status is the answer); invalid input exits with 2.
 /// </summary>
 public static class SolveCommand
 {
     /// <summary>Builds the command; <paramref name="output"/> receives the result (standard output when null).</summary>
-    public static Command Create(TextWriter? output = null)
+    public static Command Create(TextWriter? output = null) =>
+        Build("solve", "Solve a conic problem file (CBF, QPS or SDPA) with the interior-point solver.", output);
+
+    /// <summary><c>ecnn sdp</c>: the alias of <c>solve</c> for semidefinite programs (same options, same JSON keys).</summary>
+    public static Command CreateSdp(TextWriter? output = null) =>
+        Build("sdp", "Solve a semidefinite program (SDPA sparse .dat-s, or CBF with PSD sections); alias of 'solve'.", output);
+
+    private static Command Build(string name, string description, TextWriter? output)
     {
-        var file = new Argument<FileInfo>("file") { Description = "problem file: .cbf (Conic Benchmark Format) or .qps/.mps (free MPS with QUADOBJ)" };
+        var file = new Argument<FileInfo>("file") { Description = "problem file: .cbf (Conic Benchmark Format), .qps/.mps (free MPS with QUADOBJ) or .dat-s/.sdpa (SDPA sparse)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of a line" };
         var tol = new Option<double>("--tol") { Description = "feasibility and gap tolerance", DefaultValueFactory = _ => new SolverSettings().FeasibilityTolerance };
         var maxIter = new Option<int>("--max-iter") { Description = "iteration limit", DefaultValueFactory = _ => new SolverSettings().MaxIterations };
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds", DefaultValueFactory = _ => double.PositiveInfinity };
         var verbose = new Option<bool>("--verbose") { Description = "print the iteration log on standard error" };
-        var cmd = new Command("solve", "Solve a conic problem file (CBF or QPS) with the interior-point solver.") { file, json, tol, maxIter, timeLimit, verbose };
+        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose };
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);

@@ -35,7 +35,7 @@ public sealed class CompositeCone : ICone
         return new CompositeCone(cones.ToArray());
     }
 
-    /// <summary>The product described by cone specifications (zero, nonnegative, second-order).</summary>
+    /// <summary>The product described by cone specifications (zero, nonnegative, second-order, semidefinite).</summary>
     /// <exception cref="ArgumentException">A specification of an unknown kind.</exception>
     public static CompositeCone Create(IReadOnlyList<ConeSpec> specs)
     {
@@ -47,6 +47,7 @@ public sealed class CompositeCone : ICone
                 ZeroConeSpec z => ZeroCone.Create(z.Dimension),
                 NonnegativeConeSpec n => NonnegativeCone.Create(n.Dimension),
                 SecondOrderConeSpec q => SecondOrderCone.Create(q.Dimension),
+                PsdConeSpec d => PsdCone.Create(d.MatrixOrder),
                 _ => throw new ArgumentException($"unsupported cone kind '{specs[k]?.Kind}'"),
             };
         return new CompositeCone(cones);

@@ -4,9 +4,9 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Solver.Formats;
 
 /// <summary>
-/// Reads the Conic Benchmark Format (CBF, versions 1-3; Friberg 2016) for linear, second-order and rotated
-/// second-order cone programs. Sections: VER, OBJSENSE, VAR, CON, OBJACOORD, OBJBCOORD, ACOORD, BCOORD.
-/// Integer (INT), semidefinite, exponential and power cone sections are refused with a message.
+/// Reads the Conic Benchmark Format (CBF, versions 1-3; Friberg 2016) for linear, second-order, rotated
+/// second-order and semidefinite cone programs. Sections: VER, OBJSENSE, PSDVAR, VAR, PSDCON, CON, OBJFCOORD, OBJACOORD,
+/// OBJBCOORD, FCOORD, ACOORD, BCOORD, HCOORD, DCOORD. Integer (INT), exponential and power cone sections are refused with a message.
 /// </summary>
 /// <remarks>
 /// CBF states <c>min/max c'x + c0</c> subject to <c>g = A_f x + b_f in K_con</c> and <c>x in K_var</c>.
@@ -20,13 +20,23 @@ namespace ExactConvexNN.Solver.Formats;
 /// <c>u = (x1 - x2)/sqrt 2</c> one has <c>t^2 - u^2 = 2 x1 x2</c>, so <c>t &gt;= ||(u, x3..)||</c> holds exactly when
 /// <c>2 x1 x2 &gt;= ||x3..||^2</c> and <c>x1 + x2 &gt;= 0</c>, i.e. (with <c>x1 x2 &gt;= 0</c>) <c>x1, x2 &gt;= 0</c>. T is orthogonal.</item>
 /// </list>
-/// Rows follow the file: constraint blocks, then variable blocks, each in file order; adjacent linear blocks
-/// of the same kind are merged into one cone. The variables are those of the file, unchanged. A MAX objective is negated
+/// Semidefinite parts (all matrix indices 0-based, entries (k, l) of a symmetric matrix given once, either triangle):
+/// <list type="bullet">
+/// <item>PSDVAR: each k x k matrix variable X_j becomes k(k+1)/2 extra variables x̄_j = svec(X_j) (see <see cref="Problem.PsdConeSpec"/>),
+/// appended after the scalar variables in PSDVAR order, with rows <c>-x̄_j + s = 0</c>, s in a PSD cone. OBJFCOORD and FCOORD entries
+/// (j, k, l, v) enter <c>&lt;F, X_j&gt;</c> as coefficient v on x̄_j[(k, l)] for k = l and √2 v for k ≠ l.</item>
+/// <item>PSDCON: constraint i is <c>Σ_j x_j H_ij + D_i ⪰ 0</c> (HCOORD i j k l v, DCOORD i k l v); its rows are
+/// <c>s = svec(Σ_j x_j H_ij + D_i)</c>, i.e. A = -svec(H_ij) columns and b = svec(D_i).</item>
+/// </list>
+/// Rows follow the file: constraint blocks, then variable blocks, each in file order, then the PSDCON blocks, then the PSDVAR
+/// blocks; adjacent linear blocks of the same kind are merged into one cone. The scalar variables are those of the file, unchanged
+/// (the svec variables follow them). A MAX objective is negated
 /// (<see cref="ProblemFile.Maximize"/> records it). Repeated coordinates are summed.
 /// </remarks>
 public static class CbfReader
 {
-    private static readonly string[] Supported = ["VER", "OBJSENSE", "VAR", "CON", "OBJACOORD", "OBJBCOORD", "ACOORD", "BCOORD"];
+    private static readonly string[] Supported = ["VER", "OBJSENSE", "PSDVAR", "VAR", "PSDCON", "CON", "OBJFCOORD", "OBJACOORD", "OBJBCOORD",
+        "FCOORD", "ACOORD", "BCOORD", "HCOORD", "DCOORD"];
 
     /// <summary>Reads a CBF file; the problem name is the file name without extension.</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
@@ -52,6 +62,12 @@ public static class CbfReader
         var aTriplets = new List<(int, int, double)>();
         double[] bf = [];
         var seen = new HashSet<string>();
+        // Semidefinite parts: PSDVAR orders and svec offsets (relative to the first svec variable), PSDCON orders,
+        // objective entries on svec variables, and the H / D entries of PSD constraints as (constraint, row in its svec, column, value).
+        int[] psdVar = [], psdVarOffset = [0], psdCon = [];
+        var objF = new List<(int Col, double Value)>();
+        var psdConEntries = new List<(int Con, int Row, int Col, double Value)>();
+        double sqrt2 = Math.Sqrt(2.0);
 
         while (cur.MoveNext())
         {
@@ -131,10 +147,54 @@ public static class CbfReader
                     }
                     break;
                 }
+                case "PSDVAR":
+                {
+                    psdVar = ReadOrders(cur, key);
+                    psdVarOffset = new int[psdVar.Length + 1];
+                    for (int j = 0; j < psdVar.Length; j++) psdVarOffset[j + 1] = psdVarOffset[j] + psdVar[j] * (psdVar[j] + 1) / 2;
+                    break;
+                }
+                case "PSDCON":
+                    RequireVar(cur, n, key);
+                    psdCon = ReadOrders(cur, key);
+                    break;
+                case "OBJFCOORD" or "FCOORD":
+                {
+                    RequireVar(cur, n, key);
+                    if (key == "FCOORD") RequireCon(cur, seen, key);
+                    bool obj = key == "OBJFCOORD";
+                    int count = ReadCount(cur, key);
+                    for (int e = 0; e < count; e++)
+                    {
+                        var t = cur.Expect(cur.NextTokens($"{key} (entry {e + 1} of {count})"), obj ? 4 : 5, obj ? "j k l value" : "i j k l value");
+                        int o = obj ? 0 : 1;
+                        int i = obj ? 0 : cur.Integer(t[0], "constraint index", 0, m - 1);
+                        int j = cur.Integer(t[o], "PSD variable index", 0, psdVar.Length - 1);
+                        int k = cur.Integer(t[o + 1], "matrix row index", 0, psdVar[j] - 1), l = cur.Integer(t[o + 2], "matrix column index", 0, psdVar[j] - 1);
+                        double v = cur.Number(t[o + 3], "coefficient") * (k == l ? 1.0 : sqrt2);
+                        int col = n + psdVarOffset[j] + Cones.PsdCone.SvecIndex(k, l, psdVar[j]);
+                        if (obj) objF.Add((col, v)); else aTriplets.Add((i, col, v));
+                    }
+                    break;
+                }
+                case "HCOORD" or "DCOORD":
+                {
+                    RequireVar(cur, n, key);
+                    bool h = key == "HCOORD";
+                    int count = ReadCount(cur, key);
+                    for (int e = 0; e < count; e++)
+                    {
+                        var t = cur.Expect(cur.NextTokens($"{key} (entry {e + 1} of {count})"), h ? 5 : 4, h ? "i j k l value" : "i k l value");
+                        int i = cur.Integer(t[0], "PSD constraint index", 0, psdCon.Length - 1), o = h ? 2 : 1;
+                        int j = h ? cur.Integer(t[1], "variable index", 0, n - 1) : -1;
+                        int k = cur.Integer(t[o], "matrix row index", 0, psdCon[i] - 1), l = cur.Integer(t[o + 1], "matrix column index", 0, psdCon[i] - 1);
+                        double v = cur.Number(t[o + 2], "coefficient") * (k == l ? 1.0 : sqrt2);
+                        psdConEntries.Add((i, Cones.PsdCone.SvecIndex(k, l, psdCon[i]), j, v));
+                    }
+                    break;
+                }
                 case "INT":
                     throw cur.Error("integer variables are not supported (INT section); remove the INT section to solve the continuous relaxation");
-                case "PSDVAR" or "PSDCON" or "OBJFCOORD" or "FCOORD" or "HCOORD" or "DCOORD":
-                    throw cur.Error($"semidefinite section {key} is not supported; only linear, Q and QR cones are");
                 case "POWCONES" or "POW*CONES":
                     throw cur.Error($"power cone section {key} is not supported; only linear, Q and QR cones are");
                 default:
@@ -144,7 +204,8 @@ public static class CbfReader
         if (!sawVersion) throw new InputException($"{label}: the file is empty; a CBF file starts with 'VER' and '3'");
         if (n < 0) throw new InputException($"{label}: no VAR section; declare the variables with 'VAR', 'n k' and k cone lines");
 
-        var problem = Assemble(n, m, varCones, conCones, c, c0, aTriplets, bf, maximize);
+        var psd = new PsdParts(psdVar, psdVarOffset[^1], psdCon, objF, psdConEntries);
+        var problem = Assemble(n, m, varCones, conCones, c, c0, aTriplets, bf, maximize, psd);
         return new ProblemFile(problem, maximize, name, "cbf");
     }
 
@@ -157,6 +218,20 @@ public static class CbfReader
     {
         if (!seen.Contains("CON")) throw cur.Error($"{key} comes before CON; declare the constraints with a CON section first");
     }
+
+    /// <summary>A count line, then that many matrix orders (each at least 1), one per line.</summary>
+    private static int[] ReadOrders(LineCursor cur, string key)
+    {
+        int count = ReadCount(cur, key);
+        var orders = new int[count];
+        for (int k = 0; k < count; k++)
+            orders[k] = cur.Integer(cur.Expect(cur.NextTokens($"{key} (matrix {k + 1} of {count})"), 1, "order")[0], "matrix order", 1);
+        return orders;
+    }
+
+    /// <summary>The semidefinite parts of a file (see the class remarks).</summary>
+    private sealed record PsdParts(int[] VarOrders, int VarSvecTotal, int[] ConOrders,
+        List<(int Col, double Value)> Objective, List<(int Con, int Row, int Col, double Value)> ConEntries);
 
     private static int ReadCount(LineCursor cur, string key)
         => cur.Integer(cur.Expect(cur.NextTokens(key), 1, "count")[0], $"{key} entry count");
@@ -205,7 +280,7 @@ public static class CbfReader
 
     /// <summary>Maps the CBF blocks to rows of A x + s = b (see the class remarks for the maps T).</summary>
     private static ConicProblem Assemble(int n, int m, List<(CbfCone Cone, int Dim)> varCones, List<(CbfCone Cone, int Dim)> conCones,
-        double[] c, double c0, List<(int Row, int Col, double Value)> aTriplets, double[] bf, bool maximize)
+        double[] c, double c0, List<(int Row, int Col, double Value)> aTriplets, double[] bf, bool maximize, PsdParts psd)
     {
         // Every cone input g (a CBF constraint row, then a CBF variable) gets up to two (our row, coefficient) targets: s = T g.
         int inputs = m + n;
@@ -245,9 +320,24 @@ public static class CbfReader
             input += dim;
             row += dim;
         }
-        int rows = row;
-        var a = new List<(int, int, double)>(aTriplets.Count + n);
+        // PSD constraint blocks, then PSD variable blocks.
+        var conOffset = new int[psd.ConOrders.Length + 1];
+        for (int i = 0; i < psd.ConOrders.Length; i++)
+        {
+            cones.Add(new PsdConeSpec(psd.ConOrders[i]));
+            conOffset[i] = row;
+            row += cones[^1].Dimension;
+        }
+        int psdVarRow = row;
+        foreach (int order in psd.VarOrders) cones.Add(new PsdConeSpec(order));
+        int rows = row + psd.VarSvecTotal, columns = n + psd.VarSvecTotal;
+        var a = new List<(int, int, double)>(aTriplets.Count + n + psd.VarSvecTotal + psd.ConEntries.Count);
         var b = new double[rows];
+        // PSD constraints s = svec(Σ x_j H_j + D): A = -svec(H_j), b = svec(D) (entries already carry the √2).
+        foreach (var (con, r, col, v) in psd.ConEntries)
+            if (col < 0) b[conOffset[con] + r] += v; else a.Add((conOffset[con] + r, col, -v));
+        // PSD variables: -x̄ + s = 0.
+        for (int t = 0; t < psd.VarSvecTotal; t++) a.Add((psdVarRow + t, n + t, -1.0));
         // Constraint inputs g = A_f x + b_f: A = -T A_f, b = T b_f.
         foreach (var (i, j, v) in aTriplets)
             for (int t = 0; t < 2; t++)
@@ -261,8 +351,9 @@ public static class CbfReader
                 if (target[m + j, t].Row >= 0) a.Add((target[m + j, t].Row, j, -target[m + j, t].Coef));
 
         double sense = maximize ? -1.0 : 1.0;
-        var q = new double[n];
+        var q = new double[columns];
         for (int j = 0; j < n; j++) q[j] = sense * c[j];
-        return ConicProblem.Create(null, q, CscMatrix.FromTriplets(rows, n, a), b, cones, sense * c0);
+        foreach (var (col, v) in psd.Objective) q[col] += sense * v;
+        return ConicProblem.Create(null, q, CscMatrix.FromTriplets(rows, columns, a), b, cones, sense * c0);
     }
 }

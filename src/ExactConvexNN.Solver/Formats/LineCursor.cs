@@ -4,9 +4,9 @@ namespace ExactConvexNN.Solver.Formats;
 
 /// <summary>
 /// Reads a text file line by line for the format readers: skips blank and comment lines, splits on
-/// white space, keeps the line number, and builds <see cref="InputException"/>s that name the line.
+/// white space (or the given separators), keeps the line number, and builds <see cref="InputException"/>s that name the line.
 /// </summary>
-internal sealed class LineCursor(TextReader reader, string label, Func<string, bool> isComment)
+internal sealed class LineCursor(TextReader reader, string label, Func<string, bool> isComment, char[]? separators = null)
 {
     private string? _pushedBack;
     private int _pushedBackNumber;
@@ -39,7 +39,7 @@ internal sealed class LineCursor(TextReader reader, string label, Func<string, b
     public void PushBack() { _pushedBack = Line; _pushedBackNumber = LineNumber; }
 
     /// <summary>The tokens of the current line.</summary>
-    public string[] Tokens() => Line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    public string[] Tokens() => Line.Split(separators, StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Advances to the next data line or fails with "the file ends inside <paramref name="what"/>".</summary>
     public string[] NextTokens(string what)

@@ -10,24 +10,32 @@ namespace ExactConvexNN.Solver.Formats;
 /// <param name="Problem">The problem as minimize 1/2 x'Px + q'x + c s.t. Ax + s = b, s in K.</param>
 /// <param name="Maximize">The file asked to maximize.</param>
 /// <param name="Name">The problem name (from the file, or the file name without extension).</param>
-/// <param name="Format">"cbf" or "qps".</param>
+/// <param name="Format">"cbf", "qps" or "sdpa".</param>
 public sealed record ProblemFile(ConicProblem Problem, bool Maximize, string Name, string Format)
 {
     /// <summary>Converts an objective value of the minimized <see cref="Problem"/> to the file's sense (flips the sign for MAX).</summary>
     public double ToFileSense(double minimizedObjective) => Maximize ? -minimizedObjective : minimizedObjective;
 
     /// <summary>The file extensions <see cref="Read"/> understands.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".cbf", ".qps", ".mps"];
+    public static IReadOnlyList<string> Extensions { get; } = [".cbf", ".qps", ".mps", ".dat-s", ".sdpa"];
 
-    /// <summary>Reads a CBF (<c>.cbf</c>) or free/fixed MPS with quadratic extensions (<c>.qps</c>, <c>.mps</c>) file, chosen by extension.</summary>
+    /// <summary>
+    /// Reads a CBF (<c>.cbf</c>), free/fixed MPS with quadratic extensions (<c>.qps</c>, <c>.mps</c>) or SDPA sparse
+    /// (<c>.dat-s</c>, <c>.sdpa</c>) file, chosen by extension.
+    /// </summary>
     /// <exception cref="InputException">The file is missing, has another extension, or is malformed (the message names the line and the fix).</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (!Extensions.Contains(ext))
-            throw new InputException($"'{path}' has extension '{ext}'; use a .cbf (Conic Benchmark Format) or .qps/.mps (free MPS) file");
+            throw new InputException($"'{path}' has extension '{ext}'; use a .cbf (Conic Benchmark Format), .qps/.mps (free MPS) or .dat-s/.sdpa (SDPA sparse) file");
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        return ext == ".cbf" ? CbfReader.Read(path) : QpsReader.Read(path);
+        return ext switch
+        {
+            ".cbf" => CbfReader.Read(path),
+            ".dat-s" or ".sdpa" => SdpaReader.Read(path),
+            _ => QpsReader.Read(path),
+        };
     }
 }

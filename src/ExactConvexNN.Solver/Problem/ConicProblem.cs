@@ -49,6 +49,7 @@ public sealed class ConicProblem
             if (k is null) throw new ArgumentException("a cone is null");
             if (k.Dimension < 0) throw new ArgumentException($"a {k.Kind} cone has negative dimension {k.Dimension}");
             if (k is SecondOrderConeSpec && k.Dimension == 0) throw new ArgumentException("a second-order cone needs dimension at least 1");
+            if (k is PsdConeSpec psd && psd.MatrixOrder < 1) throw new ArgumentException($"a semidefinite cone needs matrix order at least 1, got {psd.MatrixOrder}");
             total += k.Dimension;
         }
         if (total != m) throw new ArgumentException($"cone dimensions add up to {total} but A has {m} rows");

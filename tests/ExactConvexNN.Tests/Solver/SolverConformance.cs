@@ -48,6 +48,9 @@ public abstract class SolverConformance
                     for (int i = 1; i < b.Length; i++) r += b[i] * b[i];
                     worst = Math.Max(worst, Math.Sqrt(r) - b[0]);
                     break;
+                case PsdConeSpec:
+                    worst = Math.Max(worst, -ExactConvexNN.Tests.Sdp.SymmetricMatrices.MinEigenvalue(b));
+                    break;
             }
             o += c.Dimension;
         }

@@ -1,0 +1,319 @@
+using ExactConvexNN.Solver.Linear;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace ExactConvexNN.Solver.Cones;
+
+/// <summary>
+/// The cone of k x k positive semidefinite matrices in scaled lower-triangle ("svec") form: the lower triangle
+/// column by column, off-diagonal entries times √2, so svec(X)'svec(Y) = tr(XY) (index: <see cref="SvecIndex"/>).
+/// Degree k; unit element e = svec(I); Jordan product x ∘ y = svec((XY + YX)/2); barrier f(X) = -log det X.
+/// <para>
+/// NT scaling (CVXOPT/Clarabel construction): with S = L_s L_s', Z = L_z L_z' and the SVD L_z'L_s = U Λ V',
+/// R = L_s V Λ^-1/2 satisfies R'ZR = R^-1 S R^-T = Λ. The interface asks for a symmetric W, so R is replaced by the
+/// symmetric factor P of its polar decomposition R = P Q (P = (RR')^½, Q orthogonal): W x = svec(P X P),
+/// W z = W^-1 s = λ = svec(Q Λ Q'), whose eigenvectors Q and eigenvalues Λ are kept for the Jordan division.
+/// W'W x = svec(G X G) with G = RR' (the NT scaling matrix, G Z G = S); its block is dense, packed as an upper
+/// triangle column by column.
+/// </para>
+/// The k x k work matrices are allocated once; the SVD/eigen routines allocate their results (O(k²) per call).
+/// </summary>
+public sealed class PsdCone : ICone
+{
+    private static readonly double Sqrt2 = Math.Sqrt(2.0);
+    private static readonly double InvSqrt2 = 1.0 / Math.Sqrt(2.0);
+
+    private readonly int _k;
+    private readonly int[] _row, _col;                 // svec index -> (i, j), i >= j
+    private readonly DenseMatrix _p, _pInv, _g, _q;    // scaling P, P^-1, G = P², eigenvectors of λ
+    private readonly DenseMatrix _a, _b, _c;           // work
+    private readonly double[] _eig;                    // eigenvalues of λ (matching _q)
+    private readonly double[] _lambda;                 // svec λ from the last scaling (or Jordan division)
+
+    private PsdCone(int k)
+    {
+        _k = k;
+        int n = k * (k + 1) / 2;
+        _row = new int[n]; _col = new int[n];
+        for (int j = 0, t = 0; j < k; j++)
+            for (int i = j; i < k; i++, t++) { _row[t] = i; _col[t] = j; }
+        DenseMatrix M() => new(k, k);
+        _p = DenseMatrix.CreateIdentity(k); _pInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k);
+        _q = DenseMatrix.CreateIdentity(k);
+        _a = M(); _b = M(); _c = M();
+        _eig = new double[k]; Array.Fill(_eig, 1.0);
+        _lambda = new double[n];
+        for (int j = 0; j < k; j++) _lambda[SvecIndex(j, j, k)] = 1.0;
+    }
+
+    /// <summary>The cone of k x k positive semidefinite matrices (k at least 1), with identity scaling.</summary>
+    public static PsdCone Create(int matrixOrder)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(matrixOrder, 1);
+        return new PsdCone(matrixOrder);
+    }
+
+    /// <summary>Position of X_ij (i &gt;= j) in the svec vector of a k x k matrix: j k - j(j-1)/2 + (i - j).</summary>
+    public static int SvecIndex(int i, int j, int k)
+    {
+        if (i < j) (i, j) = (j, i);
+        return j * k - j * (j - 1) / 2 + (i - j);
+    }
+
+    /// <summary>The order k of the matrices.</summary>
+    public int MatrixOrder => _k;
+    /// <inheritdoc/>
+    public int Dimension => _row.Length;
+    /// <inheritdoc/>
+    public int Degree => _k;
+    /// <inheritdoc/>
+    public bool HasDiagonalScaling => false;
+    /// <inheritdoc/>
+    public int HessianBlockLength => _row.Length * (_row.Length + 1) / 2;
+
+    /// <summary>m = smat(x): the full symmetric matrix of an svec vector.</summary>
+    private void Unpack(ReadOnlySpan<double> x, DenseMatrix m)
+    {
+        var a = m.Values;
+        for (int t = 0; t < x.Length; t++)
+        {
+            int i = _row[t], j = _col[t];
+            double v = i == j ? x[t] : x[t] * InvSqrt2;
+            a[j * _k + i] = v; a[i * _k + j] = v;
+        }
+    }
+
+    /// <summary>x = svec((M + M')/2).</summary>
+    private void Pack(DenseMatrix m, Span<double> x)
+    {
+        var a = m.Values;
+        for (int t = 0; t < x.Length; t++)
+        {
+            int i = _row[t], j = _col[t];
+            x[t] = i == j ? a[j * _k + i] : (a[j * _k + i] + a[i * _k + j]) * InvSqrt2;
+        }
+    }
+
+    /// <summary>
+    /// Cholesky X = U'U of a column-major symmetric matrix in place (U upper, lower part zeroed).
+    /// The row-major lower Cholesky of the same storage is the column-major upper factor.
+    /// </summary>
+    private bool CholeskyUpper(DenseMatrix m)
+    {
+        var a = m.Values.AsSpan();
+        if (!DenseKernels.CholeskyLower(a, _k)) return false;
+        // Row-major strict upper = column-major strict lower: clear it.
+        for (int i = 0; i < _k; i++) a.Slice(i * _k + i + 1, _k - i - 1).Clear();
+        return true;
+    }
+
+    /// <summary>y = svec(B X B) for symmetric B.</summary>
+    private void Congruence(DenseMatrix bSym, ReadOnlySpan<double> x, Span<double> y)
+    {
+        Unpack(x, _a);
+        bSym.Multiply(_a, _b);
+        _b.Multiply(bSym, _c);
+        Pack(_c, y);
+    }
+
+    /// <summary>Smallest eigenvalue of smat(x).</summary>
+    private double MinEigenvalue(ReadOnlySpan<double> x)
+    {
+        Unpack(x, _a);
+        var evd = _a.Evd(Symmetricity.Symmetric);
+        double min = double.PositiveInfinity;
+        foreach (var e in evd.EigenValues) min = Math.Min(min, e.Real);
+        return min;
+    }
+
+    /// <inheritdoc/>
+    public void AddScaledUnit(Span<double> x, double alpha)
+    {
+        for (int j = 0; j < _k; j++) x[SvecIndex(j, j, _k)] += alpha;
+    }
+
+    /// <inheritdoc/>
+    public void ShiftToInterior(Span<double> x)
+    {
+        double margin = MinEigenvalue(x);
+        if (!(margin >= SecondOrderCone.ShiftThreshold)) AddScaledUnit(x, 1.0 - (double.IsFinite(margin) ? margin : 0.0));
+    }
+
+    /// <inheritdoc/>
+    public bool UpdateScaling(ReadOnlySpan<double> s, ReadOnlySpan<double> z, Span<double> lambda)
+    {
+        // U_s'U_s = S, U_z'U_z = Z (so L_s = U_s', L_z = U_z'), kept in _a and _b.
+        Unpack(s, _a); if (!CholeskyUpper(_a)) return false;
+        Unpack(z, _b); if (!CholeskyUpper(_b)) return false;
+        // L_z'L_s = U_z U_s' = U Λ V'.
+        _b.TransposeAndMultiply(_a, _c);
+        var svd = _c.Svd(true);
+        var sv = svd.S; var vt = svd.VT;
+        for (int i = 0; i < _k; i++) if (!(sv[i] > 0) || !double.IsFinite(sv[i])) return false;
+        // R = L_s V Λ^-1/2 = (V' U_s)' Λ^-1/2: R_ij = (V'U_s)_ji / √λ_j.
+        vt.Multiply(_a, _c);
+        var r = _b;
+        for (int j = 0; j < _k; j++)
+        {
+            double f = 1.0 / Math.Sqrt(sv[j]);
+            for (int i = 0; i < _k; i++) r[i, j] = _c[j, i] * f;
+        }
+        // Polar factor of R = U2 Σ2 V2': P = U2 Σ2 U2', P^-1 = U2 Σ2^-1 U2', G = U2 Σ2² U2', Q = U2 V2'.
+        var svd2 = r.Svd(true);
+        var u2 = svd2.U; var s2 = svd2.S;
+        for (int i = 0; i < _k; i++) if (!(s2[i] > 0) || !double.IsFinite(s2[i])) return false;
+        SpectralProduct(u2, s2, 1.0, _p);
+        SpectralProduct(u2, s2, -1.0, _pInv);
+        SpectralProduct(u2, s2, 2.0, _g);
+        u2.Multiply(svd2.VT, _q);
+        for (int i = 0; i < _k; i++) _eig[i] = sv[i];
+        // λ = svec(Q Λ Q').
+        SpectralMatrix(_q, _eig, _c);
+        Pack(_c, _lambda);
+        _lambda.CopyTo(lambda);
+        return true;
+    }
+
+    /// <summary>result = U diag(σ^power) U'.</summary>
+    private void SpectralProduct(Matrix<double> u, Vector<double> sigma, double power, DenseMatrix result)
+    {
+        for (int j = 0; j < _k; j++)
+        {
+            double f = Math.Pow(sigma[j], power);
+            for (int i = 0; i < _k; i++) _a[i, j] = u[i, j] * f;
+        }
+        _a.TransposeAndMultiply(u, result);
+    }
+
+    /// <summary>result = Q diag(d) Q'.</summary>
+    private void SpectralMatrix(DenseMatrix q, ReadOnlySpan<double> d, DenseMatrix result)
+    {
+        for (int j = 0; j < _k; j++)
+            for (int i = 0; i < _k; i++) _a[i, j] = q[i, j] * d[j];
+        _a.TransposeAndMultiply(q, result);
+    }
+
+    /// <inheritdoc/>
+    public void MultiplyW(ReadOnlySpan<double> x, Span<double> y) => Congruence(_p, x, y);
+
+    /// <inheritdoc/>
+    public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_pInv, x, y);
+
+    /// <inheritdoc/>
+    public void GetHessianBlock(Span<double> block)
+    {
+        // Entry (a, b) of X -> svec(G X G) with a = (k, l), b = (i, j): (G_ki G_lj + G_kj G_li) f_a f_b,
+        // f = 1/√2 on a diagonal index and 1 off it. Packed upper by column b: index b(b+1)/2 + a, a <= b.
+        var g = _g.Values;
+        int n = _row.Length, t = 0;
+        for (int b = 0; b < n; b++)
+        {
+            int i = _row[b], j = _col[b];
+            double fb = i == j ? InvSqrt2 : 1.0;
+            int ci = i * _k, cj = j * _k;   // columns i and j of G (= rows, G symmetric)
+            for (int a = 0; a <= b; a++, t++)
+            {
+                int k = _row[a], l = _col[a];
+                double fa = k == l ? InvSqrt2 : 1.0;
+                block[t] = (g[ci + k] * g[cj + l] + g[cj + k] * g[ci + l]) * fa * fb;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void JordanProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> result)
+    {
+        // x ∘ y = svec((XY + YX)/2).
+        Unpack(x, _a); Unpack(y, _b);
+        _a.Multiply(_b, _c);
+        Pack(_c, result);
+    }
+
+    /// <inheritdoc/>
+    public void JordanDivide(ReadOnlySpan<double> lambda, ReadOnlySpan<double> v, Span<double> result)
+    {
+        // Lyapunov equation (ΛU + UΛ)/2 = V in the eigenbasis Λ = Q diag(λ) Q':
+        // Ṽ = Q'VQ, Ũ_ij = 2 Ṽ_ij / (λ_i + λ_j), U = Q Ũ Q'. The eigenbasis of the last scaling is reused when λ is it.
+        if (!lambda.SequenceEqual(_lambda))
+        {
+            Unpack(lambda, _a);
+            var evd = _a.Evd(Symmetricity.Symmetric);
+            evd.EigenVectors.CopyTo(_q);
+            for (int i = 0; i < _k; i++) _eig[i] = evd.EigenValues[i].Real;
+            lambda.CopyTo(_lambda);
+        }
+        Unpack(v, _b);
+        _q.TransposeThisAndMultiply(_b, _a);
+        _a.Multiply(_q, _c);
+        for (int j = 0; j < _k; j++)
+            for (int i = 0; i < _k; i++) _c[i, j] *= 2.0 / (_eig[i] + _eig[j]);
+        _q.Multiply(_c, _a);
+        _a.TransposeAndMultiply(_q, _b);
+        Pack(_b, result);
+    }
+
+    /// <inheritdoc/>
+    public double StepLength(ReadOnlySpan<double> x, ReadOnlySpan<double> dx, double alphaMax)
+    {
+        // X + α ΔX ⪰ 0  ⇔  I + α L^-1 ΔX L^-T ⪰ 0 (X = LL'): α = -1/λ_min(L^-1 ΔX L^-T) when that is negative.
+        Unpack(x, _a);
+        if (!CholeskyUpper(_a)) return 0.0;
+        Unpack(dx, _b);
+        // C = L^-1 ΔX by forward substitution with L = U' (column by column), then B = L^-1 C' = L^-1 ΔX L^-T.
+        ForwardSolveTransposed(_a, _b, _c);
+        _c.Transpose(_b);
+        ForwardSolveTransposed(_a, _b, _c);
+        var evd = _c.Evd(Symmetricity.Symmetric);
+        double min = double.PositiveInfinity;
+        foreach (var e in evd.EigenValues) min = Math.Min(min, e.Real);
+        double alpha = alphaMax;
+        if (min < 0) alpha = Math.Min(alpha, -1.0 / min);
+        return Math.Max(alpha, 0.0);
+    }
+
+    /// <summary>result = U'^-1 rhs for upper triangular U (forward substitution on each column).</summary>
+    private void ForwardSolveTransposed(DenseMatrix u, DenseMatrix rhs, DenseMatrix result)
+    {
+        var uv = u.Values; var r = rhs.Values; var y = result.Values;
+        for (int c = 0; c < _k; c++)
+        {
+            int o = c * _k;
+            for (int i = 0; i < _k; i++)
+            {
+                // (U')_it = U_ti, stored at column i, row t: uv[i k + t].
+                double v = r[o + i];
+                for (int t = 0; t < i; t++) v -= uv[i * _k + t] * y[o + t];
+                y[o + i] = v / uv[i * _k + i];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public double Barrier(ReadOnlySpan<double> x)
+    {
+        // -log det X = -2 Σ log U_ii.
+        Unpack(x, _a);
+        if (!CholeskyUpper(_a)) return double.PositiveInfinity;
+        double f = 0;
+        for (int i = 0; i < _k; i++) f -= 2 * Math.Log(_a[i, i]);
+        return f;
+    }
+
+    /// <inheritdoc/>
+    public void BarrierGradient(ReadOnlySpan<double> x, Span<double> g)
+    {
+        // ∇f = -svec(X^-1).
+        Unpack(x, _a);
+        _a.Inverse().Negate(_b);
+        Pack(_b, g);
+    }
+
+    /// <inheritdoc/>
+    public void BarrierHessianProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> v, Span<double> y)
+    {
+        // ∇²f v = svec(X^-1 V X^-1).
+        Unpack(x, _a);
+        var inv = (DenseMatrix)_a.Inverse();
+        Congruence(inv, v, y);
+    }
+}
