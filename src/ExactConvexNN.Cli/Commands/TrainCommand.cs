@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
@@ -81,6 +82,7 @@ public static class TrainCommand
         ["recovered_objective"] = Num(r.RecoveredObjective),
         ["neurons"] = r.Network.Neurons.Count,
         ["regions"] = r.Arrangement.Chambers.Count,
+        ["thin_regions"] = r.ThinChambers,
         ["sampled"] = r.Sampled,
         ["upper_bound_only"] = r.Sampled,
         ["beta"] = o.Beta,
@@ -107,7 +109,9 @@ public static class TrainCommand
         if (r.Sampled)
             w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
         else
-            w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} (all activation patterns, exact)");
+            w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} (all activation patterns, exact)" + (r.ThinChambers > 0
+                ? $"; {r.ThinChambers} numerical slivers (width < {ChamberCone.ThinWidth:0e0}) left out of the program, as their faces are in their neighbours'"
+                : ""));
         w.WriteLine($"program         {r.Program.Problem.Variables:N0} variables, {r.Program.Problem.Constraints:N0} rows, {r.Program.SignRows:N0} sign rows ({r.Program.UnreducedSignRows:N0} without facet reduction)");
         w.WriteLine($"time            {r.Seconds:F3} s (enumeration {r.EnumerationSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations)");
         if (outFile is not null) w.Write($"saved           {outFile}");

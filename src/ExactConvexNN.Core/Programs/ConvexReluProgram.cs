@@ -36,7 +36,8 @@ public sealed class ConvexReluProgram
     public double Beta { get; }
     /// <summary>The chambers, one block each (the all-zero chamber, which adds nothing, is left out).</summary>
     public IReadOnlyList<Chamber> Blocks { get; }
-    /// <summary>Sign rows used by each block (facet rows, or every nonzero row without reduction).</summary>
+    /// <summary>Sign rows used by each block: its facet rows, or every nonzero row without reduction, for chambers found by
+    /// sampling and for thin chambers (<see cref="ChamberCone.Rows"/>).</summary>
     public IReadOnlyList<int[]> BlockRows { get; }
     /// <summary>Number of sign rows the program has (both u and v of every block).</summary>
     public long SignRows { get; }
@@ -82,7 +83,8 @@ public sealed class ConvexReluProgram
     /// <summary>
     /// Builds the program for features <paramref name="x"/> (n x d, with the bias column already appended if wanted),
     /// targets <paramref name="y"/> and the given chambers. With <paramref name="reduceToFacets"/> each block keeps its
-    /// facet rows (chambers found by sampling have none recorded and keep every nonzero row).
+    /// facet rows (chambers found by sampling have none recorded, and thin chambers cannot trust theirs in doubles: both
+    /// keep every nonzero row, see <see cref="ChamberCone"/>).
     /// </summary>
     /// <exception cref="InputException">beta is negative or not finite, or the sizes disagree.</exception>
     public static ConvexReluProgram Build(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, bool reduceToFacets = true)
@@ -93,9 +95,9 @@ public sealed class ConvexReluProgram
         if (y.Length != n) throw new InputException($"{n} samples but {y.Length} targets");
         if (chambers.Any(c => c.Rows != n)) throw new InputException($"the chambers were enumerated for other data (not {n} rows)");
 
-        var nonzeroRows = Enumerable.Range(0, n).Where(j => Enumerable.Range(0, d).Any(k => x[j, k] != 0)).ToArray();
+        var nonzeroRows = ChamberCone.NonzeroRows(x);
         var blocks = chambers.Where(c => !c.IsAllZero).ToArray();
-        var rows = blocks.Select(c => reduceToFacets && c.FacetRows is not null ? c.FacetRows : nonzeroRows).ToArray();
+        var rows = blocks.Select(c => reduceToFacets ? ChamberCone.Rows(x, c, nonzeroRows) : nonzeroRows).ToArray();
         int nb = blocks.Length, width = 2 * (d + 1);
 
         // Row layout: n equality rows, then per block [SOC u (d+1), SOC v (d+1), sign rows u, sign rows v].

@@ -55,6 +55,8 @@ public sealed record TrainingResult
     public required double EnumerationSeconds { get; init; }
     public required double SolveSeconds { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>Chambers left out of the program as numerically thin (<see cref="ChamberCone.ThinWidth"/>); certificates still check them.</summary>
+    public int ThinChambers { get; init; }
     /// <summary>
     /// The multipliers of the n equality rows (e = f(X) - y): at the optimum they equal the residual y - f(X) and solve the
     /// dual, so they are the natural candidate for a certificate (see <c>OptimalityVerifier</c>).
@@ -87,16 +89,16 @@ public static class ReluTrainer
             });
         double enumeration = clock.Elapsed.TotalSeconds;
 
-        var program = ConvexReluProgram.Build(x, data.Y, options.Beta, arrangement.Chambers, options.FacetReduction);
+        // Thin chambers (numerical slivers, see ChamberCone) stay out of the program; the certificate still checks them.
+        var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
+        var program = ConvexReluProgram.Build(x, data.Y, options.Beta, thick, options.FacetReduction);
         var solveClock = Stopwatch.StartNew();
-        var solution = options.StructuredSolver
-            ? ConicSolver.Solve(program.Problem, options.Solver, BlockAngularKktSolver.Factory(program.Layout))
-            : ConicSolver.Solve(program.Problem, options.Solver);
+        var solution = Solve(program, options.Solver, options.StructuredSolver);
         double solve = solveClock.Elapsed.TotalSeconds;
 
         double primal = program.Objective(solution.X, data.Y);
         double dual = solution.DualObjective;
-        var neurons = program.RecoverNeurons(solution.X, data.Columns, options.Bias, options.PruneTolerance);
+        var neurons = Recover(data, x, options, program, solution);
         var meta = new Dictionary<string, JsonNode?>
         {
             ["beta"] = options.Beta,
@@ -116,8 +118,55 @@ public static class ReluTrainer
             Status = solution.Status, Primal = primal, Dual = dual,
             RelativeGap = RelativeGap(primal, dual),
             Network = network, RecoveredObjective = recovered, Arrangement = arrangement, Program = program, Solution = solution,
+            ThinChambers = arrangement.Chambers.Count - thick.Length,
             EnumerationSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
+    }
+
+    private static SolverResult Solve(ConvexReluProgram program, SolverSettings settings, bool structured) => structured
+        ? ConicSolver.Solve(program.Problem, settings, BlockAngularKktSolver.Factory(program.Layout))
+        : ConicSolver.Solve(program.Problem, settings);
+
+    /// <summary>
+    /// The recovered neurons: the best, by the network objective itself, of the pruned solution and of polished ones.
+    /// An interior-point solution is the centre of the optimal face, spread over many blocks, and each block's u meets its
+    /// sign rows only to the solver's tolerance, so (X u)_+ and D X u differ a little on rows near u's hyperplanes.
+    /// Polishing solves the program again on the support (blocks above 1e-6, then 1e-9, of the largest norm) with every
+    /// row of each chamber as a sign row: a small program whose solution has the patterns that (X u)_+ computes.
+    /// </summary>
+    private static List<Neuron> Recover(Dataset data, double[,] x, TrainingOptions options, ConvexReluProgram program, SolverResult solution)
+    {
+        var best = program.RecoverNeurons(solution.X, data.Columns, options.Bias, options.PruneTolerance);
+        if (solution.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved) || data.Y is null) return best;
+        double bestValue = Value(best);
+        int d = program.Features;
+        var norms = new double[program.Blocks.Count];
+        for (int b = 0; b < norms.Length; b++)
+        {
+            // The larger of ||u_b|| and ||v_b||.
+            int v0 = program.BlockVariable(b);
+            double nu = 0, nv = 0;
+            for (int k = 0; k < d; k++) { nu += solution.X[v0 + 1 + k] * solution.X[v0 + 1 + k]; nv += solution.X[v0 + d + 2 + k] * solution.X[v0 + d + 2 + k]; }
+            norms[b] = Math.Sqrt(Math.Max(nu, nv));
+        }
+        double largest = norms.DefaultIfEmpty(0).Max();
+        if (largest == 0) return best;
+        int previous = -1;
+        foreach (double threshold in new[] { 1e-6, 1e-9 })
+        {
+            var support = Enumerable.Range(0, norms.Length).Where(b => norms[b] > threshold * largest).Select(b => program.Blocks[b]).ToArray();
+            if (support.Length == previous) continue;
+            previous = support.Length;
+            var small = ConvexReluProgram.Build(x, data.Y, options.Beta, support, reduceToFacets: false);
+            var polished = Solve(small, options.Solver with { Verbose = false }, options.StructuredSolver);
+            if (polished.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) continue;
+            var neurons = small.RecoverNeurons(polished.X, data.Columns, options.Bias, options.PruneTolerance);
+            double value = Value(neurons);
+            if (value < bestValue) (best, bestValue) = (neurons, value);
+        }
+        return best;
+
+        double Value(List<Neuron> neurons) => TwoLayerReluNetwork.Create(neurons, data.Columns, options.Bias).Objective(data.X, data.Y!, options.Beta);
     }
 
     /// <summary>|p - d| / max(|p|, |d|), 0 when both are 0.</summary>

@@ -95,6 +95,7 @@ public static class OptimalityVerifier
         int n = x.GetLength(0), d = x.GetLength(1);
         double rho = 0;
         var c = new double[d];
+        var nonzeroRows = ChamberCone.NonzeroRows(x);
         var rows = new List<double[]>();
         foreach (var ch in chambers)
         {
@@ -103,9 +104,10 @@ public static class OptimalityVerifier
             Array.Clear(c);
             for (int j = 0; j < n; j++)
                 if (ch[j] && v[j] != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * v[j];
-            // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows.
+            // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
+            // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
             rows.Clear();
-            foreach (int j in ch.FacetRows)
+            foreach (int j in ChamberCone.Rows(x, ch, nonzeroRows))
             {
                 var r = new double[d];
                 double sgn = ch[j] ? 1 : -1;
