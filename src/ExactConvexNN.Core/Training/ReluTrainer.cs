@@ -30,6 +30,11 @@ public sealed record TrainingOptions
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
     public double PruneTolerance { get; init; } = 1e-6;
+    /// <summary>
+    /// Recovery polishes the solution's support (see <see cref="ReluTrainer"/>) while the network's objective is more than
+    /// this, relative, above the convex value: ten times the solver's default tolerance.
+    /// </summary>
+    public double RecoveryTolerance { get; init; } = 1e-7;
     /// <summary>Called with (phase, done, total) while enumerating.</summary>
     public Action<string, int, int>? Progress { get; init; }
 }
@@ -98,7 +103,7 @@ public static class ReluTrainer
 
         double primal = program.Objective(solution.X, data.Y);
         double dual = solution.DualObjective;
-        var neurons = Recover(data, x, options, program, solution);
+        var neurons = Recover(data, x, options, program, solution, primal);
         var meta = new Dictionary<string, JsonNode?>
         {
             ["beta"] = options.Beta,
@@ -132,13 +137,16 @@ public static class ReluTrainer
     /// An interior-point solution is the centre of the optimal face, spread over many blocks, and each block's u meets its
     /// sign rows only to the solver's tolerance, so (X u)_+ and D X u differ a little on rows near u's hyperplanes.
     /// Polishing solves the program again on the support (blocks above 1e-6, then 1e-9, of the largest norm) with every
-    /// row of each chamber as a sign row: a small program whose solution has the patterns that (X u)_+ computes.
+    /// row of each chamber as a sign row: a small program whose solution has the patterns that (X u)_+ computes. Only while
+    /// the network is more than <see cref="TrainingOptions.RecoveryTolerance"/> (relative) above the convex value.
     /// </summary>
-    private static List<Neuron> Recover(Dataset data, double[,] x, TrainingOptions options, ConvexReluProgram program, SolverResult solution)
+    private static List<Neuron> Recover(Dataset data, double[,] x, TrainingOptions options, ConvexReluProgram program, SolverResult solution, double primal)
     {
         var best = program.RecoverNeurons(solution.X, data.Columns, options.Bias, options.PruneTolerance);
         if (solution.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved) || data.Y is null) return best;
         double bestValue = Value(best);
+        double enough = primal + options.RecoveryTolerance * Math.Max(Math.Abs(primal), 1e-300);
+        if (bestValue <= enough) return best;
         int d = program.Features;
         var norms = new double[program.Blocks.Count];
         for (int b = 0; b < norms.Length; b++)
@@ -163,6 +171,7 @@ public static class ReluTrainer
             var neurons = small.RecoverNeurons(polished.X, data.Columns, options.Bias, options.PruneTolerance);
             double value = Value(neurons);
             if (value < bestValue) (best, bestValue) = (neurons, value);
+            if (bestValue <= enough) break;
         }
         return best;
 

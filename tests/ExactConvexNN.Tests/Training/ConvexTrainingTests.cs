@@ -106,4 +106,19 @@ public class ConvexTrainingTests
             $"recovered {result.RecoveredObjective} vs bound {cert.LowerBound}");
         Assert.True(result.RecoveredObjective >= cert.LowerBound - 1e-12 * result.RecoveredObjective);
     }
+
+    [Theory]
+    [InlineData(0.05, false)]
+    [InlineData(0.5, true)]
+    public void PolishedRecoveryIsNoWorseAndStillAttainsTheOptimum(double beta, bool bias)
+    {
+        // RecoveryTolerance 0 forces the polish of the support with every row; it may only improve the network.
+        var data = Planted(15, 2, 7);
+        var plain = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias, RecoveryTolerance = double.PositiveInfinity });
+        var polished = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias, RecoveryTolerance = 0 });
+        Assert.True(polished.RecoveredObjective <= plain.RecoveredObjective, $"{polished.RecoveredObjective} > {plain.RecoveredObjective}");
+        Assert.Equal(polished.Primal, polished.RecoveredObjective, 1e-6 * Math.Max(1, polished.Primal));
+        var cert = OptimalityVerifier.Verify(data, beta, polished.Network, polished.Arrangement, polished.DualCandidate);
+        Assert.True(cert.CertifiedOptimal, $"relative gap {cert.RelativeGap:E3}");
+    }
 }
