@@ -69,6 +69,12 @@ public sealed record SolverSettings
     public bool Verbose { get; init; }
     /// <summary>Where the iteration log goes when <see cref="Verbose"/> is set (default: standard error).</summary>
     public TextWriter? Log { get; init; }
+    /// <summary>
+    /// Called after each iteration's residuals are measured with (iteration, error), where error is the largest of the
+    /// relative gap and the relative primal and dual residuals: a progress display fills as log10(1/error) nears the
+    /// tolerance's. Not called from inside any parallel section.
+    /// </summary>
+    public Action<int, double>? OnIteration { get; init; }
 }
 
 /// <summary>

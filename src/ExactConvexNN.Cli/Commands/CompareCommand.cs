@@ -67,9 +67,9 @@ public static class CompareCommand
             bool asJson = pr.GetValue(json);
             int first = pr.GetValue(seed);
 
-            var convex = Progress.Run("enumerating chambers", !asJson, report => ReluTrainer.Train(dataset, new TrainingOptions
+            var convex = Progress.RunPhases("enumerating chambers", !asJson, report => ReluTrainer.Train(dataset, new TrainingOptions
             {
-                Beta = b, Bias = options.Bias, MaxPatterns = pr.GetValue(maxPatterns), Progress = (_, done, total) => report(done, total),
+                Beta = b, Bias = options.Bias, MaxPatterns = pr.GetValue(maxPatterns), Progress = report,
             }));
             var optimumCert = OptimalityVerifier.Verify(dataset, b, convex.Network, convex.Arrangement, convex.DualCandidate);
             var runs = Progress.Run("training runs", !asJson, report =>

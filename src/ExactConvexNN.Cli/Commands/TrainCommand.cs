@@ -60,8 +60,8 @@ public static class TrainCommand
                     Verbose = isVerbose, Log = Console.Error,
                 },
             };
-            var result = Progress.Run("enumerating chambers", !asJson && !isVerbose,
-                report => ReluTrainer.Train(dataset, options with { Progress = (_, done, total) => report(done, total) }));
+            var result = Progress.RunPhases("enumerating chambers", !asJson && !isVerbose,
+                report => ReluTrainer.Train(dataset, options with { Progress = report }));
             if (isVerbose)
                 Console.Error.WriteLine($"program: {result.Program.Problem.Variables:N0} variables, {result.Program.Problem.Constraints:N0} rows; sign rows {result.Program.SignRows:N0} with facet reduction, {result.Program.UnreducedSignRows:N0} without");
             if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());

@@ -35,7 +35,10 @@ public sealed record TrainingOptions
     /// this, relative, above the convex value: ten times the solver's default tolerance.
     /// </summary>
     public double RecoveryTolerance { get; init; } = 1e-7;
-    /// <summary>Called with (phase, done, total) while enumerating.</summary>
+    /// <summary>
+    /// Called with (phase, done, total) while enumerating ("enumerating chambers", chambers found of the estimate) and while
+    /// solving ("solving (interior point)", tenths of the digits of accuracy reached of those the tolerance asks for).
+    /// </summary>
     public Action<string, int, int>? Progress { get; init; }
 }
 
@@ -98,7 +101,13 @@ public static class ReluTrainer
         var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
         var program = ConvexReluProgram.Build(x, data.Y, options.Beta, thick, options.FacetReduction);
         var solveClock = Stopwatch.StartNew();
-        var solution = Solve(program, options.Solver, options.StructuredSolver);
+        int reached = 0; // the bar never goes back
+        var settings = options.Progress is not { } progress ? options.Solver : options.Solver with
+        {
+            OnIteration = (_, error) =>
+                progress("solving (interior point)", reached = Math.Max(reached, Digits(error)), Digits(options.Solver.GapRelativeTolerance)),
+        };
+        var solution = Solve(program, settings, options.StructuredSolver);
         double solve = solveClock.Elapsed.TotalSeconds;
 
         double primal = program.Objective(solution.X, data.Y);
@@ -127,6 +136,9 @@ public static class ReluTrainer
             EnumerationSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
+
+    /// <summary>Tenths of decimal digits of accuracy: 10 log10(1 / error), 0 when error >= 1.</summary>
+    private static int Digits(double error) => error >= 1 || double.IsNaN(error) ? 0 : (int)Math.Min(1000, -10 * Math.Log10(Math.Max(error, 1e-100)));
 
     private static SolverResult Solve(ConvexReluProgram program, SolverSettings settings, bool structured) => structured
         ? ConicSolver.Solve(program.Problem, settings, BlockAngularKktSolver.Factory(program.Layout))

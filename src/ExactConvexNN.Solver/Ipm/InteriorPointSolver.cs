@@ -93,6 +93,7 @@ internal sealed class InteriorPointSolver
             var metrics = ComputeMetrics();
             TrackBest(metrics);
             LogIteration(iteration, metrics, alpha);
+            _settings.OnIteration?.Invoke(iteration, Math.Max(metrics.GapRel, Math.Max(metrics.PrimalResidual, metrics.DualResidual)));
             status = CheckTermination(metrics);
             if (status != SolverStatus.Unsolved) break;
             if (iteration >= _settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
