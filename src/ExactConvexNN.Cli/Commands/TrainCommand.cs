@@ -6,6 +6,7 @@ using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
+using ExactConvexNN.Verification;
 
 namespace ExactConvexNN.Cli.Commands;
 
@@ -64,8 +65,10 @@ public static class TrainCommand
                 report => ReluTrainer.Train(dataset, options with { Progress = report }));
             if (isVerbose)
                 Console.Error.WriteLine($"program: {result.Program.Problem.Variables:N0} variables, {result.Program.Problem.Constraints:N0} rows; sign rows {result.Program.SignRows:N0} with facet reduction, {result.Program.UnreducedSignRows:N0} without");
+            // The certificate of ecnn verify, over every chamber (sampled patterns give none).
+            var cert = result.Sampled ? null : OptimalityVerifier.Verify(dataset, b, result.Network, result.Arrangement, result.DualCandidate);
             if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());
-            Console.WriteLine(asJson ? ToJson(result, options, outFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : ToText(result, options, outFile));
+            Console.WriteLine(asJson ? ToJson(result, options, outFile, cert).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : ToText(result, options, outFile, cert));
             return 0;
         }));
         return cmd;
@@ -73,7 +76,7 @@ public static class TrainCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    private static JsonObject ToJson(TrainingResult r, TrainingOptions o, FileInfo? outFile) => new()
+    private static JsonObject ToJson(TrainingResult r, TrainingOptions o, FileInfo? outFile, Certificate? cert) => new()
     {
         ["status"] = r.Status.ToName(),
         ["primal"] = Num(r.Primal),
@@ -96,9 +99,13 @@ public static class TrainCommand
         ["solve_seconds"] = r.SolveSeconds,
         ["seconds"] = r.Seconds,
         ["network"] = outFile?.ToString(),
+        ["lower_bound"] = cert is null ? null : Num(cert.LowerBound),
+        ["certified_gap"] = cert is null ? null : Num(cert.Gap),
+        ["certified_relative_gap"] = cert is null ? null : Num(cert.RelativeGap),
+        ["certified_optimal"] = cert?.CertifiedOptimal ?? false,
     };
 
-    private static string ToText(TrainingResult r, TrainingOptions o, FileInfo? outFile)
+    private static string ToText(TrainingResult r, TrainingOptions o, FileInfo? outFile, Certificate? cert)
     {
         var w = new StringWriter(CultureInfo.InvariantCulture);
         w.WriteLine($"status          {r.Status.ToName()}");
@@ -106,6 +113,9 @@ public static class TrainCommand
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
         w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10}");
+        if (cert is not null)
+            w.WriteLine($"certificate     lower bound {cert.LowerBound:G10} over every chamber, gap {cert.Gap:G3} (relative {cert.RelativeGap:E2}): "
+                + (cert.CertifiedOptimal ? "certified optimal" : $"NOT certified within {OptimalityVerifier.DefaultTolerance:0e0}"));
         if (r.Sampled)
             w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
         else
