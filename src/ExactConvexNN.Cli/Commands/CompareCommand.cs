@@ -35,7 +35,7 @@ public static class CompareCommand
         var inits = new Option<int>("--inits") { Description = "number of nonconvex runs (seeds S, S+1, ...)", DefaultValueFactory = _ => 10 };
         var optimizer = new Option<string>("--optimizer") { Description = "gd (full batch), sgd (minibatches) or adam", DefaultValueFactory = _ => "adam" };
         var epochs = new Option<int>("--epochs") { Description = "passes over the data per run", DefaultValueFactory = _ => 2000 };
-        var lr = new Option<double?>("--lr") { Description = "learning rate (default 1e-2 for adam, 1e-3 for gd and sgd)" };
+        var lr = new Option<double?>("--lr") { Description = "learning rate (default 1e-2 for adam, 1/||X||_F^2 (at most 1e-2) for gd and sgd)" };
         var batch = new Option<int?>("--batch-size") { Description = "samples per step (default: all for gd and adam, min(n, 16) for sgd)" };
         var initScale = new Option<double>("--init-scale") { Description = "initialization scale s: u ~ N(0, s^2/d), w ~ N(0, s^2/m)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "seed of the first run", DefaultValueFactory = _ => 1 };
@@ -63,7 +63,7 @@ public static class CompareCommand
             var dataset = CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target));
             // Every option is checked on the data before the (possibly long) convex solve.
             if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; comparison needs targets (the last column, or --target NAME)");
-            NonconvexTrainer.Validate(options, dataset.Rows);
+            double rate = NonconvexTrainer.Validate(options, dataset).LearningRate;
             bool asJson = pr.GetValue(json);
             int first = pr.GetValue(seed);
 
@@ -90,7 +90,6 @@ public static class CompareCommand
             double slack = Rounding * Math.Max(Math.Abs(optimum), 1e-12);
             var below = runs.Where(r => r.Result.Objective < optimum - slack).ToArray();
             string method = NonconvexTrainer.Name(options.Optimizer);
-            double rate = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
             if (svgFile is not null)
             {
                 string title = $"{method} from {k} random initializations vs the global optimum";

@@ -41,7 +41,19 @@ public sealed record NonconvexOptions
     public double InitScale { get; init; } = 1.0;
 
     /// <summary>The default step size of a method: 1e-3 for GD and SGD, 1e-2 for Adam.</summary>
-    public static double DefaultLearningRate(NonconvexOptimizer optimizer) => optimizer == NonconvexOptimizer.Adam ? 1e-2 : 1e-3;
+    /// <remarks>
+    /// Adam's steps are scale-free: 1e-2. Gradient descent and SGD step on 1/2 ||f(X) - y||^2, a sum over the samples whose
+    /// curvature grows like ||X||^2: 1 / ||X||_F^2 (with the bias column; ||X||_F bounds the spectral norm), at most 1e-2,
+    /// so that unnormalized data (iris: ||X||_F^2 = 6,700) neither diverges nor kills every neuron in its first steps.
+    /// </remarks>
+    public static double DefaultLearningRate(NonconvexOptimizer optimizer, Dataset data, bool bias)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (optimizer == NonconvexOptimizer.Adam) return 1e-2;
+        double frobenius = bias ? data.Rows : 0;
+        foreach (double v in data.X) frobenius += v * v;
+        return frobenius > 0 ? Math.Min(1e-2, 1 / frobenius) : 1e-2;
+    }
 }
 
 /// <summary>The outcome of <see cref="NonconvexTrainer.Train"/>.</summary>
@@ -59,6 +71,8 @@ public sealed record NonconvexResult
     public required bool Diverged { get; init; }
     /// <summary>Wall-clock seconds.</summary>
     public required double Seconds { get; init; }
+    /// <summary>The step size used (the option's, or the method's default for the data).</summary>
+    public double LearningRate { get; init; }
 }
 
 /// <summary>
@@ -230,7 +244,7 @@ public static class NonconvexTrainer
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
         var objective = NonconvexObjective.Create(data, options.Beta, options.Bias, options.Neurons);
         int n = objective.Samples;
-        var (lr, batch) = Validate(options, n);
+        var (lr, batch) = Validate(options, data);
 
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
@@ -287,19 +301,19 @@ public static class NonconvexTrainer
         return new NonconvexResult
         {
             Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),
-            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds,
+            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds, LearningRate = lr,
         };
     }
 
-    /// <summary>Checks the options for n samples and returns the step size and batch size they imply.</summary>
+    /// <summary>Checks the options for the data and returns the step size and batch size they imply.</summary>
     /// <exception cref="InputException">A non-positive step size, epoch count or scale, or a batch size outside 1..n (or not n for GD).</exception>
-    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, int samples)
+    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, Dataset data)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        int n = samples;
+        ArgumentNullException.ThrowIfNull(options); ArgumentNullException.ThrowIfNull(data);
+        int n = data.Rows;
         if (options.Neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {options.Neurons}; try --neurons 10");
         if (!double.IsFinite(options.Beta) || options.Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {options.Beta}; try --beta 0.01");
-        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer);
+        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer, data, options.Bias);
         if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
         if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");
         if (!double.IsFinite(options.InitScale) || options.InitScale <= 0) throw new InputException($"the initialization scale must be a positive number, got {options.InitScale.ToString(CultureInfo.InvariantCulture)}; try --init-scale 1");

@@ -1,3 +1,4 @@
+using ExactConvexNN.Tests.Cli;
 using ExactConvexNN.Data;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Tests.Training;
@@ -117,5 +118,20 @@ public class NonconvexTrainerTests
         Assert.Throws<InputException>(() => NonconvexTrainer.Train(Dataset.FromRows([[1.0]]), ok));
         Assert.Throws<InputException>(() => NonconvexTrainer.Parse("rmsprop"));
         Assert.Equal(NonconvexOptimizer.Sgd, NonconvexTrainer.Parse("SGD"));
+    }
+
+    [Theory]
+    [InlineData(NonconvexOptimizer.GradientDescent)]
+    [InlineData(NonconvexOptimizer.Sgd)]
+    public void DefaultStepOnUnnormalizedDataMakesProgressWithoutDiverging(NonconvexOptimizer method)
+    {
+        // Iris sepal measurements with a bias: ||X||_F^2 = 6,700, where a fixed 1e-3 step diverged or killed every neuron
+        // (all runs ended at the zero network, 1/2 ||y||^2). The default step scales with the data.
+        var data = CsvDataReader.Read(CliHarness.Problems("iris_sepal.csv"));
+        double zeroNetwork = data.Y!.Sum(v => v * v) / 2;
+        var run = NonconvexTrainer.Train(data, new NonconvexOptions { Beta = 0.1, Bias = true, Neurons = 10, Optimizer = method, Epochs = 300, Seed = 1 });
+        Assert.False(run.Diverged);
+        Assert.True(run.LearningRate > 0 && run.LearningRate <= 1e-2);
+        Assert.True(run.Objective < zeroNetwork / 4, $"objective {run.Objective} vs zero network {zeroNetwork}");
     }
 }
