@@ -70,8 +70,31 @@ public static class ChamberCone
         return Math.Min(1, Math.Sqrt(pNorm) / total);
     }
 
-    /// <summary>True when the chamber is thinner than <see cref="ThinWidth"/>.</summary>
-    public static bool IsThin(double[,] x, Chamber chamber) => Width(x, chamber) < ThinWidth;
+    /// <summary>
+    /// True when the chamber is thinner than <see cref="ThinWidth"/>. The witness's smallest unit-normal slack is a lower
+    /// bound on the width (the witness is a point of the cone), so a witness well inside settles it without the NNLS.
+    /// </summary>
+    public static bool IsThin(double[,] x, Chamber chamber)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chamber);
+        if (chamber.FacetRows is not null && WitnessSlack(x, chamber) >= 2 * ThinWidth) return false;
+        return Width(x, chamber) < ThinWidth;
+    }
+
+    /// <summary>min_j (2D-I)_jj x_j'g / ||x_j|| over the facet rows at the unit witness direction g (1 without facets).</summary>
+    private static double WitnessSlack(double[,] x, Chamber chamber)
+    {
+        int d = x.GetLength(1);
+        var g = chamber.WitnessDirection();
+        double slack = 1;
+        foreach (int j in chamber.FacetRows!)
+        {
+            double dot = 0, norm = 0;
+            for (int k = 0; k < d; k++) { dot += x[j, k] * g[k]; norm += x[j, k] * x[j, k]; }
+            if (norm > 0) slack = Math.Min(slack, (chamber[j] ? dot : -dot) / Math.Sqrt(norm));
+        }
+        return slack;
+    }
 
     /// <summary>
     /// The rows that describe the chamber's closed cone safely in doubles: its facet rows, or every nonzero row when it
