@@ -107,6 +107,8 @@ public class ChamberConeTests
         var widths = chambers.Select(c => ChamberCone.Width(x, c)).ToArray();
         Assert.Contains(widths, w => w < ChamberCone.ThinWidth);
         Assert.All(widths.Where(w => w >= ChamberCone.ThinWidth), w => Assert.True(w > 1e-6, $"width {w}"));
+        // IsThin (witness shortcut, then the width) agrees with the width on every chamber.
+        for (int i = 0; i < chambers.Count; i++) Assert.Equal(widths[i] < ChamberCone.ThinWidth, ChamberCone.IsThin(x, chambers[i]));
         foreach (var c in chambers.Where((c, i) => widths[i] < ChamberCone.ThinWidth).Take(50)) AssertWitnessRecomputesPattern(x, c);
     }
 }
