@@ -27,4 +27,20 @@ public static partial class BenchRegistry
         using var p = Process.GetCurrentProcess();
         return (sw.Elapsed.TotalSeconds, p.PeakWorkingSet64 / (1024.0 * 1024.0));
     }
+
+    /// <summary>
+    /// Like <see cref="Measure"/>, and also the CPU seconds the whole process used meanwhile (all threads, GC included):
+    /// on a shared machine the wall time of a single-threaded run grows with the other load, its CPU time much less.
+    /// </summary>
+    public static (double Seconds, double CpuSeconds, double PeakMiB) MeasureWithCpu(Action action)
+    {
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        using var before = Process.GetCurrentProcess();
+        var cpu = before.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        action();
+        sw.Stop();
+        using var p = Process.GetCurrentProcess();
+        return (sw.Elapsed.TotalSeconds, (p.TotalProcessorTime - cpu).TotalSeconds, p.PeakWorkingSet64 / (1024.0 * 1024.0));
+    }
 }
