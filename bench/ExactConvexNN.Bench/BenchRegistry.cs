@@ -14,7 +14,7 @@ public static partial class BenchRegistry
         benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
         benchmarks["sdp"] = ("random SDPA files (k x k block + LP block) with known optima: ecnn vs CSDP times [FOLDER] [--sizes 10,20,40] [--m M] [--dense]", SdpBench.Run);
-        benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]", GenSocpBench.Run);
+        benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]; or FOLDER --planted N... (the socp benchmark's own problems)", GenSocpBench.Run);
     }
 
     /// <summary>Runs <paramref name="action"/> and returns (seconds, peak working set in MiB during the process so far).</summary>
@@ -26,5 +26,21 @@ public static partial class BenchRegistry
         sw.Stop();
         using var p = Process.GetCurrentProcess();
         return (sw.Elapsed.TotalSeconds, p.PeakWorkingSet64 / (1024.0 * 1024.0));
+    }
+
+    /// <summary>
+    /// Like <see cref="Measure"/>, and also the CPU seconds the whole process used meanwhile (all threads, GC included):
+    /// on a shared machine the wall time of a single-threaded run grows with the other load, its CPU time much less.
+    /// </summary>
+    public static (double Seconds, double CpuSeconds, double PeakMiB) MeasureWithCpu(Action action)
+    {
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        using var before = Process.GetCurrentProcess();
+        var cpu = before.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        action();
+        sw.Stop();
+        using var p = Process.GetCurrentProcess();
+        return (sw.Elapsed.TotalSeconds, (p.TotalProcessorTime - cpu).TotalSeconds, p.PeakWorkingSet64 / (1024.0 * 1024.0));
     }
 }

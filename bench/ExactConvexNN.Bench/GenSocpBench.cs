@@ -15,8 +15,9 @@ public static class GenSocpBench
 {
     public static void Run(string[] args)
     {
-        if (args.Length == 0) { Console.Error.WriteLine("usage: gen-socp FOLDER [--count K] [--n N] [--seed S] [--density D]"); return; }
+        if (args.Length == 0) { Console.Error.WriteLine("usage: gen-socp FOLDER [--count K] [--n N] [--seed S] [--density D] | gen-socp FOLDER --planted N..."); return; }
         string folder = args[0];
+        if (args.Length > 1 && args[1] == "--planted") { WritePlanted(folder, args[2..]); return; }
         int count = 4, n = 200, seed = 1;
         double density = 0.05;
         for (int i = 1; i + 1 < args.Length; i += 2)
@@ -36,6 +37,27 @@ public static class GenSocpBench
             var path = Path.Combine(folder, $"{(qp ? "qp" : "socp")}_n{n}_s{seed + k}.cbf");
             var (seconds, _) = BenchRegistry.Measure(() => File.WriteAllText(path, CbfWriter.ToText(problem)));
             Console.WriteLine($"{path}: {problem.Variables} variables, {problem.Constraints} rows, {problem.A.NonZeros} nonzeros, {problem.Cones.Count} cones ({seconds:F2} s)");
+        }
+    }
+
+    /// <summary>
+    /// <c>gen-socp FOLDER --planted N...</c>: the very SOCPs of the <c>socp</c> benchmark (same generator, same seed
+    /// new Random(N)), with second-order cones of dimension 3-6 and 40-80, so CVXOPT can be timed on the problems of
+    /// that table. (The <c>qp</c> benchmark's problems have a quadratic objective, which CBF cannot hold.)
+    /// </summary>
+    private static void WritePlanted(string folder, string[] sizes)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var size in sizes.Length > 0 ? sizes : ["1000", "10000"])
+        {
+            int n = int.Parse(size, CultureInfo.InvariantCulture);
+            foreach (var (lo, hi) in new[] { (3, 6), (40, 80) })
+            {
+                var (problem, optimum) = ConicBench.Planted(new Random(n), n, quadratic: false, lo, hi);
+                var path = Path.Combine(folder, $"planted_socp_n{n}_cones{lo}-{hi}.cbf");
+                File.WriteAllText(path, CbfWriter.ToText(problem));
+                Console.WriteLine($"{path}: {problem.Variables} variables, {problem.Constraints} rows, {problem.A.NonZeros} nonzeros, {problem.Cones.Count} cones, planted optimum {optimum:R}");
+            }
         }
     }
 

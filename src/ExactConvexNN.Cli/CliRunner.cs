@@ -15,10 +15,32 @@ public static class CliRunner
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see 'ecnn --help')");
+            Console.Error.WriteLine($"error: {Friendly(parsed.Errors[0].Message)} (see 'ecnn --help')");
             return InputError;
         }
         return parsed.Invoke();
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex ParseFailure =
+        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$");
+
+    /// <summary>
+    /// The parser's "cannot parse ... as expected type 'System.Int32'" in the user's words: which option needs what
+    /// kind of value (other messages pass through unchanged).
+    /// </summary>
+    internal static string Friendly(string message)
+    {
+        var m = ParseFailure.Match(message);
+        if (!m.Success) return message;
+        string type = m.Groups["type"].Value;
+        if (type.StartsWith("System.Nullable`1[", StringComparison.Ordinal)) type = type["System.Nullable`1[".Length..].TrimEnd(']');
+        string kind = type switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" or "System.Single" => "a number (like 0.5 or 1e-6)",
+            _ => null!,
+        };
+        return kind is null ? message : $"{m.Groups["option"].Value} needs {kind}, got '{m.Groups["value"].Value}'";
     }
 
     /// <summary>

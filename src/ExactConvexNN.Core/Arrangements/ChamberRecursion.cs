@@ -56,6 +56,10 @@ internal static class ChamberRecursion
         int m = a.Count, words = (m + 63) >> 6;
         var found = new Dictionary<ulong[], Candidate>(BitsComparer.Instance);
         var order = new List<Candidate>();
+        // Sign vectors are built in two scratch buffers and copied only for a chamber not seen before: a chamber is met
+        // once per facet, so most look-ups find it (fewer short-lived arrays, less garbage collection).
+        var below = new ulong[words];
+        var above = new ulong[words];
         for (int h = 0; h < m; h++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -63,7 +67,7 @@ internal static class ChamberRecursion
             foreach (var sub in Chambers(r.Arrangement, null, cancel))
             {
                 // sign(b'P) for b != h, P the lifted facet point: orientation[b] * sign of the sub-chamber on map[b].
-                var below = new ulong[words];
+                Array.Clear(below);
                 for (int b = 0; b < m; b++)
                 {
                     if (b == h) continue;
@@ -71,7 +75,7 @@ internal static class ChamberRecursion
                     bool positive = ((sub.Signs[t >> 6] >> (t & 63)) & 1UL) != 0;
                     if (positive == (r.Orientation[b] > 0)) below[b >> 6] |= 1UL << (b & 63);
                 }
-                var above = (ulong[])below.Clone();
+                below.CopyTo(above, 0);
                 above[h >> 6] |= 1UL << (h & 63);
                 Add(above, +1);
                 Add(below, -1);
@@ -79,7 +83,13 @@ internal static class ChamberRecursion
                 void Add(ulong[] signs, int side)
                 {
                     if (found.TryGetValue(signs, out var c)) c.Facets.Add(h);
-                    else { c = new Candidate(signs, h, side, sub, r); found.Add(signs, c); order.Add(c); }
+                    else
+                    {
+                        var own = (ulong[])signs.Clone();
+                        c = new Candidate(own, h, side, sub, r);
+                        found.Add(own, c);
+                        order.Add(c);
+                    }
                 }
             }
             progress?.Invoke(h + 1, m);
@@ -156,10 +166,9 @@ internal static class ChamberRecursion
         for (int i = 0; i < 2 * m; i++)
         {
             var r1 = rays[i]; var r2 = rays[(i + 1) % (2 * m)];
-            var w = new[] { r1.X + r2.X, r1.Y + r2.Y };
-            ExactRows.Reduce(w);
             if (signs is null)
             {
+                var w = new[] { r1.X + r2.X, r1.Y + r2.Y };
                 signs = new ulong[words];
                 for (int h = 0; h < m; h++)
                     if (ExactRows.Dot(a.Normals[h], w).Sign > 0) signs[h >> 6] |= 1UL << (h & 63);
@@ -170,7 +179,14 @@ internal static class ChamberRecursion
                 signs[r1.Line >> 6] ^= 1UL << (r1.Line & 63);
             }
             int f1 = Math.Min(r1.Line, r2.Line), f2 = Math.Max(r1.Line, r2.Line);
-            regions.Add(new Region(signs, w, [f1, f2]));
+            // The witness (and its gcd reduction, the costly part) is computed only when a chamber above asks for it:
+            // in a restriction most planar chambers are never lifted first.
+            regions.Add(new Region(signs, [f1, f2], () =>
+            {
+                var w = new[] { r1.X + r2.X, r1.Y + r2.Y };
+                ExactRows.Reduce(w);
+                return w;
+            }));
         }
         return regions;
     }

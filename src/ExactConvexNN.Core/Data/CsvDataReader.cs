@@ -34,6 +34,8 @@ public static class CsvDataReader
     public static Dataset Read(string path, string? targetColumn = null, TargetMode mode = TargetMode.LastColumn)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new InputException($"'{path}' is a folder, not a data file; give the path of a .csv (or .csv.gz) file");
         if (!File.Exists(path))
             throw new InputException($"data file '{path}' does not exist; check the path");
 

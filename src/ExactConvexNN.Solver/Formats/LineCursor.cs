@@ -49,8 +49,12 @@ internal sealed class LineCursor(TextReader reader, string label, Func<string, b
         return Tokens();
     }
 
-    /// <summary>An error naming the current line.</summary>
-    public InputException Error(string message) => new($"{label} line {LineNumber}: {message}");
+    /// <summary>
+    /// An error naming the current line. When that line is the last of the file, the message also says that the
+    /// file may have been cut short: a truncated file usually ends inside a line (a partial keyword, number or entry).
+    /// </summary>
+    public InputException Error(string message) =>
+        new($"{label} line {LineNumber}: {message}{(reader.Peek() < 0 ? "; this is the last line of the file: if the file was cut short, restore the missing lines" : "")}");
 
     /// <summary>Parses a finite number or fails naming the line and the field.</summary>
     public double Number(string token, string field)

@@ -48,8 +48,38 @@ public class ArrangementsCommandTests
         File.WriteAllText(file, "a,b,y\n1,2,3\n4,oops,6\n");
         var (exit, _, err) = CliHarness.Run("arrangements", file);
         Assert.Equal(2, exit);
-        Assert.Contains("3", err);
+        Assert.Contains("line 3, column 'b'", err);
+        Assert.Contains("oops", err);
+        Assert.Single(err.Trim().Split('\n'));
         Assert.DoesNotContain("   at ", err);
+    }
+
+    [Theory]
+    [InlineData("a,b,y\n1,2,3\n4,5\n", "line 3")]
+    [InlineData("a,b,y\n1,2,3\n4,NaN,6\n", "NaN or infinite")]
+    [InlineData("", "empty")]
+    [InlineData("y\n1\n2\n", "no feature column")]
+    public void MalformedDataIsAOneLineErrorWithExitCode2(string content, string expected)
+    {
+        var file = Path.Combine(CliHarness.TempDir(), "bad.csv");
+        File.WriteAllText(file, content);
+        foreach (var json in new[] { false, true })
+        {
+            var (exit, output, err) = json ? CliHarness.Run("arrangements", file, "--json") : CliHarness.Run("arrangements", file);
+            Assert.Equal(2, exit);
+            Assert.Equal("", output);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.Contains(expected, err);
+            Assert.DoesNotContain("   at ", err);
+        }
+    }
+
+    [Fact]
+    public void AFolderGivenAsDataIsNamedAsAFolder()
+    {
+        var (exit, _, err) = CliHarness.Run("arrangements", CliHarness.TempDir());
+        Assert.Equal(2, exit);
+        Assert.Contains("is a folder, not a data file", err);
     }
 
     [Fact]
@@ -60,6 +90,21 @@ public class ArrangementsCommandTests
         Assert.Contains("--sample", err);
         // iris has 150 rows, one repeated: 149 hyperplanes of rank 4.
         Assert.Contains(ExactConvexNN.Arrangements.ChamberRecursion.GeneralPositionCount(149, 4).ToString("N0"), err);
+    }
+
+    [Fact]
+    public void AShippedDataSetTooLargeToEnumerateIsRefusedAtTheDefaultLimitBeforeAnyWork()
+    {
+        // breast_cancer: 569 rows of rank 30, about 8.7e48 chambers; the refusal comes from the closed-form estimate.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (exit, output, err) = CliHarness.Run("arrangements", CliHarness.Problems("data", "breast_cancer.csv"));
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains(ExactConvexNN.Arrangements.ChamberRecursion.GeneralPositionCount(569, 30).ToString("N0"), err);
+        Assert.Contains("500,000", err);
+        Assert.Contains("--sample K", err);
+        Assert.True(clock.Elapsed.TotalSeconds < 30, $"refusal took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     [Fact]
@@ -77,7 +122,11 @@ public class ArrangementsCommandTests
     {
         var (exit, _, err) = CliHarness.Run("arrangements", CliHarness.Problems("three_point.csv"), "--max-patterns", "lots");
         Assert.Equal(2, exit);
-        Assert.Contains("lots", err);
+        Assert.Contains("--max-patterns needs a whole number, got 'lots'", err);
+        Assert.DoesNotContain("System.", err);
+        var (trainExit, _, trainErr) = CliHarness.Run("train", CliHarness.Problems("three_point.csv"), "--beta", "small");
+        Assert.Equal(2, trainExit);
+        Assert.Contains("--beta needs a number (like 0.5 or 1e-6), got 'small'", trainErr);
     }
 }
 

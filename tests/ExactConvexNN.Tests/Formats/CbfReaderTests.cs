@@ -175,6 +175,27 @@ public class CbfReaderTests
         if (text.Length > 0) Assert.Contains("line", e.Message);
     }
 
+    [Theory]
+    [InlineData("VER\n3\nVAR\n3 1\nF 3\nOBJACOORD\n1\n0 1\nACOO", "unknown keyword 'ACOO'")]
+    [InlineData("VER\n3\nVAR\n3 1\nF 3\nCON\n1 1\nL+ 1\nACOORD\n2\n0 0 1\n0", "expected 3 field(s)")]
+    [InlineData("VER\n3\nVAR\n3", "expected 2 field(s)")]
+    public void A_file_cut_inside_its_last_line_says_it_may_be_truncated(string text, string expected)
+    {
+        var e = CbfError(text);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("last line of the file", e.Message);
+        Assert.Contains("restore the missing lines", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void An_error_before_the_last_line_does_not_suggest_truncation()
+    {
+        var e = CbfError("VER\n3\nVAR\n3 1\nF 3\nOBJACOORD\n1\n0 abc\nACOORD\n0\n");
+        Assert.Contains("'abc' is not a finite number", e.Message);
+        Assert.DoesNotContain("last line", e.Message);
+    }
+
     [Fact]
     public void Error_messages_name_the_line_of_the_offending_entry()
     {

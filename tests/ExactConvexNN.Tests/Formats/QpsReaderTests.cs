@@ -143,4 +143,15 @@ public class QpsReaderTests
         Assert.Contains(expected, e.Message);
         Assert.Contains("line", e.Message);
     }
+
+    [Theory]
+    [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\n x r", "'x r'")]
+    [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\nRHS\n RHS r 1\nBOUNDS\n UP BND", "'UP BND'")]
+    [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\n x r 1\nRHS\n RHS r 1\n", "without ENDATA")]
+    public void A_file_cut_short_is_refused_as_truncated(string text, string expected)
+    {
+        var e = QpsError(text);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("restore the missing lines", e.Message);
+    }
 }

@@ -48,6 +48,25 @@ public class SolveCommandTests(ITestOutputHelper log)
         Assert.Contains("iterations", output);
     }
 
+    [Theory]
+    [InlineData("infeasible/lp_infeasible.qps", "primal_infeasible")]
+    [InlineData("infeasible/socp_infeasible.cbf", "primal_infeasible")]
+    [InlineData("unbounded/lp_unbounded.cbf", "dual_infeasible")]
+    [InlineData("unbounded/qp_unbounded.qps", "dual_infeasible")]
+    public void Infeasible_and_unbounded_files_report_their_status_in_json_with_exit_code_0(string file, string status)
+    {
+        var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, file), "--json");
+        Assert.Equal(0, exit); // the status is the answer, not an error
+        using var doc = JsonDocument.Parse(output);
+        var o = doc.RootElement;
+        Assert.Equal(status, o.GetProperty("status").GetString());
+        // No finite objective exists; the keys are still there, as null.
+        foreach (var key in new[] { "objective", "dual_objective", "primal_residual", "dual_residual" })
+            Assert.Equal(JsonValueKind.Null, o.GetProperty(key).ValueKind);
+        Assert.True(o.GetProperty("iterations").GetInt32() > 0);
+        Assert.True(o.GetProperty("seconds").GetDouble() >= 0);
+    }
+
     [Fact]
     public void A_truncated_file_exits_with_code_2_and_prints_no_result()
     {
