@@ -18,7 +18,7 @@ public static class TrainBench
         var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty().ToArray();
         if (sizes is [0]) sizes = [50, 100, 200];
         ReluTrainer.Train(Planted(10, 3, 0), new TrainingOptions { Beta = 0.01 }); // JIT warm-up
-        Console.WriteLine($"{"data",-22} {"n",5} {"chambers",9} {"vars",9} {"iters",5} {"status",8} {"primal",14} {"rel.gap",9} {"neurons",7} {"recov-opt",9} {"thin",5} {"enum s",7} {"solve s",8} {"total s",8} {"peak MiB",9}");
+        Console.WriteLine($"{"data",-22} {"n",5} {"chambers",9} {"vars",9} {"iters",5} {"status",8} {"primal",14} {"rel.gap",9} {"neurons",7} {"recov-opt",9} {"thin",5} {"enum s",7} {"solve s",8} {"total s",8} {"CPU s",7} {"peak MiB",9}");
         foreach (int n in sizes)
         {
             Report($"planted R^3", Planted(n, 3, 42 + n), new TrainingOptions { Beta = 0.01 });
@@ -39,8 +39,8 @@ public static class TrainBench
     private static void Report(string name, Dataset data, TrainingOptions options)
     {
         TrainingResult? r = null;
-        var (seconds, peak) = BenchRegistry.Measure(() => r = ReluTrainer.Train(data, options));
-        Console.WriteLine($"{name,-22} {data.Rows,5} {r!.Arrangement.Chambers.Count,9} {r.Program.Problem.Variables,9} {r.Solution.Iterations,5} {r.Status,8} {r.Primal,14:G8} {r.RelativeGap,9:E1} {r.Network.Neurons.Count,7} {(r.RecoveredObjective - r.Primal) / Math.Max(1e-300, Math.Abs(r.Primal)),9:E1} {r.ThinChambers,5} {r.EnumerationSeconds,7:F2} {r.SolveSeconds,8:F2} {seconds,8:F2} {peak,9:F0}");
+        var (seconds, cpu, peak) = BenchRegistry.MeasureWithCpu(() => r = ReluTrainer.Train(data, options));
+        Console.WriteLine($"{name,-22} {data.Rows,5} {r!.Arrangement.Chambers.Count,9} {r.Program.Problem.Variables,9} {r.Solution.Iterations,5} {r.Status,8} {r.Primal,14:G8} {r.RelativeGap,9:E1} {r.Network.Neurons.Count,7} {(r.RecoveredObjective - r.Primal) / Math.Max(1e-300, Math.Abs(r.Primal)),9:E1} {r.ThinChambers,5} {r.EnumerationSeconds,7:F2} {r.SolveSeconds,8:F2} {seconds,8:F2} {cpu,7:F2} {peak,9:F0}");
     }
 
     private static string? FindProblems()

@@ -104,9 +104,12 @@ public static class ArrangementEnumerator
         var arrangement = new CentralArrangement(rank, local);
         var regions = ChamberRecursion.Chambers(arrangement, options.Progress, options.Cancellation);
 
-        var chambers = new List<Chamber>(regions.Count);
-        foreach (var region in regions)
-            chambers.Add(ToChamber(prepared, region, pivots, localOrientation));
+        // Witnesses are computed on first use, here, in parallel (a shared sub-chamber's witness may be computed twice,
+        // to the same value); the order of the chambers is the enumeration's.
+        var built = new Chamber[regions.Count];
+        Parallel.For(0, regions.Count, new ParallelOptions { CancellationToken = options.Cancellation },
+            i => built[i] = ToChamber(prepared, regions[i], pivots, localOrientation));
+        var chambers = new List<Chamber>(built);
 
         BigInteger? expected = null; string? method = null;
         if (options.IndependentCount)

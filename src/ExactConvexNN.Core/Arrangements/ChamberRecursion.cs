@@ -38,7 +38,7 @@ internal static class ChamberRecursion
         }
         if (k == 1) return [new Region([1UL], [BigInteger.One], [0]), new Region([0UL], [BigInteger.MinusOne], [0])];
         if (k == 2) return Planar(a);
-        return ByRestriction(a, progress, cancel);
+        return ByRestriction(a, progress, cancel, parallel: true);
     }
 
     private sealed class Candidate(ulong[] signs, int hyperplane, int side, Region sub, Restriction restriction)
@@ -51,9 +51,23 @@ internal static class ChamberRecursion
         public readonly List<int> Facets = [hyperplane];
     }
 
-    private static List<Region> ByRestriction(CentralArrangement a, Action<int, int>? progress, CancellationToken cancel)
+    private static List<Region> ByRestriction(CentralArrangement a, Action<int, int>? progress, CancellationToken cancel, bool parallel = false)
     {
         int m = a.Count, words = (m + 63) >> 6;
+        // The restrictions are independent: at the top level their chambers are enumerated in parallel, then merged
+        // below in hyperplane order, so the result (chambers, their order and facets) does not depend on the threads.
+        var restricted = new (Restriction R, List<Region> Subs)[m];
+        if (parallel)
+        {
+            int done = 0;
+            var gate = new object();
+            Parallel.For(0, m, new ParallelOptions { CancellationToken = cancel }, h =>
+            {
+                var r = a.Restrict(h);
+                restricted[h] = (r, ChambersBelow(r.Arrangement, cancel));
+                if (progress is not null) lock (gate) progress(++done, m);
+            });
+        }
         var found = new Dictionary<ulong[], Candidate>(BitsComparer.Instance);
         var order = new List<Candidate>();
         // Sign vectors are built in two scratch buffers and copied only for a chamber not seen before: a chamber is met
@@ -63,8 +77,8 @@ internal static class ChamberRecursion
         for (int h = 0; h < m; h++)
         {
             cancel.ThrowIfCancellationRequested();
-            var r = a.Restrict(h);
-            foreach (var sub in Chambers(r.Arrangement, null, cancel))
+            var (r, subs) = parallel ? restricted[h] : (a.Restrict(h), null);
+            foreach (var sub in subs ?? ChambersBelow(r.Arrangement, cancel))
             {
                 // sign(b'P) for b != h, P the lifted facet point: orientation[b] * sign of the sub-chamber on map[b].
                 Array.Clear(below);
@@ -92,11 +106,20 @@ internal static class ChamberRecursion
                     }
                 }
             }
-            progress?.Invoke(h + 1, m);
+            if (!parallel) progress?.Invoke(h + 1, m);
+            restricted[h] = default; // the merged sub-chambers live on in the candidates that need them
         }
         var regions = new List<Region>(order.Count);
         foreach (var c in order) regions.Add(new Region(c.Signs, [.. c.Facets.Order()], () => Witness(a, c)));
         return regions;
+    }
+
+    /// <summary>The chambers of a restriction, enumerated on the calling thread.</summary>
+    private static List<Region> ChambersBelow(CentralArrangement a, CancellationToken cancel)
+    {
+        int k = a.Dimension;
+        if (a.Count == 0 || k <= 2) return Chambers(a, null, cancel);
+        return ByRestriction(a, null, cancel);
     }
 
     /// <summary>

@@ -163,4 +163,25 @@ public class ExactEnumeratorTests
         Assert.Subset(exact, Patterns(sampled));
         foreach (var c in sampled.Chambers) AssertWitnessRecomputesPattern(x, c);
     }
+
+    [Theory]
+    [InlineData(40, 3, 1)]
+    [InlineData(14, 4, 2)]
+    public void ParallelEnumerationGivesTheSameChambersInTheSameOrderEveryTime(int n, int d, int seed)
+    {
+        // The restrictions are enumerated and the witnesses computed on several threads; the result must not depend on them.
+        var x = Gaussian(n, d, seed);
+        var first = ArrangementEnumerator.Enumerate(x).Chambers;
+        for (int run = 0; run < 3; run++)
+        {
+            var again = ArrangementEnumerator.Enumerate(x).Chambers;
+            Assert.Equal(first.Count, again.Count);
+            for (int i = 0; i < first.Count; i++)
+            {
+                Assert.Equal(first[i].ToString(), again[i].ToString());
+                Assert.Equal(first[i].Witness, again[i].Witness);
+                Assert.Equal(first[i].FacetRows, again[i].FacetRows);
+            }
+        }
+    }
 }
