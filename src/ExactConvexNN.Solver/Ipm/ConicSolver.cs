@@ -23,14 +23,34 @@ public static class ConicSolver
     /// <param name="settings">Tolerances, limits and logging (defaults when null).</param>
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
     /// <exception cref="ArgumentException">Invalid settings.</exception>
+    /// <remarks>
+    /// With the default KKT solver, second-order cones of dimension 17 to 512 can be represented two ways: a dense W'W
+    /// block (more accurate at the end on many mid-sized cones) or the sparse expansion (more accurate on a single large
+    /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
+    /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
+    /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
+    /// </remarks>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         settings ??= new SolverSettings();
         Validate(settings);
-        kktFactory ??= (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s);
-        return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
+        if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
+
+        var first = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
+        bool representationMatters = problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension });
+        if (!representationMatters || first.Status is not (SolverStatus.AlmostSolved or SolverStatus.NumericalError or SolverStatus.MaxIterations)) return first;
+        double remaining = settings.TimeLimitSeconds - first.Seconds;
+        if (!(remaining > 0)) return first;
+        if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with dense second-order cone blocks: solving again with the sparse expansion");
+        var second = InteriorPointSolver.Create(problem, settings with { TimeLimitSeconds = remaining },
+            (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: SparseExpansionFrom)).Run();
+        bool better = second.Status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible;
+        return (better ? second : first) with { Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds };
     }
+
+    /// <summary>The fallback's dense limit: second-order cones above this dimension get the sparse expansion.</summary>
+    private const int SparseExpansionFrom = 16;
 
     /// <summary>A factory for the generic KKT solver on the given LDL backend (e.g. <c>DenseLdl.Create</c>).</summary>
     public static KktSolverFactory QuasiDefinite(Func<CscMatrix, ILdlFactorization> backend)

@@ -12,8 +12,10 @@ namespace ExactConvexNN.Solver.Kkt;
 /// to its position, so an update only rewrites the cone block. A second-order cone of dimension above
 /// the dense limit (default <see cref="DefaultDenseSocMaxDimension"/>) uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
 /// rows [v; u] of pivot signs (-1, +1): eliminating them restores -W'W, and the pattern grows linearly with the
-/// cone; it is less accurate in the last iterations than the dense block (more AlmostSolved endings), so it is
-/// kept for cones whose dense block would be too large. The backend factors K with dynamic regularization; solutions are refined iteratively against the
+/// cone. Neither form is the more accurate one in the last iterations on every problem: the dense block is, on many
+/// mid-sized cones; the expansion is, on one large cone (a QP written as a rotated cone). So the dense block is the
+/// default up to the limit, and <see cref="ConicSolver.Solve"/> solves again with the expansion when a problem with
+/// such cones ends short of the tolerances. The backend factors K with dynamic regularization; solutions are refined iteratively against the
 /// unregularized matrix (ε = 0).
 /// </summary>
 public sealed class QuasiDefiniteKktSolver : IKktSolver
