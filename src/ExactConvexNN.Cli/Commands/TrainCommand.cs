@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
 
@@ -11,6 +12,9 @@ namespace ExactConvexNN.Cli.Commands;
 /// <summary>
 /// <c>ecnn train DATA --beta B [--bias] [--target NAME] [--sample K] [--out NET.json] [--json]</c>: trains a two-layer
 /// ReLU network to the global optimum of 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) by the convex program.
+/// With <c>--activation poly [--poly a,b,c] [--classes K] [--image C,H,W --filter f --stride s --padding p --pool q]</c>
+/// it trains a polynomial-activation network (FC or CNN with average pooling) to the global optimum of
+/// 1/2 ||f(X) - Y||^2 + beta ||w||_1 with unit-norm first-layer weights, by the SDP of Bartan &amp; Pilanci.
 /// </summary>
 public static class TrainCommand
 {
@@ -30,9 +34,18 @@ public static class TrainCommand
         var verbose = new Option<bool>("--verbose") { Description = "print the solver's iteration log and the program sizes to stderr" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "solve with the generic sparse LDL path instead of the block-structured one" };
-        var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen).")
+        var activation = new Option<string>("--activation") { Description = "relu (convex program of Pilanci & Ergen) or poly (a t^2 + b t + c, SDP of Bartan & Pilanci)", DefaultValueFactory = _ => "relu" };
+        var poly = new Option<string?>("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
+        var classes = new Option<int?>("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
+        var image = new Option<string?>("--image") { Description = "poly only: each row is an image C,H,W (channel-major pixels); trains a two-layer CNN with average pooling" };
+        var filter = new Option<int>("--filter") { Description = "filter size f for --image", DefaultValueFactory = _ => 3 };
+        var stride = new Option<int>("--stride") { Description = "stride for --image", DefaultValueFactory = _ => 1 };
+        var padding = new Option<int>("--padding") { Description = "zero padding for --image", DefaultValueFactory = _ => 0 };
+        var pool = new Option<int>("--pool") { Description = "average pooling over pool x pool tiles of the output grid for --image (0: global average pooling)", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen), or a polynomial-activation network (--activation poly, SDP of Bartan & Pilanci).")
         {
             data, beta, bias, target, sample, seed, maxPatterns, output, json, tol, maxIter, verbose, noReduction, generic,
+            activation, poly, classes, image, filter, stride, padding, pool,
         };
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
@@ -47,17 +60,46 @@ public static class TrainCommand
             var outFile = pr.GetValue(output);
             if (outFile is not null && !Directory.Exists(outFile.DirectoryName ?? "."))
                 throw new InputException($"cannot write '{outFile}': folder '{outFile.DirectoryName}' does not exist");
+            string act = (pr.GetValue(activation) ?? "relu").Trim().ToLowerInvariant();
+            if (act is not ("relu" or "poly")) throw new InputException($"--activation '{pr.GetValue(activation)}' is not relu or poly");
+            bool Given(Option o) => pr.GetResult(o) is { Implicit: false };
+            if (act == "relu")
+            {
+                foreach (var o in new Option[] { poly, classes, image, filter, stride, padding, pool })
+                    if (Given(o)) throw new InputException($"{o.Name} applies to --activation poly only");
+            }
+            else
+            {
+                foreach (var o in new Option[] { sample, noReduction, generic })
+                    if (Given(o)) throw new InputException($"{o.Name} applies to --activation relu only");
+                if (image is not null && pr.GetValue(image) is null)
+                    foreach (var o in new Option[] { filter, stride, padding, pool })
+                        if (Given(o)) throw new InputException($"{o.Name} needs --image C,H,W");
+            }
+            // Parse the poly settings before reading data, so that malformed flags fail fast.
+            var polyOptions = act == "poly" ? PolyOptions(pr, b, poly, classes, image, filter, stride, padding, pool, bias) : null;
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target));
             bool asJson = pr.GetValue(json), isVerbose = pr.GetValue(verbose);
+            var settings = new SolverSettings
+            {
+                FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t, MaxIterations = iters,
+                Verbose = isVerbose, Log = Console.Error,
+            };
+            if (polyOptions is not null)
+            {
+                var po = polyOptions with { Solver = settings };
+                var pres = PolyTrainer.Train(dataset, po);
+                if (isVerbose)
+                    Console.Error.WriteLine($"program: {pres.Program.Problem.Variables:N0} variables, {pres.Program.Problem.Constraints:N0} rows, {pres.Program.Blocks} PSD blocks of order {pres.Program.MatrixOrder}");
+                if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, pres.Network.ToJson());
+                Console.WriteLine(asJson ? PolyJson(pres, po, outFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : PolyText(pres, po, outFile));
+                return 0;
+            }
             var options = new TrainingOptions
             {
                 Beta = b, Bias = pr.GetValue(bias), Sample = pr.GetValue(sample), Seed = pr.GetValue(seed),
                 MaxPatterns = pr.GetValue(maxPatterns), FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic),
-                Solver = new SolverSettings
-                {
-                    FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t, MaxIterations = iters,
-                    Verbose = isVerbose, Log = Console.Error,
-                },
+                Solver = settings,
             };
             var result = Progress.Run("enumerating chambers", !asJson && !isVerbose,
                 report => ReluTrainer.Train(dataset, options with { Progress = (_, done, total) => report(done, total) }));
@@ -72,6 +114,76 @@ public static class TrainCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
+    /// <summary>The poly model from the command line (validated; the data's fit is checked by the trainer).</summary>
+    private static PolyTrainingOptions PolyOptions(ParseResult pr, double beta, Option<string?> poly, Option<int?> classes, Option<string?> image,
+        Option<int> filter, Option<int> stride, Option<int> padding, Option<int> pool, Option<bool> bias)
+    {
+        var act = pr.GetValue(poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default;
+        int? k = pr.GetValue(classes);
+        if (k is int kk && kk < 2) throw new InputException($"--classes needs at least 2 classes, got {kk}");
+        ImageShape? shape = null;
+        if (pr.GetValue(image) is string im)
+        {
+            var parts = im.Split(',', StringSplitOptions.TrimEntries);
+            var v = new int[parts.Length];
+            if (parts.Length != 3 || parts.Select((q, i) => int.TryParse(q, NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]) && v[i] > 0).Contains(false))
+                throw new InputException($"--image '{im}' is not of the form C,H,W (for example 1,8,8) with positive whole numbers");
+            shape = new ImageShape(v[0], v[1], v[2], pr.GetValue(filter), pr.GetValue(stride), pr.GetValue(padding), pr.GetValue(pool)).Validated();
+            if (pr.GetValue(bias)) throw new InputException("--bias applies to fully connected networks only; a CNN with --image has none");
+        }
+        return new PolyTrainingOptions { Beta = beta, Activation = act, Bias = pr.GetValue(bias), Classes = k, Image = shape };
+    }
+
+    private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile) => new()
+    {
+        ["status"] = r.Status.ToName(),
+        ["primal"] = Num(r.Primal),
+        ["dual"] = Num(r.Dual),
+        ["relative_gap"] = Num(r.RelativeGap),
+        ["recovered_objective"] = Num(r.RecoveredObjective),
+        ["neurons"] = r.Network.Neurons.Count,
+        // For poly, "regions" counts the average-pooling regions (1 when fully connected).
+        ["regions"] = r.Program.Architecture.Regions.Count,
+        ["sampled"] = false,
+        ["upper_bound_only"] = false,
+        ["activation"] = "poly",
+        ["poly"] = new JsonArray(o.Activation.A, o.Activation.B, o.Activation.C),
+        ["architecture"] = r.Program.Architecture.Describe(),
+        ["outputs"] = r.Program.Architecture.Outputs,
+        ["classes"] = o.Classes,
+        ["train_accuracy"] = r.Accuracy is double acc ? Num(acc) : null,
+        ["beta"] = o.Beta,
+        ["bias"] = o.Bias,
+        ["variables"] = r.Program.Problem.Variables,
+        ["constraints"] = r.Program.Problem.Constraints,
+        ["psd_blocks"] = r.Program.Blocks,
+        ["psd_order"] = r.Program.MatrixOrder,
+        ["trace_residual"] = Num(r.Program.TraceResidual(r.Solution.X)),
+        ["iterations"] = r.Solution.Iterations,
+        ["build_seconds"] = r.BuildSeconds,
+        ["solve_seconds"] = r.SolveSeconds,
+        ["seconds"] = r.Seconds,
+        ["network"] = outFile?.ToString(),
+    };
+
+    private static string PolyText(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile)
+    {
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        var arch = r.Program.Architecture;
+        w.WriteLine($"status          {r.Status.ToName()}");
+        w.WriteLine($"primal          {r.Primal:G10}   (SDP optimum: 1/2||f(X)-y||^2 + beta ||w||_1, ||u_j|| = 1)");
+        w.WriteLine($"dual            {r.Dual:G10}");
+        w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10} (neural decomposition)");
+        w.WriteLine($"activation      sigma(t) = {o.Activation.A:G6} t^2 + {o.Activation.B:G6} t + {o.Activation.C:G6}");
+        w.WriteLine($"architecture    {arch.Describe()}");
+        if (r.Accuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({o.Classes} classes)");
+        w.WriteLine($"program         {r.Program.Problem.Variables:N0} variables, {r.Program.Problem.Constraints:N0} rows, {r.Program.Blocks} PSD blocks of order {r.Program.MatrixOrder}");
+        w.WriteLine($"time            {r.Seconds:F3} s (build {r.BuildSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations)");
+        if (outFile is not null) w.Write($"saved           {outFile}");
+        return w.ToString().TrimEnd();
+    }
+
     private static JsonObject ToJson(TrainingResult r, TrainingOptions o, FileInfo? outFile) => new()
     {
         ["status"] = r.Status.ToName(),
@@ -83,6 +195,7 @@ public static class TrainCommand
         ["regions"] = r.Arrangement.Chambers.Count,
         ["sampled"] = r.Sampled,
         ["upper_bound_only"] = r.Sampled,
+        ["activation"] = "relu",
         ["beta"] = o.Beta,
         ["bias"] = o.Bias,
         ["variables"] = r.Program.Problem.Variables,
