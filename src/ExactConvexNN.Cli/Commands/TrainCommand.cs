@@ -72,7 +72,7 @@ public static class TrainCommand
             {
                 foreach (var o in new Option[] { sample, noReduction, generic })
                     if (Given(o)) throw new InputException($"{o.Name} applies to --activation relu only");
-                if (image is not null && pr.GetValue(image) is null)
+                if (pr.GetValue(image) is null)
                     foreach (var o in new Option[] { filter, stride, padding, pool })
                         if (Given(o)) throw new InputException($"{o.Name} needs --image C,H,W");
             }
