@@ -13,7 +13,7 @@ namespace ExactConvexNN.Bench;
 /// (the first 70% of the pair's rows in file order train, the rest test). The SDP is solved to optimality and its
 /// network recovered; Adam (and optionally GD) on the same nonconvex network from several seeds is the baseline.
 /// Arguments: [--pair A,B] [--beta B] [--filter f] [--stride s] [--pool p] [--neurons m] [--inits K] [--epochs E]
-/// [--lr L] [--optimizer adam|gd|sgd] [--tol T].
+/// [--lr L] [--optimizer adam|gd|sgd] [--tol T] [--drop T] (decomposition drop tolerance).
 /// </summary>
 public static class PolyDigitsBench
 {
@@ -49,7 +49,7 @@ public static class PolyDigitsBench
         var test = Subset(rows.Skip(nTrain));
         var model = new PolyTrainingOptions
         {
-            Beta = beta, Classes = 2, Image = new ImageShape(1, 8, 8, filter, stride, 0, pool),
+            Beta = beta, Classes = 2, Image = new ImageShape(1, 8, 8, filter, stride, 0, pool), DropTolerance = D("--drop", "1e-8"),
             Solver = new SolverSettings { FeasibilityTolerance = tol, GapAbsoluteTolerance = tol, GapRelativeTolerance = tol },
         };
         Console.WriteLine($"digits {pair[0]} (label 0, target -1) vs {pair[1]} (label 1, target +1): {train.Rows} train, {test.Rows} test (first 70% of the pair's rows in file order); pixels / 16");

@@ -147,7 +147,7 @@ public static class TrainCommand
         ["sampled"] = false,
         ["upper_bound_only"] = false,
         ["activation"] = "poly",
-        ["poly"] = new JsonArray(o.Activation.A, o.Activation.B, o.Activation.C),
+        ["poly"] = new JsonObject { ["a"] = o.Activation.A, ["b"] = o.Activation.B, ["c"] = o.Activation.C },
         ["architecture"] = r.Program.Architecture.Describe(),
         ["outputs"] = r.Program.Architecture.Outputs,
         ["classes"] = o.Classes,

@@ -213,7 +213,7 @@ public sealed class PolynomialSdpProgram
     /// <param name="classes">Classes of the network (null for regression).</param>
     /// <param name="metadata">Facts for the network file.</param>
     /// <param name="relativeTolerance">Drop threshold relative to the largest diagonal entry (at least 0).</param>
-    public PolyNetwork RecoverNetwork(ReadOnlySpan<double> solution, int? classes = null, IReadOnlyDictionary<string, JsonNode?>? metadata = null, double relativeTolerance = 1e-10)
+    public PolyNetwork RecoverNetwork(ReadOnlySpan<double> solution, int? classes = null, IReadOnlyDictionary<string, JsonNode?>? metadata = null, double relativeTolerance = 1e-8)
     {
         if (solution.Length != Problem.Variables) throw new ArgumentException($"the solution has {solution.Length} entries, the program {Problem.Variables} variables");
         if (!(relativeTolerance >= 0)) throw new ArgumentException($"the tolerance must be >= 0, got {relativeTolerance}");

@@ -23,7 +23,7 @@ public sealed record PolyTrainingOptions
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>Eigenvalues and weights below this fraction of the largest diagonal entry are dropped in the decomposition.</summary>
-    public double DropTolerance { get; init; } = 1e-10;
+    public double DropTolerance { get; init; } = 1e-8;
 
     /// <summary>The architecture these options describe for data with <paramref name="inputs"/> feature columns.</summary>
     /// <exception cref="InputException">A bias with an image, an invalid image, a column count that does not match it, or fewer than 2 classes.</exception>
