@@ -34,19 +34,12 @@ public static class TrainCommand
         var verbose = new Option<bool>("--verbose") { Description = "print the solver's iteration log and the program sizes to stderr" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "solve with the generic sparse LDL path instead of the block-structured one" };
-        var activation = new Option<string>("--activation") { Description = "relu (convex program of Pilanci & Ergen) or poly (a t^2 + b t + c, SDP of Bartan & Pilanci)", DefaultValueFactory = _ => "relu" };
-        var poly = new Option<string?>("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
-        var classes = new Option<int?>("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
-        var image = new Option<string?>("--image") { Description = "poly only: each row is an image C,H,W (channel-major pixels); trains a two-layer CNN with average pooling" };
-        var filter = new Option<int>("--filter") { Description = "filter size f for --image", DefaultValueFactory = _ => 3 };
-        var stride = new Option<int>("--stride") { Description = "stride for --image", DefaultValueFactory = _ => 1 };
-        var padding = new Option<int>("--padding") { Description = "zero padding for --image", DefaultValueFactory = _ => 0 };
-        var pool = new Option<int>("--pool") { Description = "average pooling over pool x pool tiles of the output grid for --image (0: global average pooling)", DefaultValueFactory = _ => 0 };
+        var model = new PolyModelOptions();
         var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen), or a polynomial-activation network (--activation poly, SDP of Bartan & Pilanci).")
         {
             data, beta, bias, target, sample, seed, maxPatterns, output, json, tol, maxIter, verbose, noReduction, generic,
-            activation, poly, classes, image, filter, stride, padding, pool,
         };
+        model.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var file = pr.GetValue(data)!;
@@ -60,24 +53,8 @@ public static class TrainCommand
             var outFile = pr.GetValue(output);
             if (outFile is not null && !Directory.Exists(outFile.DirectoryName ?? "."))
                 throw new InputException($"cannot write '{outFile}': folder '{outFile.DirectoryName}' does not exist");
-            string act = (pr.GetValue(activation) ?? "relu").Trim().ToLowerInvariant();
-            if (act is not ("relu" or "poly")) throw new InputException($"--activation '{pr.GetValue(activation)}' is not relu or poly");
-            bool Given(Option o) => pr.GetResult(o) is { Implicit: false };
-            if (act == "relu")
-            {
-                foreach (var o in new Option[] { poly, classes, image, filter, stride, padding, pool })
-                    if (Given(o)) throw new InputException($"{o.Name} applies to --activation poly only");
-            }
-            else
-            {
-                foreach (var o in new Option[] { sample, noReduction, generic })
-                    if (Given(o)) throw new InputException($"{o.Name} applies to --activation relu only");
-                if (pr.GetValue(image) is null)
-                    foreach (var o in new Option[] { filter, stride, padding, pool })
-                        if (Given(o)) throw new InputException($"{o.Name} needs --image C,H,W");
-            }
-            // Parse the poly settings before reading data, so that malformed flags fail fast.
-            var polyOptions = act == "poly" ? PolyOptions(pr, b, poly, classes, image, filter, stride, padding, pool, bias) : null;
+            // Parse the model before reading data, so that malformed flags fail fast.
+            var polyOptions = model.Parse(pr, b, pr.GetValue(bias), sample, noReduction, generic);
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target));
             bool asJson = pr.GetValue(json), isVerbose = pr.GetValue(verbose);
             var settings = new SolverSettings
@@ -113,26 +90,6 @@ public static class TrainCommand
     }
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
-
-    /// <summary>The poly model from the command line (validated; the data's fit is checked by the trainer).</summary>
-    private static PolyTrainingOptions PolyOptions(ParseResult pr, double beta, Option<string?> poly, Option<int?> classes, Option<string?> image,
-        Option<int> filter, Option<int> stride, Option<int> padding, Option<int> pool, Option<bool> bias)
-    {
-        var act = pr.GetValue(poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default;
-        int? k = pr.GetValue(classes);
-        if (k is int kk && kk < 2) throw new InputException($"--classes needs at least 2 classes, got {kk}");
-        ImageShape? shape = null;
-        if (pr.GetValue(image) is string im)
-        {
-            var parts = im.Split(',', StringSplitOptions.TrimEntries);
-            var v = new int[parts.Length];
-            if (parts.Length != 3 || parts.Select((q, i) => int.TryParse(q, NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]) && v[i] > 0).Contains(false))
-                throw new InputException($"--image '{im}' is not of the form C,H,W (for example 1,8,8) with positive whole numbers");
-            shape = new ImageShape(v[0], v[1], v[2], pr.GetValue(filter), pr.GetValue(stride), pr.GetValue(padding), pr.GetValue(pool)).Validated();
-            if (pr.GetValue(bias)) throw new InputException("--bias applies to fully connected networks only; a CNN with --image has none");
-        }
-        return new PolyTrainingOptions { Beta = beta, Activation = act, Bias = pr.GetValue(bias), Classes = k, Image = shape };
-    }
 
     private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile) => new()
     {

@@ -91,6 +91,25 @@ public sealed class PolyCommandTests
     }
 
     [Fact]
+    public void ComparePolyRunsNeverBeatTheSdpOptimum()
+    {
+        var dir = CliHarness.TempDir();
+        var csv = ImageCsv(dir, 2);
+        var svg = Path.Combine(dir, "c.svg");
+        var (exit, output, err) = CliHarness.Run("compare", csv, "--activation", "poly", "--beta", "0.05", "--classes", "2",
+            "--image", "1,4,4", "--filter", "2", "--pool", "2", "--inits", "3", "--epochs", "300", "--neurons", "4", "--svg", svg, "--json");
+        Assert.True(exit == 0, err);
+        var o = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal("poly", o["activation"]!.GetValue<string>());
+        Assert.Equal(0, o["below_optimum"]!.GetValue<int>());
+        double optimum = o["optimum"]!["objective"]!.GetValue<double>();
+        var runs = o["runs"]!.AsArray();
+        Assert.Equal(3, runs.Count);
+        foreach (var r in runs) Assert.True(r!["objective"]!.GetValue<double>() >= optimum * (1 - 1e-7));
+        Assert.True(File.Exists(svg));
+    }
+
+    [Fact]
     public void PolyOnlyFlagsAreRefusedForRelu()
     {
         var three = CliHarness.Problems("three_point.csv");
