@@ -59,6 +59,13 @@ public sealed record PolynomialActivation(double A = PolynomialActivation.Defaul
 /// zero padding, and non-overlapping average pooling over pool x pool tiles of the output grid (the last tile of a row
 /// or column may be smaller). Pool 0, or a pool at least the size of the grid, is global average pooling.
 /// </summary>
+/// <param name="Channels">Channels C.</param>
+/// <param name="Height">Image height H.</param>
+/// <param name="Width">Image width W.</param>
+/// <param name="Filter">Filter side f (filters are C x f x f).</param>
+/// <param name="Stride">Stride of the filter positions.</param>
+/// <param name="Padding">Zero padding on every side.</param>
+/// <param name="Pool">Side of the average-pooling tiles of the output grid; 0 for global average pooling.</param>
 public sealed record ImageShape(int Channels, int Height, int Width, int Filter, int Stride = 1, int Padding = 0, int Pool = 0)
 {
     /// <summary>Rows of the convolution's output grid.</summary>
