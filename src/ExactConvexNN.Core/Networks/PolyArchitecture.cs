@@ -225,8 +225,10 @@ public static class ClassTargets
     }
 
     /// <summary>The predicted class of one sample's outputs.</summary>
+    /// <exception cref="ArgumentException">The outputs do not have <see cref="Outputs"/>(<paramref name="classes"/>) entries.</exception>
     public static int Decode(ReadOnlySpan<double> outputs, int classes)
     {
+        if (classes < 2 || outputs.Length != Outputs(classes)) throw new ArgumentException($"{classes} classes need {Outputs(Math.Max(classes, 2))} outputs, got {outputs.Length}");
         if (classes == 2) return outputs[0] > 0 ? 1 : 0;
         int best = 0;
         for (int k = 1; k < outputs.Length; k++) if (outputs[k] > outputs[best]) best = k;
@@ -234,9 +236,12 @@ public static class ClassTargets
     }
 
     /// <summary>Fraction of rows of <paramref name="f"/> (n x O) whose decoded class equals the label.</summary>
+    /// <exception cref="ArgumentException">The numbers of rows and labels differ, or f has the wrong number of columns.</exception>
     public static double Accuracy(double[,] f, ReadOnlySpan<double> labels, int classes)
     {
+        ArgumentNullException.ThrowIfNull(f);
         int n = f.GetLength(0), o = f.GetLength(1);
+        if (labels.Length != n) throw new ArgumentException($"{n} predictions but {labels.Length} labels");
         if (n == 0) return double.NaN;
         var row = new double[o];
         int right = 0;

@@ -64,6 +64,8 @@ public sealed class PolyNetwork
         ArgumentNullException.ThrowIfNull(patches);
         var arch = Architecture;
         int n = patches.Length, p = arch.PatchLength, o = arch.Outputs, k = arch.Patches;
+        for (int i = 0; i < n; i++)
+            if (patches[i] is null || patches[i].Length != k * p) throw new ArgumentException($"sample {i + 1} has {patches[i]?.Length ?? 0} patch values, expected {k} x {p}");
         var f = new double[n, o];
         var act = new double[k];
         for (int i = 0; i < n; i++)

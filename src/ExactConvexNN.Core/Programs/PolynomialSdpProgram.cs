@@ -143,6 +143,10 @@ public sealed class PolynomialSdpProgram
     /// <summary>The matrix smat of block (r, o, side) in a solution vector.</summary>
     public Matrix<double> BlockMatrix(ReadOnlySpan<double> solution, int region, int output, int side)
     {
+        CheckSolution(solution.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(region); ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(region, Architecture.Regions.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(output); ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, Architecture.Outputs);
+        if (side is not (0 or 1)) throw new ArgumentOutOfRangeException(nameof(side), "side is 0 (Z) or 1 (Z')");
         int k = MatrixOrder, v0 = BlockVariable(region, output, side);
         var z = Matrix<double>.Build.Dense(k, k);
         for (int c = 0; c < k; c++)
@@ -158,6 +162,7 @@ public sealed class PolynomialSdpProgram
     /// <summary>yhat (n x O) of a solution: yhat_io = sum_r &lt;M_ir, Z_ro - Z'_ro&gt;.</summary>
     public double[,] Predictions(ReadOnlySpan<double> solution)
     {
+        CheckSolution(solution.Length);
         int n = Samples, o = Architecture.Outputs, nr = Architecture.Regions.Count, dim = BlockDimension;
         var f = new double[n, o];
         for (int r = 0; r < nr; r++)
@@ -190,6 +195,7 @@ public sealed class PolynomialSdpProgram
     /// <summary>Largest |tr(Z1) - Z4| over the blocks of a solution vector.</summary>
     public double TraceResidual(ReadOnlySpan<double> solution)
     {
+        CheckSolution(solution.Length);
         double worst = 0;
         int k = MatrixOrder;
         for (int r = 0; r < Architecture.Regions.Count; r++)
@@ -215,7 +221,7 @@ public sealed class PolynomialSdpProgram
     /// <param name="relativeTolerance">Drop threshold relative to the largest diagonal entry (at least 0).</param>
     public PolyNetwork RecoverNetwork(ReadOnlySpan<double> solution, int? classes = null, IReadOnlyDictionary<string, JsonNode?>? metadata = null, double relativeTolerance = 1e-8)
     {
-        if (solution.Length != Problem.Variables) throw new ArgumentException($"the solution has {solution.Length} entries, the program {Problem.Variables} variables");
+        CheckSolution(solution.Length);
         if (!(relativeTolerance >= 0)) throw new ArgumentException($"the tolerance must be >= 0, got {relativeTolerance}");
         var arch = Architecture;
         int o = arch.Outputs, nr = arch.Regions.Count;
@@ -240,5 +246,10 @@ public sealed class PolynomialSdpProgram
                         neurons.Add(new PolyNeuron(term.U, w));
                     }
         return PolyNetwork.Create(arch, Activation, neurons, classes, metadata);
+    }
+
+    private void CheckSolution(int length)
+    {
+        if (length != Problem.Variables) throw new ArgumentException($"the solution has {length} entries, the program {Problem.Variables} variables");
     }
 }

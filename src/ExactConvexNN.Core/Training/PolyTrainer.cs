@@ -104,7 +104,10 @@ public static class PolyTrainer
             ["status"] = solution.Status.ToName(),
             ["sdp_optimum"] = double.IsFinite(primal) ? primal : null,
         };
-        var network = program.RecoverNetwork(solution.X, options.Classes, meta, options.DropTolerance);
+        // A solve that ends without a finite iterate (not expected: Z = Z' = 0 is always feasible) gives the empty network.
+        var network = solution.X.All(double.IsFinite)
+            ? program.RecoverNetwork(solution.X, options.Classes, meta, options.DropTolerance)
+            : PolyNetwork.Create(arch, options.Activation, [], options.Classes, meta);
         var f = network.PredictPatches(patches);
         double recovered = PolyNetwork.Loss(f, y) + network.Regularizer(options.Beta);
         ((Dictionary<string, JsonNode?>)network.Metadata)["objective"] = double.IsFinite(recovered) ? recovered : null;
