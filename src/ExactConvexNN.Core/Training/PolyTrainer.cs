@@ -63,6 +63,21 @@ public sealed record PolyTrainingResult
     public required PolynomialSdpProgram Program { get; init; }
     /// <summary>The solver's result.</summary>
     public required SolverResult Solution { get; init; }
+    /// <summary>
+    /// The multipliers of the n O equality rows (e = yhat - Y), as an n x O matrix: at the optimum they equal the residual
+    /// Y - yhat and solve the dual with the PSD blocks' multipliers as slack, so they are the natural candidate for a
+    /// certificate (see <c>PolyOptimalityVerifier</c>).
+    /// </summary>
+    public double[,] DualCandidate
+    {
+        get
+        {
+            int n = Targets.GetLength(0), o = Targets.GetLength(1);
+            var v = new double[n, o];
+            for (int i = 0; i < n; i++) for (int t = 0; t < o; t++) v[i, t] = Solution.Z[i * o + t];
+            return v;
+        }
+    }
     /// <summary>Seconds to extract patches and build the program.</summary>
     public required double BuildSeconds { get; init; }
     /// <summary>Seconds in the solver.</summary>
@@ -103,6 +118,10 @@ public static class PolyTrainer
             ["trained_by"] = "ecnn train --activation poly (semidefinite program of Bartan & Pilanci)",
             ["status"] = solution.Status.ToName(),
             ["sdp_optimum"] = double.IsFinite(primal) ? primal : null,
+            // The equality multipliers, row-major (sample i, output o at i O + o): a dual candidate for certificates
+            // (ecnn verify), not trusted by them.
+            ["dual_candidate"] = solution.Z.Take(y.Length).All(double.IsFinite)
+                ? new JsonArray(solution.Z.Take(y.Length).Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) : null,
         };
         // A solve that ends without a finite iterate (not expected: Z = Z' = 0 is always feasible) gives the empty network.
         var network = solution.X.All(double.IsFinite)

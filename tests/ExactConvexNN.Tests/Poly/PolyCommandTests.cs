@@ -110,6 +110,26 @@ public sealed class PolyCommandTests
     }
 
     [Fact]
+    public void VerifyCertifiesTheTrainedPolyNetworkAndNotAPerturbedOne()
+    {
+        var dir = CliHarness.TempDir();
+        var csv = ImageCsv(dir, 3);
+        var net = Path.Combine(dir, "net.json");
+        var train = CliHarness.Run("train", csv, "--activation", "poly", "--beta", "0.05", "--classes", "3", "--image", "1,4,4", "--filter", "2", "--pool", "2", "--out", net);
+        Assert.True(train.Exit == 0, train.Err);
+        var (exit, output, err) = CliHarness.Run("verify", csv, net, "--json");
+        Assert.True(exit == 0, err);
+        var o = JsonNode.Parse(output)!.AsObject();
+        Assert.True(o["certified_optimal"]!.GetValue<bool>(), output);
+        Assert.True(o["file_dual_candidate"]!.GetValue<bool>());
+        Assert.True(o["lower_bound"]!.GetValue<double>() <= o["objective"]!.GetValue<double>() + 1e-12);
+        // Under another beta the same network is not optimal, and the bound says so.
+        var other = JsonNode.Parse(CliHarness.Run("verify", csv, net, "--beta", "0.5", "--json").Out)!.AsObject();
+        Assert.False(other["certified_optimal"]!.GetValue<bool>());
+        Assert.True(other["gap"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
     public void PolyOnlyFlagsAreRefusedForRelu()
     {
         var three = CliHarness.Problems("three_point.csv");

@@ -47,6 +47,10 @@ public sealed class PolyVerifierTests
         var cert = PolyOptimalityVerifier.Verify(exact.Network, data.X, y, model.Beta);
         Assert.True(cert.CertifiedOptimal, $"relative gap {cert.RelativeGap:E3} (objective {cert.Objective}, bound {cert.LowerBound})");
         Assert.True(cert.LowerBound <= exact.Primal + 1e-7 * exact.Primal, $"bound {cert.LowerBound} above the optimum {exact.Primal}");
+        // The solver's equality multipliers are (nearly) dual feasible: a tighter bound, still below the optimum.
+        var byDual = PolyOptimalityVerifier.Verify(exact.Network, data.X, y, model.Beta, exact.DualCandidate);
+        Assert.True(byDual.RelativeGap < 1e-7, $"relative gap {byDual.RelativeGap:E3} with the solver's multipliers");
+        Assert.True(byDual.LowerBound <= exact.Primal + 1e-7 * exact.Primal);
         // Any network's certificate is a lower bound on the optimum, however poor the network.
         for (int seed = 0; seed < 3; seed++)
         {
