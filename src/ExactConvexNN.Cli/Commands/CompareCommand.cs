@@ -31,7 +31,7 @@ public static class CompareCommand
     public static Command Create()
     {
         var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
-        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var beta = new Option<double?>("--beta") { Description = "regularization beta (>= 0), required: weight decay beta/2 on both layers (relu), beta ||w||_1 with unit-norm first layer (poly)", Required = true };
         var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
         var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
         var neurons = new Option<int>("--neurons") { Description = "hidden neurons m of the nonconvex runs", DefaultValueFactory = _ => 10 };

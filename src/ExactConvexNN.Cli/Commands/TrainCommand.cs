@@ -21,7 +21,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
-        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var beta = new Option<double?>("--beta") { Description = "regularization beta (>= 0), required: weight decay beta/2 on both layers (relu), beta ||w||_1 with unit-norm first layer (poly)", Required = true };
         var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
         var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
         var sample = new Option<int?>("--sample") { Description = "use K random activation patterns instead of all of them (gives an upper bound only)" };

@@ -33,7 +33,7 @@ public static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var tol = new Option<double>("--tol") { Description = "relative gap under which the network counts as certified optimal (an absolute gap <= 1e-8 always counts)", DefaultValueFactory = _ => OptimalityVerifier.DefaultTolerance };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
-        var cmd = new Command("verify", "Certify how far a trained network is from the global optimum (a dual lower bound over every activation pattern).")
+        var cmd = new Command("verify", "Certify how far a trained network is from the global optimum (a dual lower bound: over every activation pattern for ReLU, by the trust-region bound for poly networks).")
         {
             data, net, beta, bias, target, json, tol, maxPatterns,
         };
