@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
@@ -17,6 +18,8 @@ namespace ExactConvexNN.Cli.Commands;
 /// the global optimum from the convex program against K seeded runs of a first-order method on the nonconvex objective,
 /// each with its own certificate (a dual lower bound from its residual over every chamber, the convex program's chambers
 /// reused). A run below the optimum beyond rounding would mean a wrong optimum: it is reported and the exit code is 1.
+/// With <c>--activation poly</c> (and the model options of <c>ecnn train</c>) the optimum is the SDP of Bartan &amp; Pilanci and
+/// the runs train the same polynomial network (no per-run certificate: the table shows the excess over the optimum).
 /// </summary>
 public static class CompareCommand
 {
@@ -28,7 +31,7 @@ public static class CompareCommand
     public static Command Create()
     {
         var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
-        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var beta = new Option<double?>("--beta") { Description = "regularization beta (>= 0), required: weight decay beta/2 on both layers (relu), beta ||w||_1 with unit-norm first layer (poly)", Required = true };
         var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
         var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
         var neurons = new Option<int>("--neurons") { Description = "hidden neurons m of the nonconvex runs", DefaultValueFactory = _ => 10 };
@@ -46,6 +49,8 @@ public static class CompareCommand
         {
             data, beta, bias, target, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, json,
         };
+        var model = new PolyModelOptions();
+        model.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             double b = pr.GetValue(beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
@@ -60,12 +65,20 @@ public static class CompareCommand
                 Beta = b, Bias = pr.GetValue(bias), Neurons = pr.GetValue(neurons), Optimizer = NonconvexTrainer.Parse(pr.GetValue(optimizer)!),
                 LearningRate = pr.GetValue(lr), Epochs = pr.GetValue(epochs), BatchSize = pr.GetValue(batch), InitScale = pr.GetValue(initScale),
             };
+            var polyModel = model.Parse(pr, b, options.Bias, maxPatterns);
             var dataset = CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target));
             // Every option is checked on the data before the (possibly long) convex solve.
             if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; comparison needs targets (the last column, or --target NAME)");
             double rate = NonconvexTrainer.Validate(options, dataset).LearningRate;
             bool asJson = pr.GetValue(json);
             int first = pr.GetValue(seed);
+            if (polyModel is not null)
+            {
+                // The architecture must fit the data and the labels the classes, before the solve.
+                _ = polyModel.Architecture(dataset.Columns);
+                if (polyModel.Classes is int kc) ClassTargets.Encode(dataset.Y, kc);
+                return ComparePoly(dataset, polyModel, options, k, first, svgFile, asJson);
+            }
 
             var convex = Progress.RunPhases("enumerating chambers", !asJson, report => ReluTrainer.Train(dataset, new TrainingOptions
             {
@@ -104,6 +117,99 @@ public static class CompareCommand
             return below.Length == 0 ? 0 : 1;
         }));
         return cmd;
+    }
+
+    /// <summary>The SDP optimum of the polynomial network against K seeded first-order runs on the same network.</summary>
+    private static int ComparePoly(Dataset dataset, PolyTrainingOptions model, NonconvexOptions options, int k, int first, FileInfo? svgFile, bool asJson)
+    {
+        var exact = PolyTrainer.Train(dataset, model);
+        var runs = Progress.Run("training runs", !asJson, report =>
+        {
+            var result = new PolyNonconvexResult[k];
+            int done = 0;
+            Parallel.For(0, k, r =>
+            {
+                result[r] = NonconvexTrainer.TrainPoly(dataset, options with { Seed = first + r }, model);
+                report(Interlocked.Increment(ref done), k);
+            });
+            return result;
+        });
+        double optimum = exact.Primal, scale = Math.Max(Math.Abs(optimum), 1e-12);
+        double? Accuracy(PolyNetwork net) => model.Classes is int c ? ClassTargets.Accuracy(net.Predict(dataset.X), dataset.Y!, c) : null;
+        string method = NonconvexTrainer.Name(options.Optimizer);
+        double rate = NonconvexTrainer.Validate(options, dataset).LearningRate;
+        var arch = exact.Program.Architecture;
+        if (svgFile is not null)
+        {
+            string title = $"{method} from {k} random initializations vs the global optimum (poly)";
+            string subtitle = $"{Path.GetFileName(dataset.Source)}: n = {dataset.Rows}, {arch.Describe()}, beta = {options.Beta:G4}; m = {options.Neurons} neurons, lr {rate:G3}, {options.Epochs} epochs";
+            var curves = runs.Select((r, i) => new ConvergenceCurve($"seed {first + i}", r.History)).ToArray();
+            CliRunner.WriteFileAtomically(svgFile.FullName, ConvergenceSvg.Render(curves, optimum, title, subtitle));
+        }
+        var ci = CultureInfo.InvariantCulture;
+        if (asJson)
+        {
+            var o = new JsonObject
+            {
+                ["activation"] = "poly",
+                ["optimum"] = new JsonObject
+                {
+                    ["objective"] = optimum,
+                    ["network_objective"] = exact.RecoveredObjective,
+                    ["dual"] = double.IsFinite(exact.Dual) ? exact.Dual : null,
+                    ["relative_gap"] = double.IsFinite(exact.RelativeGap) ? exact.RelativeGap : null,
+                    ["neurons"] = exact.Network.Neurons.Count,
+                    ["regions"] = arch.Regions.Count,
+                    ["accuracy"] = exact.Accuracy,
+                    ["status"] = exact.Status.ToName(),
+                    ["seconds"] = exact.Seconds,
+                },
+                ["runs"] = new JsonArray(runs.Select((r, i) => (JsonNode)new JsonObject
+                {
+                    ["seed"] = first + i,
+                    ["objective"] = r.Objective,
+                    ["excess"] = r.Objective - optimum,
+                    ["relative_excess"] = (r.Objective - optimum) / scale,
+                    ["accuracy"] = Accuracy(r.Network),
+                    ["history_length"] = r.History.Length,
+                    ["steps"] = r.Steps,
+                    ["diverged"] = r.Diverged,
+                    ["seconds"] = r.Seconds,
+                }).ToArray()),
+                ["below_optimum"] = runs.Count(r => r.Objective < optimum - Rounding * scale),
+                ["beta"] = options.Beta,
+                ["bias"] = options.Bias,
+                ["optimizer"] = method,
+                ["neurons"] = options.Neurons,
+                ["epochs"] = options.Epochs,
+                ["learning_rate"] = rate,
+                ["svg"] = svgFile?.ToString(),
+            };
+            Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            string Acc(double? a) => a is double v ? v.ToString("P2", ci) : "";
+            var rows = new List<string[]>
+            {
+                new[] { $"SDP ({exact.Network.Neurons.Count} neurons, {exact.Status.ToName()})", exact.RecoveredObjective.ToString("G10", ci),
+                    ((exact.RecoveredObjective - optimum) / scale).ToString("E2", ci), Acc(exact.Accuracy) },
+            };
+            for (int i = 0; i < runs.Length; i++)
+                rows.Add([$"{method} seed {first + i}{(runs[i].Diverged ? " (diverged)" : "")}", runs[i].Objective.ToString("G10", ci),
+                    ((runs[i].Objective - optimum) / scale).ToString("E2", ci), Acc(Accuracy(runs[i].Network))]);
+            string[] header = ["run", "final objective", "above optimum (rel.)", model.Classes is null ? "" : "train accuracy"];
+            var widths = header.Select((h, j) => Math.Max(h.Length, rows.Max(r => r[j].Length))).ToArray();
+            string Line(string[] cells) => string.Join("  ", cells.Select((v, j) => j == 0 ? v.PadRight(widths[j]) : v.PadLeft(widths[j]))).TrimEnd();
+            Console.WriteLine(Line(header));
+            foreach (var row in rows) Console.WriteLine(Line(row));
+            Console.WriteLine($"global optimum {optimum.ToString("G10", ci)} (SDP, {arch.Describe()}, dual {exact.Dual.ToString("G10", ci)}); runs: m = {options.Neurons}, lr {rate:G3}, {options.Epochs} epochs, beta {options.Beta:G4}");
+            if (svgFile is not null) Console.WriteLine($"saved {svgFile}");
+        }
+        var below = runs.Select((r, i) => (Run: r, Seed: first + i)).Where(t => t.Run.Objective < optimum - Rounding * scale).ToArray();
+        foreach (var (r, s) in below)
+            Console.Error.WriteLine($"error: run with seed {s} reached {r.Objective:G10}, below the SDP optimum {optimum:G10}: the SDP solve is not optimal (status {exact.Status.ToName()})");
+        return below.Length == 0 ? 0 : 1;
     }
 
     private static JsonObject ToJson(TrainingResult convex, Certificate optimumCert, Run[] runs, NonconvexOptions o, double rate, FileInfo? svg)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
@@ -13,13 +14,16 @@ namespace ExactConvexNN.Cli.Commands;
 /// <summary>
 /// <c>ecnn train DATA --beta B [--bias] [--target NAME] [--sample K] [--out NET.json] [--json]</c>: trains a two-layer
 /// ReLU network to the global optimum of 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) by the convex program.
+/// With <c>--activation poly [--poly a,b,c] [--classes K] [--image C,H,W --filter f --stride s --padding p --pool q]</c>
+/// it trains a polynomial-activation network (FC or CNN with average pooling) to the global optimum of
+/// 1/2 ||f(X) - Y||^2 + beta ||w||_1 with unit-norm first-layer weights, by the SDP of Bartan &amp; Pilanci.
 /// </summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
         var data = new Argument<FileInfo>("data") { Description = "CSV file with a header row; the last column is the target unless --target names another" };
-        var beta = new Option<double?>("--beta") { Description = "weight decay beta (>= 0), required", Required = true };
+        var beta = new Option<double?>("--beta") { Description = "regularization beta (>= 0), required: weight decay beta/2 on both layers (relu), beta ||w||_1 with unit-norm first layer (poly)", Required = true };
         var bias = new Option<bool>("--bias") { Description = "give every neuron a bias (appends a column of ones)" };
         var target = new Option<string?>("--target") { Description = "name of the target column (default: the last column)" };
         var sample = new Option<int?>("--sample") { Description = "use K random activation patterns instead of all of them (gives an upper bound only)" };
@@ -32,10 +36,12 @@ public static class TrainCommand
         var verbose = new Option<bool>("--verbose") { Description = "print the solver's iteration log and the program sizes to stderr" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "solve with the generic sparse LDL path instead of the block-structured one" };
-        var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen).")
+        var model = new PolyModelOptions();
+        var cmd = new Command("train", "Train a two-layer ReLU network to a certified global optimum (convex program of Pilanci & Ergen), or a polynomial-activation network (--activation poly, SDP of Bartan & Pilanci).")
         {
             data, beta, bias, target, sample, seed, maxPatterns, output, json, tol, maxIter, verbose, noReduction, generic,
         };
+        model.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var file = pr.GetValue(data)!;
@@ -49,17 +55,30 @@ public static class TrainCommand
             var outFile = pr.GetValue(output);
             if (outFile is not null && !Directory.Exists(outFile.DirectoryName ?? "."))
                 throw new InputException($"cannot write '{outFile}': folder '{outFile.DirectoryName}' does not exist");
+            // Parse the model before reading data, so that malformed flags fail fast.
+            var polyOptions = model.Parse(pr, b, pr.GetValue(bias), sample, noReduction, generic);
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target));
             bool asJson = pr.GetValue(json), isVerbose = pr.GetValue(verbose);
+            var settings = new SolverSettings
+            {
+                FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t, MaxIterations = iters,
+                Verbose = isVerbose, Log = Console.Error,
+            };
+            if (polyOptions is not null)
+            {
+                var po = polyOptions with { Solver = settings };
+                var pres = PolyTrainer.Train(dataset, po);
+                if (isVerbose)
+                    Console.Error.WriteLine($"program: {pres.Program.Problem.Variables:N0} variables, {pres.Program.Problem.Constraints:N0} rows, {pres.Program.Blocks} PSD blocks of order {pres.Program.MatrixOrder}");
+                if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, pres.Network.ToJson());
+                Console.WriteLine(asJson ? PolyJson(pres, po, outFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : PolyText(pres, po, outFile));
+                return 0;
+            }
             var options = new TrainingOptions
             {
                 Beta = b, Bias = pr.GetValue(bias), Sample = pr.GetValue(sample), Seed = pr.GetValue(seed),
                 MaxPatterns = pr.GetValue(maxPatterns), FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic),
-                Solver = new SolverSettings
-                {
-                    FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t, MaxIterations = iters,
-                    Verbose = isVerbose, Log = Console.Error,
-                },
+                Solver = settings,
             };
             var result = Progress.RunPhases("enumerating chambers", !asJson && !isVerbose,
                 report => ReluTrainer.Train(dataset, options with { Progress = report }));
@@ -76,6 +95,56 @@ public static class TrainCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
+    private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile) => new()
+    {
+        ["status"] = r.Status.ToName(),
+        ["primal"] = Num(r.Primal),
+        ["dual"] = Num(r.Dual),
+        ["relative_gap"] = Num(r.RelativeGap),
+        ["recovered_objective"] = Num(r.RecoveredObjective),
+        ["neurons"] = r.Network.Neurons.Count,
+        // For poly, "regions" counts the average-pooling regions (1 when fully connected).
+        ["regions"] = r.Program.Architecture.Regions.Count,
+        ["sampled"] = false,
+        ["upper_bound_only"] = false,
+        ["activation"] = "poly",
+        ["poly"] = new JsonObject { ["a"] = o.Activation.A, ["b"] = o.Activation.B, ["c"] = o.Activation.C },
+        ["architecture"] = r.Program.Architecture.Describe(),
+        ["outputs"] = r.Program.Architecture.Outputs,
+        ["classes"] = o.Classes,
+        ["train_accuracy"] = r.Accuracy is double acc ? Num(acc) : null,
+        ["beta"] = o.Beta,
+        ["bias"] = o.Bias,
+        ["variables"] = r.Program.Problem.Variables,
+        ["constraints"] = r.Program.Problem.Constraints,
+        ["psd_blocks"] = r.Program.Blocks,
+        ["psd_order"] = r.Program.MatrixOrder,
+        ["trace_residual"] = Num(r.Program.TraceResidual(r.Solution.X)),
+        ["iterations"] = r.Solution.Iterations,
+        ["build_seconds"] = r.BuildSeconds,
+        ["solve_seconds"] = r.SolveSeconds,
+        ["seconds"] = r.Seconds,
+        ["network"] = outFile?.ToString(),
+    };
+
+    private static string PolyText(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile)
+    {
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        var arch = r.Program.Architecture;
+        w.WriteLine($"status          {r.Status.ToName()}");
+        w.WriteLine($"primal          {r.Primal:G10}   (SDP optimum: 1/2||f(X)-y||^2 + beta ||w||_1, ||u_j|| = 1)");
+        w.WriteLine($"dual            {r.Dual:G10}");
+        w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10} (neural decomposition)");
+        w.WriteLine($"activation      sigma(t) = {o.Activation.A:G6} t^2 + {o.Activation.B:G6} t + {o.Activation.C:G6}");
+        w.WriteLine($"architecture    {arch.Describe()}");
+        if (r.Accuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({o.Classes} classes)");
+        w.WriteLine($"program         {r.Program.Problem.Variables:N0} variables, {r.Program.Problem.Constraints:N0} rows, {r.Program.Blocks} PSD blocks of order {r.Program.MatrixOrder}");
+        w.WriteLine($"time            {r.Seconds:F3} s (build {r.BuildSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations)");
+        if (outFile is not null) w.Write($"saved           {outFile}");
+        return w.ToString().TrimEnd();
+    }
+
     private static JsonObject ToJson(TrainingResult r, TrainingOptions o, FileInfo? outFile, Certificate? cert) => new()
     {
         ["status"] = r.Status.ToName(),
@@ -88,6 +157,7 @@ public static class TrainCommand
         ["thin_regions"] = r.ThinChambers,
         ["sampled"] = r.Sampled,
         ["upper_bound_only"] = r.Sampled,
+        ["activation"] = "relu",
         ["beta"] = o.Beta,
         ["bias"] = o.Bias,
         ["variables"] = r.Program.Problem.Variables,

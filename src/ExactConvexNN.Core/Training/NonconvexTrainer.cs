@@ -233,7 +233,7 @@ public sealed class NonconvexObjective
 /// nonconvex objective 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) from a seeded random initialization.
 /// Its result is only a local answer; <c>OptimalityVerifier</c> says how far from the global optimum it is.
 /// </summary>
-public static class NonconvexTrainer
+public static partial class NonconvexTrainer
 {
     private const double AdamBeta1 = 0.9, AdamBeta2 = 0.999, AdamEpsilon = 1e-8;
 
@@ -249,24 +249,54 @@ public static class NonconvexTrainer
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
         var theta = Initialize(objective, options.InitScale, rng);
+        var (last, history, steps, diverged) = Descend(theta, rng, n, lr, batch, options.Optimizer, options.Epochs,
+            t => objective.Value(t), objective.Evaluate);
+
+        var meta = new Dictionary<string, JsonNode?>
+        {
+            ["beta"] = options.Beta,
+            ["data"] = data.Source,
+            ["target"] = data.TargetName,
+            ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
+            ["trained_by"] = $"{Name(options.Optimizer)} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
+            ["objective"] = history[^1],
+        };
+        return new NonconvexResult
+        {
+            Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),
+            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds, LearningRate = lr,
+        };
+    }
+
+    /// <summary>The checked objective's body: weight * 1/2 sum over the batch + regularizer, gradient written (trusted arguments).</summary>
+    internal delegate double BatchEvaluator(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight);
+
+    /// <summary>
+    /// The first-order loop shared by the ReLU and the polynomial trainers: epochs of (minibatch) GD or Adam from
+    /// <paramref name="theta"/> (updated in place), stopping at the first non-finite objective. Returns the last finite
+    /// iterate, the objective history (initialization first), the steps taken and whether it diverged.
+    /// </summary>
+    internal static (double[] Last, List<double> History, long Steps, bool Diverged) Descend(double[] theta, Random rng, int n, double lr, int batch,
+        NonconvexOptimizer optimizer, int epochs, Func<double[], double> value, BatchEvaluator evaluate)
+    {
         var last = (double[])theta.Clone();
         var grad = new double[theta.Length];
-        var m1 = options.Optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
-        var m2 = options.Optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
+        var m1 = optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
+        var m2 = optimizer == NonconvexOptimizer.Adam ? new double[theta.Length] : [];
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var history = new List<double>(options.Epochs + 1) { objective.Value(theta) };
+        var history = new List<double>(epochs + 1) { value(theta) };
         long steps = 0;
         bool diverged = !double.IsFinite(history[0]);
-        for (int epoch = 0; epoch < options.Epochs && !diverged; epoch++)
+        for (int epoch = 0; epoch < epochs && !diverged; epoch++)
         {
             if (batch < n) Shuffle(order, rng);
             for (int start = 0; start < n; start += batch)
             {
                 var rows = order.AsSpan(start, Math.Min(batch, n - start));
-                objective.Evaluate(theta, grad, rows, (double)n / rows.Length);
+                evaluate(theta, grad, rows, (double)n / rows.Length);
                 steps++;
-                if (options.Optimizer == NonconvexOptimizer.Adam)
+                if (optimizer == NonconvexOptimizer.Adam)
                 {
                     // m1 = b1 m1 + (1-b1) g, m2 = b2 m2 + (1-b2) g^2, theta -= lr mhat / (sqrt(vhat) + eps).
                     double c1 = 1 - Math.Pow(AdamBeta1, steps), c2 = 1 - Math.Pow(AdamBeta2, steps);
@@ -283,26 +313,12 @@ public static class NonconvexTrainer
                     for (int k = 0; k < theta.Length; k++) theta[k] -= lr * grad[k];
                 }
             }
-            double value = objective.Value(theta);
-            if (!double.IsFinite(value) || !AllFinite(theta)) { diverged = true; break; }
-            history.Add(value);
+            double v = value(theta);
+            if (!double.IsFinite(v) || !AllFinite(theta)) { diverged = true; break; }
+            history.Add(v);
             theta.CopyTo(last, 0);
         }
-
-        var meta = new Dictionary<string, JsonNode?>
-        {
-            ["beta"] = options.Beta,
-            ["data"] = data.Source,
-            ["target"] = data.TargetName,
-            ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
-            ["trained_by"] = $"{Name(options.Optimizer)} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
-            ["objective"] = history[^1],
-        };
-        return new NonconvexResult
-        {
-            Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),
-            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds, LearningRate = lr,
-        };
+        return (last, history, steps, diverged);
     }
 
     /// <summary>Checks the options for the data and returns the step size and batch size they imply.</summary>
