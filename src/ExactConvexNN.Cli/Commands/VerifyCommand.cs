@@ -92,11 +92,7 @@ public static class VerifyCommand
             {
                 var w = new StringWriter(CultureInfo.InvariantCulture);
                 w.WriteLine($"objective       {cert.Objective:G10}   (1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2), beta {b:G6}, {network.Neurons.Count} neurons)");
-                w.WriteLine($"lower bound     {cert.LowerBound:G10}   (on the global optimum over networks of any width)");
-                w.WriteLine($"gap             {cert.Gap:G4}   (relative {cert.RelativeGap:E2})");
-                w.WriteLine(cert.CertifiedOptimal
-                    ? $"certified       OPTIMAL: the relative gap is within {t:G3}"
-                    : $"certified       NOT optimal within {t:G3}: the objective may be up to {cert.Gap:G4} above the optimum");
+                WriteVerdict(w, cert.LowerBound, cert.Gap, cert.RelativeGap, cert.CertifiedOptimal, t, "networks of any width");
                 w.WriteLine($"chambers        {cert.Chambers} (all activation patterns); dual candidate: {(candidate is null ? "the network's residual" : "the network file's dual_candidate and the residual")}");
                 w.Write($"time            {seconds:F3} s");
                 Console.WriteLine(w.ToString());
@@ -164,16 +160,22 @@ public static class VerifyCommand
         {
             var w = new StringWriter(CultureInfo.InvariantCulture);
             w.WriteLine($"objective       {cert.Objective:G10}   (1/2||f(X)-y||^2 + beta ||w||_1, ||u_j|| = 1, beta {b:G6}, {network.Neurons.Count} neurons)");
-            w.WriteLine($"lower bound     {cert.LowerBound:G10}   (on the global optimum over polynomial networks of any width)");
-            w.WriteLine($"gap             {cert.Gap:G4}   (relative {cert.RelativeGap:E2})");
-            w.WriteLine(cert.CertifiedOptimal
-                ? $"certified       OPTIMAL: the relative gap is within {t:G3}"
-                : $"certified       NOT optimal within {t:G3}: the objective may be up to {cert.Gap:G4} above the optimum");
+            WriteVerdict(w, cert.LowerBound, cert.Gap, cert.RelativeGap, cert.CertifiedOptimal, t, "polynomial networks of any width");
             w.WriteLine($"dual candidate  {(fileCandidate is null ? "the network's residual" : "the network file's dual_candidate and the residual")} (sphere maxima by the trust-region bound)");
             w.Write($"time            {seconds:F3} s");
             Console.WriteLine(w.ToString());
         }
         return 0;
+    }
+
+    /// <summary>The lower bound, gap and verdict lines of the text output, for either kind of network.</summary>
+    private static void WriteVerdict(TextWriter w, double lowerBound, double gap, double relativeGap, bool certified, double t, string over)
+    {
+        w.WriteLine($"lower bound     {lowerBound:G10}   (on the global optimum over {over})");
+        w.WriteLine($"gap             {gap:G4}   (relative {relativeGap:E2})");
+        w.WriteLine(certified
+            ? $"certified       OPTIMAL: the relative gap is within {t:G3}"
+            : $"certified       NOT optimal within {t:G3}: the objective may be up to {gap:G4} above the optimum");
     }
 
     /// <summary>The network file's "beta", when it is a finite number.</summary>
