@@ -151,16 +151,5 @@ public sealed class TwoLayerReluNetwork
         catch (ArgumentException e) { throw new InputException($"network file '{source}': {e.Message}"); }
     }
 
-    private static T Get<T>(JsonObject o, string key, string source, bool required = true)
-    {
-        var node = o[key];
-        if (node is null)
-        {
-            if (required) throw new InputException($"network file '{source}' is missing \"{key}\"");
-            return default!;
-        }
-        try { return node.GetValue<T>(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        { throw new InputException($"network file '{source}': \"{key}\" has the wrong type ({node.ToJsonString()})"); }
-    }
+    private static T Get<T>(JsonObject o, string key, string source, bool required = true) => NetworkJson.Get<T>(o, key, source, required);
 }
