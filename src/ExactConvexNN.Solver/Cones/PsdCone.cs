@@ -25,7 +25,7 @@ public sealed class PsdCone : ICone
 
     private readonly int _k;
     private readonly int[] _row, _col;                 // svec index -> (i, j), i >= j
-    private readonly DenseMatrix _p, _pInv, _g, _q;    // scaling P, P^-1, G = P², eigenvectors of λ
+    private readonly DenseMatrix _p, _pInv, _g, _gInv, _q; // scaling P, P^-1, G = P², G^-1, eigenvectors of λ
     private readonly DenseMatrix _a, _b, _c;           // work
     private readonly double[] _eig;                    // eigenvalues of λ (matching _q)
     private readonly double[] _lambda;                 // svec λ from the last scaling (or Jordan division)
@@ -38,7 +38,7 @@ public sealed class PsdCone : ICone
         for (int j = 0, t = 0; j < k; j++)
             for (int i = j; i < k; i++, t++) { _row[t] = i; _col[t] = j; }
         DenseMatrix M() => new(k, k);
-        _p = DenseMatrix.CreateIdentity(k); _pInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k);
+        _p = DenseMatrix.CreateIdentity(k); _pInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k); _gInv = DenseMatrix.CreateIdentity(k);
         _q = DenseMatrix.CreateIdentity(k);
         _a = M(); _b = M(); _c = M();
         _eig = new double[k]; Array.Fill(_eig, 1.0);
@@ -165,6 +165,7 @@ public sealed class PsdCone : ICone
         SpectralProduct(u2, s2, 1.0, _p);
         SpectralProduct(u2, s2, -1.0, _pInv);
         SpectralProduct(u2, s2, 2.0, _g);
+        SpectralProduct(u2, s2, -2.0, _gInv);
         u2.Multiply(svd2.VT, _q);
         for (int i = 0; i < _k; i++) _eig[i] = sv[i];
         // λ = svec(Q Λ Q').
@@ -198,6 +199,45 @@ public sealed class PsdCone : ICone
 
     /// <inheritdoc/>
     public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_pInv, x, y);
+
+    /// <summary>y = (W'W)^-1 x = svec(G^-1 X G^-1): one congruence (W^-1 twice would be two).</summary>
+    public void MultiplyHessianInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_gInv, x, y);
+
+    /// <summary>
+    /// y = (W'W)^-1 x for an x given by its nonzero svec entries (<paramref name="index"/>, <paramref name="value"/>),
+    /// in O(nnz k²) without forming X: with H = G^-1, a diagonal entry X_ii contributes X_ii h_i h_i' and an
+    /// off-diagonal pair X_ij = X_ji contributes X_ij (h_i h_j' + h_j h_i'). The Schur-complement KKT solver uses this
+    /// for the sparse constraint matrices of SDPA problems.
+    /// </summary>
+    public void MultiplyHessianInverseSparse(ReadOnlySpan<int> index, ReadOnlySpan<double> value, Span<double> y)
+    {
+        var h = _gInv.Values;   // symmetric: column c = row c, h[c k + r] = H_rc
+        y[..Dimension].Clear();
+        for (int e = 0; e < index.Length; e++)
+        {
+            int i = _row[index[e]], j = _col[index[e]];
+            double v = value[e];
+            int ci = i * _k, cj = j * _k;
+            // svec entry (p, q), p >= q: T_pq (diagonal) or √2 T_pq.
+            if (i == j)
+                for (int t = 0; t < y.Length; t++)
+                {
+                    int p = _row[t], q = _col[t];
+                    double f = p == q ? v : v * Sqrt2;
+                    y[t] += f * h[ci + p] * h[ci + q];
+                }
+            else
+            {
+                double xij = v * InvSqrt2;
+                for (int t = 0; t < y.Length; t++)
+                {
+                    int p = _row[t], q = _col[t];
+                    double f = p == q ? xij : xij * Sqrt2;
+                    y[t] += f * (h[ci + p] * h[cj + q] + h[cj + p] * h[ci + q]);
+                }
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public void GetHessianBlock(Span<double> block)

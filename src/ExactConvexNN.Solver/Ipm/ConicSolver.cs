@@ -36,6 +36,7 @@ public static class ConicSolver
         settings ??= new SolverSettings();
         Validate(settings);
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
+        if (SchurComplementKktSolver.IsPreferredFor(problem)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 
         var first = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
         bool representationMatters = problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension });
@@ -51,6 +52,9 @@ public static class ConicSolver
 
     /// <summary>The fallback's dense limit: second-order cones above this dimension get the sparse expansion.</summary>
     private const int SparseExpansionFrom = 16;
+
+    /// <summary>The Schur-complement KKT solver (<see cref="SchurComplementKktSolver"/>), the default for semidefinite programs with few variables.</summary>
+    public static KktSolverFactory SchurComplement { get; } = (p, a, cones, s) => SchurComplementKktSolver.Create(p, a, cones, s);
 
     /// <summary>A factory for the generic KKT solver on the given LDL backend (e.g. <c>DenseLdl.Create</c>).</summary>
     public static KktSolverFactory QuasiDefinite(Func<CscMatrix, ILdlFactorization> backend)

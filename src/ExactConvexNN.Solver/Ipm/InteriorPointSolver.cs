@@ -34,6 +34,7 @@ internal sealed class InteriorPointSolver
     private readonly TextWriter? _log;
     private readonly int _n, _m, _degree;
     private readonly double _bNorm, _qNorm;
+    private readonly bool[] _zeroRow;
 
     // Iterate (x, s, z, τ, κ), direction (Δx, Δs, Δz, Δτ, Δκ) and the constant direction K [x2; z2] = [-q; b].
     private readonly double[] _x, _s, _z, _dx, _ds, _dz, _x2, _z2;
@@ -65,6 +66,9 @@ internal sealed class InteriorPointSolver
         _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N(); _savedDx = N();
         _s = M(); _z = M(); _ds = M(); _dz = M(); _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
         _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M(); _savedDs = M(); _savedDz = M();
+        _zeroRow = new bool[_m];
+        for (int c = 0, o = 0; c < problem.Cones.Count; o += problem.Cones[c].Dimension, c++)
+            if (problem.Cones[c] is ZeroConeSpec) _zeroRow.AsSpan(o, problem.Cones[c].Dimension).Fill(true);
     }
 
     /// <summary>Equilibrates the problem, builds the cones and the KKT solver, and allocates every buffer.</summary>
@@ -256,6 +260,8 @@ internal sealed class InteriorPointSolver
     /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W(λ\d_s + W Δz) and
     /// Δκ = -(d_κ + κ Δτ)/τ eliminated, K [x1; z1] = [-w r_x; -w r_z + W(λ\d_s)], then
     /// Δτ = (-w r_τ + d_κ/τ - (q + 2Px/τ)'x1 - b'z1) / denominator and (Δx, Δz) = (x1, z1) + Δτ (x2, z2).
+    /// A KKT solver that eliminates z through (W'W)^-1 asks for the equal form Δs = -w r_z + b Δτ - A Δx
+    /// (<see cref="IKktSolver.SlackFromPrimalEquation"/>).
     /// </summary>
     private bool SolveNewton(double w, ReadOnlySpan<double> dS, double dKappa)
     {
@@ -269,11 +275,20 @@ internal sealed class InteriorPointSolver
         _dtau = numerator / _tauDenominator;
         for (int j = 0; j < _n; j++) _dx[j] = _x1[j] + _dtau * _x2[j];
         for (int i = 0; i < _m; i++) _dz[i] = _z1[i] + _dtau * _z2[i];
-        // Δs = -W (λ\d_s + W Δz).
-        _cones.MultiplyW(_dz, _t2);
-        for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
-        _cones.MultiplyW(_t1, _ds);
-        for (int i = 0; i < _m; i++) _ds[i] = -_ds[i];
+        if (_kkt.SlackFromPrimalEquation)
+        {
+            // Δs = -w r_z + b Δτ - A Δx (zero on the equality rows).
+            _eq.A.Multiply(_dx, _ds);
+            for (int i = 0; i < _m; i++) _ds[i] = _zeroRow[i] ? 0.0 : -w * _rz[i] + _eq.B[i] * _dtau - _ds[i];
+        }
+        else
+        {
+            // Δs = -W (λ\d_s + W Δz).
+            _cones.MultiplyW(_dz, _t2);
+            for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
+            _cones.MultiplyW(_t1, _ds);
+            for (int i = 0; i < _m; i++) _ds[i] = -_ds[i];
+        }
         _dkappa = -(dKappa + _kappa * _dtau) / _tau;
         return double.IsFinite(_dtau) && double.IsFinite(_dkappa);
     }

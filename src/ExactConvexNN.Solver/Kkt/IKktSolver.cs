@@ -19,6 +19,14 @@ public interface IKktSolver
     /// <summary>Number of constraint rows m (length of z).</summary>
     int Constraints { get; }
 
+    /// <summary>
+    /// True when the solver eliminates z through (W'W)^-1, so that W'W Δz recomputed by the cones need not reproduce
+    /// A Δx - r to working accuracy once W'W is ill-conditioned. The interior-point method then takes the slack step from
+    /// the linearized primal equation, Δs = -r_z + b Δτ - A Δx, as the semidefinite codes do, instead of
+    /// Δs = -W(λ\d_s + W Δz). The two are equal in exact arithmetic.
+    /// </summary>
+    bool SlackFromPrimalEquation => false;
+
     /// <summary>Refreshes the system with the cones' current scaling and factors it. Returns false when the factorization fails.</summary>
     bool Update(ICone cones);
 

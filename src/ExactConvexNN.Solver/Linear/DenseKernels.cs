@@ -139,6 +139,75 @@ public static class DenseKernels
         return true;
     }
 
+    /// <summary>
+    /// In-place L D L' factorization of a symmetric quasi-definite n x n row-major matrix without pivoting, reading the
+    /// lower triangle and overwriting its strict part with L (unit diagonal implied); the pivots go to <paramref name="d"/>.
+    /// Dynamic regularization as in <see cref="ILdlFactorization"/>: a pivot whose sign disagrees with
+    /// <paramref name="signs"/> or whose magnitude is below <paramref name="regEpsilon"/> becomes signs[j] * <paramref name="regDelta"/>.
+    /// <paramref name="work"/> (length n) holds row j of L D. Rows below the pivot are split across threads when the
+    /// column is long. Returns false when a pivot is not finite; <paramref name="regularized"/> counts replaced pivots.
+    /// </summary>
+    public static bool LdlLower(Span<double> a, int n, ReadOnlySpan<sbyte> signs, double regEpsilon, double regDelta,
+        Span<double> d, Span<double> work, out int regularized)
+    {
+        if (a.Length < n * n || signs.Length < n || d.Length < n || work.Length < n) throw new ArgumentException("A must be n x n and signs, d, work of length n");
+        regularized = 0;
+        for (int j = 0; j < n; j++)
+        {
+            // w_k = L_jk d_k;  d_j = A_jj - sum_k L_jk w_k.
+            var rowJ = a.Slice(j * n, j);
+            var w = work[..j];
+            for (int k = 0; k < j; k++) w[k] = rowJ[k] * d[k];
+            double dj = a[j * n + j] - Dot(rowJ, w);
+            if (LdlContract.Regularize(ref dj, signs[j], regEpsilon, regDelta)) regularized++;
+            if (!double.IsFinite(dj)) return false;
+            d[j] = dj;
+            // L_ij = (A_ij - sum_k L_ik w_k) / d_j for i > j.
+            if ((long)(n - j - 1) * j < 200_000 || Environment.ProcessorCount == 1)
+                LdlColumn(a, n, j, j + 1, n, w, dj);
+            else
+                LdlColumnParallel(a, n, j, w, dj);
+        }
+        return true;
+    }
+
+    private static void LdlColumn(Span<double> a, int n, int j, int i0, int i1, ReadOnlySpan<double> w, double dj)
+    {
+        double inv = 1.0 / dj;
+        for (int i = i0; i < i1; i++)
+            a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), w)) * inv;
+    }
+
+    private static unsafe void LdlColumnParallel(Span<double> a, int n, int j, Span<double> w, double dj)
+    {
+        fixed (double* ap = a)
+        fixed (double* wp = w)
+        {
+            nint aAddr = (nint)ap, wAddr = (nint)wp;
+            int parts = Math.Min(Environment.ProcessorCount, 8), rows = n - j - 1;
+            Parallel.For(0, parts, p =>
+            {
+                var As = new Span<double>((double*)aAddr, n * n);
+                var ws = new ReadOnlySpan<double>((double*)wAddr, j);
+                LdlColumn(As, n, j, j + 1 + (int)((long)rows * p / parts), j + 1 + (int)((long)rows * (p + 1) / parts), ws, dj);
+            });
+        }
+    }
+
+    /// <summary>Solves L D L' x = b in place with the factor and pivots from <see cref="LdlLower"/>.</summary>
+    public static void LdlSolve(ReadOnlySpan<double> l, int n, ReadOnlySpan<double> d, Span<double> b)
+    {
+        // L y = b (forward), y /= d, L' x = y (backward).
+        for (int i = 0; i < n; i++) b[i] -= Dot(l.Slice(i * n, i), b[..i]);
+        for (int i = 0; i < n; i++) b[i] /= d[i];
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double bi = b[i];
+            var row = l.Slice(i * n, i);
+            for (int k = 0; k < i; k++) b[k] -= row[k] * bi;
+        }
+    }
+
     /// <summary>Solves L L' x = b in place with the factor from <see cref="CholeskyLower"/>.</summary>
     public static void CholeskySolve(ReadOnlySpan<double> l, int n, Span<double> b)
     {

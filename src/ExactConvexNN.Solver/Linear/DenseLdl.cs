@@ -11,7 +11,7 @@ public sealed class DenseLdl : ILdlFactorization
     private readonly int _n;
     // Row-major n x n: on and below the diagonal holds the scattered K, then L (unit diagonal implied).
     private readonly double[] _l;
-    private readonly double[] _d;
+    private readonly double[] _d, _work;
     private bool _factored;
 
     private DenseLdl(CscMatrix upperPattern)
@@ -21,6 +21,7 @@ public sealed class DenseLdl : ILdlFactorization
         _rowIdx = upperPattern.RowIndices.AsSpan(0, upperPattern.NonZeros).ToArray();
         _l = new double[(long)_n * _n];
         _d = new double[_n];
+        _work = new double[_n];
     }
 
     /// <summary>Validates the pattern (square, upper triangle only, diagonal optional) and allocates the dense workspace.</summary>
@@ -62,23 +63,8 @@ public sealed class DenseLdl : ILdlFactorization
                 a[j * n + _rowIdx[p]] = v;
             }
 
-        // Column by column: d_j = a_jj - sum_k L_jk^2 d_k;  L_ij = (a_ij - sum_k L_ik L_jk d_k) / d_j.
-        for (int j = 0; j < n; j++)
-        {
-            var rowJ = a.Slice(j * n, j);
-            double dj = a[j * n + j];
-            for (int k = 0; k < j; k++) dj -= rowJ[k] * rowJ[k] * _d[k];
-            if (LdlContract.Regularize(ref dj, signs[j], regEpsilon, regDelta)) RegularizedPivots++;
-            if (!double.IsFinite(dj)) return false;
-            _d[j] = dj;
-            for (int i = j + 1; i < n; i++)
-            {
-                var rowI = a.Slice(i * n, j);
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= rowI[k] * rowJ[k] * _d[k];
-                a[i * n + j] = s / dj;
-            }
-        }
+        if (!DenseKernels.LdlLower(a, n, signs, regEpsilon, regDelta, _d, _work, out int regularized)) return false;
+        RegularizedPivots = regularized;
         _factored = true;
         return true;
     }
@@ -87,19 +73,6 @@ public sealed class DenseLdl : ILdlFactorization
     public void Solve(Span<double> rhs)
     {
         LdlContract.ValidateSolve(_n, rhs.Length, _factored);
-        int n = _n;
-        // L y = b (forward), z = D^-1 y, L' x = z (backward).
-        for (int i = 0; i < n; i++)
-        {
-            double s = rhs[i];
-            for (int k = 0; k < i; k++) s -= _l[i * n + k] * rhs[k];
-            rhs[i] = s;
-        }
-        for (int i = 0; i < n; i++) rhs[i] /= _d[i];
-        for (int i = n - 1; i >= 0; i--)
-        {
-            double xi = rhs[i];
-            for (int k = 0; k < i; k++) rhs[k] -= _l[i * n + k] * xi;
-        }
+        DenseKernels.LdlSolve(_l, _n, _d, rhs);
     }
 }

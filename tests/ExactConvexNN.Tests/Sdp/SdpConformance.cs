@@ -224,3 +224,8 @@ public sealed class SparseBackendSdpConformance : SdpConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(p => SparseLdl.Create(p));
 }
+
+public sealed class SchurComplementSdpConformance : SdpConformance
+{
+    protected override KktSolverFactory Kkt => ConicSolver.SchurComplement;
+}

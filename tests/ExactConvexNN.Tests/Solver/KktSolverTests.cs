@@ -15,7 +15,8 @@ namespace ExactConvexNN.Tests.Solver;
 /// </summary>
 public abstract class KktSolverTests
 {
-    protected abstract Func<CscMatrix, ILdlFactorization> Backend { get; }
+    /// <summary>The solver under test for P, A and the cones (second-order cones above dimension 4 may be expanded).</summary>
+    protected abstract IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones);
 
     private static Arbitrary<int> Seeds => Gen.Choose(0, 1_000_000).ToArbitrary();
 
@@ -34,8 +35,7 @@ public abstract class KktSolverTests
         RandomProblems.InteriorPair(rng, specs, s, z);
         Assert.True(cones.UpdateScaling(s, z, new double[m]));
 
-        // Cones above dimension 4 use the sparse expansion here, the others dense blocks.
-        var kkt = QuasiDefiniteKktSolver.Create(pUpper, a, cones, new SolverSettings(), Backend, denseSocMaxDimension: 4);
+        var kkt = Create(pUpper, a, cones);
         Assert.True(kkt.Update(cones));
         var rx = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var rz = Enumerable.Range(0, m).Select(_ => rng.NextDouble() - 0.5).ToArray();
@@ -59,16 +59,25 @@ public abstract class KktSolverTests
     public void RejectsConesThatDoNotMatchTheRowsOfA()
     {
         var cones = CompositeCone.Create(new ConeSpec[] { new NonnegativeConeSpec(3) });
-        Assert.Throws<ArgumentException>(() => QuasiDefiniteKktSolver.Create(CscMatrix.Zeros(2, 2), CscMatrix.Zeros(2, 2), cones, null, Backend));
+        Assert.Throws<ArgumentException>(() => Create(CscMatrix.Zeros(2, 2), CscMatrix.Zeros(2, 2), cones));
     }
 }
 
+// Cones above dimension 4 use the sparse expansion in the quasi-definite solvers, the others dense blocks.
 public sealed class DenseKktSolverTests : KktSolverTests
 {
-    protected override Func<CscMatrix, ILdlFactorization> Backend => DenseLdl.Create;
+    protected override IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones) =>
+        QuasiDefiniteKktSolver.Create(pUpper, a, cones, new SolverSettings(), DenseLdl.Create, denseSocMaxDimension: 4);
 }
 
 public sealed class SparseKktSolverTests : KktSolverTests
 {
-    protected override Func<CscMatrix, ILdlFactorization> Backend => p => SparseLdl.Create(p);
+    protected override IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones) =>
+        QuasiDefiniteKktSolver.Create(pUpper, a, cones, new SolverSettings(), p => SparseLdl.Create(p), denseSocMaxDimension: 4);
+}
+
+public sealed class SchurComplementKktSolverTests : KktSolverTests
+{
+    protected override IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones) =>
+        SchurComplementKktSolver.Create(pUpper, a, cones, new SolverSettings());
 }

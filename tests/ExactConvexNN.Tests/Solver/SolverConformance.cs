@@ -327,3 +327,9 @@ public sealed class SparseBackendSolverConformance : SolverConformance
     protected override KktSolverFactory Kkt => ConicSolver.QuasiDefinite(p => SparseLdl.Create(p));
     protected override KktSolverFactory ExpandedKkt => (p, a, c, s) => QuasiDefiniteKktSolver.Create(p, a, c, s, denseSocMaxDimension: 16);
 }
+
+public sealed class SchurComplementSolverConformance : SolverConformance
+{
+    protected override KktSolverFactory Kkt => ConicSolver.SchurComplement;
+    protected override KktSolverFactory ExpandedKkt => ConicSolver.SchurComplement;
+}

@@ -1,0 +1,337 @@
+using ExactConvexNN.Solver.Cones;
+using ExactConvexNN.Solver.Ipm;
+using ExactConvexNN.Solver.Linear;
+using ExactConvexNN.Solver.Problem;
+
+namespace ExactConvexNN.Solver.Kkt;
+
+/// <summary>
+/// The Schur-complement ("normal equations") KKT solver of the semidefinite codes (CSDP, SDPT3, SeDuMi). Every cone
+/// row except the equality rows E of zero cones is eliminated with z_K = H^-1 (A_K x - r_K), H = W'W, leaving the dense
+/// quasi-definite system of order n + |E|
+/// <code>
+///   [[P + εI + A_K' H^-1 A_K, A_E'], [A_E, -εI]] [x; z_E] = [r_x + A_K' H^-1 r_K; r_E],
+/// </code>
+/// factored by a dense L D L'. For a semidefinite block the entries of A_K' H^-1 A_K are
+/// M_ij = &lt;A_i, G^-1 A_j G^-1&gt; with G the NT scaling matrix: the k x k congruence (dense A_j) or a sum over the
+/// nonzeros of A_j (sparse A_j, O(nnz k²)), then one inner product per pair of columns over the nonzeros of A_i.
+/// Second-order cones use W^-1 twice; nonnegative rows add a_r a_r' / h_r.
+/// <para>
+/// When the semidefinite blocks are large and the variables few (SDPA problems: n = the number of constraint matrices),
+/// this replaces the factorization of a dense svec x svec block, O(svec³) = O(k⁶), by O(n k³ + n² nnz + n³).
+/// Solutions are refined iteratively against the full unregularized system [[P, A'], [A, -W'W]] (with W'W = W W applied
+/// by the cones, never formed), so the conditioning of the reduced matrix costs refinement steps rather than accuracy
+/// when a step helps. Buffers are allocated in <see cref="Create"/>; <see cref="Update"/> and <see cref="Solve"/>
+/// allocate nothing beyond the parallel split of long factor columns.
+/// </para>
+/// </summary>
+public sealed class SchurComplementKktSolver : IKktSolver
+{
+    /// <summary>Largest order n + |E| of the reduced matrix accepted by <see cref="Create"/> (its dense storage is 8 (n + |E|)² bytes).</summary>
+    public const int MaxReducedOrder = 8000;
+
+    private const double RefinementAbsoluteTolerance = 1e-12;
+    private const double RefinementRelativeTolerance = 1e-12;
+    private const double RefinementStopRatio = 5.0;
+
+    private enum Kind : byte { Zero, Diagonal, Dense }
+
+    private readonly int _n, _m, _order;
+    private readonly CompositeCone _cones;
+    private readonly CscMatrix _p, _a;
+    private readonly Kind[] _kind;
+    private readonly int[] _eqRows;                         // E index -> row of A
+    private readonly int[] _rowPtr, _rowCol;                // A by rows (CSR), for diagonal cones and E rows
+    private readonly double[] _rowVal;
+    // Dense cones: the columns of A touching the cone (ascending) with their entries (row within the cone, value).
+    private readonly int[][] _touched, _entryPtr, _entryRow;
+    private readonly double[][] _entryVal;
+    private readonly double[] _hDiag;                       // W'W diagonal on the rows of diagonal cones
+    private readonly double[] _kd, _d, _work;               // reduced matrix (row-major, lower) -> L; pivots; LDL work
+    private readonly sbyte[] _signs;
+    private readonly double[] _v, _h;                       // dense work of the largest dense cone
+    private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
+    private readonly double _epsilon, _dynEps, _dynDelta;
+    private readonly int _refinementSteps;
+
+    private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings)
+    {
+        _p = pUpper; _a = a; _cones = cones;
+        _n = a.Columns; _m = a.Rows;
+        int count = cones.Cones.Count;
+        _kind = new Kind[count];
+        var rowKind = new Kind[_m];
+        var rowCone = new int[_m];
+        var eq = new List<int>();
+        int maxDense = 0;
+        for (int c = 0; c < count; c++)
+        {
+            var cone = cones.Cones[c];
+            _kind[c] = cone is ZeroCone ? Kind.Zero : cone.HasDiagonalScaling ? Kind.Diagonal : Kind.Dense;
+            if (_kind[c] == Kind.Dense) maxDense = Math.Max(maxDense, cone.Dimension);
+            for (int r = cones.Offset(c); r < cones.Offset(c + 1); r++)
+            {
+                rowKind[r] = _kind[c]; rowCone[r] = c;
+                if (_kind[c] == Kind.Zero) eq.Add(r);
+            }
+        }
+        _eqRows = [.. eq];
+        _order = _n + _eqRows.Length;
+
+        // A by rows.
+        var at = a.Transpose();
+        _rowPtr = at.ColumnPointers; _rowCol = at.RowIndices; _rowVal = at.Values;
+
+        // Dense cones: touched columns and their entries, from A's columns (rows ascending within a column).
+        _touched = new int[count][]; _entryPtr = new int[count][]; _entryRow = new int[count][]; _entryVal = new double[count][];
+        var cols = new List<int>[count]; var ptrs = new List<int>[count]; var rows = new List<int>[count]; var vals = new List<double>[count];
+        for (int c = 0; c < count; c++)
+            if (_kind[c] == Kind.Dense) { cols[c] = []; ptrs[c] = [0]; rows[c] = []; vals[c] = []; }
+        for (int j = 0; j < _n; j++)
+        {
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+            {
+                int r = a.RowIndices[q], c = rowCone[r];
+                if (rowKind[r] != Kind.Dense) continue;
+                if (cols[c].Count == 0 || cols[c][^1] != j) { cols[c].Add(j); ptrs[c].Add(ptrs[c][^1]); }
+                rows[c].Add(r - cones.Offset(c)); vals[c].Add(a.Values[q]);
+                ptrs[c][^1]++;
+            }
+        }
+        for (int c = 0; c < count; c++)
+            if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
+
+        _hDiag = new double[_m];
+        _kd = new double[(long)_order * _order];
+        _d = new double[_order]; _work = new double[_order];
+        _signs = new sbyte[_order];
+        for (int i = 0; i < _order; i++) _signs[i] = (sbyte)(i < _n ? 1 : -1);
+        _v = new double[maxDense]; _h = new double[maxDense];
+        _b = new double[_order];
+        _t = new double[_m]; _hz = new double[_m]; _resZ = new double[_m]; _corrZ = new double[_m];
+        _resX = new double[_n]; _corrX = new double[_n];
+        _epsilon = settings.StaticRegularization;
+        _dynEps = settings.DynamicRegularizationEpsilon;
+        _dynDelta = settings.DynamicRegularizationDelta;
+        _refinementSteps = settings.RefinementSteps;
+    }
+
+    /// <summary>
+    /// Validates the dimensions and builds the solver for <paramref name="pUpper"/> (upper triangle of P, n x n),
+    /// <paramref name="a"/> (m x n) and the cone product.
+    /// </summary>
+    /// <exception cref="ArgumentException">Dimensions disagree, or n + |E| exceeds <see cref="MaxReducedOrder"/>.</exception>
+    public static SchurComplementKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
+        int n = a.Columns, m = a.Rows;
+        if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
+        if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
+        int order = n + ReducedEqualityRows(cones);
+        if (order > MaxReducedOrder)
+            throw new ArgumentException($"the reduced system would have order {order} (above {MaxReducedOrder}); use the quasi-definite KKT solver");
+        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings());
+    }
+
+    private static int ReducedEqualityRows(CompositeCone cones) => cones.Cones.Where(c => c is ZeroCone).Sum(c => c.Dimension);
+
+    /// <summary>
+    /// Whether this solver is expected to be faster than the quasi-definite one on <paramref name="problem"/>: it has a
+    /// semidefinite cone, its reduced order n + |E| is at most <see cref="MaxReducedOrder"/>, and factoring the dense
+    /// svec blocks (Σ svec³) would cost more than factoring the reduced matrix ((n + |E|)³).
+    /// </summary>
+    public static bool IsPreferredFor(ConicProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (!problem.Cones.Any(c => c is PsdConeSpec)) return false;
+        double order = problem.Variables + problem.Cones.Where(c => c is ZeroConeSpec).Sum(c => c.Dimension);
+        if (order > MaxReducedOrder) return false;
+        double blocks = problem.Cones.Where(c => c is PsdConeSpec).Sum(c => Math.Pow(c.Dimension, 3));
+        return blocks > order * order * order;
+    }
+
+    /// <inheritdoc/>
+    public int Variables => _n;
+    /// <inheritdoc/>
+    public int Constraints => _m;
+    /// <summary>True: z is eliminated through H^-1 (see <see cref="IKktSolver.SlackFromPrimalEquation"/>).</summary>
+    public bool SlackFromPrimalEquation => true;
+    /// <summary>Order n + |E| of the reduced matrix.</summary>
+    public int Order => _order;
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException"><paramref name="cones"/> is not the product given at creation.</exception>
+    public bool Update(ICone cones)
+    {
+        if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
+        int N = _order;
+        var k = _kd.AsSpan();
+        k.Clear();
+        // M = P + εI (P's upper entry (i, j) is the lower entry (j, i)).
+        for (int j = 0; j < _n; j++)
+        {
+            for (int q = _p.ColumnPointers[j]; q < _p.ColumnPointers[j + 1]; q++)
+                if (_p.RowIndices[q] <= j) k[j * N + _p.RowIndices[q]] += _p.Values[q];
+            k[j * N + j] += _epsilon;
+        }
+        for (int c = 0; c < _kind.Length; c++)
+        {
+            var cone = _cones.Cones[c]; int o = _cones.Offset(c);
+            if (_kind[c] == Kind.Diagonal && !AddDiagonalCone(cone, o, k)) return false;
+            if (_kind[c] == Kind.Dense) AddDenseCone(c, cone, k);
+        }
+        // A_E below M, -εI on its diagonal.
+        for (int e = 0; e < _eqRows.Length; e++)
+        {
+            int row = _n + e, r = _eqRows[e];
+            for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) k[row * N + _rowCol[q]] = _rowVal[q];
+            k[row * N + row] = -_epsilon;
+        }
+        for (int i = 0; i < N; i++) if (!double.IsFinite(k[i * N + i])) return false;
+        return DenseKernels.LdlLower(k, N, _signs, _dynEps, _dynDelta, _d, _work, out _);
+    }
+
+    /// <summary>M += Σ_r a_r a_r' / h_r over the rows r of a diagonal cone, h = diag(W'W).</summary>
+    private bool AddDiagonalCone(ICone cone, int offset, Span<double> k)
+    {
+        int N = _order, dim = cone.Dimension;
+        var h = _hDiag.AsSpan(offset, dim);
+        cone.GetHessianBlock(h);
+        for (int r = 0; r < dim; r++)
+        {
+            double inv = 1.0 / h[r];
+            if (!double.IsFinite(inv)) return false;
+            int row = offset + r, p0 = _rowPtr[row], p1 = _rowPtr[row + 1];
+            // Columns of a row are ascending, so (col_p, col_q) with q <= p is in the lower triangle.
+            for (int p = p0; p < p1; p++)
+            {
+                double f = _rowVal[p] * inv; int cp = _rowCol[p] * N;
+                for (int q = p0; q <= p; q++) k[cp + _rowCol[q]] += f * _rowVal[q];
+            }
+        }
+        return true;
+    }
+
+    /// <summary>M_ij += a_i' H^-1 a_j over the columns touching a dense (second-order or semidefinite) cone.</summary>
+    private void AddDenseCone(int c, ICone cone, Span<double> k)
+    {
+        int N = _order, dim = cone.Dimension;
+        var touched = _touched[c]; var ptr = _entryPtr[c]; var rows = _entryRow[c]; var vals = _entryVal[c];
+        var h = _h.AsSpan(0, dim);
+        for (int t = 0; t < touched.Length; t++)
+        {
+            // h = H^-1 a_j for column j = touched[t].
+            HessianInverseOfColumn(cone, rows.AsSpan(ptr[t], ptr[t + 1] - ptr[t]), vals.AsSpan(ptr[t], ptr[t + 1] - ptr[t]), h);
+            int j = touched[t];
+            // M_ij += a_i' h for the touched columns i >= j.
+            for (int u = t; u < touched.Length; u++)
+            {
+                double s = 0;
+                for (int e = ptr[u]; e < ptr[u + 1]; e++) s += vals[e] * h[rows[e]];
+                k[touched[u] * N + j] += s;
+            }
+        }
+    }
+
+    /// <summary>h = H^-1 a for a column a of a dense cone given by its entries (row within the cone, value).</summary>
+    private void HessianInverseOfColumn(ICone cone, ReadOnlySpan<int> rows, ReadOnlySpan<double> vals, Span<double> h)
+    {
+        int dim = cone.Dimension;
+        if (cone is PsdCone psd && (long)rows.Length * dim < 4L * psd.MatrixOrder * psd.MatrixOrder * psd.MatrixOrder)
+        {
+            psd.MultiplyHessianInverseSparse(rows, vals, h);
+            return;
+        }
+        var v = _v.AsSpan(0, dim);
+        v.Clear();
+        for (int e = 0; e < rows.Length; e++) v[rows[e]] = vals[e];
+        ApplyHessianInverse(cone, v, h);
+    }
+
+    /// <summary>y = (W'W)^-1 x on one dense cone (a single congruence for a semidefinite cone, W^-1 twice otherwise).</summary>
+    private void ApplyHessianInverse(ICone cone, ReadOnlySpan<double> x, Span<double> y)
+    {
+        if (cone is PsdCone psd) { psd.MultiplyHessianInverse(x, y); return; }
+        var w = _v.AsSpan(0, cone.Dimension);
+        if (x.Overlaps(w)) { cone.MultiplyWInverse(x, y); cone.MultiplyWInverse(y, w); w.CopyTo(y); return; }
+        cone.MultiplyWInverse(x, w);
+        cone.MultiplyWInverse(w, y);
+    }
+
+    /// <summary>y = H^-1 x on every eliminated row, 0 on the equality rows.</summary>
+    private void ApplyHessianInverseAll(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int c = 0; c < _kind.Length; c++)
+        {
+            var cone = _cones.Cones[c]; int o = _cones.Offset(c), dim = cone.Dimension;
+            var xs = x.Slice(o, dim); var ys = y.Slice(o, dim);
+            switch (_kind[c])
+            {
+                case Kind.Zero: ys.Clear(); break;
+                case Kind.Diagonal: for (int r = 0; r < dim; r++) ys[r] = xs[r] / _hDiag[o + r]; break;
+                default: ApplyHessianInverse(cone, xs, ys); break;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
+    {
+        ReducedSolve(rhsX, rhsZ, x, z);
+        double bNorm = Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ));
+        double resNorm = Residual(rhsX, rhsZ, x, z);
+        // Iterative refinement against the unregularized system: (x, z) += K_reg^-1 (r - K (x, z)) while it helps.
+        for (int step = 0; step < _refinementSteps; step++)
+        {
+            if (!(resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm)) break;
+            ReducedSolve(_resX, _resZ, _corrX, _corrZ);
+            VectorOps.Axpy(1.0, _corrX, x); VectorOps.Axpy(1.0, _corrZ, z);
+            double newNorm = Residual(rhsX, rhsZ, x, z);
+            if (!(newNorm < resNorm))
+            {
+                // No improvement: undo the correction and stop.
+                VectorOps.Axpy(-1.0, _corrX, x); VectorOps.Axpy(-1.0, _corrZ, z);
+                break;
+            }
+            bool slow = resNorm < RefinementStopRatio * newNorm;
+            resNorm = newNorm;
+            if (slow) break;
+        }
+        return VectorOps.AllFinite(x) && VectorOps.AllFinite(z);
+    }
+
+    /// <summary>One solve with the factorization: the reduced system, then z_K = H^-1 (A_K x - r_K).</summary>
+    private void ReducedSolve(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, Span<double> x, Span<double> z)
+    {
+        // b = [r_x + A' H^-1 r_K; r_E] (H^-1 r is zero on the equality rows).
+        var b = _b.AsSpan();
+        ApplyHessianInverseAll(rz, _t);
+        rx.CopyTo(b);
+        _a.MultiplyTransposed(_t, b[.._n], 1.0, 1.0);
+        for (int e = 0; e < _eqRows.Length; e++) b[_n + e] = rz[_eqRows[e]];
+        DenseKernels.LdlSolve(_kd, _order, _d, b);
+        b[.._n].CopyTo(x);
+        // z_K = H^-1 (A x - r)_K, z_E from the reduced solution.
+        _a.Multiply(x, _hz);
+        for (int i = 0; i < _m; i++) _hz[i] -= rz[i];
+        ApplyHessianInverseAll(_hz, z);
+        for (int e = 0; e < _eqRows.Length; e++) z[_eqRows[e]] = b[_n + e];
+    }
+
+    /// <summary>
+    /// _resX = r_x - P x - A'z, _resZ = r_z - A x + W'W z (W'W = W W, zero on the equality rows); returns the larger
+    /// infinity norm.
+    /// </summary>
+    private double Residual(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, ReadOnlySpan<double> x, ReadOnlySpan<double> z)
+    {
+        rx.CopyTo(_resX);
+        _p.MultiplySymmetricUpper(x, _resX, -1.0, 1.0);
+        _a.MultiplyTransposed(z, _resX, -1.0, 1.0);
+        _cones.MultiplyW(z, _t);
+        _cones.MultiplyW(_t, _hz);
+        rz.CopyTo(_resZ);
+        _a.Multiply(x, _resZ, -1.0, 1.0);
+        for (int i = 0; i < _m; i++) _resZ[i] += _hz[i];
+        return Math.Max(VectorOps.NormInf(_resX), VectorOps.NormInf(_resZ));
+    }
+}
