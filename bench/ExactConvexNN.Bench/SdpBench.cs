@@ -10,9 +10,15 @@ using MathNet.Numerics.LinearAlgebra;
 namespace ExactConvexNN.Bench;
 
 /// <summary>
-/// <c>sdp [FOLDER] [--sizes 10,20,40] [--m M] [--seed S] [--dense] [--reg EPS] [--time-limit T]</c>: writes random SDPA sparse files
-/// (one k x k matrix block plus a diagonal block of 4) with a known optimum, solves each with ecnn's solver (read + solve)
-/// and, when the <c>csdp</c> binary is on the PATH, with CSDP on the same file, and prints times and the time ratio.
+/// <c>sdp [FOLDER] [--sizes 10,20,40] [--families random,maxcut,theta] [--m M] [--seed S] [--dense] [--reg EPS] [--time-limit T]</c>:
+/// writes SDPA sparse files, solves each with ecnn's solver (read + solve) and, when the <c>csdp</c> binary is on the PATH,
+/// with CSDP on the same file, and prints times and the time ratio. Families:
+/// <list type="bullet">
+/// <item><c>random</c>: one k x k block plus a diagonal block of 4, m = k/2 dense-ish F_i, with a known optimum (below);</item>
+/// <item><c>maxcut</c>: the max-cut relaxation of a random graph G(k, 0.3) (SDPLIB's mcp family: m = k, F_i = E_ii);</item>
+/// <item><c>theta</c>: the Lovász theta of a random graph G(k, 0.2) (SDPLIB's theta family: m = |E| + 1, F_e = E_ij + E_ji).</item>
+/// </list>
+/// maxcut and theta have no closed-form optimum; their error column is the relative difference from CSDP's objective.
 /// Construction (SDPA primal min c'x s.t. X = Σ F_i x_i - F_0 ⪰ 0): complementary X* = Q diag(d, 0) Q', Y* = Q diag(0, e) Q',
 /// random sparse symmetric F_i and x*, then F_0 = Σ F_i x*_i - X* and c_i = &lt;F_i, Y*&gt;, so the optimum is c'x* (= &lt;F_0, Y*&gt;).
 /// </summary>
@@ -22,11 +28,13 @@ public static class SdpBench
     {
         string folder = Path.Combine(Path.GetTempPath(), "ecnn-sdp-bench");
         int[] sizes = [10, 20, 40, 70, 100];
+        string[] families = ["random", "maxcut", "theta"];
         int? mFixed = null; int seed = 1; bool dense = false; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
             {
                 case "--sizes": sizes = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--families": families = args[++i].Split(','); break;
                 case "--m": mFixed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dense": dense = true; break;
@@ -37,30 +45,84 @@ public static class SdpBench
         Directory.CreateDirectory(folder);
         bool haveCsdp = CsdpAvailable();
         Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "dense" : "sparse")} LDL backend); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}");
-        Console.WriteLine("     k      m   svec  | ecnn status      iters   seconds   rel.err  | csdp seconds  rel.err | ratio ecnn/csdp");
-        foreach (int k in sizes)
-        {
-            int m = mFixed ?? Math.Max(2, k / 2);
-            var rng = new Random(seed + k);
-            var (text, optimum) = RandomSdpa(rng, k, m);
-            var path = Path.Combine(folder, $"rand_k{k}_m{m}_s{seed}.dat-s");
-            File.WriteAllText(path, text);
-
-            var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg };
-            KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
-            SolverResult? r = null; ProblemFile? file = null;
-            var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
-            double ourErr = Math.Abs(file!.ToFileSense(r!.PrimalObjective) - optimum) / (1 + Math.Abs(optimum));
-            string line = string.Create(CultureInfo.InvariantCulture,
-                $"{k,6} {m,6} {k * (k + 1) / 2 + 4,6}  | {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F2} {ourErr,9:0.0e+00}  |");
-            if (haveCsdp)
+        Console.WriteLine("family     k      m   svec  | ecnn status      iters   seconds   rel.err  | csdp seconds  rel.err | ratio ecnn/csdp");
+        foreach (var family in families)
+            foreach (int k in sizes)
             {
-                var (csdpSeconds, csdpObjective) = RunCsdp(path);
-                double csdpErr = Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum));
-                line += string.Create(CultureInfo.InvariantCulture, $" {csdpSeconds,12:F2} {csdpErr,8:0.0e+00} | {ours / csdpSeconds,8:F1}");
+                var rng = new Random(seed + k);
+                int m; string text; double optimum;
+                switch (family)
+                {
+                    case "random": m = mFixed ?? Math.Max(2, k / 2); (text, optimum) = RandomSdpa(rng, k, m); break;
+                    case "maxcut": (text, m) = MaxCutSdpa(rng, k, 0.3); optimum = double.NaN; break;
+                    case "theta": (text, m) = ThetaSdpa(rng, k, 0.2); optimum = double.NaN; break;
+                    default: throw new ArgumentException($"unknown family '{family}'; use random, maxcut or theta");
+                }
+                var path = Path.Combine(folder, $"{family}_k{k}_m{m}_s{seed}.dat-s");
+                File.WriteAllText(path, text);
+
+                var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg };
+                KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
+                SolverResult? r = null; ProblemFile? file = null;
+                var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
+                double ourObjective = file!.ToFileSense(r!.PrimalObjective);
+                double csdpSeconds = double.NaN, csdpObjective = double.NaN;
+                if (haveCsdp) (csdpSeconds, csdpObjective) = RunCsdp(path);
+                // Known optimum when there is one, else CSDP's objective as the reference.
+                double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
+                double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
+                string line = string.Create(CultureInfo.InvariantCulture,
+                    $"{family,-6} {k,5} {m,6} {k * (k + 1) / 2 + (family == "random" ? 4 : 0),6}  | {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F2} {ourErr,9:0.0e+00}  |");
+                if (haveCsdp)
+                {
+                    string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
+                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpSeconds,12:F2} {csdpErr} | {ours / csdpSeconds,8:F1}");
+                }
+                Console.WriteLine(line);
             }
-            Console.WriteLine(line);
-        }
+    }
+
+    /// <summary>
+    /// Max-cut relaxation of G(k, p) in SDPA form: min Σ x_i s.t. Diag(x) - L/4 ⪰ 0 (F_i = E_ii, F_0 = L/4), whose value is
+    /// max ¼&lt;L, X&gt; s.t. diag X = 1, X ⪰ 0.
+    /// </summary>
+    internal static (string Text, int M) MaxCutSdpa(Random rng, int k, double p)
+    {
+        var lap = new double[k, k];
+        for (int i = 0; i < k; i++)
+            for (int j = i + 1; j < k; j++)
+                if (rng.NextDouble() < p) { lap[i, i] += 1; lap[j, j] += 1; lap[i, j] -= 1; lap[j, i] -= 1; }
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"\"max-cut relaxation of G({k}, {p.ToString(inv)})");
+        sb.AppendLine($"{k} = mDIM").AppendLine("1 = nBLOCK").AppendLine($"{k}");
+        sb.AppendLine(string.Join(" ", Enumerable.Repeat("1", k)));
+        for (int j = 0; j < k; j++)
+            for (int i = 0; i <= j; i++) if (lap[i, j] != 0) sb.AppendLine($"0 1 {i + 1} {j + 1} {(lap[i, j] / 4).ToString("R", inv)}");
+        for (int i = 0; i < k; i++) sb.AppendLine($"{i + 1} 1 {i + 1} {i + 1} 1");
+        return (sb.ToString(), k);
+    }
+
+    /// <summary>
+    /// Lovász theta of G(k, p) in SDPA form: min x_1 s.t. x_1 I + Σ_e x_e (E_ij + E_ji) - J ⪰ 0, whose value is
+    /// θ(G) = max &lt;J, X&gt; s.t. tr X = 1, X_ij = 0 on the edges, X ⪰ 0.
+    /// </summary>
+    internal static (string Text, int M) ThetaSdpa(Random rng, int k, double p)
+    {
+        var edges = new List<(int, int)>();
+        for (int i = 0; i < k; i++)
+            for (int j = i + 1; j < k; j++)
+                if (rng.NextDouble() < p) edges.Add((i, j));
+        int m = edges.Count + 1;
+        var sb = new StringBuilder();
+        sb.AppendLine($"\"Lovasz theta of G({k}, {p.ToString(CultureInfo.InvariantCulture)})");
+        sb.AppendLine($"{m} = mDIM").AppendLine("1 = nBLOCK").AppendLine($"{k}");
+        sb.AppendLine("1 " + string.Join(" ", Enumerable.Repeat("0", edges.Count)));
+        for (int j = 0; j < k; j++)
+            for (int i = 0; i <= j; i++) sb.AppendLine($"0 1 {i + 1} {j + 1} 1");
+        for (int i = 0; i < k; i++) sb.AppendLine($"1 1 {i + 1} {i + 1} 1");
+        for (int e = 0; e < edges.Count; e++) sb.AppendLine($"{e + 2} 1 {edges[e].Item1 + 1} {edges[e].Item2 + 1} 1");
+        return (sb.ToString(), m);
     }
 
     /// <summary>An SDPA sparse file and its optimum (see the class summary).</summary>

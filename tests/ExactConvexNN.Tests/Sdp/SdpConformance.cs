@@ -121,6 +121,33 @@ public abstract class SdpConformance
         SolverConformance.AssertOptimal(p, Solve(p), (25 + 5 * Math.Sqrt(5)) / 8);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(15)]
+    [InlineData(31)]
+    public void MaxCutRelaxationOfAnOddCycleIsHalfNTimesOnePlusCosPiOverN(int n)
+    {
+        // C_n, n odd: the circulant X with neighbours at angle π(n-1)/n gives each edge (1 - cos(π(n-1)/n))/2 =
+        // (1 + cos(π/n))/2, total n/2 (1 + cos π/n); the constant dual y_i = (1 + cos π/n)/2 certifies it, since
+        // λ_max(L) = 2 + 2 cos(π/n) for the odd cycle.
+        var p = MaxCut(n, Enumerable.Range(0, n).Select(i => (i, (i + 1) % n)).ToArray());
+        SolverConformance.AssertOptimal(p, Solve(p), n / 2.0 * (1 + Math.Cos(Math.PI / n)));
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(20)]
+    public void MaxCutRelaxationOfTheCompleteGraphIsNSquaredOverFour(int n)
+    {
+        // K_n: L = nI - J, so ¼<L, X> = ¼(n² - 1'X1) <= n²/4 for X ⪰ 0 with unit diagonal, attained by
+        // X = (nI - J)/(n - 1) (unit diagonal, X1 = 0, eigenvalues n/(n-1) and 0); the dual y_i = n/4 certifies it:
+        // Diag(y) - L/4 = J/4 ⪰ 0 and Σ y = n²/4.
+        var edges = new List<(int, int)>();
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) edges.Add((i, j));
+        var p = MaxCut(n, [.. edges]);
+        SolverConformance.AssertOptimal(p, Solve(p), n * n / 4.0);
+    }
+
     /// <summary>
     /// A random SDP with a known optimum: choose X* = Q diag(d, 0) Q', S* = Q diag(0, e) Q' (complementary), random
     /// symmetric A_i and y*, then b_i = <A_i, X*>, C = Σ y*_i A_i + S*. Then max b'y s.t. C - Σ y_i A_i ⪰ 0 has value
