@@ -51,6 +51,8 @@ public static class CompareCommand
         };
         var model = new PolyModelOptions();
         model.AddTo(cmd);
+        var selection = new DataSelectionOptions();
+        selection.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             double b = pr.GetValue(beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
@@ -65,8 +67,9 @@ public static class CompareCommand
                 Beta = b, Bias = pr.GetValue(bias), Neurons = pr.GetValue(neurons), Optimizer = NonconvexTrainer.Parse(pr.GetValue(optimizer)!),
                 LearningRate = pr.GetValue(lr), Epochs = pr.GetValue(epochs), BatchSize = pr.GetValue(batch), InitScale = pr.GetValue(initScale),
             };
-            var polyModel = model.Parse(pr, b, options.Bias, maxPatterns);
-            var dataset = CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target));
+            var select = selection.Parse(pr);
+            var polyModel = DataSelectionOptions.ImplyClasses(model.Parse(pr, b, options.Bias, maxPatterns), select);
+            var dataset = select.Apply(CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target)));
             // Every option is checked on the data before the (possibly long) convex solve.
             if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; comparison needs targets (the last column, or --target NAME)");
             double rate = NonconvexTrainer.Validate(options, dataset).LearningRate;

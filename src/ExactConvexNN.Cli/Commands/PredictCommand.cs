@@ -18,17 +18,19 @@ public static class PredictCommand
         var target = new Option<string?>("--target") { Description = "name of the target column" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("predict", "Print a trained network's predictions on data (and the loss when the data has targets).") { net, data, target, json };
+        var selection = new DataSelectionOptions();
+        selection.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var netPath = pr.GetValue(net)!.FullName;
             if (File.Exists(netPath) && PolyNetwork.IsPolyDocument(File.ReadAllText(netPath)))
-                return PredictPoly(PolyNetwork.Load(netPath), pr.GetValue(data)!.FullName, pr.GetValue(target), pr.GetValue(json));
+                return PredictPoly(PolyNetwork.Load(netPath), pr.GetValue(data)!.FullName, pr.GetValue(target), selection.Parse(pr), pr.GetValue(json));
             var network = TwoLayerReluNetwork.Load(netPath);
             var path = pr.GetValue(data)!.FullName;
             string? name = pr.GetValue(target);
             // Without --target: a file with exactly the network's inputs has no target; one more column is the target.
             var probe = CsvDataReader.Read(path, name, name is null ? TargetMode.None : TargetMode.Named);
-            var dataset = name is null && probe.Columns == network.Inputs + 1 ? CsvDataReader.Read(path) : probe;
+            var dataset = selection.Parse(pr).Apply(name is null && probe.Columns == network.Inputs + 1 ? CsvDataReader.Read(path) : probe);
             if (dataset.Columns != network.Inputs)
                 throw new InputException($"the data has {dataset.Columns} feature columns but the network takes {network.Inputs}; give data with the training features (and the target last)");
             var f = network.Predict(dataset.X);
@@ -57,11 +59,11 @@ public static class PredictCommand
     }
 
     /// <summary>Predictions of a polynomial network; loss, objective and (when it classifies) accuracy when the data has targets.</summary>
-    private static int PredictPoly(PolyNetwork network, string path, string? name, bool asJson)
+    private static int PredictPoly(PolyNetwork network, string path, string? name, DataSelection select, bool asJson)
     {
         int inputs = network.Architecture.Inputs, o = network.Architecture.Outputs;
         var probe = CsvDataReader.Read(path, name, name is null ? TargetMode.None : TargetMode.Named);
-        var dataset = name is null && probe.Columns == inputs + 1 ? CsvDataReader.Read(path) : probe;
+        var dataset = select.Apply(name is null && probe.Columns == inputs + 1 ? CsvDataReader.Read(path) : probe);
         if (dataset.Columns != inputs)
             throw new InputException($"the data has {dataset.Columns} feature columns but the network takes {inputs}; give data with the training features (and the target last)");
         var f = network.Predict(dataset.X);

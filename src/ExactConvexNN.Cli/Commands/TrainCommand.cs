@@ -42,6 +42,8 @@ public static class TrainCommand
             data, beta, bias, target, sample, seed, maxPatterns, output, json, tol, maxIter, verbose, noReduction, generic,
         };
         model.AddTo(cmd);
+        var selection = new DataSelectionOptions();
+        selection.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var file = pr.GetValue(data)!;
@@ -56,8 +58,9 @@ public static class TrainCommand
             if (outFile is not null && !Directory.Exists(outFile.DirectoryName ?? "."))
                 throw new InputException($"cannot write '{outFile}': folder '{outFile.DirectoryName}' does not exist");
             // Parse the model before reading data, so that malformed flags fail fast.
-            var polyOptions = model.Parse(pr, b, pr.GetValue(bias), sample, noReduction, generic);
-            var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target));
+            var select = selection.Parse(pr);
+            var polyOptions = DataSelectionOptions.ImplyClasses(model.Parse(pr, b, pr.GetValue(bias), sample, noReduction, generic), select);
+            var dataset = select.Apply(CsvDataReader.Read(file.FullName, pr.GetValue(target)));
             bool asJson = pr.GetValue(json), isVerbose = pr.GetValue(verbose);
             var settings = new SolverSettings
             {

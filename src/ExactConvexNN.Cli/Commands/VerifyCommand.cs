@@ -37,6 +37,8 @@ public static class VerifyCommand
         {
             data, net, beta, bias, target, json, tol, maxPatterns,
         };
+        var selection = new DataSelectionOptions();
+        selection.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             double t = pr.GetValue(tol);
@@ -46,14 +48,14 @@ public static class VerifyCommand
             var netName = pr.GetValue(net)!.ToString();
             var netPath = pr.GetValue(net)!.FullName;
             if (File.Exists(netPath) && PolyNetwork.IsPolyDocument(File.ReadAllText(netPath)))
-                return VerifyPoly(PolyNetwork.Load(netPath), netName, pr.GetValue(data)!.FullName, pr.GetValue(target), pr.GetValue(beta), pr.GetValue(bias), t, pr.GetValue(json));
+                return VerifyPoly(PolyNetwork.Load(netPath), netName, pr.GetValue(data)!.FullName, pr.GetValue(target), selection.Parse(pr), pr.GetValue(beta), pr.GetValue(bias), t, pr.GetValue(json));
             var network = TwoLayerReluNetwork.Load(netPath);
             if (pr.GetValue(bias) && !network.Bias)
                 throw new InputException($"--bias was given but the network '{netName}' has no bias; drop --bias (the network file decides)");
             double b = pr.GetValue(beta) ?? MetadataBeta(network)
                 ?? throw new InputException($"--beta is required: the network file '{netName}' does not record its beta; for example --beta 0.01");
             if (!double.IsFinite(b) || b < 0) throw new InputException($"--beta must be a finite number >= 0, got {b.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
-            var dataset = CsvDataReader.Read(pr.GetValue(data)!.FullName, pr.GetValue(target));
+            var dataset = selection.Read(pr, pr.GetValue(data)!.FullName, pr.GetValue(target));
             if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; verification needs targets");
             if (dataset.Columns != network.Inputs)
                 throw new InputException($"the network '{netName}' takes {network.Inputs} inputs but the data has {dataset.Columns} feature columns; verify on the data it was trained on (same features, target last or --target)");
@@ -103,14 +105,14 @@ public static class VerifyCommand
     }
 
     /// <summary>The certificate of a polynomial network (see <see cref="PolyOptimalityVerifier"/>).</summary>
-    private static int VerifyPoly(PolyNetwork network, string netName, string dataPath, string? target, double? betaOption, bool bias, double t, bool asJson)
+    private static int VerifyPoly(PolyNetwork network, string netName, string dataPath, string? target, DataSelection select, double? betaOption, bool bias, double t, bool asJson)
     {
         if (bias && !network.Architecture.Bias)
             throw new InputException($"--bias was given but the network '{netName}' has no bias; drop --bias (the network file decides)");
         double? fileBeta = network.Metadata.TryGetValue("beta", out var node) && node is JsonValue jv && jv.TryGetValue(out double fb) ? fb : null;
         double b = betaOption ?? fileBeta ?? throw new InputException($"--beta is required: the network file '{netName}' does not record its beta; for example --beta 0.01");
         if (!double.IsFinite(b) || b < 0) throw new InputException($"--beta must be a finite number >= 0, got {b.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
-        var dataset = CsvDataReader.Read(dataPath, target);
+        var dataset = select.Apply(CsvDataReader.Read(dataPath, target));
         if (dataset.Y is null) throw new InputException($"the data '{dataset.Source}' has no target column; verification needs targets");
         if (dataset.Columns != network.Architecture.Inputs)
             throw new InputException($"the network '{netName}' takes {network.Architecture.Inputs} inputs but the data has {dataset.Columns} feature columns; verify on the data it was trained on (same features, target last or --target)");

@@ -86,3 +86,54 @@ public class TrainPredictCommandTests
         Assert.Contains("UPPER BOUND", text.Out);
     }
 }
+
+/// <summary>
+/// <c>--labels</c>, <c>--rows</c> and <c>--scale</c> as a user runs them: a binary polynomial network on two labels of a
+/// multi-class file, trained on the first rows and tested on the rest, verified on the rows it was trained on.
+/// </summary>
+[Collection("Console")]
+public class DataSelectionCommandTests
+{
+    private static string WriteLabelledCsv(string dir)
+    {
+        // Three clusters in R^2 with labels 4, 7, 9 (features scaled by 10); 7 and 9 are the task.
+        var rng = new Random(3);
+        var lines = new List<string> { "a,b,label" };
+        for (int i = 0; i < 60; i++)
+        {
+            int c = i % 3;
+            double cx = c == 0 ? 0 : c == 1 ? 10 : -10, cy = c == 2 ? 10 : 0;
+            int label = c == 0 ? 4 : c == 1 ? 7 : 9;
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{cx + 3 * (rng.NextDouble() - 0.5)},{cy + 3 * (rng.NextDouble() - 0.5)},{label}"));
+        }
+        var path = Path.Combine(dir, "clusters.csv");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public void TrainOnSelectedLabelsAndRowsThenPredictTheHeldOutRowsAndVerifyTheTrainedOnes()
+    {
+        var dir = CliHarness.TempDir();
+        var csv = WriteLabelledCsv(dir);
+        var net = Path.Combine(dir, "net.json");
+        string[] select = ["--labels", "7,9", "--scale", "10"];
+        var t = CliHarness.Run(["train", csv, "--activation", "poly", "--beta", "0.01", "--bias", .. select, "--rows", ":0.75", "--out", net, "--json"]);
+        Assert.True(t.Exit == 0, t.Err);
+        var o = JsonNode.Parse(t.Out)!.AsObject();
+        Assert.Equal("solved", o["status"]!.GetValue<string>());
+        var network = PolyNetwork.Load(net);
+        Assert.Equal(2, network.Classes);
+        // The training rows: 40 rows carry 7 or 9, the first 30 of them train.
+        var data = new DataSelection { Labels = [7, 9], Scale = 10, Rows = RowRange.Parse(":0.75") }.Apply(CsvDataReader.Read(csv));
+        Assert.Equal(30, data.Rows);
+        var p = CliHarness.Run(["predict", net, csv, .. select, "--rows", "0.75:", "--json"]);
+        Assert.True(p.Exit == 0, p.Err);
+        var po = JsonNode.Parse(p.Out)!.AsObject();
+        Assert.Equal(10, po["predictions"]!.AsArray().Count);
+        Assert.Equal(1.0, po["accuracy"]!.GetValue<double>());   // well-separated clusters
+        var v = CliHarness.Run(["verify", csv, net, .. select, "--rows", ":0.75"]);
+        Assert.True(v.Exit == 0, v.Err);
+        Assert.Contains("OPTIMAL", v.Out);
+    }
+}
