@@ -73,8 +73,10 @@ public static class TrainCommand
                 var pres = PolyTrainer.Train(dataset, po);
                 if (isVerbose)
                     Console.Error.WriteLine($"program: {pres.Program.Problem.Variables:N0} variables, {pres.Program.Problem.Constraints:N0} rows, {pres.Program.Blocks} PSD blocks of order {pres.Program.MatrixOrder}");
+                // The certificate of ecnn verify: the better of the SDP's multipliers and the network's residual.
+                var pcert = PolyOptimalityVerifier.VerifyBest(pres.Network, dataset.X, pres.Targets, b, [pres.DualCandidate, null]);
                 if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, pres.Network.ToJson());
-                Console.WriteLine(asJson ? PolyJson(pres, po, outFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : PolyText(pres, po, outFile));
+                Console.WriteLine(asJson ? PolyJson(pres, po, outFile, pcert).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : PolyText(pres, po, outFile, pcert));
                 return 0;
             }
             var options = new TrainingOptions
@@ -98,7 +100,7 @@ public static class TrainCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile) => new()
+    private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile, PolyCertificate cert) => new()
     {
         ["status"] = r.Status.ToName(),
         ["primal"] = Num(r.Primal),
@@ -122,6 +124,10 @@ public static class TrainCommand
         ["constraints"] = r.Program.Problem.Constraints,
         ["psd_blocks"] = r.Program.Blocks,
         ["psd_order"] = r.Program.MatrixOrder,
+        ["lower_bound"] = Num(cert.LowerBound),
+        ["certified_gap"] = Num(cert.Gap),
+        ["certified_relative_gap"] = Num(cert.RelativeGap),
+        ["certified_optimal"] = cert.CertifiedOptimal,
         ["trace_residual"] = Num(r.Program.TraceResidual(r.Solution.X)),
         ["iterations"] = r.Solution.Iterations,
         ["build_seconds"] = r.BuildSeconds,
@@ -130,7 +136,7 @@ public static class TrainCommand
         ["network"] = outFile?.ToString(),
     };
 
-    private static string PolyText(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile)
+    private static string PolyText(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile, PolyCertificate cert)
     {
         var w = new StringWriter(CultureInfo.InvariantCulture);
         var arch = r.Program.Architecture;
@@ -139,6 +145,8 @@ public static class TrainCommand
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
         w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10} (neural decomposition)");
+        w.WriteLine($"certificate     lower bound {cert.LowerBound:G10} (dual-feasible by the trust-region bound), gap {cert.Gap:G3} (relative {cert.RelativeGap:E2}): "
+            + (cert.CertifiedOptimal ? "certified optimal" : $"NOT certified within {OptimalityVerifier.DefaultTolerance:0e0}"));
         w.WriteLine($"activation      sigma(t) = {o.Activation.A:G6} t^2 + {o.Activation.B:G6} t + {o.Activation.C:G6}");
         w.WriteLine($"architecture    {arch.Describe()}");
         if (r.Accuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({o.Classes} classes)");

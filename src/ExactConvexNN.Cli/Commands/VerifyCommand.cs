@@ -131,11 +131,7 @@ public static class VerifyCommand
                     ok = arr[i * outs + o2] is JsonValue e && e.TryGetValue(out v[i, o2]) && double.IsFinite(v[i, o2]);
             if (ok) fileCandidate = v;
         }
-        if (fileCandidate is not null)
-        {
-            var byFile = PolyOptimalityVerifier.Verify(network, dataset.X, y, b, fileCandidate, t);
-            if (byFile.LowerBound > cert.LowerBound) cert = byFile;
-        }
+        if (fileCandidate is not null) cert = PolyOptimalityVerifier.VerifyBest(network, dataset.X, y, b, [null, fileCandidate], t);
         double seconds = clock.Elapsed.TotalSeconds;
         if (asJson)
         {

@@ -32,6 +32,23 @@ public sealed record PolyCertificate(double Objective, double LowerBound, double
 /// </summary>
 public static class PolyOptimalityVerifier
 {
+    /// <summary>
+    /// The best certificate over several dual candidates (null stands for the residual Y - F): every candidate gives a
+    /// valid lower bound, so the largest counts. See the other overload for the arguments.
+    /// </summary>
+    public static PolyCertificate VerifyBest(PolyNetwork network, double[,] x, double[,] y, double beta, IEnumerable<double[,]?> candidates,
+        double tolerance = OptimalityVerifier.DefaultTolerance, double absoluteTolerance = OptimalityVerifier.DefaultAbsoluteTolerance)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        PolyCertificate? best = null;
+        foreach (var c in candidates)
+        {
+            var cert = Verify(network, x, y, beta, c, tolerance, absoluteTolerance);
+            if (best is null || cert.LowerBound > best.LowerBound) best = cert;
+        }
+        return best ?? Verify(network, x, y, beta, null, tolerance, absoluteTolerance);
+    }
+
     /// <summary>Certifies <paramref name="network"/> on features X and targets Y (n x O, as from <see cref="PolyNetwork.Targets"/>).</summary>
     /// <param name="network">Any polynomial network.</param>
     /// <param name="x">Features (n x inputs).</param>

@@ -38,6 +38,10 @@ public sealed class PolyCommandTests
         Assert.Equal(3, o["outputs"]!.GetValue<int>());
         double primal = o["primal"]!.GetValue<double>(), recovered = o["recovered_objective"]!.GetValue<double>();
         Assert.True(Math.Abs(primal - recovered) <= 1e-6 * primal, $"{primal} vs {recovered}");
+        // train certifies its own network: a lower bound below the recovered objective, within the tolerance.
+        Assert.True(o["certified_optimal"]!.GetValue<bool>());
+        double bound = o["lower_bound"]!.GetValue<double>();
+        Assert.True(bound <= recovered * (1 + 1e-12) && recovered - bound <= 1e-6 * recovered, $"{bound} vs {recovered}");
 
         var file = PolyNetwork.Load(net);
         Assert.Equal(3, file.Classes);
@@ -105,7 +109,15 @@ public sealed class PolyCommandTests
         double optimum = o["optimum"]!["objective"]!.GetValue<double>();
         var runs = o["runs"]!.AsArray();
         Assert.Equal(3, runs.Count);
-        foreach (var r in runs) Assert.True(r!["objective"]!.GetValue<double>() >= optimum * (1 - 1e-7));
+        Assert.True(o["optimum"]!["certified_optimal"]!.GetValue<bool>());
+        foreach (var r in runs)
+        {
+            double objective = r!["objective"]!.GetValue<double>(), own = r["lower_bound"]!.GetValue<double>();
+            Assert.True(objective >= optimum * (1 - 1e-7));
+            // Each run's own bound is a valid lower bound on the optimum, and its gap is measured from its objective.
+            Assert.True(own <= optimum * (1 + 1e-9), $"run bound {own} above the optimum {optimum}");
+            Assert.Equal(objective - own, r["gap"]!.GetValue<double>(), 1e-9 * Math.Max(1, objective));
+        }
         Assert.True(File.Exists(svg));
     }
 
