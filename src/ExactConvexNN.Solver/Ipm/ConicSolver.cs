@@ -29,6 +29,11 @@ public static class ConicSolver
     /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
     /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
     /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
+    /// Semidefinite programs go to the Schur-complement solver when their blocks outweigh their variables
+    /// (<see cref="SchurComplementKktSolver.IsPreferredFor"/>); the others start with the quasi-definite system and, when
+    /// that ends short in the same way and the reduced matrix fits (<see cref="SchurComplementKktSolver.Fits"/>), are solved
+    /// again through the Schur complement: with rank-deficient optimal blocks the quasi-definite factorization can break
+    /// down near the end while the Schur complement stays accurate (the polynomial-activation programs on digits).
     /// </remarks>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
     {
@@ -38,14 +43,27 @@ public static class ConicSolver
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
         if (SchurComplementKktSolver.IsPreferredFor(problem)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 
-        var first = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
-        bool representationMatters = problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension });
-        if (!representationMatters || first.Status is not (SolverStatus.AlmostSolved or SolverStatus.NumericalError or SolverStatus.MaxIterations)) return first;
+        var result = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
+        if (problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension }))
+            result = Retry(problem, settings, result, "dense second-order cone blocks", "the sparse expansion",
+                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: SparseExpansionFrom));
+        if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem))
+            result = Retry(problem, settings, result, "the quasi-definite KKT system", "the Schur complement", SchurComplement);
+        return result;
+    }
+
+    /// <summary>
+    /// Solves again with <paramref name="factory"/> when <paramref name="first"/> ended AlmostSolved, NumericalError or at
+    /// the iteration limit and time remains; the second result is kept only if it is Solved or a certificate. Iterations
+    /// and seconds count both runs.
+    /// </summary>
+    private static SolverResult Retry(ConicProblem problem, SolverSettings settings, SolverResult first, string from, string to, KktSolverFactory factory)
+    {
+        if (first.Status is not (SolverStatus.AlmostSolved or SolverStatus.NumericalError or SolverStatus.MaxIterations)) return first;
         double remaining = settings.TimeLimitSeconds - first.Seconds;
         if (!(remaining > 0)) return first;
-        if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with dense second-order cone blocks: solving again with the sparse expansion");
-        var second = InteriorPointSolver.Create(problem, settings with { TimeLimitSeconds = remaining },
-            (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: SparseExpansionFrom)).Run();
+        if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with {from}: solving again with {to}");
+        var second = InteriorPointSolver.Create(problem, settings with { TimeLimitSeconds = remaining }, factory).Run();
         bool better = second.Status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible;
         return (better ? second : first) with { Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds };
     }

@@ -135,6 +135,13 @@ public sealed class SchurComplementKktSolver : IKktSolver
 
     private static int ReducedEqualityRows(CompositeCone cones) => cones.Cones.Where(c => c is ZeroCone).Sum(c => c.Dimension);
 
+    /// <summary>Whether the reduced matrix of <paramref name="problem"/> (order n + |E|) is within <see cref="MaxReducedOrder"/>.</summary>
+    public static bool Fits(ConicProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.Variables + problem.Cones.Where(c => c is ZeroConeSpec).Sum(c => (long)c.Dimension) <= MaxReducedOrder;
+    }
+
     /// <summary>
     /// Whether this solver is expected to be faster than the quasi-definite one on <paramref name="problem"/>: it has a
     /// semidefinite cone, its reduced order n + |E| is at most <see cref="MaxReducedOrder"/>, and factoring the dense
@@ -143,9 +150,8 @@ public sealed class SchurComplementKktSolver : IKktSolver
     public static bool IsPreferredFor(ConicProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (!problem.Cones.Any(c => c is PsdConeSpec)) return false;
+        if (!problem.Cones.Any(c => c is PsdConeSpec) || !Fits(problem)) return false;
         double order = problem.Variables + problem.Cones.Where(c => c is ZeroConeSpec).Sum(c => c.Dimension);
-        if (order > MaxReducedOrder) return false;
         double blocks = problem.Cones.Where(c => c is PsdConeSpec).Sum(c => Math.Pow(c.Dimension, 3));
         return blocks > order * order * order;
     }
