@@ -29,11 +29,12 @@ public static class ConicSolver
     /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
     /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
     /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
-    /// Semidefinite programs go to the Schur-complement solver when their blocks outweigh their variables
-    /// (<see cref="SchurComplementKktSolver.IsPreferredFor"/>); the others start with the quasi-definite system and, when
-    /// that ends short in the same way and the reduced matrix fits (<see cref="SchurComplementKktSolver.Fits"/>), are solved
-    /// again through the Schur complement: with rank-deficient optimal blocks the quasi-definite factorization can break
-    /// down near the end while the Schur complement stays accurate (the polynomial-activation programs on digits).
+    /// Semidefinite programs go to the Schur-complement solver when its reduced matrix is no larger than the quasi-definite
+    /// system (<see cref="SchurComplementKktSolver.IsPreferredFor"/>): near a rank-deficient optimum the quasi-definite
+    /// factorization with -W'W blocks can break down while the Schur complement with (W'W)^-1 stays accurate (the
+    /// polynomial-activation programs on digits). The others start with the quasi-definite system and, when that ends
+    /// short in the same way and the reduced matrix fits (<see cref="SchurComplementKktSolver.Fits"/>), are solved again
+    /// through the Schur complement.
     /// </remarks>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
     {

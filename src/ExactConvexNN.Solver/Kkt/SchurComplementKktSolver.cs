@@ -12,7 +12,9 @@ namespace ExactConvexNN.Solver.Kkt;
 /// <code>
 ///   [[P + εI + A_K' H^-1 A_K, A_E'], [A_E, -εI]] [x; z_E] = [r_x + A_K' H^-1 r_K; r_E],
 /// </code>
-/// factored by a dense L D L'. For a semidefinite block the entries of A_K' H^-1 A_K are
+/// factored by L D L': dense (SIMD, threads) when the reduced matrix is small or mostly full, as for SDPA problems, and
+/// sparse (<see cref="SparseLdl"/> with its fill-reducing ordering) when it is large and sparse, as for semidefinite
+/// programs over svec variables with many small blocks. For a semidefinite block the entries of A_K' H^-1 A_K are
 /// M_ij = &lt;A_i, G^-1 A_j G^-1&gt; with G the NT scaling matrix: the k x k congruence (dense A_j) or a sum over the
 /// nonzeros of A_j (sparse A_j, O(nnz k²)), then one inner product per pair of columns over the nonzeros of A_i.
 /// Second-order cones use W^-1 twice; nonnegative rows add a_r a_r' / h_r.
@@ -27,8 +29,14 @@ namespace ExactConvexNN.Solver.Kkt;
 /// </summary>
 public sealed class SchurComplementKktSolver : IKktSolver
 {
-    /// <summary>Largest order n + |E| of the reduced matrix accepted by <see cref="Create"/> (its dense storage is 8 (n + |E|)² bytes).</summary>
+    /// <summary>Largest order n + |E| of a reduced matrix stored densely (8 (n + |E|)² bytes).</summary>
     public const int MaxReducedOrder = 8000;
+
+    /// <summary>Largest number of entry contributions (pairs of columns meeting in a cone, plus P and A_E) of a sparse reduced matrix.</summary>
+    public const long MaxSparseContributions = 20_000_000;
+
+    /// <summary>Reduced matrices up to this order are always stored densely.</summary>
+    private const int AlwaysDenseOrder = 1500;
 
     private const double RefinementAbsoluteTolerance = 1e-12;
     private const double RefinementRelativeTolerance = 1e-12;
@@ -47,14 +55,16 @@ public sealed class SchurComplementKktSolver : IKktSolver
     private readonly int[][] _touched, _entryPtr, _entryRow;
     private readonly double[][] _entryVal;
     private readonly double[] _hDiag;                       // W'W diagonal on the rows of diagonal cones
-    private readonly double[] _kd, _d, _work;               // reduced matrix (row-major, lower) -> L; pivots; LDL work
+    private readonly double[] _kd, _d, _work;               // reduced matrix: dense row-major lower (-> L), or sparse values; pivots; work
+    private readonly int[]? _positions;                     // sparse: value index of each contribution, in the order of Update
+    private readonly SparseLdl? _sparse;
     private readonly sbyte[] _signs;
     private readonly double[] _v, _h;                       // dense work of the largest dense cone
     private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly int _refinementSteps;
 
-    private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings)
+    private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, bool forceSparse)
     {
         _p = pUpper; _a = a; _cones = cones;
         _n = a.Columns; _m = a.Rows;
@@ -102,7 +112,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        _kd = new double[(long)_order * _order];
+        long contributions = ContributionCount(a, _rowPtr, rowKind, _touched, _eqRows, pUpper);
+        if (!forceSparse && UseDense(_order, contributions))
+            _kd = new double[(long)_order * _order];
+        else
+        {
+            (_positions, var pattern) = SparsePattern(contributions);
+            _sparse = SparseLdl.Create(pattern);
+            _kd = new double[pattern.NonZeros];
+        }
         _d = new double[_order]; _work = new double[_order];
         _signs = new sbyte[_order];
         for (int i = 0; i < _order; i++) _signs[i] = (sbyte)(i < _n ? 1 : -1);
@@ -120,40 +138,152 @@ public sealed class SchurComplementKktSolver : IKktSolver
     /// Validates the dimensions and builds the solver for <paramref name="pUpper"/> (upper triangle of P, n x n),
     /// <paramref name="a"/> (m x n) and the cone product.
     /// </summary>
-    /// <exception cref="ArgumentException">Dimensions disagree, or n + |E| exceeds <see cref="MaxReducedOrder"/>.</exception>
-    public static SchurComplementKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null)
+    /// <param name="pUpper">Upper triangle of P (n x n).</param>
+    /// <param name="a">Constraint matrix A (m x n).</param>
+    /// <param name="cones">The cone product (dimension m); <see cref="Update"/> must be given the same object.</param>
+    /// <param name="settings">Regularization and refinement settings (defaults when null).</param>
+    /// <param name="forceSparse">Store the reduced matrix sparsely whatever its size and density (tests and benchmarks).</param>
+    /// <exception cref="ArgumentException">Dimensions disagree, or the reduced matrix is too large to store (see <see cref="Fits"/>).</exception>
+    public static SchurComplementKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null, bool forceSparse = false)
     {
         ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         int n = a.Columns, m = a.Rows;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
-        int order = n + ReducedEqualityRows(cones);
-        if (order > MaxReducedOrder)
-            throw new ArgumentException($"the reduced system would have order {order} (above {MaxReducedOrder}); use the quasi-definite KKT solver");
-        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings());
+        var (order, contributions) = Estimate(a, pUpper, cones.Cones.Select(c => c is ZeroCone ? Kind.Zero : c.HasDiagonalScaling ? Kind.Diagonal : Kind.Dense).ToArray(),
+            cones.Cones.Select(c => c.Dimension).ToArray());
+        if (!Feasible(order, contributions))
+            throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {MaxReducedOrder}, sparse above {MaxSparseContributions:N0}); use the quasi-definite KKT solver");
+        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings(), forceSparse);
     }
 
-    private static int ReducedEqualityRows(CompositeCone cones) => cones.Cones.Where(c => c is ZeroCone).Sum(c => c.Dimension);
+    private static bool UseDense(long order, long contributions) =>
+        order <= AlwaysDenseOrder || (order <= MaxReducedOrder && contributions > order * order / 10);
 
-    /// <summary>Whether the reduced matrix of <paramref name="problem"/> (order n + |E|) is within <see cref="MaxReducedOrder"/>.</summary>
-    public static bool Fits(ConicProblem problem)
+    private static bool Feasible(long order, long contributions) => order <= MaxReducedOrder || contributions <= MaxSparseContributions;
+
+    /// <summary>Order n + |E| and the number of entry contributions of the reduced matrix, from the structure of P, A and the cones.</summary>
+    private static (long Order, long Contributions) Estimate(CscMatrix a, CscMatrix pUpper, Kind[] kinds, int[] dims)
     {
-        ArgumentNullException.ThrowIfNull(problem);
-        return problem.Variables + problem.Cones.Where(c => c is ZeroConeSpec).Sum(c => (long)c.Dimension) <= MaxReducedOrder;
+        int m = a.Rows;
+        var rowKind = new Kind[m]; var rowCone = new int[m];
+        int eq = 0;
+        for (int c = 0, o = 0; c < kinds.Length; o += dims[c], c++)
+            for (int r = o; r < o + dims[c]; r++) { rowKind[r] = kinds[c]; rowCone[r] = c; if (kinds[c] == Kind.Zero) eq++; }
+        // Touched columns per dense cone, nonzeros per row.
+        var touched = new long[kinds.Length]; var last = new int[kinds.Length]; Array.Fill(last, -1);
+        var rowCount = new long[m];
+        for (int j = 0; j < a.Columns; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+            {
+                int r = a.RowIndices[q], c = rowCone[r];
+                rowCount[r]++;
+                if (rowKind[r] == Kind.Dense && last[c] != j) { last[c] = j; touched[c]++; }
+            }
+        long count = pUpper.NonZeros + a.Columns;
+        for (int r = 0; r < m; r++)
+            count += rowKind[r] switch { Kind.Diagonal => rowCount[r] * (rowCount[r] + 1) / 2, Kind.Zero => rowCount[r] + 1, _ => 0 };
+        for (int c = 0; c < kinds.Length; c++) count += touched[c] * (touched[c] + 1) / 2;
+        return (a.Columns + eq, count);
+    }
+
+    /// <summary>The exact contribution count of the built structure (same order as <see cref="Update"/>).</summary>
+    private static long ContributionCount(CscMatrix a, int[] rowPtr, Kind[] rowKind, int[][] touched, int[] eqRows, CscMatrix pUpper)
+    {
+        long count = a.Columns;
+        for (int j = 0; j < a.Columns; j++)
+            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++) if (pUpper.RowIndices[q] <= j) count++;
+        for (int r = 0; r < a.Rows; r++)
+            if (rowKind[r] == Kind.Diagonal) { long k = rowPtr[r + 1] - rowPtr[r]; count += k * (k + 1) / 2; }
+        foreach (var t in touched) if (t is not null) count += (long)t.Length * (t.Length + 1) / 2;
+        foreach (int r in eqRows) count += rowPtr[r + 1] - rowPtr[r] + 1;
+        return count;
     }
 
     /// <summary>
-    /// Whether this solver is expected to be faster than the quasi-definite one on <paramref name="problem"/>: it has a
-    /// semidefinite cone, its reduced order n + |E| is at most <see cref="MaxReducedOrder"/>, and factoring the dense
-    /// svec blocks (Σ svec³) would cost more than factoring the reduced matrix ((n + |E|)³).
+    /// The sparse pattern (upper CSC; the lower entry (row, col) of a contribution is the upper entry (col, row)) and the
+    /// value index of every contribution, in the order in which <see cref="Update"/> adds them.
+    /// </summary>
+    private (int[] Positions, CscMatrix Pattern) SparsePattern(long contributions)
+    {
+        int N = _order;
+        var keys = new long[contributions];
+        int c = 0;
+        Visit((row, col) => keys[c++] = (long)row * N + col);
+        var unique = (long[])keys.Clone();
+        Array.Sort(unique);
+        int u = 0;
+        for (int i = 0; i < unique.Length; i++) if (i == 0 || unique[i] != unique[i - 1]) unique[u++] = unique[i];
+        Array.Resize(ref unique, u);
+        var positions = new int[contributions];
+        for (long i = 0; i < contributions; i++) positions[i] = Array.BinarySearch(unique, keys[i]);
+        // Sorted by (row, col) = by (upper column, upper row): CSC order.
+        var colPtr = new int[N + 1]; var rowIdx = new int[u];
+        for (int i = 0; i < u; i++) { colPtr[(int)(unique[i] / N) + 1]++; rowIdx[i] = (int)(unique[i] % N); }
+        for (int j = 0; j < N; j++) colPtr[j + 1] += colPtr[j];
+        return (positions, CscMatrix.Create(N, N, colPtr, rowIdx, new double[u]));
+    }
+
+    /// <summary>Calls <paramref name="add"/>(row, col), row &gt;= col, for every contribution, in the order of <see cref="Update"/>.</summary>
+    private void Visit(Action<int, int> add)
+    {
+        for (int j = 0; j < _n; j++)
+        {
+            for (int q = _p.ColumnPointers[j]; q < _p.ColumnPointers[j + 1]; q++) if (_p.RowIndices[q] <= j) add(j, _p.RowIndices[q]);
+            add(j, j);
+        }
+        for (int c = 0; c < _kind.Length; c++)
+        {
+            if (_kind[c] == Kind.Diagonal)
+                for (int row = _cones.Offset(c); row < _cones.Offset(c + 1); row++)
+                    for (int p = _rowPtr[row]; p < _rowPtr[row + 1]; p++)
+                        for (int q = _rowPtr[row]; q <= p; q++) add(_rowCol[p], _rowCol[q]);
+            if (_kind[c] == Kind.Dense)
+            {
+                var touched = _touched[c];
+                for (int t = 0; t < touched.Length; t++)
+                    for (int u = t; u < touched.Length; u++) add(touched[u], touched[t]);
+            }
+        }
+        for (int e = 0; e < _eqRows.Length; e++)
+        {
+            int r = _eqRows[e];
+            for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) add(_n + e, _rowCol[q]);
+            add(_n + e, _n + e);
+        }
+    }
+
+    /// <summary>
+    /// Whether the reduced matrix of <paramref name="problem"/> can be stored: densely up to order <see cref="MaxReducedOrder"/>,
+    /// sparsely up to <see cref="MaxSparseContributions"/> entry contributions.
+    /// </summary>
+    public static bool Fits(ConicProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var (order, contributions) = Estimate(problem);
+        return Feasible(order, contributions);
+    }
+
+    private static (long Order, long Contributions) Estimate(ConicProblem problem) =>
+        Estimate(problem.A, problem.P, problem.Cones.Select(c => c switch { ZeroConeSpec => Kind.Zero, NonnegativeConeSpec => Kind.Diagonal, _ => Kind.Dense }).ToArray(),
+            problem.Cones.Select(c => c.Dimension).ToArray());
+
+    /// <summary>
+    /// Whether this solver is the default for <paramref name="problem"/>: it has a semidefinite cone, its reduced matrix
+    /// fits (<see cref="Fits"/>), and the reduced matrix has at most twice the entries of the quasi-definite system
+    /// (nnz P + nnz A + m plus the dense W'W blocks). That holds for SDPA problems (m² against svec² per block) and for
+    /// programs over svec variables (each block's clique is its own svec block), where the Schur complement is also
+    /// the more accurate of the two near a rank-deficient optimum; it fails when a small cone is shared by many variables.
     /// </summary>
     public static bool IsPreferredFor(ConicProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (!problem.Cones.Any(c => c is PsdConeSpec) || !Fits(problem)) return false;
-        double order = problem.Variables + problem.Cones.Where(c => c is ZeroConeSpec).Sum(c => c.Dimension);
-        double blocks = problem.Cones.Where(c => c is PsdConeSpec).Sum(c => Math.Pow(c.Dimension, 3));
-        return blocks > order * order * order;
+        if (!problem.Cones.Any(c => c is PsdConeSpec)) return false;
+        var (order, contributions) = Estimate(problem);
+        if (!Feasible(order, contributions)) return false;
+        double quasiDefinite = problem.P.NonZeros + problem.A.NonZeros + problem.Constraints
+            + problem.Cones.Where(c => c is SecondOrderConeSpec or PsdConeSpec).Sum(c => (double)c.Dimension * (c.Dimension + 1) / 2);
+        return contributions <= 2 * quasiDefinite;
     }
 
     /// <inheritdoc/>
@@ -162,6 +292,8 @@ public sealed class SchurComplementKktSolver : IKktSolver
     public int Constraints => _m;
     /// <summary>True: z is eliminated through H^-1 (see <see cref="IKktSolver.SlackFromPrimalEquation"/>).</summary>
     public bool SlackFromPrimalEquation => true;
+    /// <summary>True when the reduced matrix is stored and factored sparsely.</summary>
+    public bool IsSparse => _sparse is not null;
     /// <summary>Order n + |E| of the reduced matrix.</summary>
     public int Order => _order;
 
@@ -170,37 +302,40 @@ public sealed class SchurComplementKktSolver : IKktSolver
     public bool Update(ICone cones)
     {
         if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
-        int N = _order;
         var k = _kd.AsSpan();
         k.Clear();
+        int c = 0;   // contribution counter (sparse storage), in the order of Visit
         // M = P + εI (P's upper entry (i, j) is the lower entry (j, i)).
         for (int j = 0; j < _n; j++)
         {
             for (int q = _p.ColumnPointers[j]; q < _p.ColumnPointers[j + 1]; q++)
-                if (_p.RowIndices[q] <= j) k[j * N + _p.RowIndices[q]] += _p.Values[q];
-            k[j * N + j] += _epsilon;
+                if (_p.RowIndices[q] <= j) k[Slot(ref c, j, _p.RowIndices[q])] += _p.Values[q];
+            k[Slot(ref c, j, j)] += _epsilon;
         }
-        for (int c = 0; c < _kind.Length; c++)
+        for (int cone = 0; cone < _kind.Length; cone++)
         {
-            var cone = _cones.Cones[c]; int o = _cones.Offset(c);
-            if (_kind[c] == Kind.Diagonal && !AddDiagonalCone(cone, o, k)) return false;
-            if (_kind[c] == Kind.Dense) AddDenseCone(c, cone, k);
+            if (_kind[cone] == Kind.Diagonal && !AddDiagonalCone(_cones.Cones[cone], _cones.Offset(cone), k, ref c)) return false;
+            if (_kind[cone] == Kind.Dense) AddDenseCone(cone, _cones.Cones[cone], k, ref c);
         }
         // A_E below M, -εI on its diagonal.
         for (int e = 0; e < _eqRows.Length; e++)
         {
             int row = _n + e, r = _eqRows[e];
-            for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) k[row * N + _rowCol[q]] = _rowVal[q];
-            k[row * N + row] = -_epsilon;
+            for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) k[Slot(ref c, row, _rowCol[q])] += _rowVal[q];
+            k[Slot(ref c, row, row)] -= _epsilon;
         }
-        for (int i = 0; i < N; i++) if (!double.IsFinite(k[i * N + i])) return false;
-        return DenseKernels.LdlLower(k, N, _signs, _dynEps, _dynDelta, _d, _work, out _);
+        if (!VectorOps.AllFinite(k)) return false;
+        if (_sparse is not null) return _sparse.Factor(k, _signs, _dynEps, _dynDelta);
+        return DenseKernels.LdlLower(k, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
     }
 
+    /// <summary>Index of the lower entry (row, col) in the storage: row-major when dense, the c-th contribution's value when sparse.</summary>
+    private int Slot(ref int c, int row, int col) => _positions is null ? row * _order + col : _positions[c++];
+
     /// <summary>M += Σ_r a_r a_r' / h_r over the rows r of a diagonal cone, h = diag(W'W).</summary>
-    private bool AddDiagonalCone(ICone cone, int offset, Span<double> k)
+    private bool AddDiagonalCone(ICone cone, int offset, Span<double> k, ref int c)
     {
-        int N = _order, dim = cone.Dimension;
+        int dim = cone.Dimension;
         var h = _hDiag.AsSpan(offset, dim);
         cone.GetHessianBlock(h);
         for (int r = 0; r < dim; r++)
@@ -211,17 +346,17 @@ public sealed class SchurComplementKktSolver : IKktSolver
             // Columns of a row are ascending, so (col_p, col_q) with q <= p is in the lower triangle.
             for (int p = p0; p < p1; p++)
             {
-                double f = _rowVal[p] * inv; int cp = _rowCol[p] * N;
-                for (int q = p0; q <= p; q++) k[cp + _rowCol[q]] += f * _rowVal[q];
+                double f = _rowVal[p] * inv; int cp = _rowCol[p];
+                for (int q = p0; q <= p; q++) k[Slot(ref c, cp, _rowCol[q])] += f * _rowVal[q];
             }
         }
         return true;
     }
 
     /// <summary>M_ij += a_i' H^-1 a_j over the columns touching a dense (second-order or semidefinite) cone.</summary>
-    private void AddDenseCone(int c, ICone cone, Span<double> k)
+    private void AddDenseCone(int c, ICone cone, Span<double> k, ref int slot)
     {
-        int N = _order, dim = cone.Dimension;
+        int dim = cone.Dimension;
         var touched = _touched[c]; var ptr = _entryPtr[c]; var rows = _entryRow[c]; var vals = _entryVal[c];
         var h = _h.AsSpan(0, dim);
         for (int t = 0; t < touched.Length; t++)
@@ -234,7 +369,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
             {
                 double s = 0;
                 for (int e = ptr[u]; e < ptr[u + 1]; e++) s += vals[e] * h[rows[e]];
-                k[touched[u] * N + j] += s;
+                k[Slot(ref slot, touched[u], j)] += s;
             }
         }
     }
@@ -315,7 +450,8 @@ public sealed class SchurComplementKktSolver : IKktSolver
         rx.CopyTo(b);
         _a.MultiplyTransposed(_t, b[.._n], 1.0, 1.0);
         for (int e = 0; e < _eqRows.Length; e++) b[_n + e] = rz[_eqRows[e]];
-        DenseKernels.LdlSolve(_kd, _order, _d, b);
+        if (_sparse is not null) _sparse.Solve(b);
+        else DenseKernels.LdlSolve(_kd, _order, _d, b);
         b[.._n].CopyTo(x);
         // z_K = H^-1 (A x - r)_K, z_E from the reduced solution.
         _a.Multiply(x, _hz);

@@ -256,3 +256,8 @@ public sealed class SchurComplementSdpConformance : SdpConformance
 {
     protected override KktSolverFactory Kkt => ConicSolver.SchurComplement;
 }
+
+public sealed class SparseSchurComplementSdpConformance : SdpConformance
+{
+    protected override KktSolverFactory Kkt => (p, a, c, s) => SchurComplementKktSolver.Create(p, a, c, s, forceSparse: true);
+}

@@ -8,9 +8,9 @@ using ExactConvexNN.Tests.Sdp;
 namespace ExactConvexNN.Tests.Solver;
 
 /// <summary>
-/// Which KKT solver <see cref="ConicSolver.Solve"/> uses by default: the Schur complement when the semidefinite blocks
-/// outweigh the variables (SDPA problems), the quasi-definite system otherwise (every other problem, and semidefinite
-/// programs written over svec variables, such as the polynomial-activation program).
+/// Which KKT solver <see cref="ConicSolver.Solve"/> uses by default: the Schur complement for semidefinite programs whose
+/// reduced matrix is no larger than the quasi-definite system (SDPA problems, programs over svec variables), the
+/// quasi-definite system otherwise (problems without semidefinite cones, small cones shared by many variables).
 /// </summary>
 public class KktSelectionTests
 {
@@ -22,9 +22,10 @@ public class KktSelectionTests
     }
 
     [Fact]
-    public void SemidefiniteProgramOverSvecVariablesKeepsTheQuasiDefiniteSystem()
+    public void SemidefiniteProgramOverSvecVariablesUsesTheSchurComplementToo()
     {
-        // min tr X s.t. X_00 = 1 (zero cone), -svec(X) + s = 0, s ⪰ 0: n = svec, so the reduced matrix is no smaller.
+        // min tr X s.t. X_00 = 1 (zero cone), -svec(X) + s = 0, s ⪰ 0: the block's clique is its own svec block, no
+        // larger than the quasi-definite system's.
         const int k = 6, n = k * (k + 1) / 2;
         var q = new double[n];
         var t = new List<(int, int, double)> { (0, 0, 1.0) };
@@ -32,9 +33,21 @@ public class KktSelectionTests
         for (int v = 0; v < n; v++) t.Add((1 + v, v, -1));
         var b = new double[1 + n]; b[0] = 1;
         var p = ConicProblem.Create(null, q, CscMatrix.FromTriplets(1 + n, n, t), b, [new ZeroConeSpec(1), new PsdConeSpec(k)]);
+        Assert.True(SchurComplementKktSolver.IsPreferredFor(p));
+        SolverConformance.AssertOptimal(p, ConicSolver.Solve(p), 1.0);
+    }
+
+    [Fact]
+    public void SmallConeSharedByManyVariablesKeepsTheQuasiDefiniteSystem()
+    {
+        // A 2 x 2 PSD block touched by 200 variables: the Schur complement would be a dense 200 x 200 clique against a
+        // quasi-definite system of about 800 entries.
+        int n = 200;
+        var t = new List<(int, int, double)>();
+        for (int j = 0; j < n; j++) { t.Add((0, j, 1.0)); t.Add((2, j, 1.0)); t.Add((3 + j, j, -1.0)); }
+        var specs = new ConeSpec[] { new PsdConeSpec(2), new NonnegativeConeSpec(n) };
+        var p = ConicProblem.Create(null, Enumerable.Repeat(1.0, n).ToArray(), CscMatrix.FromTriplets(3 + n, n, t), new double[3 + n], specs);
         Assert.False(SchurComplementKktSolver.IsPreferredFor(p));
-        var r = ConicSolver.Solve(p);
-        SolverConformance.AssertOptimal(p, r, 1.0);
     }
 
     [Fact]
@@ -45,12 +58,31 @@ public class KktSelectionTests
     }
 
     [Fact]
-    public void SchurComplementRefusesAReducedSystemTooLargeToStoreDensely()
+    public void SchurComplementRefusesAReducedSystemTooLargeToStoreDenselyOrSparsely()
     {
+        // Order 8,001 (too large for dense storage) and one second-order cone row touching 6,400 columns: their pairs
+        // make about 20.5 million entry contributions, above the sparse limit.
         int n = SchurComplementKktSolver.MaxReducedOrder + 1;
-        var cones = CompositeCone.Create(new ConeSpec[] { new NonnegativeConeSpec(1) });
-        var a = CscMatrix.FromTriplets(1, n, [(0, 0, 1.0)]);
+        var cones = CompositeCone.Create(new ConeSpec[] { new SecondOrderConeSpec(2) });
+        var a = CscMatrix.FromTriplets(2, n, Enumerable.Range(0, 6400).Select(j => (1, j, 1.0)));
         var ex = Assert.Throws<ArgumentException>(() => SchurComplementKktSolver.Create(CscMatrix.Zeros(n, n), a, cones));
         Assert.Contains("quasi-definite", ex.Message);
+    }
+
+    [Fact]
+    public void LargeSparseReducedSystemsAreStoredSparsely()
+    {
+        // 3,000 variables in 1,000 blocks of three: a block-diagonal reduced matrix, far too sparse to store densely.
+        int blocks = 1000, n = 3 * blocks;
+        var t = new List<(int, int, double)>();
+        var specs = new List<ConeSpec>();
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int i = 0; i < 3; i++) t.Add((3 * b + i, 3 * b + i, -1.0));
+            specs.Add(new SecondOrderConeSpec(3));
+        }
+        var cones = CompositeCone.Create(specs);
+        var kkt = SchurComplementKktSolver.Create(CscMatrix.Zeros(n, n), CscMatrix.FromTriplets(n, n, t), cones);
+        Assert.True(kkt.IsSparse);
     }
 }

@@ -81,3 +81,10 @@ public sealed class SchurComplementKktSolverTests : KktSolverTests
     protected override IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones) =>
         SchurComplementKktSolver.Create(pUpper, a, cones, new SolverSettings());
 }
+
+/// <summary>The Schur-complement solver with its sparse storage forced on (the problems here are small enough for dense).</summary>
+public sealed class SparseSchurComplementKktSolverTests : KktSolverTests
+{
+    protected override IKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones) =>
+        SchurComplementKktSolver.Create(pUpper, a, cones, new SolverSettings(), forceSparse: true);
+}

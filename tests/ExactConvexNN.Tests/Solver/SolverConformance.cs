@@ -333,3 +333,9 @@ public sealed class SchurComplementSolverConformance : SolverConformance
     protected override KktSolverFactory Kkt => ConicSolver.SchurComplement;
     protected override KktSolverFactory ExpandedKkt => ConicSolver.SchurComplement;
 }
+
+public sealed class SparseSchurComplementSolverConformance : SolverConformance
+{
+    protected override KktSolverFactory Kkt => (p, a, c, s) => SchurComplementKktSolver.Create(p, a, c, s, forceSparse: true);
+    protected override KktSolverFactory ExpandedKkt => Kkt;
+}
