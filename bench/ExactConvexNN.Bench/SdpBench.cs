@@ -44,7 +44,7 @@ public static class SdpBench
             }
         Directory.CreateDirectory(folder);
         bool haveCsdp = CsdpAvailable();
-        Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "dense" : "sparse")} LDL backend); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}");
+        Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "--dense: quasi-definite KKT on the dense LDL backend" : "default KKT choice: Schur complement for these files")}); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}");
         Console.WriteLine("family     k      m   svec  | ecnn status      iters   seconds   rel.err  | csdp seconds  rel.err | ratio ecnn/csdp");
         foreach (var family in families)
             foreach (int k in sizes)
