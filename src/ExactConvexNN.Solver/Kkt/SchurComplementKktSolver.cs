@@ -112,7 +112,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        long contributions = ContributionCount(a, _rowPtr, rowKind, _touched, _eqRows, pUpper);
+        long contributions = Estimate(a, pUpper, _kind, cones.Cones.Select(c => c.Dimension).ToArray()).Contributions;
         if (!forceSparse && UseDense(_order, contributions))
             _kd = new double[(long)_order * _order];
         else
@@ -162,7 +162,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
 
     private static bool Feasible(long order, long contributions) => order <= MaxReducedOrder || contributions <= MaxSparseContributions;
 
-    /// <summary>Order n + |E| and the number of entry contributions of the reduced matrix, from the structure of P, A and the cones.</summary>
+    /// <summary>Order n + |E| and the number of entry contributions of the reduced matrix, from the structure of P, A and the cones (no values).</summary>
     private static (long Order, long Contributions) Estimate(CscMatrix a, CscMatrix pUpper, Kind[] kinds, int[] dims)
     {
         int m = a.Rows;
@@ -180,24 +180,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
                 rowCount[r]++;
                 if (rowKind[r] == Kind.Dense && last[c] != j) { last[c] = j; touched[c]++; }
             }
-        long count = pUpper.NonZeros + a.Columns;
+        // P's upper entries and the diagonal, the pairs of each nonnegative row, an equality row's entries and diagonal,
+        // the pairs of columns touching each dense cone: exactly the contributions that Visit enumerates.
+        long count = a.Columns;
+        for (int j = 0; j < pUpper.Columns; j++)
+            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++) if (pUpper.RowIndices[q] <= j) count++;
         for (int r = 0; r < m; r++)
             count += rowKind[r] switch { Kind.Diagonal => rowCount[r] * (rowCount[r] + 1) / 2, Kind.Zero => rowCount[r] + 1, _ => 0 };
         for (int c = 0; c < kinds.Length; c++) count += touched[c] * (touched[c] + 1) / 2;
         return (a.Columns + eq, count);
-    }
-
-    /// <summary>The exact contribution count of the built structure (same order as <see cref="Update"/>).</summary>
-    private static long ContributionCount(CscMatrix a, int[] rowPtr, Kind[] rowKind, int[][] touched, int[] eqRows, CscMatrix pUpper)
-    {
-        long count = a.Columns;
-        for (int j = 0; j < a.Columns; j++)
-            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++) if (pUpper.RowIndices[q] <= j) count++;
-        for (int r = 0; r < a.Rows; r++)
-            if (rowKind[r] == Kind.Diagonal) { long k = rowPtr[r + 1] - rowPtr[r]; count += k * (k + 1) / 2; }
-        foreach (var t in touched) if (t is not null) count += (long)t.Length * (t.Length + 1) / 2;
-        foreach (int r in eqRows) count += rowPtr[r + 1] - rowPtr[r] + 1;
-        return count;
     }
 
     /// <summary>
@@ -210,6 +201,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
         var keys = new long[contributions];
         int c = 0;
         Visit((row, col) => keys[c++] = (long)row * N + col);
+        if (c != contributions) throw new InvalidOperationException($"the reduced pattern has {c} contributions, {contributions} were counted");
         var unique = (long[])keys.Clone();
         Array.Sort(unique);
         int u = 0;
