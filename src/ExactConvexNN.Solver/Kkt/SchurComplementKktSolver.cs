@@ -7,7 +7,7 @@ namespace ExactConvexNN.Solver.Kkt;
 
 /// <summary>
 /// The Schur-complement ("normal equations") KKT solver of the semidefinite codes (CSDP, SDPT3, SeDuMi). Every cone
-/// row except the equality rows E of zero cones is eliminated with z_K = H^-1 (A_K x - r_K), H = W'W, leaving the dense
+/// row except the equality rows E of zero cones is eliminated with z_K = H^-1 (A_K x - r_K), H = W'W, leaving the
 /// quasi-definite system of order n + |E|
 /// <code>
 ///   [[P + εI + A_K' H^-1 A_K, A_E'], [A_E, -εI]] [x; z_E] = [r_x + A_K' H^-1 r_K; r_E],
