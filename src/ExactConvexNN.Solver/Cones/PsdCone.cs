@@ -211,29 +211,35 @@ public sealed class PsdCone : ICone
     /// </summary>
     public void MultiplyHessianInverseSparse(ReadOnlySpan<int> index, ReadOnlySpan<double> value, Span<double> y)
     {
-        var h = _gInv.Values;   // symmetric: column c = row c, h[c k + r] = H_rc
-        y[..Dimension].Clear();
+        // Column q of the lower triangle is the contiguous svec run y[t0 .. t0 + k - q) (p = q .. k-1), its first entry the
+        // diagonal (weight 1), the others weighted √2. A term c (a_p b_q) adds c b_q √2 a[q..k) to the run (SIMD), and
+        // the diagonal is corrected by (1 - √2) c a_q b_q.
+        var h = _gInv.Values.AsSpan();   // symmetric: column c = row c, h[c k + r] = H_rc
+        y = y[..Dimension];
+        y.Clear();
+        int k = _k;
         for (int e = 0; e < index.Length; e++)
         {
             int i = _row[index[e]], j = _col[index[e]];
-            double v = value[e];
-            int ci = i * _k, cj = j * _k;
-            // svec entry (p, q), p >= q: T_pq (diagonal) or √2 T_pq.
-            if (i == j)
-                for (int t = 0; t < y.Length; t++)
-                {
-                    int p = _row[t], q = _col[t];
-                    double f = p == q ? v : v * Sqrt2;
-                    y[t] += f * h[ci + p] * h[ci + q];
-                }
-            else
+            var hi = h.Slice(i * k, k);
+            var hj = h.Slice(j * k, k);
+            // Diagonal entry: X_ii h_i h_i'; off-diagonal pair: X_ij (h_i h_j' + h_j h_i') with X_ij = v / √2.
+            double c = i == j ? value[e] : value[e] * InvSqrt2;
+            for (int q = 0, t0 = 0; q < k; t0 += k - q, q++)
             {
-                double xij = v * InvSqrt2;
-                for (int t = 0; t < y.Length; t++)
+                var run = y.Slice(t0, k - q);
+                if (i == j)
                 {
-                    int p = _row[t], q = _col[t];
-                    double f = p == q ? xij : xij * Sqrt2;
-                    y[t] += f * (h[ci + p] * h[cj + q] + h[cj + p] * h[ci + q]);
+                    double f = c * hi[q];
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(hi[q..], f * Sqrt2, run, run);
+                    run[0] += (1 - Sqrt2) * f * hi[q];
+                }
+                else
+                {
+                    double fj = c * hj[q], fi = c * hi[q];
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(hi[q..], fj * Sqrt2, run, run);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(hj[q..], fi * Sqrt2, run, run);
+                    run[0] += (1 - Sqrt2) * 2 * fj * hi[q];
                 }
             }
         }
