@@ -200,6 +200,9 @@ public sealed class PsdCone : ICone
     /// <inheritdoc/>
     public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_pInv, x, y);
 
+    /// <summary>y = W'W x = svec(G X G): one congruence (W twice would be two).</summary>
+    public void MultiplyHessian(ReadOnlySpan<double> x, Span<double> y) => Congruence(_g, x, y);
+
     /// <summary>y = (W'W)^-1 x = svec(G^-1 X G^-1): one congruence (W^-1 twice would be two).</summary>
     public void MultiplyHessianInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_gInv, x, y);
 

@@ -408,6 +408,26 @@ public sealed class SchurComplementKktSolver : IKktSolver
         }
     }
 
+    /// <summary>y = W'W x on every cone (zero on the equality rows): the diagonal, one congruence, or W twice.</summary>
+    private void ApplyHessianAll(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int c = 0; c < _kind.Length; c++)
+        {
+            var cone = _cones.Cones[c]; int o = _cones.Offset(c), dim = cone.Dimension;
+            var xs = x.Slice(o, dim); var ys = y.Slice(o, dim);
+            switch (_kind[c])
+            {
+                case Kind.Zero: ys.Clear(); break;
+                case Kind.Diagonal: for (int r = 0; r < dim; r++) ys[r] = xs[r] * _hDiag[o + r]; break;
+                default:
+                    if (cone is PsdCone psd) { psd.MultiplyHessian(xs, ys); break; }
+                    var w = _v.AsSpan(0, dim);
+                    cone.MultiplyW(xs, w); cone.MultiplyW(w, ys);
+                    break;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
@@ -454,7 +474,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
     }
 
     /// <summary>
-    /// _resX = r_x - P x - A'z, _resZ = r_z - A x + W'W z (W'W = W W, zero on the equality rows); returns the larger
+    /// _resX = r_x - P x - A'z, _resZ = r_z - A x + W'W z (W'W applied by the cones, zero on the equality rows); returns the larger
     /// infinity norm.
     /// </summary>
     private double Residual(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, ReadOnlySpan<double> x, ReadOnlySpan<double> z)
@@ -462,8 +482,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
         rx.CopyTo(_resX);
         _p.MultiplySymmetricUpper(x, _resX, -1.0, 1.0);
         _a.MultiplyTransposed(z, _resX, -1.0, 1.0);
-        _cones.MultiplyW(z, _t);
-        _cones.MultiplyW(_t, _hz);
+        ApplyHessianAll(z, _hz);
         rz.CopyTo(_resZ);
         _a.Multiply(x, _resZ, -1.0, 1.0);
         for (int i = 0; i < _m; i++) _resZ[i] += _hz[i];
