@@ -89,6 +89,10 @@ public sealed class CompositeCone : ICone
     /// <inheritdoc/>
     public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) { for (int k = 0; k < _cones.Length; k++) _cones[k].MultiplyWInverse(x[Slice(k)], y[Slice(k)]); }
     /// <inheritdoc/>
+    public void MultiplyWTranspose(ReadOnlySpan<double> x, Span<double> y) { for (int k = 0; k < _cones.Length; k++) _cones[k].MultiplyWTranspose(x[Slice(k)], y[Slice(k)]); }
+    /// <inheritdoc/>
+    public void MultiplyWInverseTranspose(ReadOnlySpan<double> x, Span<double> y) { for (int k = 0; k < _cones.Length; k++) _cones[k].MultiplyWInverseTranspose(x[Slice(k)], y[Slice(k)]); }
+    /// <inheritdoc/>
     public void GetHessianBlock(Span<double> block) { for (int k = 0; k < _cones.Length; k++) _cones[k].GetHessianBlock(block[_hessianOffsets[k].._hessianOffsets[k + 1]]); }
     /// <inheritdoc/>
     public void JordanProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> result) { for (int k = 0; k < _cones.Length; k++) _cones[k].JordanProduct(x[Slice(k)], y[Slice(k)], result[Slice(k)]); }

@@ -4,7 +4,9 @@ namespace ExactConvexNN.Solver.Cones;
 /// A symmetric cone K (or a product of them) as the interior-point method sees it: its unit element,
 /// Nesterov–Todd scaling W with W z = W^-T s = λ, the block W'W of the KKT system, the Jordan product
 /// used by the Mehrotra correction, step lengths that keep iterates strictly inside, and the log barrier.
-/// All cones here are self-scaled with symmetric W (W' = W). Vectors are spans of length <see cref="Dimension"/>;
+/// W need not be symmetric (the PSD cone's W x = svec(R'XR) is not): the method uses W' and W^-T where the
+/// derivation has them, and W'W is the Hessian block. Orthant and second-order cones have W' = W, which the default
+/// transposed products use. Vectors are spans of length <see cref="Dimension"/>;
 /// lengths are the caller's responsibility (checked once at the solver boundary, not inside the loop).
 /// </summary>
 public interface ICone
@@ -37,6 +39,12 @@ public interface ICone
 
     /// <summary>y = W^-1 x (zero on the zero cone, where W is not invertible and never needed).</summary>
     void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>y = W' x (the default, for symmetric W, is W x).</summary>
+    void MultiplyWTranspose(ReadOnlySpan<double> x, Span<double> y) => MultiplyW(x, y);
+
+    /// <summary>y = W^-T x (the default, for symmetric W, is W^-1 x).</summary>
+    void MultiplyWInverseTranspose(ReadOnlySpan<double> x, Span<double> y) => MultiplyWInverse(x, y);
 
     /// <summary>Writes W'W in packed form (see <see cref="HessianBlockLength"/>).</summary>
     void GetHessianBlock(Span<double> block);

@@ -10,9 +10,9 @@ namespace ExactConvexNN.Solver.Cones;
 /// Degree k; unit element e = svec(I); Jordan product x ∘ y = svec((XY + YX)/2); barrier f(X) = -log det X.
 /// <para>
 /// NT scaling (CVXOPT/Clarabel construction): with S = L_s L_s', Z = L_z L_z' and the SVD L_z'L_s = U Λ V',
-/// R = L_s V Λ^-1/2 satisfies R'ZR = R^-1 S R^-T = Λ. The interface asks for a symmetric W, so R is replaced by the
-/// symmetric factor P of its polar decomposition R = P Q (P = (RR')^½, Q orthogonal): W x = svec(P X P),
-/// W z = W^-1 s = λ = svec(Q Λ Q'), whose eigenvectors Q and eigenvalues Λ are kept for the Jordan division.
+/// R = L_s V Λ^-1/2 satisfies R'ZR = R^-1 S R^-T = Λ, and R^-1 = Λ^-1/2 U' L_z' (no inverse is formed).
+/// W x = svec(R' X R), so W z = W^-T s = λ = svec(Λ) is diagonal and the Jordan division by λ is entrywise;
+/// W is not symmetric: W' x = svec(R X R'), W^-1 x = svec(R^-T X R^-1), W^-T x = svec(R^-1 X R^-T).
 /// W'W x = svec(G X G) with G = RR' (the NT scaling matrix, G Z G = S); its block is dense, packed as an upper
 /// triangle column by column.
 /// </para>
@@ -25,10 +25,11 @@ public sealed class PsdCone : ICone
 
     private readonly int _k;
     private readonly int[] _row, _col;                 // svec index -> (i, j), i >= j
-    private readonly DenseMatrix _p, _pInv, _g, _gInv, _q; // scaling P, P^-1, G = P², G^-1, eigenvectors of λ
+    private readonly DenseMatrix _r, _rInv, _g, _gInv, _q; // scaling R, R^-1, G = RR', G^-1, eigenvectors of λ (identity after a scaling)
     private readonly DenseMatrix _a, _b, _c;           // work
     private readonly double[] _eig;                    // eigenvalues of λ (matching _q)
     private readonly double[] _lambda;                 // svec λ from the last scaling (or Jordan division)
+    private bool _diagonalLambda = true;               // _lambda is diagonal (_q = I), as after a scaling
 
     private PsdCone(int k)
     {
@@ -38,7 +39,7 @@ public sealed class PsdCone : ICone
         for (int j = 0, t = 0; j < k; j++)
             for (int i = j; i < k; i++, t++) { _row[t] = i; _col[t] = j; }
         DenseMatrix M() => new(k, k);
-        _p = DenseMatrix.CreateIdentity(k); _pInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k); _gInv = DenseMatrix.CreateIdentity(k);
+        _r = DenseMatrix.CreateIdentity(k); _rInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k); _gInv = DenseMatrix.CreateIdentity(k);
         _q = DenseMatrix.CreateIdentity(k);
         _a = M(); _b = M(); _c = M();
         _eig = new double[k]; Array.Fill(_eig, 1.0);
@@ -116,6 +117,15 @@ public sealed class PsdCone : ICone
         Pack(_c, y);
     }
 
+    /// <summary>y = svec(B' X B) (<paramref name="transposeLeft"/>) or svec(B X B').</summary>
+    private void Sandwich(DenseMatrix b, bool transposeLeft, ReadOnlySpan<double> x, Span<double> y)
+    {
+        Unpack(x, _a);
+        if (transposeLeft) { b.TransposeThisAndMultiply(_a, _b); _b.Multiply(b, _c); }
+        else { b.Multiply(_a, _b); _b.TransposeAndMultiply(b, _c); }
+        Pack(_c, y);
+    }
+
     /// <summary>Smallest eigenvalue of smat(x).</summary>
     private double MinEigenvalue(ReadOnlySpan<double> x)
     {
@@ -148,57 +158,43 @@ public sealed class PsdCone : ICone
         // L_z'L_s = U_z U_s' = U Λ V'.
         _b.TransposeAndMultiply(_a, _c);
         var svd = _c.Svd(true);
-        var sv = svd.S; var vt = svd.VT;
+        var sv = svd.S; var u = svd.U; var vt = svd.VT;
         for (int i = 0; i < _k; i++) if (!(sv[i] > 0) || !double.IsFinite(sv[i])) return false;
+        // R^-1 = Λ^-1/2 U' L_z' = Λ^-1/2 (U' U_z), before _b (U_z) is reused.
+        u.TransposeThisAndMultiply(_b, _c);
+        for (int j = 0; j < _k; j++)
+            for (int i = 0; i < _k; i++) _rInv[i, j] = _c[i, j] / Math.Sqrt(sv[i]);
         // R = L_s V Λ^-1/2 = (V' U_s)' Λ^-1/2: R_ij = (V'U_s)_ji / √λ_j.
         vt.Multiply(_a, _c);
-        var r = _b;
         for (int j = 0; j < _k; j++)
         {
             double f = 1.0 / Math.Sqrt(sv[j]);
-            for (int i = 0; i < _k; i++) r[i, j] = _c[j, i] * f;
+            for (int i = 0; i < _k; i++) _r[i, j] = _c[j, i] * f;
         }
-        // Polar factor of R = U2 Σ2 V2': P = U2 Σ2 U2', P^-1 = U2 Σ2^-1 U2', G = U2 Σ2² U2', Q = U2 V2'.
-        var svd2 = r.Svd(true);
-        var u2 = svd2.U; var s2 = svd2.S;
-        for (int i = 0; i < _k; i++) if (!(s2[i] > 0) || !double.IsFinite(s2[i])) return false;
-        SpectralProduct(u2, s2, 1.0, _p);
-        SpectralProduct(u2, s2, -1.0, _pInv);
-        SpectralProduct(u2, s2, 2.0, _g);
-        SpectralProduct(u2, s2, -2.0, _gInv);
-        u2.Multiply(svd2.VT, _q);
+        // G = R R', G^-1 = R^-T R^-1.
+        _r.TransposeAndMultiply(_r, _g);
+        _rInv.TransposeThisAndMultiply(_rInv, _gInv);
+        // λ = svec(Λ): its eigenbasis is the identity.
         for (int i = 0; i < _k; i++) _eig[i] = sv[i];
-        // λ = svec(Q Λ Q').
-        SpectralMatrix(_q, _eig, _c);
-        Pack(_c, _lambda);
+        _q.Clear(); for (int i = 0; i < _k; i++) _q[i, i] = 1.0;
+        Array.Clear(_lambda);
+        for (int i = 0; i < _k; i++) _lambda[SvecIndex(i, i, _k)] = sv[i];
+        _diagonalLambda = true;
         _lambda.CopyTo(lambda);
         return true;
     }
 
-    /// <summary>result = U diag(σ^power) U'.</summary>
-    private void SpectralProduct(Matrix<double> u, Vector<double> sigma, double power, DenseMatrix result)
-    {
-        for (int j = 0; j < _k; j++)
-        {
-            double f = Math.Pow(sigma[j], power);
-            for (int i = 0; i < _k; i++) _a[i, j] = u[i, j] * f;
-        }
-        _a.TransposeAndMultiply(u, result);
-    }
-
-    /// <summary>result = Q diag(d) Q'.</summary>
-    private void SpectralMatrix(DenseMatrix q, ReadOnlySpan<double> d, DenseMatrix result)
-    {
-        for (int j = 0; j < _k; j++)
-            for (int i = 0; i < _k; i++) _a[i, j] = q[i, j] * d[j];
-        _a.TransposeAndMultiply(q, result);
-    }
+    /// <inheritdoc/>
+    public void MultiplyW(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_r, true, x, y);
 
     /// <inheritdoc/>
-    public void MultiplyW(ReadOnlySpan<double> x, Span<double> y) => Congruence(_p, x, y);
+    public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_rInv, true, x, y);
 
     /// <inheritdoc/>
-    public void MultiplyWInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_pInv, x, y);
+    public void MultiplyWTranspose(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_r, false, x, y);
+
+    /// <inheritdoc/>
+    public void MultiplyWInverseTranspose(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_rInv, false, x, y);
 
     /// <summary>y = W'W x = svec(G X G): one congruence (W twice would be two).</summary>
     public void MultiplyHessian(ReadOnlySpan<double> x, Span<double> y) => Congruence(_g, x, y);
@@ -283,8 +279,15 @@ public sealed class PsdCone : ICone
     {
         // Lyapunov equation (ΛU + UΛ)/2 = V in the eigenbasis Λ = Q diag(λ) Q':
         // Ṽ = Q'VQ, Ũ_ij = 2 Ṽ_ij / (λ_i + λ_j), U = Q Ũ Q'. The eigenbasis of the last scaling is reused when λ is it.
+        if (_diagonalLambda && lambda.SequenceEqual(_lambda))
+        {
+            // Diagonal λ: Ũ = U, entrywise (svec scales both sides alike).
+            for (int t = 0; t < result.Length; t++) result[t] = v[t] * 2.0 / (_eig[_row[t]] + _eig[_col[t]]);
+            return;
+        }
         if (!lambda.SequenceEqual(_lambda))
         {
+            _diagonalLambda = false;
             Unpack(lambda, _a);
             var evd = _a.Evd(Symmetricity.Symmetric);
             evd.EigenVectors.CopyTo(_q);

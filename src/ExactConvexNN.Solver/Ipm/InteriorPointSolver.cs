@@ -218,9 +218,9 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>
-    /// Combined direction: d = (1 - σ) r, d_s = λ∘λ + (W^-1 Δs_a) ∘ (W Δz_a) - σμe, d_κ = τκ + Δτ_a Δκ_a - σμ
+    /// Combined direction: d = (1 - σ) r, d_s = λ∘λ + (W^-T Δs_a) ∘ (W Δz_a) - σμe, d_κ = τκ + Δτ_a Δκ_a - σμ
     /// (the affine direction is still in Δ on entry). Without <paramref name="secondOrder"/>, the Mehrotra terms
-    /// (W^-1 Δs_a) ∘ (W Δz_a) and Δτ_a Δκ_a are left out (a pure centering step).
+    /// (W^-T Δs_a) ∘ (W Δz_a) and Δτ_a Δκ_a are left out (a pure centering step).
     /// </summary>
     private bool CombinedDirection(double sigma, double mu, bool secondOrder)
     {
@@ -228,7 +228,7 @@ internal sealed class InteriorPointSolver
         double dKappa = _tau * _kappa - sigma * mu;
         if (secondOrder)
         {
-            _cones.MultiplyWInverse(_ds, _t1);
+            _cones.MultiplyWInverseTranspose(_ds, _t1);
             _cones.MultiplyW(_dz, _t2);
             _cones.JordanProduct(_t1, _t2, _rhsZ);
             for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
@@ -257,8 +257,8 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>
-    /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W(λ\d_s + W Δz) and
-    /// Δκ = -(d_κ + κ Δτ)/τ eliminated, K [x1; z1] = [-w r_x; -w r_z + W(λ\d_s)], then
+    /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W'(λ\d_s + W Δz) and
+    /// Δκ = -(d_κ + κ Δτ)/τ eliminated, K [x1; z1] = [-w r_x; -w r_z + W'(λ\d_s)], then
     /// Δτ = (-w r_τ + d_κ/τ - (q + 2Px/τ)'x1 - b'z1) / denominator and (Δx, Δz) = (x1, z1) + Δτ (x2, z2).
     /// A KKT solver that eliminates z through (W'W)^-1 asks for the equal form Δs = -w r_z + b Δτ - A Δx
     /// (<see cref="IKktSolver.SlackFromPrimalEquation"/>).
@@ -266,7 +266,7 @@ internal sealed class InteriorPointSolver
     private bool SolveNewton(double w, ReadOnlySpan<double> dS, double dKappa)
     {
         _cones.JordanDivide(_lambda, dS, _t1);
-        _cones.MultiplyW(_t1, _t2);
+        _cones.MultiplyWTranspose(_t1, _t2);
         for (int j = 0; j < _n; j++) _rhsX[j] = -w * _rx[j];
         for (int i = 0; i < _m; i++) _rhsZ[i] = -w * _rz[i] + _t2[i];
         if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z1)) return false;
@@ -283,10 +283,10 @@ internal sealed class InteriorPointSolver
         }
         else
         {
-            // Δs = -W (λ\d_s + W Δz).
+            // Δs = -W' (λ\d_s + W Δz).
             _cones.MultiplyW(_dz, _t2);
             for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
-            _cones.MultiplyW(_t1, _ds);
+            _cones.MultiplyWTranspose(_t1, _ds);
             for (int i = 0; i < _m; i++) _ds[i] = -_ds[i];
         }
         _dkappa = -(dKappa + _kappa * _dtau) / _tau;

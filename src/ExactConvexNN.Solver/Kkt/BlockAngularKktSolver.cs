@@ -344,7 +344,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
             {
                 var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0;
-                cone.MultiplyWInverse(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
+                cone.MultiplyWInverseTranspose(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
             }
         }
         var l = _l.AsSpan(_lOffset[b], w * w);
@@ -553,7 +553,8 @@ public sealed class BlockAngularKktSolver : IKktSolver
         for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
         {
             var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0, d = cone.Dimension;
-            cone.MultiplyWInverse(v.Slice(o, d), tmp.Slice(o, d));
+            // (W'W)^-1 = W^-1 W^-T.
+            cone.MultiplyWInverseTranspose(v.Slice(o, d), tmp.Slice(o, d));
             cone.MultiplyWInverse(tmp.Slice(o, d), y.Slice(o, d));
         }
     }
@@ -578,7 +579,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         {
             var c = _cones.Cones[k]; int o = _cones.Offset(k), d = c.Dimension;
             c.MultiplyW(z0.Slice(o, d), _hz.AsSpan(o, d));
-            c.MultiplyW(_hz.AsSpan(o, d), _hhz.AsSpan(o, d));
+            c.MultiplyWTranspose(_hz.AsSpan(o, d), _hhz.AsSpan(o, d));
             for (int i = 0; i < d; i++) r[_n + o + i] += _hhz[o + i];
         }
         // Coupling variables: r_xc = b_xc - P_c x_c - A_0c' z_0, and their share of the coupling rows.
@@ -622,7 +623,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         {
             var cone = _cones.Cones[k]; int o = _cones.Offset(k) - r0, d = cone.Dimension;
             cone.MultiplyW(zb.Slice(o, d), wz.Slice(o, d));
-            cone.MultiplyW(wz.Slice(o, d), wwz.Slice(o, d));
+            cone.MultiplyWTranspose(wz.Slice(o, d), wwz.Slice(o, d));
         }
         for (int i = 0; i < h; i++) rz[i] = _rhs[_n + r0 + i] - DenseKernels.Dot(a.Slice(i * width, width), xb) + wwz[i];
     }

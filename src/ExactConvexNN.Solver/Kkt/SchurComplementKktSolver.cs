@@ -382,13 +382,14 @@ public sealed class SchurComplementKktSolver : IKktSolver
         ApplyHessianInverse(cone, v, h);
     }
 
-    /// <summary>y = (W'W)^-1 x on one dense cone (a single congruence for a semidefinite cone, W^-1 twice otherwise).</summary>
+    /// <summary>y = (W'W)^-1 x on one dense cone (a single congruence for a semidefinite cone, W^-1 W^-T otherwise).</summary>
     private void ApplyHessianInverse(ICone cone, ReadOnlySpan<double> x, Span<double> y)
     {
         if (cone is PsdCone psd) { psd.MultiplyHessianInverse(x, y); return; }
         var w = _v.AsSpan(0, cone.Dimension);
-        if (x.Overlaps(w)) { cone.MultiplyWInverse(x, y); cone.MultiplyWInverse(y, w); w.CopyTo(y); return; }
-        cone.MultiplyWInverse(x, w);
+        // (W'W)^-1 = W^-1 W^-T.
+        if (x.Overlaps(w)) { cone.MultiplyWInverseTranspose(x, y); cone.MultiplyWInverse(y, w); w.CopyTo(y); return; }
+        cone.MultiplyWInverseTranspose(x, w);
         cone.MultiplyWInverse(w, y);
     }
 
@@ -408,7 +409,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
         }
     }
 
-    /// <summary>y = W'W x on every cone (zero on the equality rows): the diagonal, one congruence, or W twice.</summary>
+    /// <summary>y = W'W x on every cone (zero on the equality rows): the diagonal, one congruence, or W then W'.</summary>
     private void ApplyHessianAll(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int c = 0; c < _kind.Length; c++)
@@ -422,7 +423,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
                 default:
                     if (cone is PsdCone psd) { psd.MultiplyHessian(xs, ys); break; }
                     var w = _v.AsSpan(0, dim);
-                    cone.MultiplyW(xs, w); cone.MultiplyW(w, ys);
+                    cone.MultiplyW(xs, w); cone.MultiplyWTranspose(w, ys);
                     break;
             }
         }

@@ -75,17 +75,17 @@ public abstract class ConePropertyTests
     }).QuickCheckThrowOnFailure();
 
     [Fact]
-    public void NesterovToddScalingSatisfiesWzEqualsWInverseSEqualsLambda() => Prop.ForAll(Seeds, seed =>
+    public void NesterovToddScalingSatisfiesWzEqualsWInverseTransposeSEqualsLambda() => Prop.ForAll(Seeds, seed =>
     {
         var rng = new Random(seed); var cone = CreateCone();
         var s = InteriorPoint(rng); var z = InteriorPoint(rng); int n = s.Length;
         var lambda = new double[n];
         Assert.True(cone.UpdateScaling(s, z, lambda));
         var wz = new double[n]; var wis = new double[n];
-        cone.MultiplyW(z, wz); cone.MultiplyWInverse(s, wis);
+        cone.MultiplyW(z, wz); cone.MultiplyWInverseTranspose(s, wis);
         AssertClose(lambda, wz, 1e-10);
         AssertClose(lambda, wis, 1e-10);
-        // λ'λ = z'W W^-1 s = s'z and λ is strictly inside the cone.
+        // λ'λ = z'W'W^-T s = s'z and λ is strictly inside the cone.
         double ll = 0, sz = 0;
         for (int i = 0; i < n; i++) { ll += lambda[i] * lambda[i]; sz += s[i] * z[i]; }
         Assert.Equal(sz, ll, 1e-10 * Math.Max(1, sz));
@@ -93,7 +93,7 @@ public abstract class ConePropertyTests
     }).QuickCheckThrowOnFailure();
 
     [Fact]
-    public void HessianBlockMatchesWAppliedTwiceAndWInverseUndoesW() => Prop.ForAll(Seeds, seed =>
+    public void HessianBlockMatchesWTransposeWAndTheInversesUndoW() => Prop.ForAll(Seeds, seed =>
     {
         var rng = new Random(seed); var cone = CreateCone();
         var s = InteriorPoint(rng); var z = InteriorPoint(rng); int n = s.Length;
@@ -101,12 +101,15 @@ public abstract class ConePropertyTests
         var block = new double[cone.HessianBlockLength];
         cone.GetHessianBlock(block);
         var e = new double[n]; var we = new double[n]; var wwe = new double[n]; var back = new double[n];
+        var wte = new double[n]; var backT = new double[n];
         for (int j = 0; j < n; j++)
         {
             Array.Clear(e); e[j] = 1;
-            cone.MultiplyW(e, we); cone.MultiplyW(we, wwe);
+            cone.MultiplyW(e, we); cone.MultiplyWTranspose(we, wwe);
             cone.MultiplyWInverse(we, back);
             AssertClose(e, back, 1e-10);
+            cone.MultiplyWTranspose(e, wte); cone.MultiplyWInverseTranspose(wte, backT);
+            AssertClose(e, backT, 1e-10);
             for (int i = 0; i < n; i++)
             {
                 double packed = PackedEntry(cone, block, i, j);
@@ -206,7 +209,7 @@ public class SecondOrderConeExpansionTests
         for (int j = 0; j < n; j++)
         {
             Array.Clear(e); e[j] = 1;
-            cone.MultiplyW(e, we); cone.MultiplyW(we, wwe);
+            cone.MultiplyW(e, we); cone.MultiplyW(we, wwe);   // W' = W on a second-order cone
             for (int i = 0; i < n; i++)
             {
                 double expanded = (i == j ? d[i] : 0) + u[i] * u[j] - v[i] * v[j];

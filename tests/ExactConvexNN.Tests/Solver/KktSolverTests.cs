@@ -42,11 +42,11 @@ public abstract class KktSolverTests
         var x = new double[n]; var zz = new double[m];
         Assert.True(kkt.Solve(rx, rz, x, zz));
 
-        // Residual of P x + A'z = rx and A x - W'W z = rz, with W'W z = W (W z).
+        // Residual of P x + A'z = rx and A x - W'W z = rz, with W'W z = W'(W z).
         var r1 = new double[n]; pUpper.MultiplySymmetricUpper(x, r1); a.MultiplyTransposed(zz, r1, 1.0, 1.0);
         var r2 = new double[m]; a.Multiply(x, r2);
         var wz = new double[m]; var wwz = new double[m];
-        cones.MultiplyW(zz, wz); cones.MultiplyW(wz, wwz);
+        cones.MultiplyW(zz, wz); cones.MultiplyWTranspose(wz, wwz);
         for (int i = 0; i < n; i++) Assert.True(Math.Abs(r1[i] - rx[i]) < 1e-8, $"row {i}: {r1[i]} vs {rx[i]}");
         for (int i = 0; i < m; i++)
         {
