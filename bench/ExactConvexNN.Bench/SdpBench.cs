@@ -17,8 +17,10 @@ namespace ExactConvexNN.Bench;
 /// <item><c>random</c>: one k x k block plus a diagonal block of 4, m = k/2 dense-ish F_i, with a known optimum (below);</item>
 /// <item><c>maxcut</c>: the max-cut relaxation of a random graph G(k, 0.3) (SDPLIB's mcp family: m = k, F_i = E_ii);</item>
 /// <item><c>theta</c>: the Lovász theta of a random graph G(k, 0.2) (SDPLIB's theta family: m = |E| + 1, F_e = E_ij + E_ji).</item>
+/// <item><c>gpp</c>: graph bisection of G(k, 0.2) (SDPLIB's gpp kind: max &lt;W, Y&gt; s.t. diag Y = 1, &lt;J, Y&gt; = 0, so no
+/// strictly feasible Y exists and interior-point methods lose accuracy); not in the default families.</item>
 /// </list>
-/// maxcut and theta have no closed-form optimum; their error column is the relative difference from CSDP's objective.
+/// maxcut, theta and gpp have no closed-form optimum; their error column is the relative difference from CSDP's objective.
 /// Construction (SDPA primal min c'x s.t. X = Σ F_i x_i - F_0 ⪰ 0): complementary X* = Q diag(d, 0) Q', Y* = Q diag(0, e) Q',
 /// random sparse symmetric F_i and x*, then F_0 = Σ F_i x*_i - X* and c_i = &lt;F_i, Y*&gt;, so the optimum is c'x* (= &lt;F_0, Y*&gt;).
 /// </summary>
@@ -56,7 +58,8 @@ public static class SdpBench
                     case "random": m = mFixed ?? Math.Max(2, k / 2); (text, optimum) = RandomSdpa(rng, k, m); break;
                     case "maxcut": (text, m) = MaxCutSdpa(rng, k, 0.3); optimum = double.NaN; break;
                     case "theta": (text, m) = ThetaSdpa(rng, k, 0.2); optimum = double.NaN; break;
-                    default: throw new ArgumentException($"unknown family '{family}'; use random, maxcut or theta");
+                    case "gpp": (text, m) = BisectionSdpa(rng, k, 0.2); optimum = double.NaN; break;
+                    default: throw new ArgumentException($"unknown family '{family}'; use random, maxcut, theta or gpp");
                 }
                 var path = Path.Combine(folder, $"{family}_k{k}_m{m}_s{seed}.dat-s");
                 File.WriteAllText(path, text);
@@ -101,6 +104,26 @@ public static class SdpBench
             for (int i = 0; i <= j; i++) if (lap[i, j] != 0) sb.AppendLine($"0 1 {i + 1} {j + 1} {(lap[i, j] / 4).ToString("R", inv)}");
         for (int i = 0; i < k; i++) sb.AppendLine($"{i + 1} 1 {i + 1} {i + 1} 1");
         return (sb.ToString(), k);
+    }
+
+    /// <summary>
+    /// Graph bisection relaxation of G(k, p) in SDPA form: min Σ_i x_i s.t. Diag(x) + x_0 J - W ⪰ 0 (F_i = E_ii with
+    /// c_i = 1, F_{k+1} = J with c = 0, F_0 = W the adjacency matrix), the dual of max &lt;W, Y&gt; s.t. diag Y = 1, &lt;J, Y&gt; = 0.
+    /// </summary>
+    internal static (string Text, int M) BisectionSdpa(Random rng, int k, double p)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"\"graph bisection relaxation of G({k}, {p.ToString(inv)})");
+        sb.AppendLine($"{k + 1} = mDIM").AppendLine("1 = nBLOCK").AppendLine($"{k}");
+        sb.AppendLine(string.Join(" ", Enumerable.Repeat("1", k)) + " 0");
+        for (int i = 0; i < k; i++)
+            for (int j = i + 1; j < k; j++)
+                if (rng.NextDouble() < p) sb.AppendLine($"0 1 {i + 1} {j + 1} 1");
+        for (int i = 0; i < k; i++) sb.AppendLine($"{i + 1} 1 {i + 1} {i + 1} 1");
+        for (int j = 0; j < k; j++)
+            for (int i = 0; i <= j; i++) sb.AppendLine($"{k + 1} 1 {i + 1} {j + 1} 1");
+        return (sb.ToString(), k + 1);
     }
 
     /// <summary>

@@ -475,18 +475,24 @@ public sealed class SchurComplementKktSolver : IKktSolver
     }
 
     /// <summary>
-    /// _resX = r_x - P x - A'z, _resZ = r_z - A x + W'W z (W'W applied by the cones, zero on the equality rows); returns the larger
-    /// infinity norm.
+    /// _resX = r_x - P x - A'z and _resZ = r_E - A_E x on the equality rows; returns the larger infinity norm. The
+    /// eliminated rows are left at zero: z_K = H^-1 (A x - r_K) satisfies them by construction (also after each
+    /// correction, whose z_K part is H^-1 A δx), so their computed residual r_K - A x + W'W z would be only the rounding
+    /// of W'W H^-1, which grows like 1/μ and would hide whether a correction improves the rows that carry the error.
     /// </summary>
     private double Residual(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, ReadOnlySpan<double> x, ReadOnlySpan<double> z)
     {
         rx.CopyTo(_resX);
         _p.MultiplySymmetricUpper(x, _resX, -1.0, 1.0);
         _a.MultiplyTransposed(z, _resX, -1.0, 1.0);
-        ApplyHessianAll(z, _hz);
-        rz.CopyTo(_resZ);
-        _a.Multiply(x, _resZ, -1.0, 1.0);
-        for (int i = 0; i < _m; i++) _resZ[i] += _hz[i];
+        Array.Clear(_resZ);
+        for (int e = 0; e < _eqRows.Length; e++)
+        {
+            int r = _eqRows[e];
+            double v = rz[r];
+            for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) v -= _rowVal[q] * x[_rowCol[q]];
+            _resZ[r] = v;
+        }
         return Math.Max(VectorOps.NormInf(_resX), VectorOps.NormInf(_resZ));
     }
 }
