@@ -25,11 +25,11 @@ public sealed class PsdCone : ICone
 
     private readonly int _k;
     private readonly int[] _row, _col;                 // svec index -> (i, j), i >= j
-    private readonly DenseMatrix _r, _rInv, _g, _gInv, _q; // scaling R, R^-1, G = RR', G^-1, eigenvectors of λ (identity after a scaling)
+    private readonly DenseMatrix _r, _rInv, _g, _gInv, _q; // scaling R, R^-1, G = RR', G^-1, eigenvectors of a non-diagonal λ
     private readonly DenseMatrix _a, _b, _c;           // work
     private readonly double[] _eig;                    // eigenvalues of λ (matching _q)
     private readonly double[] _lambda;                 // svec λ from the last scaling (or Jordan division)
-    private bool _diagonalLambda = true;               // _lambda is diagonal (_q = I), as after a scaling
+    private bool _diagonalLambda = true;               // _lambda is diagonal, as after a scaling (then _q is not used)
 
     private PsdCone(int k)
     {
@@ -108,15 +108,6 @@ public sealed class PsdCone : ICone
         return true;
     }
 
-    /// <summary>y = svec(B X B) for symmetric B.</summary>
-    private void Congruence(DenseMatrix bSym, ReadOnlySpan<double> x, Span<double> y)
-    {
-        Unpack(x, _a);
-        bSym.Multiply(_a, _b);
-        _b.Multiply(bSym, _c);
-        Pack(_c, y);
-    }
-
     /// <summary>y = svec(B' X B) (<paramref name="transposeLeft"/>) or svec(B X B').</summary>
     private void Sandwich(DenseMatrix b, bool transposeLeft, ReadOnlySpan<double> x, Span<double> y)
     {
@@ -176,7 +167,6 @@ public sealed class PsdCone : ICone
         _rInv.TransposeThisAndMultiply(_rInv, _gInv);
         // λ = svec(Λ): its eigenbasis is the identity.
         for (int i = 0; i < _k; i++) _eig[i] = sv[i];
-        _q.Clear(); for (int i = 0; i < _k; i++) _q[i, i] = 1.0;
         Array.Clear(_lambda);
         for (int i = 0; i < _k; i++) _lambda[SvecIndex(i, i, _k)] = sv[i];
         _diagonalLambda = true;
@@ -196,11 +186,8 @@ public sealed class PsdCone : ICone
     /// <inheritdoc/>
     public void MultiplyWInverseTranspose(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_rInv, false, x, y);
 
-    /// <summary>y = W'W x = svec(G X G): one congruence (W twice would be two).</summary>
-    public void MultiplyHessian(ReadOnlySpan<double> x, Span<double> y) => Congruence(_g, x, y);
-
     /// <summary>y = (W'W)^-1 x = svec(G^-1 X G^-1): one congruence (W^-1 twice would be two).</summary>
-    public void MultiplyHessianInverse(ReadOnlySpan<double> x, Span<double> y) => Congruence(_gInv, x, y);
+    public void MultiplyHessianInverse(ReadOnlySpan<double> x, Span<double> y) => Sandwich(_gInv, false, x, y);
 
     /// <summary>
     /// y = (W'W)^-1 x for an x given by its nonzero svec entries (<paramref name="index"/>, <paramref name="value"/>),
@@ -366,6 +353,6 @@ public sealed class PsdCone : ICone
         // ∇²f v = svec(X^-1 V X^-1).
         Unpack(x, _a);
         var inv = (DenseMatrix)_a.Inverse();
-        Congruence(inv, v, y);
+        Sandwich(inv, false, v, y);
     }
 }

@@ -64,7 +64,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly int _refinementSteps;
 
-    private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, bool forceSparse)
+    private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, long contributions, bool forceSparse)
     {
         _p = pUpper; _a = a; _cones = cones;
         _n = a.Columns; _m = a.Rows;
@@ -112,7 +112,6 @@ public sealed class SchurComplementKktSolver : IKktSolver
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        long contributions = Estimate(a, pUpper, _kind, cones.Cones.Select(c => c.Dimension).ToArray()).Contributions;
         if (!forceSparse && UseDense(_order, contributions))
             _kd = new double[(long)_order * _order];
         else
@@ -154,7 +153,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
             cones.Cones.Select(c => c.Dimension).ToArray());
         if (!Feasible(order, contributions))
             throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {MaxReducedOrder}, sparse above {MaxSparseContributions:N0}); use the quasi-definite KKT solver");
-        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings(), forceSparse);
+        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings(), contributions, forceSparse);
     }
 
     private static bool UseDense(long order, long contributions) =>
@@ -405,26 +404,6 @@ public sealed class SchurComplementKktSolver : IKktSolver
                 case Kind.Zero: ys.Clear(); break;
                 case Kind.Diagonal: for (int r = 0; r < dim; r++) ys[r] = xs[r] / _hDiag[o + r]; break;
                 default: ApplyHessianInverse(cone, xs, ys); break;
-            }
-        }
-    }
-
-    /// <summary>y = W'W x on every cone (zero on the equality rows): the diagonal, one congruence, or W then W'.</summary>
-    private void ApplyHessianAll(ReadOnlySpan<double> x, Span<double> y)
-    {
-        for (int c = 0; c < _kind.Length; c++)
-        {
-            var cone = _cones.Cones[c]; int o = _cones.Offset(c), dim = cone.Dimension;
-            var xs = x.Slice(o, dim); var ys = y.Slice(o, dim);
-            switch (_kind[c])
-            {
-                case Kind.Zero: ys.Clear(); break;
-                case Kind.Diagonal: for (int r = 0; r < dim; r++) ys[r] = xs[r] * _hDiag[o + r]; break;
-                default:
-                    if (cone is PsdCone psd) { psd.MultiplyHessian(xs, ys); break; }
-                    var w = _v.AsSpan(0, dim);
-                    cone.MultiplyW(xs, w); cone.MultiplyWTranspose(w, ys);
-                    break;
             }
         }
     }
