@@ -100,6 +100,11 @@ public static class TrainCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
+    /// <summary>The text line of the network's own certificate, for ReLU and polynomial networks alike.</summary>
+    private static string CertificateLine(double lowerBound, string how, double gap, double relativeGap, bool certified) =>
+        string.Create(CultureInfo.InvariantCulture, $"certificate     lower bound {lowerBound:G10}{how}, gap {gap:G3} (relative {relativeGap:E2}): ")
+        + (certified ? "certified optimal" : string.Create(CultureInfo.InvariantCulture, $"NOT certified within {OptimalityVerifier.DefaultTolerance:0e0}"));
+
     private static JsonObject PolyJson(PolyTrainingResult r, PolyTrainingOptions o, FileInfo? outFile, PolyCertificate cert) => new()
     {
         ["status"] = r.Status.ToName(),
@@ -145,8 +150,7 @@ public static class TrainCommand
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
         w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10} (neural decomposition)");
-        w.WriteLine($"certificate     lower bound {cert.LowerBound:G10} (dual-feasible by the trust-region bound), gap {cert.Gap:G3} (relative {cert.RelativeGap:E2}): "
-            + (cert.CertifiedOptimal ? "certified optimal" : $"NOT certified within {OptimalityVerifier.DefaultTolerance:0e0}"));
+        w.WriteLine(CertificateLine(cert.LowerBound, " (dual-feasible by the trust-region bound)", cert.Gap, cert.RelativeGap, cert.CertifiedOptimal));
         w.WriteLine($"activation      sigma(t) = {o.Activation.A:G6} t^2 + {o.Activation.B:G6} t + {o.Activation.C:G6}");
         w.WriteLine($"architecture    {arch.Describe()}");
         if (r.Accuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({o.Classes} classes)");
@@ -195,8 +199,7 @@ public static class TrainCommand
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
         w.WriteLine($"network         {r.Network.Neurons.Count} neurons, objective {r.RecoveredObjective:G10}");
         if (cert is not null)
-            w.WriteLine($"certificate     lower bound {cert.LowerBound:G10} over every chamber, gap {cert.Gap:G3} (relative {cert.RelativeGap:E2}): "
-                + (cert.CertifiedOptimal ? "certified optimal" : $"NOT certified within {OptimalityVerifier.DefaultTolerance:0e0}"));
+            w.WriteLine(CertificateLine(cert.LowerBound, " over every chamber", cert.Gap, cert.RelativeGap, cert.CertifiedOptimal));
         if (r.Sampled)
             w.WriteLine($"chambers        {r.Arrangement.Chambers.Count} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
         else
