@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ExactConvexNN.Data;
 using ExactConvexNN.Training;
 
@@ -26,15 +25,13 @@ public sealed class DataSelectionOptions
     /// <exception cref="Solver.InputException">Malformed labels, rows or scale.</exception>
     public DataSelection Parse(ParseResult pr)
     {
-        double scale = pr.GetValue(_scale);
-        if (!(scale > 0) || !double.IsFinite(scale))
-            throw new Solver.InputException($"--scale must be a positive number, got {scale.ToString(CultureInfo.InvariantCulture)}");
+        // Checked before the data is read, so a bad flag fails fast.
         return new DataSelection
         {
             Labels = pr.GetValue(_labels) is string l ? DataSelection.ParseLabels(l) : null,
             Rows = pr.GetValue(_rows) is string r ? RowRange.Parse(r) : null,
-            Scale = scale,
-        };
+            Scale = pr.GetValue(_scale),
+        }.Validate();
     }
 
     /// <summary>

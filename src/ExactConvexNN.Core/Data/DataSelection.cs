@@ -28,7 +28,7 @@ public sealed record DataSelection
     {
         ArgumentNullException.ThrowIfNull(data);
         if (IsEmpty) return data;
-        if (!(Scale > 0) || !double.IsFinite(Scale)) throw new InputException($"--scale must be a positive number, got {Scale}");
+        Validate();
         var keep = Enumerable.Range(0, data.Rows).ToList();
         double[]? y = data.Y;
         if (Labels is not null)
@@ -57,6 +57,15 @@ public sealed record DataSelection
                 y[r] = Labels is null ? data.Y[keep[r]] : IndexOf(Labels, data.Y[keep[r]]);
         }
         return Dataset.Create(x, y, data.FeatureNames, data.TargetName, $"{data.Source} ({Describe()})");
+    }
+
+    /// <summary>Checks what can be checked without the data (the scale); returns this selection.</summary>
+    /// <exception cref="InputException">The scale is not a positive finite number.</exception>
+    public DataSelection Validate()
+    {
+        if (!(Scale > 0) || !double.IsFinite(Scale))
+            throw new InputException($"--scale must be a positive number, got {Scale.ToString(CultureInfo.InvariantCulture)}");
+        return this;
     }
 
     private static int IndexOf(IReadOnlyList<double> labels, double v)
