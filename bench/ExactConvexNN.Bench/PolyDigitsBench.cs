@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using ExactConvexNN.Data;
+using ExactConvexNN.Models;
 using ExactConvexNN.Networks;
+using ExactConvexNN.Programs;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
@@ -48,44 +50,47 @@ public static class PolyDigitsBench
         }
         var train = Subset(rows.Take(nTrain));
         var test = Subset(rows.Skip(nTrain));
-        var model = new PolyTrainingOptions
+        var model = new ModelSpec { Beta = beta, Activation = ActivationKind.Poly, Classes = 2, Image = new ImageShape(1, 8, 8, filter, stride, 0, pool) };
+        var training = new TrainingOptions
         {
-            Beta = beta, Classes = 2, Image = new ImageShape(1, 8, 8, filter, stride, 0, pool), DropTolerance = D("--drop", "1e-8"),
+            DropTolerance = D("--drop", "1e-8"), Certify = false,
             Solver = new SolverSettings { FeasibilityTolerance = tol, GapAbsoluteTolerance = tol, GapRelativeTolerance = tol },
         };
         Console.WriteLine($"digits {pair[0]} (label 0, target -1) vs {pair[1]} (label 1, target +1): {train.Rows} train, {test.Rows} test (first 70% of the pair's rows in file order); pixels / 16");
-        Console.WriteLine($"model: {model.Architecture(64).Describe()}, sigma(t) = {model.Activation}, beta {beta.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"model: {ModelRegistry.For(model).Architecture(model, 64).Describe()}, {model.ActivationFormula}, beta {beta.ToString(CultureInfo.InvariantCulture)}");
 
         var clock = Stopwatch.StartNew();
-        var exact = PolyTrainer.Train(train, model);
+        var exact = ModelPipeline.Train(train, model, training);
         double exactSeconds = clock.Elapsed.TotalSeconds;
-        var net = exact.Network;
+        var net = (PolyNetwork)exact.Network;
+        var program = (PolynomialSdpProgram)exact.Program;
         double wmax = net.Neurons.Count == 0 ? 0 : net.Neurons.Max(nrn => nrn.W.Max(Math.Abs));
         int effective = net.Neurons.Count(nrn => nrn.W.Max(Math.Abs) > 1e-6 * wmax);
         double testAcc = ClassTargets.Accuracy(net.Predict(test.X), test.Y!, 2);
-        Console.WriteLine($"SDP: status {exact.Status.ToName()}, {exact.Solution.Iterations} iterations, {exact.Program.Problem.Variables} variables, {exact.Program.Blocks} PSD blocks of order {exact.Program.MatrixOrder}");
+        Console.WriteLine($"SDP: status {exact.Status.ToName()}, {exact.Solution.Iterations} iterations, {exact.Program.Problem.Variables} variables, {program.Blocks} PSD blocks of order {program.MatrixOrder}");
         Console.WriteLine(FormattableString.Invariant($"SDP: optimum (primal) {exact.Primal:R}, dual {exact.Dual:R}, relative gap {exact.RelativeGap:E2}"));
         Console.WriteLine(FormattableString.Invariant($"SDP: recovered network objective {exact.RecoveredObjective:R} (relative difference {Math.Abs(exact.RecoveredObjective - exact.Primal) / Math.Abs(exact.Primal):E2}), {net.Neurons.Count} neurons ({effective} with |w| > 1e-6 max), max | ||u|| - 1 | {net.MaxNormDeviation():E1}"));
-        Console.WriteLine(FormattableString.Invariant($"SDP: train accuracy {exact.Accuracy:P2}, test accuracy {testAcc:P2}, time {exactSeconds:F2} s (solve {exact.SolveSeconds:F2} s)"));
+        Console.WriteLine(FormattableString.Invariant($"SDP: train accuracy {exact.TrainAccuracy:P2}, test accuracy {testAcc:P2}, time {exactSeconds:F2} s (solve {exact.SolveSeconds:F2} s)"));
 
         var byResidual = PolyOptimalityVerifier.Verify(net, train.X, exact.Targets, beta);
         var cert = PolyOptimalityVerifier.Verify(net, train.X, exact.Targets, beta, exact.DualCandidate);
         if (byResidual.LowerBound > cert.LowerBound) cert = byResidual;
         Console.WriteLine(FormattableString.Invariant($"SDP: solver-independent certificate of the recovered network: lower bound {cert.LowerBound:R}, relative gap {cert.RelativeGap:E2}, certified {cert.CertifiedOptimal}"));
         Console.WriteLine($"{"run",-22} {"objective",14} {"above opt.",10} {"own bound",12} {"train acc",9} {"test acc",9} {"seconds",8}");
-        Console.WriteLine(FormattableString.Invariant($"{"SDP (global optimum)",-22} {exact.RecoveredObjective,14:F6} {0.0,10:E2} {cert.LowerBound,12:F6} {exact.Accuracy,9:P2} {testAcc,9:P2} {exactSeconds,8:F2}"));
+        Console.WriteLine(FormattableString.Invariant($"{"SDP (global optimum)",-22} {exact.RecoveredObjective,14:F6} {0.0,10:E2} {cert.LowerBound,12:F6} {exact.TrainAccuracy,9:P2} {testAcc,9:P2} {exactSeconds,8:F2}"));
         double nonconvexSeconds = 0;
         for (int seed = 0; seed < inits; seed++)
         {
-            var run = NonconvexTrainer.TrainPoly(train, new NonconvexOptions
+            var run = NonconvexTrainer.Train(train, model, new NonconvexOptions
             {
-                Beta = beta, Neurons = neurons, Optimizer = optimizer, Epochs = epochs, Seed = seed, LearningRate = lr,
-            }, model);
+                Neurons = neurons, Optimizer = optimizer, Epochs = epochs, Seed = seed, LearningRate = lr,
+            });
+            var runNet = (PolyNetwork)run.Network;
             nonconvexSeconds += run.Seconds;
-            var trainAcc = ClassTargets.Accuracy(run.Network.Predict(train.X), train.Y!, 2);
-            var tAcc = ClassTargets.Accuracy(run.Network.Predict(test.X), test.Y!, 2);
+            var trainAcc = ClassTargets.Accuracy(runNet.Predict(train.X), train.Y!, 2);
+            var tAcc = ClassTargets.Accuracy(runNet.Predict(test.X), test.Y!, 2);
             string name = $"{NonconvexTrainer.Name(optimizer)} m={neurons} seed {seed}" + (run.Diverged ? " (div.)" : "");
-            var own = PolyOptimalityVerifier.Verify(run.Network, train.X, exact.Targets, beta);
+            var own = PolyOptimalityVerifier.Verify(runNet, train.X, exact.Targets, beta);
             Console.WriteLine(FormattableString.Invariant($"{name,-22} {run.Objective,14:F6} {(run.Objective - exact.Primal) / exact.Primal,10:E2} {own.LowerBound,12:F6} {trainAcc,9:P2} {tAcc,9:P2} {run.Seconds,8:F2}"));
             if (run.Objective < exact.Primal - 1e-7 * exact.Primal) Console.WriteLine("  !! below the SDP optimum: a bug");
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ExactConvexNN.Data;
-using ExactConvexNN.Training;
+using ExactConvexNN.Models;
 
 namespace ExactConvexNN.Bench;
 
@@ -17,12 +17,12 @@ public static class TrainBench
         bool generic = args.Contains("--generic");
         var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty().ToArray();
         if (sizes is [0]) sizes = [50, 100, 200];
-        ReluTrainer.Train(Planted(10, 3, 0), new TrainingOptions { Beta = 0.01 }); // JIT warm-up
+        ModelPipeline.Train(Planted(10, 3, 0), new ModelSpec { Beta = 0.01 }); // JIT warm-up
         Console.WriteLine($"{"data",-22} {"n",5} {"chambers",9} {"vars",9} {"iters",5} {"status",8} {"primal",14} {"rel.gap",9} {"neurons",7} {"recov-opt",9} {"thin",5} {"enum s",7} {"solve s",8} {"total s",8} {"CPU s",7} {"peak MiB",9}");
         foreach (int n in sizes)
         {
-            Report($"planted R^3", Planted(n, 3, 42 + n), new TrainingOptions { Beta = 0.01 });
-            if (generic) Report($"planted R^3 (generic)", Planted(n, 3, 42 + n), new TrainingOptions { Beta = 0.01, StructuredSolver = false });
+            Report($"planted R^3", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, new TrainingOptions());
+            if (generic) Report($"planted R^3 (generic)", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, new TrainingOptions { StructuredSolver = false });
         }
         var root = FindProblems();
         if (root is not null && sizes.Max() >= 100)
@@ -32,15 +32,15 @@ public static class TrainBench
             var x = new double[iris.Rows, 2];
             var y = new double[iris.Rows];
             for (int i = 0; i < iris.Rows; i++) { x[i, 0] = iris.X[i, 0]; x[i, 1] = iris.X[i, 1]; y[i] = iris.X[i, 3]; }
-            Report("iris sepal -> petal w", Dataset.Create(x, y, ["sepal_length", "sepal_width"], "petal_width", "iris"), new TrainingOptions { Beta = 0.01, Bias = true });
+            Report("iris sepal -> petal w", Dataset.Create(x, y, ["sepal_length", "sepal_width"], "petal_width", "iris"), new ModelSpec { Beta = 0.01, Bias = true }, new TrainingOptions());
         }
     }
 
-    private static void Report(string name, Dataset data, TrainingOptions options)
+    private static void Report(string name, Dataset data, ModelSpec model, TrainingOptions options)
     {
         TrainingResult? r = null;
-        var (seconds, cpu, peak) = BenchRegistry.MeasureWithCpu(() => r = ReluTrainer.Train(data, options));
-        Console.WriteLine($"{name,-22} {data.Rows,5} {r!.Arrangement.Chambers.Count,9} {r.Program.Problem.Variables,9} {r.Solution.Iterations,5} {r.Status,8} {r.Primal,14:G8} {r.RelativeGap,9:E1} {r.Network.Neurons.Count,7} {(r.RecoveredObjective - r.Primal) / Math.Max(1e-300, Math.Abs(r.Primal)),9:E1} {r.ThinChambers,5} {r.EnumerationSeconds,7:F2} {r.SolveSeconds,8:F2} {seconds,8:F2} {cpu,7:F2} {peak,9:F0}");
+        var (seconds, cpu, peak) = BenchRegistry.MeasureWithCpu(() => r = ModelPipeline.Train(data, model, options with { Certify = false }));
+        Console.WriteLine($"{name,-22} {data.Rows,5} {r!.Chambers,9} {r.Program.Problem.Variables,9} {r.Solution.Iterations,5} {r.Status,8} {r.Primal,14:G8} {r.RelativeGap,9:E1} {r.Network.NeuronCount,7} {(r.RecoveredObjective - r.Primal) / Math.Max(1e-300, Math.Abs(r.Primal)),9:E1} {r.ThinChambers,5} {r.PrepareSeconds,7:F2} {r.SolveSeconds,8:F2} {seconds,8:F2} {cpu,7:F2} {peak,9:F0}");
     }
 
     private static string? FindProblems()

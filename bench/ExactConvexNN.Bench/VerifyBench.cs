@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using ExactConvexNN.Arrangements;
+using ExactConvexNN.Models;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
 
@@ -17,20 +19,22 @@ public static class VerifyBench
     {
         var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty(200).ToArray();
         var warm = TrainBench.Planted(10, 3, 0);
-        OptimalityVerifier.Verify(warm, 0.01, ReluTrainer.Train(warm, new TrainingOptions { Beta = 0.01 }).Network); // JIT warm-up
+        ModelPipeline.Train(warm, new ModelSpec { Beta = 0.01 }); // JIT warm-up
         Console.WriteLine($"{"n",5} {"chambers",9} {"train s",8} {"verify s",9} {"(reused)",9} {"adam s",7} {"verify adam s",13} {"exact rel.gap",13} {"adam rel.gap",12} {"peak MiB",9}");
         foreach (int n in sizes)
         {
             var data = TrainBench.Planted(n, 3, 42 + n);
             TrainingResult? r = null;
-            var (train, _) = BenchRegistry.Measure(() => r = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.01 }));
+            var (train, _) = BenchRegistry.Measure(() => r = ModelPipeline.Train(data, new ModelSpec { Beta = 0.01 }, new TrainingOptions { Certify = false }));
             Certificate? fresh = null, reused = null, adamCert = null;
-            var (verify, _) = BenchRegistry.Measure(() => fresh = OptimalityVerifier.Verify(data, 0.01, r!.Network, candidate: r.DualCandidate));
-            var (verifyReused, _) = BenchRegistry.Measure(() => reused = OptimalityVerifier.Verify(data, 0.01, r!.Network, r.Arrangement, r.DualCandidate));
+            var (verify, _) = BenchRegistry.Measure(() => fresh = OptimalityVerifier.Verify(data, 0.01, (TwoLayerReluNetwork)r!.Network, candidate: Column(r.DualCandidate)));
+            var (verifyReused, _) = BenchRegistry.Measure(() => reused = OptimalityVerifier.Verify(data, 0.01, (TwoLayerReluNetwork)r!.Network, r.Arrangement, Column(r.DualCandidate)));
             NonconvexResult? adam = null;
-            var (adamSeconds, _) = BenchRegistry.Measure(() => adam = NonconvexTrainer.Train(data, new NonconvexOptions { Beta = 0.01, Neurons = 10, Epochs = 2000, Seed = 1 }));
-            var (verifyAdam, peak) = BenchRegistry.Measure(() => adamCert = OptimalityVerifier.Verify(data, 0.01, adam!.Network, r!.Arrangement));
+            var (adamSeconds, _) = BenchRegistry.Measure(() => adam = NonconvexTrainer.Train(data, new ModelSpec { Beta = 0.01 }, new NonconvexOptions { Neurons = 10, Epochs = 2000, Seed = 1 }));
+            var (verifyAdam, peak) = BenchRegistry.Measure(() => adamCert = OptimalityVerifier.Verify(data, 0.01, (TwoLayerReluNetwork)adam!.Network, r!.Arrangement));
             Console.WriteLine($"{n,5} {fresh!.Chambers,9} {train,8:F2} {verify,9:F2} {verifyReused,9:F2} {adamSeconds,7:F2} {verifyAdam,13:F2} {reused!.RelativeGap,13:E1} {adamCert!.RelativeGap,12:E1} {peak,9:F0}");
         }
     }
+
+    private static double[] Column(double[,] v) => Enumerable.Range(0, v.GetLength(0)).Select(i => v[i, 0]).ToArray();
 }

@@ -44,14 +44,14 @@ public static class CliRunner
     }
 
     /// <summary>
-    /// Runs a command body, turning invalid input into a one-line message and exit code 2
-    /// (no stack trace). Other exceptions are bugs and propagate.
+    /// Runs a command body, turning invalid input (<see cref="InputException"/>, missing files, I/O failures) into a
+    /// one-line message and exit code 2 (no stack trace). Other exceptions, <see cref="ArgumentException"/> among them,
+    /// are programming errors and propagate.
     /// </summary>
     public static int Guard(Func<int> body)
     {
         try { return body(); }
         catch (InputException e) { return Fail(e.Message); }
-        catch (ArgumentException e) { return Fail(e.Message); }
         catch (FileNotFoundException e) { return Fail($"file not found: {e.FileName ?? e.Message}"); }
         catch (DirectoryNotFoundException e) { return Fail(e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(e.Message); }
@@ -62,6 +62,23 @@ public static class CliRunner
     {
         Console.Error.WriteLine($"error: {message}");
         return InputError;
+    }
+
+    /// <summary>
+    /// Checks an output path before any work: its folder exists, it is not a folder, and it is none of the inputs
+    /// (a network written over the data it was trained on would destroy the data).
+    /// </summary>
+    /// <exception cref="InputException">The path cannot or must not be written.</exception>
+    public static void CheckOutput(FileInfo? output, params FileInfo[] inputs)
+    {
+        if (output is null) return;
+        var full = Path.GetFullPath(output.FullName);
+        if (Directory.Exists(full)) throw new InputException($"cannot write '{output}': it is a folder; give a file name such as {Path.Combine(output.ToString(), "net.json")}");
+        var dir = Path.GetDirectoryName(full);
+        if (dir is null || !Directory.Exists(dir)) throw new InputException($"cannot write '{output}': folder '{output.DirectoryName}' does not exist; create it or choose another path");
+        foreach (var input in inputs)
+            if (string.Equals(Path.GetFullPath(input.FullName), full, StringComparison.Ordinal))
+                throw new InputException($"cannot write '{output}': it is the input file; choose another output path");
     }
 
     /// <summary>

@@ -3,7 +3,9 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
+using ExactConvexNN.Cli.Options;
 using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Visualization;
 
@@ -28,18 +30,25 @@ public static class ArrangementsCommand
         var svg = new Option<FileInfo?>("--svg") { Description = "write the arrangement picture (rank 2 or 3) to this SVG file" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var list = new Option<bool>("--list") { Description = "also list every chamber: pattern, witness, facet rows" };
-        var conv = new ConvolutionOptions();
+        var shape = new ShapeOptions(withPool: false);
         var cmd = new Command("arrangements", "Enumerate the activation patterns of a ReLU neuron on the data: the chambers of the hyperplane arrangement {g : x_j'g = 0}.")
         {
             data, bias, target, noTarget, maxPatterns, sample, seed, svg, json, list,
         };
-        conv.AddTo(cmd);
+        shape.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(() =>
         {
             var file = pr.GetValue(data)!;
+            var image = shape.Parse(pr);
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target), pr.GetValue(noTarget) ? TargetMode.None : TargetMode.LastColumn);
-            var (x, describe) = conv.Apply(pr, dataset);
-            if (pr.GetValue(bias)) x = AppendOnes(x);
+            // The matrix ReLU training enumerates: the features (with the bias column), or the stacked patch matrix of the CNN.
+            bool addOnes = pr.GetValue(bias);
+            var arch = image is null ? NetworkArchitecture.FullyConnected(dataset.Columns, addOnes) : NetworkArchitecture.Convolutional(image, 1, sumPooling: true);
+            var patches = arch.StackedPatches(dataset.X);
+            var x = image is not null && addOnes ? AppendOnes(patches.X) : patches.X;
+            string describe = image is null ? "features" : image.Signal
+                ? $"{patches.PatchesPerSample} patches {image.Channels}x{image.Filter} per signal, stride {image.Stride}, padding {image.Padding}"
+                : $"{patches.PatchesPerSample} patches {image.Channels}x{image.Filter}x{image.Filter} per image, stride {image.Stride}, padding {image.Padding}";
             long limit = pr.GetValue(maxPatterns);
             if (limit < 1) throw new InputException($"--max-patterns must be at least 1, got {limit}");
             int? k = pr.GetValue(sample);

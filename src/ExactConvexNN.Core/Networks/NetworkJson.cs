@@ -1,11 +1,134 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Solver;
 
 namespace ExactConvexNN.Networks;
 
-/// <summary>Reading the keys of a network file, with the file named in every error.</summary>
-internal static class NetworkJson
+/// <summary>
+/// The network file (format "ecnn-network", version 1), written and read once for every family:
+/// <code>
+///   { "format": "ecnn-network", "version": 1, "activation": "relu" | "poly", ["poly": {a, b, c}],
+///     "architecture": "fc" | "cnn", "inputs": d, "bias": bool, "outputs": O, ["classes": K],
+///     ["image": {channels, height, width, filter, stride, padding, pool}] | ["signal": {channels, length, filter, stride, padding, pool}],
+///     "neurons": [ {"u": [...], "w": number or [R O numbers]} ], ...metadata }
+/// </code>
+/// Only "inputs" and "neurons" are required; other keys are kept as metadata.
+/// </summary>
+public static class NetworkJson
 {
+    /// <summary>The keys the format itself defines (everything else is metadata).</summary>
+    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons"];
+
+    /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
+    internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null)
+    {
+        var arch = network.Architecture;
+        var o = new JsonObject
+        {
+            ["format"] = "ecnn-network",
+            ["version"] = 1,
+            ["activation"] = network.Activation,
+        };
+        if (familyKeys is not null) foreach (var (k, v) in familyKeys) o[k] = v?.DeepClone();
+        o["architecture"] = arch.Kind;
+        o["inputs"] = arch.Inputs;
+        o["bias"] = arch.Bias;
+        o["outputs"] = arch.Outputs;
+        if (network.Classes is int k2) o["classes"] = k2;
+        if (arch.Image is { } im)
+            o[im.Signal ? "signal" : "image"] = im.Signal
+                ? new JsonObject { ["channels"] = im.Channels, ["length"] = im.Width, ["filter"] = im.Filter, ["stride"] = im.Stride, ["padding"] = im.Padding, ["pool"] = im.Pool }
+                : new JsonObject { ["channels"] = im.Channels, ["height"] = im.Height, ["width"] = im.Width, ["filter"] = im.Filter, ["stride"] = im.Stride, ["padding"] = im.Padding, ["pool"] = im.Pool };
+        bool scalar = arch.WeightsPerNeuron == 1;
+        o["neurons"] = new JsonArray(neurons.Select(n => (JsonNode)new JsonObject
+        {
+            ["u"] = new JsonArray(n.U.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+            ["w"] = scalar ? JsonValue.Create(n.W[0]) : new JsonArray(n.W.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+        }).ToArray());
+        foreach (var (key, v) in network.Metadata) o[key] = v?.DeepClone();
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Reads a network file's text as a JSON object.</summary>
+    /// <exception cref="InputException">The file is missing or not a JSON object.</exception>
+    public static JsonObject ReadFile(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"network file '{path}' not found; train one with 'ecnn train DATA --beta B --out {path}'");
+        return ParseObject(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses a network document as a JSON object; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="InputException">Not JSON, or not an object.</exception>
+    public static JsonObject ParseObject(string json, string source)
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(json); }
+        catch (JsonException e) { throw new InputException($"network file '{source}' is not valid JSON ({e.Message.Split('.')[0]}); write it as {{\"inputs\": d, \"bias\": false, \"neurons\": [{{\"u\": [...], \"w\": 1}}]}}"); }
+        return root as JsonObject ?? throw new InputException($"network file '{source}' must hold a JSON object with \"inputs\", \"bias\" and \"neurons\"");
+    }
+
+    /// <summary>The document's "activation" ("relu" when absent).</summary>
+    /// <exception cref="InputException">"activation" is not a string.</exception>
+    public static string Activation(JsonObject o, string source) => Get<string>(o, "activation", source, required: false) ?? "relu";
+
+    /// <summary>The architecture the document declares ("image" or "signal" make a CNN).</summary>
+    /// <exception cref="InputException">Missing or ill-typed sizes, or an inconsistent shape.</exception>
+    internal static NetworkArchitecture ReadArchitecture(JsonObject o, string source, bool sumPooling)
+    {
+        int inputs = Get<int>(o, "inputs", source);
+        bool bias = Get<bool?>(o, "bias", source, required: false) ?? false;
+        int outputs = Get<int?>(o, "outputs", source, required: false) ?? 1;
+        string? kind = Get<string>(o, "architecture", source, required: false);
+        try
+        {
+            ImageShape? shape = null;
+            if (o["image"] is JsonObject im)
+                shape = new ImageShape(Get<int>(im, "channels", source), Get<int>(im, "height", source), Get<int>(im, "width", source),
+                    Get<int>(im, "filter", source), Get<int?>(im, "stride", source, false) ?? 1, Get<int?>(im, "padding", source, false) ?? 0,
+                    Get<int?>(im, "pool", source, false) ?? 0);
+            else if (o["signal"] is JsonObject sg)
+                shape = ImageShape.ForSignal(Get<int>(sg, "channels", source), Get<int>(sg, "length", source), Get<int>(sg, "filter", source),
+                    Get<int?>(sg, "stride", source, false) ?? 1, Get<int?>(sg, "padding", source, false) ?? 0, Get<int?>(sg, "pool", source, false) ?? 0);
+            if (kind is not (null or "fc" or "cnn")) throw new InputException($"\"architecture\" is '{kind}'; use \"fc\" or \"cnn\"");
+            if (kind == "cnn" && shape is null) throw new InputException("\"architecture\": \"cnn\" needs \"image\" or \"signal\"");
+            if (shape is null) return NetworkArchitecture.FullyConnected(inputs, bias, outputs);
+            if (bias) throw new InputException("a convolutional network has no first-layer bias");
+            var arch = NetworkArchitecture.Convolutional(shape, outputs, sumPooling);
+            if (arch.Inputs != inputs) throw new InputException($"\"inputs\" is {inputs} but the {(shape.Signal ? "signal" : "image")} has {arch.Inputs} values");
+            return arch;
+        }
+        catch (InputException e) when (!e.Message.StartsWith("network file", StringComparison.Ordinal))
+        {
+            throw new InputException($"network file '{source}': {e.Message}");
+        }
+    }
+
+    /// <summary>The neurons (u_j, w_j) of the document; "w" may be a number or an array.</summary>
+    /// <exception cref="InputException">A missing or non-numeric weight.</exception>
+    internal static List<(double[] U, double[] W)> ReadNeurons(JsonObject o, string source)
+    {
+        if (o["neurons"] is not JsonArray arr) throw new InputException($"network file '{source}' needs a \"neurons\" array of {{\"u\": [...], \"w\": number}}");
+        var neurons = new List<(double[], double[])>();
+        for (int j = 0; j < arr.Count; j++)
+        {
+            if (arr[j] is not JsonObject nj || nj["u"] is not JsonArray u || nj["w"] is null)
+                throw new InputException($"network file '{source}': neuron {j + 1} needs \"u\" (an array) and \"w\" (a number or an array)");
+            try
+            {
+                var uu = u.Select(v => v!.GetValue<double>()).ToArray();
+                var ww = nj["w"] is JsonArray wa ? wa.Select(v => v!.GetValue<double>()).ToArray() : [nj["w"]!.GetValue<double>()];
+                neurons.Add((uu, ww));
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+            { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric weight"); }
+        }
+        return neurons;
+    }
+
+    /// <summary>Every key of the document that the format does not define.</summary>
+    internal static Dictionary<string, JsonNode?> Metadata(JsonObject o) =>
+        o.Where(kv => !OwnKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone());
+
     /// <summary>The value of <paramref name="key"/> as T; default when it is absent and not required.</summary>
     /// <exception cref="InputException">A required key is missing, or a key has the wrong type.</exception>
     public static T Get<T>(JsonObject o, string key, string source, bool required = true)

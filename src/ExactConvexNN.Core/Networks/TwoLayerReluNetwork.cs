@@ -11,43 +11,64 @@ namespace ExactConvexNN.Networks;
 public sealed record Neuron(double[] U, double W);
 
 /// <summary>
-/// A two-layer ReLU network f(x) = sum_j (x'u_j)_+ w_j with scalar output, and its training objective
-/// 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2). With <see cref="Bias"/>, x is extended by a trailing 1
-/// (the first-layer bias is the last entry of each u_j).
+/// A two-layer ReLU network with scalar output and its training objective
+/// 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2): fully connected, f(x) = sum_j (x'u_j)_+ w_j (with
+/// <see cref="Bias"/>, x is extended by a trailing 1 and the first-layer bias is the last entry of each u_j), or
+/// convolutional (Ergen &amp; Pilanci), f(x) = sum_j w_j sum_k (x_k'u_j)_+ over the patches x_k of an image or signal
+/// (<see cref="NetworkArchitecture.Convolutional"/> with global sum pooling), each u_j a filter.
 /// </summary>
-public sealed class TwoLayerReluNetwork
+public sealed class TwoLayerReluNetwork : INetwork
 {
-    /// <summary>The neurons.</summary>
+    /// <summary>The neurons (filters of a CNN).</summary>
     public IReadOnlyList<Neuron> Neurons { get; }
+    /// <summary>The shape: fully connected, or a CNN with one global sum-pooling region.</summary>
+    public NetworkArchitecture Architecture { get; }
     /// <summary>Number of input features d (without the bias column).</summary>
-    public int Inputs { get; }
+    public int Inputs => Architecture.Inputs;
     /// <summary>True when each neuron has a first-layer bias (x is extended by a 1).</summary>
-    public bool Bias { get; }
+    public bool Bias => Architecture.Bias;
 
     /// <summary>Free-form facts kept in the network file: beta, data source, training objective, ...</summary>
     public IReadOnlyDictionary<string, JsonNode?> Metadata { get; }
 
-    private TwoLayerReluNetwork(IReadOnlyList<Neuron> neurons, int inputs, bool bias, IReadOnlyDictionary<string, JsonNode?> metadata)
-    { Neurons = neurons; Inputs = inputs; Bias = bias; Metadata = metadata; }
+    /// <inheritdoc/>
+    public string Activation => "relu";
+    /// <inheritdoc/>
+    public int NeuronCount => Neurons.Count;
+    /// <inheritdoc/>
+    public int? Classes => null;
 
-    /// <summary>Validates (every u has length d (+1 with bias), every value finite) and builds the network.</summary>
+    private TwoLayerReluNetwork(IReadOnlyList<Neuron> neurons, NetworkArchitecture architecture, IReadOnlyDictionary<string, JsonNode?> metadata)
+    { Neurons = neurons; Architecture = architecture; Metadata = metadata; }
+
+    /// <summary>Validates (every u has length d (+1 with bias), every value finite) and builds a fully connected network.</summary>
     public static TwoLayerReluNetwork Create(IReadOnlyList<Neuron> neurons, int inputs, bool bias, IReadOnlyDictionary<string, JsonNode?>? metadata = null)
     {
-        ArgumentNullException.ThrowIfNull(neurons);
         if (inputs < 1) throw new ArgumentException($"a network needs at least one input, got {inputs}");
-        int width = inputs + (bias ? 1 : 0);
+        return Create(NetworkArchitecture.FullyConnected(inputs, bias), neurons, metadata);
+    }
+
+    /// <summary>Validates (every u has the patch length, every value finite, one output and one pooling region) and builds the network.</summary>
+    /// <exception cref="ArgumentException">A weight of the wrong length or not finite, or an architecture a ReLU network does not have.</exception>
+    public static TwoLayerReluNetwork Create(NetworkArchitecture architecture, IReadOnlyList<Neuron> neurons, IReadOnlyDictionary<string, JsonNode?>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(neurons);
+        if (architecture.Outputs != 1 || architecture.Regions.Count != 1 || (architecture.Image is not null && !architecture.SumPooling))
+            throw new ArgumentException("a ReLU network has one output and, as a CNN, one global sum-pooling region");
+        int width = architecture.PatchLength;
         for (int j = 0; j < neurons.Count; j++)
         {
             var nrn = neurons[j] ?? throw new ArgumentException($"neuron {j + 1} is missing");
             if (nrn.U.Length != width) throw new ArgumentException($"neuron {j + 1} has {nrn.U.Length} first-layer weights, expected {width}");
             if (!double.IsFinite(nrn.W) || nrn.U.Any(v => !double.IsFinite(v))) throw new ArgumentException($"neuron {j + 1} has a non-finite weight");
         }
-        return new TwoLayerReluNetwork(neurons.ToArray(), inputs, bias, metadata ?? new Dictionary<string, JsonNode?>());
+        return new TwoLayerReluNetwork(neurons.ToArray(), architecture, metadata ?? new Dictionary<string, JsonNode?>());
     }
 
-    /// <summary>f(x) for one sample of d features.</summary>
+    /// <summary>f(x) for one sample of d features (fully connected networks).</summary>
     public double Predict(ReadOnlySpan<double> x)
     {
+        if (Architecture.Image is not null) throw new InvalidOperationException("a convolutional network predicts from whole rows: use Predict(double[,])");
         double f = 0;
         foreach (var nrn in Neurons)
         {
@@ -62,17 +83,40 @@ public sealed class TwoLayerReluNetwork
     /// <summary>Predictions for every row of the feature matrix (which must have <see cref="Inputs"/> columns).</summary>
     public double[] Predict(double[,] x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         int n = x.GetLength(0), d = x.GetLength(1);
         if (d != Inputs) throw new InputException($"the data has {d} feature columns but the network takes {Inputs}; use data with the network's features (and --bias only if the network has one)");
-        var row = new double[d];
         var f = new double[n];
-        for (int i = 0; i < n; i++)
+        if (Architecture.Image is null)
         {
-            for (int j = 0; j < d; j++) row[j] = x[i, j];
-            f[i] = Predict(row);
+            var row = new double[d];
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < d; j++) row[j] = x[i, j];
+                f[i] = Predict(row);
+            }
+            return f;
         }
+        // f(x_i) = sum_j w_j sum_k (x_ik'u_j)_+.
+        var patches = Architecture.ExtractPatches(x);
+        int p = Architecture.PatchLength, kk = Architecture.Patches;
+        for (int i = 0; i < n; i++)
+            foreach (var nrn in Neurons)
+            {
+                double s = 0;
+                for (int q = 0; q < kk; q++)
+                {
+                    double z = 0;
+                    for (int c = 0; c < p; c++) z += patches[i][q * p + c] * nrn.U[c];
+                    if (z > 0) s += z;
+                }
+                f[i] += s * nrn.W;
+            }
         return f;
     }
+
+    /// <inheritdoc/>
+    public double[,] Outputs(double[,] x) => ClassTargets.Column(Predict(x));
 
     /// <summary>beta/2 sum_j (||u_j||^2 + w_j^2).</summary>
     public double Regularizer(double beta) => beta / 2 * Neurons.Sum(nrn => nrn.U.Sum(v => v * v) + nrn.W * nrn.W);
@@ -94,62 +138,31 @@ public sealed class TwoLayerReluNetwork
         return Objective(data.X, data.Y, beta);
     }
 
-    /// <summary>The network as a JSON document (format "ecnn-network", version 1).</summary>
-    public string ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["format"] = "ecnn-network",
-            ["version"] = 1,
-            ["activation"] = "relu",
-            ["inputs"] = Inputs,
-            ["bias"] = Bias,
-            ["neurons"] = new JsonArray(Neurons.Select(nrn => (JsonNode)new JsonObject
-            {
-                ["u"] = new JsonArray(nrn.U.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
-                ["w"] = nrn.W,
-            }).ToArray()),
-        };
-        foreach (var (k, v) in Metadata) o[k] = v?.DeepClone();
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
+    /// <summary>The network as a JSON document (format "ecnn-network", version 1, see <see cref="NetworkJson"/>).</summary>
+    public string ToJson() => NetworkJson.Write(this, Neurons.Select(n => (n.U, new[] { n.W })));
 
     /// <summary>Reads a network file written by <see cref="ToJson"/> (or by another tool in the same format).</summary>
     /// <exception cref="InputException">The file is missing, not JSON, or not a valid network.</exception>
-    public static TwoLayerReluNetwork Load(string path)
-    {
-        if (!File.Exists(path)) throw new InputException($"network file '{path}' not found; train one with 'ecnn train DATA --beta B --out {path}'");
-        return Parse(File.ReadAllText(path), path);
-    }
+    public static TwoLayerReluNetwork Load(string path) => Read(NetworkJson.ReadFile(path), path);
 
     /// <summary>Parses a network JSON document; <paramref name="source"/> names it in error messages.</summary>
-    public static TwoLayerReluNetwork Parse(string json, string source = "(network)")
+    public static TwoLayerReluNetwork Parse(string json, string source = "(network)") => Read(NetworkJson.ParseObject(json, source), source);
+
+    /// <summary>The network of a parsed document.</summary>
+    /// <exception cref="InputException">Not a valid ReLU network.</exception>
+    public static TwoLayerReluNetwork Read(JsonObject o, string source)
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InputException($"network file '{source}' is not valid JSON ({e.Message.Split('.')[0]}); write it as {{\"inputs\": d, \"bias\": false, \"neurons\": [{{\"u\": [...], \"w\": 1}}]}}"); }
-        if (root is not JsonObject o) throw new InputException($"network file '{source}' must hold a JSON object with \"inputs\", \"bias\" and \"neurons\"");
-        string? activation = Get<string>(o, "activation", source, required: false);
-        if (activation is not null && activation != "relu") throw new InputException($"network file '{source}' has activation '{activation}'; only relu networks are read here");
-        int inputs = Get<int>(o, "inputs", source);
-        bool bias = Get<bool?>(o, "bias", source, required: false) ?? false;
-        if (o["neurons"] is not JsonArray arr) throw new InputException($"network file '{source}' needs a \"neurons\" array of {{\"u\": [...], \"w\": number}}");
+        ArgumentNullException.ThrowIfNull(o);
+        string activation = NetworkJson.Activation(o, source);
+        if (activation != "relu") throw new InputException($"network file '{source}' has activation '{activation}'; only relu networks are read here");
+        var arch = NetworkJson.ReadArchitecture(o, source, sumPooling: true);
         var neurons = new List<Neuron>();
-        for (int j = 0; j < arr.Count; j++)
+        foreach (var (u, w) in NetworkJson.ReadNeurons(o, source))
         {
-            if (arr[j] is not JsonObject nj || nj["u"] is not JsonArray u) throw new InputException($"network file '{source}': neuron {j + 1} needs \"u\" (an array) and \"w\" (a number)");
-            double[] weights;
-            try { weights = u.Select(v => v!.GetValue<double>()).ToArray(); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
-            { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric entry in \"u\""); }
-            double w = Get<double>(nj, "w", $"{source}: neuron {j + 1}");
-            neurons.Add(new Neuron(weights, w));
+            if (w.Length != 1) throw new InputException($"network file '{source}': neuron {neurons.Count + 1} of a ReLU network needs one number \"w\"");
+            neurons.Add(new Neuron(u, w[0]));
         }
-        var meta = o.Where(kv => kv.Key is not ("format" or "version" or "activation" or "inputs" or "bias" or "neurons"))
-            .ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone());
-        try { return Create(neurons, inputs, bias, meta); }
+        try { return Create(arch, neurons, NetworkJson.Metadata(o)); }
         catch (ArgumentException e) { throw new InputException($"network file '{source}': {e.Message}"); }
     }
-
-    private static T Get<T>(JsonObject o, string key, string source, bool required = true) => NetworkJson.Get<T>(o, key, source, required);
 }

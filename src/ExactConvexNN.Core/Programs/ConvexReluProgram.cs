@@ -23,13 +23,21 @@ namespace ExactConvexNN.Programs;
 /// second-order cones (t_i, u_i) and (s_i, v_i) (rows -I), then the sign rows -(2D-I)_jj x_j'u_i and the same for v_i
 /// (nonnegative cones). P = diag(1 on e), q = beta on every t_i and s_i.
 /// </para>
+/// <para>
+/// The two-layer ReLU CNN of Ergen &amp; Pilanci (f(x) = sum_j w_j sum_k (x_k'u_j)_+) has the same program over the
+/// stacked patch matrix X = [X_1; ...; X_K] (patch-major, <see cref="PatchMatrix"/>): D_i runs over the chambers of
+/// the arrangement of all n K patch rows, and the residual of sample s sums the rows of its K patches,
+/// e_s = sum_i sum_k (D_ik X_k (u_i - v_i))_s - y_s. Fully connected networks are the case K = 1.
+/// </para>
 /// </summary>
-public sealed class ConvexReluProgram
+public sealed class ConvexReluProgram : Models.IConvexProgram
 {
     /// <summary>The conic program.</summary>
     public ConicProblem Problem { get; }
-    /// <summary>Samples n.</summary>
+    /// <summary>Samples n (the equality rows; row j of X belongs to sample j mod n).</summary>
     public int Samples { get; }
+    /// <summary>Rows of X: n K patch rows (n when fully connected).</summary>
+    public int Rows => _x.GetLength(0);
     /// <summary>Columns d of X (including a bias column, if any).</summary>
     public int Features { get; }
     /// <summary>Regularization strength beta.</summary>
@@ -41,8 +49,8 @@ public sealed class ConvexReluProgram
     public IReadOnlyList<int[]> BlockRows { get; }
     /// <summary>Number of sign rows the program has (both u and v of every block).</summary>
     public long SignRows { get; }
-    /// <summary>Number of sign rows the unreduced program would have: 2 n per block.</summary>
-    public long UnreducedSignRows => 2L * Samples * Blocks.Count;
+    /// <summary>Number of sign rows the unreduced program would have: 2 n K per block.</summary>
+    public long UnreducedSignRows => 2L * Rows * Blocks.Count;
     /// <summary>True when blocks keep only their facet rows.</summary>
     public bool FacetReduced { get; }
 
@@ -73,9 +81,9 @@ public sealed class ConvexReluProgram
     /// <summary>Index of the first constraint row of block b (SOC u, SOC v, sign rows u, sign rows v).</summary>
     public int BlockRow(int b) => _rowOffset[b];
 
-    private ConvexReluProgram(ConicProblem problem, double[,] x, double beta, Chamber[] blocks, int[][] rows, int[] rowOffset, bool reduced)
+    private ConvexReluProgram(ConicProblem problem, double[,] x, int samples, double beta, Chamber[] blocks, int[][] rows, int[] rowOffset, bool reduced)
     {
-        Problem = problem; _x = x; Samples = x.GetLength(0); Features = x.GetLength(1); Beta = beta;
+        Problem = problem; _x = x; Samples = samples; Features = x.GetLength(1); Beta = beta;
         Blocks = blocks; BlockRows = rows; _rowOffset = rowOffset; FacetReduced = reduced;
         SignRows = 2L * rows.Sum(r => (long)r.Length);
     }
@@ -86,14 +94,21 @@ public sealed class ConvexReluProgram
     /// facet rows (chambers found by sampling have none recorded, and thin chambers cannot trust theirs in doubles: both
     /// keep every nonzero row, see <see cref="ChamberCone"/>).
     /// </summary>
+    /// <param name="x">The features (n x d) or the stacked patch matrix (n K x d, patch-major).</param>
+    /// <param name="y">The targets (length n).</param>
+    /// <param name="beta">The regularization strength.</param>
+    /// <param name="chambers">The chambers of the arrangement of <paramref name="x"/>'s rows, one block each.</param>
+    /// <param name="reduceToFacets">Keep only each chamber's facet rows.</param>
+    /// <param name="samples">The number of samples n when <paramref name="x"/> stacks K patches per sample; null for n = rows.</param>
     /// <exception cref="InputException">beta is negative or not finite, or the sizes disagree.</exception>
-    public static ConvexReluProgram Build(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, bool reduceToFacets = true)
+    public static ConvexReluProgram Build(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, bool reduceToFacets = true, int? samples = null)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(chambers);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
-        int n = x.GetLength(0), d = x.GetLength(1);
+        int rowsX = x.GetLength(0), d = x.GetLength(1), n = samples ?? rowsX;
+        if (n < 1 ? rowsX != 0 : rowsX % n != 0) throw new InputException($"{rowsX} patch rows are not a whole number of patches for {n} samples");
         if (y.Length != n) throw new InputException($"{n} samples but {y.Length} targets");
-        if (chambers.Any(c => c.Rows != n)) throw new InputException($"the chambers were enumerated for other data (not {n} rows)");
+        if (chambers.Any(c => c.Rows != rowsX)) throw new InputException($"the chambers were enumerated for other data (not {rowsX} rows)");
 
         var nonzeroRows = ChamberCone.NonzeroRows(x);
         var blocks = chambers.Where(c => !c.IsAllZero).ToArray();
@@ -108,7 +123,7 @@ public sealed class ConvexReluProgram
         long nvars = n + (long)nb * width;
         if (nvars > int.MaxValue / 2) throw new InputException($"the program would have {nvars:N0} variables; use fewer samples or --sample K");
 
-        // Nonzeros: e (1 each), t/s (1 each), u/v columns: active equality rows + 1 SOC row + sign rows.
+        // Nonzeros: e (1 each), t/s (1 each), u/v columns: equality rows of the active patch rows' samples + 1 SOC row + sign rows.
         long nnz = n;
         var activeRowsOfBlock = new int[nb][];
         for (int b = 0; b < nb; b++)
@@ -117,6 +132,10 @@ public sealed class ConvexReluProgram
             long perColumn = activeRowsOfBlock[b].Length + 1 + rows[b].Length;
             nnz += 2 + 2L * d * perColumn;
         }
+        // Per column, the equality-row entries sum the active patch rows of each sample: coefficient[s] = sum_{j = s mod n} x_jk.
+        var coefficient = new double[n];
+        var seen = new bool[n];
+        var touched = new List<int>();
         var colPtr = new int[nvars + 1];
         var rowIdx = new int[checked((int)nnz)];
         var vals = new double[nnz];
@@ -137,10 +156,28 @@ public sealed class ConvexReluProgram
                 rowIdx[p] = socRow; vals[p++] = -1; colPtr[++col] = p;
                 for (int k = 0; k < d; k++)
                 {
-                    foreach (int j in activeRowsOfBlock[b])
+                    if (rowsX == n)
+                        foreach (int j in activeRowsOfBlock[b])
+                        {
+                            if (x[j, k] == 0) continue;
+                            rowIdx[p] = j; vals[p++] = sign * x[j, k];
+                        }
+                    else
                     {
-                        if (x[j, k] == 0) continue;
-                        rowIdx[p] = j; vals[p++] = sign * x[j, k];
+                        foreach (int j in activeRowsOfBlock[b])
+                        {
+                            if (x[j, k] == 0) continue;
+                            int s0 = j % n;
+                            if (!seen[s0]) { seen[s0] = true; touched.Add(s0); }
+                            coefficient[s0] += x[j, k];
+                        }
+                        touched.Sort();
+                        foreach (int s0 in touched)
+                        {
+                            rowIdx[p] = s0; vals[p++] = sign * coefficient[s0];
+                            coefficient[s0] = 0; seen[s0] = false;
+                        }
+                        touched.Clear();
                     }
                     rowIdx[p] = socRow + 1 + k; vals[p++] = -1;
                     var signRows = rows[b];
@@ -176,13 +213,13 @@ public sealed class ConvexReluProgram
         }
         // y'y/2 is not a constant of this form: the residual e carries the whole loss.
         var problem = ConicProblem.Create(pm, q, a, bvec, cones);
-        return new ConvexReluProgram(problem, x, beta, blocks, rows, rowOffset, reduceToFacets);
+        return new ConvexReluProgram(problem, x, n, beta, blocks, rows, rowOffset, reduceToFacets);
     }
 
     /// <summary>The convex objective 1/2 ||sum_i D_i X (u_i - v_i) - y||^2 + beta sum_i (||u_i|| + ||v_i||) at a solution vector, recomputed from the blocks.</summary>
     public double Objective(ReadOnlySpan<double> solution, ReadOnlySpan<double> y)
     {
-        int n = Samples, d = Features;
+        int n = Samples, d = Features, rowsX = Rows;
         var f = new double[n];
         double penalty = 0;
         for (int b = 0; b < Blocks.Count; b++)
@@ -190,12 +227,12 @@ public sealed class ConvexReluProgram
             int v0 = BlockVariable(b);
             var u = solution.Slice(v0 + 1, d); var v = solution.Slice(v0 + d + 2, d);
             penalty += Norm(u) + Norm(v);
-            for (int j = 0; j < n; j++)
+            for (int j = 0; j < rowsX; j++)
             {
                 if (!Blocks[b][j]) continue;
                 double z = 0;
                 for (int k = 0; k < d; k++) z += _x[j, k] * (u[k] - v[k]);
-                f[j] += z;
+                f[j % n] += z;
             }
         }
         double loss = 0;
@@ -241,6 +278,18 @@ public sealed class ConvexReluProgram
             neurons.Add(new Neuron(weights, sign * root));
         }
     }
+
+    /// <inheritdoc/>
+    public string Describe() =>
+        $"{Problem.Variables:N0} variables, {Problem.Constraints:N0} rows, {SignRows:N0} sign rows ({UnreducedSignRows:N0} without facet reduction)";
+
+    /// <inheritdoc/>
+    public System.Text.Json.Nodes.JsonObject Details(ReadOnlySpan<double> solution) => new()
+    {
+        ["sign_rows"] = SignRows,
+        ["unreduced_sign_rows"] = UnreducedSignRows,
+        ["patch_rows"] = Rows,
+    };
 
     private static double Norm(ReadOnlySpan<double> v)
     {

@@ -28,14 +28,14 @@ namespace ExactConvexNN.Programs;
 /// tr(Z1) - Z4 = 0 (zero cone); then -svec(Z) + s = 0, s in PSD, per block. P = diag(1 on e), q = beta on each Z4.
 /// </para>
 /// </summary>
-public sealed class PolynomialSdpProgram
+public sealed class PolynomialSdpProgram : Models.IConvexProgram
 {
     private static readonly double Sqrt2 = Math.Sqrt(2.0);
 
     /// <summary>The conic program.</summary>
     public ConicProblem Problem { get; }
     /// <summary>The network shape.</summary>
-    public PolyArchitecture Architecture { get; }
+    public NetworkArchitecture Architecture { get; }
     /// <summary>The activation.</summary>
     public PolynomialActivation Activation { get; }
     /// <summary>Regularization strength beta.</summary>
@@ -52,7 +52,7 @@ public sealed class PolynomialSdpProgram
     private readonly double[] _m;       // svec(M_ir) for sample i, region r at (i R + r) D
     private readonly double[,] _y;      // n x O targets
 
-    private PolynomialSdpProgram(ConicProblem problem, PolyArchitecture arch, PolynomialActivation act, double beta, double[] m, double[,] y)
+    private PolynomialSdpProgram(ConicProblem problem, NetworkArchitecture arch, PolynomialActivation act, double beta, double[] m, double[,] y)
     { Problem = problem; Architecture = arch; Activation = act; Beta = beta; _m = m; _y = y; Samples = y.GetLength(0); }
 
     /// <summary>Index of the first variable of block (region r, output o, side 0 for Z or 1 for Z').</summary>
@@ -60,10 +60,10 @@ public sealed class PolynomialSdpProgram
         Samples * Architecture.Outputs + (2 * (region * Architecture.Outputs + output) + side) * BlockDimension;
 
     /// <summary>
-    /// Builds the program for patches (from <see cref="PolyArchitecture.ExtractPatches"/>) and targets Y (n x O).
+    /// Builds the program for patches (from <see cref="NetworkArchitecture.ExtractPatches"/>) and targets Y (n x O).
     /// </summary>
     /// <exception cref="InputException">beta is negative or not finite, the activation is not finite, or the sizes disagree.</exception>
-    public static PolynomialSdpProgram Build(double[][] patches, double[,] y, PolyArchitecture architecture, PolynomialActivation activation, double beta)
+    public static PolynomialSdpProgram Build(double[][] patches, double[,] y, NetworkArchitecture architecture, PolynomialActivation activation, double beta)
     {
         ArgumentNullException.ThrowIfNull(patches); ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(activation);
@@ -251,5 +251,21 @@ public sealed class PolynomialSdpProgram
     private void CheckSolution(int length)
     {
         if (length != Problem.Variables) throw new ArgumentException($"the solution has {length} entries, the program {Problem.Variables} variables");
+    }
+
+    /// <inheritdoc/>
+    public string Describe() => $"{Problem.Variables:N0} variables, {Problem.Constraints:N0} rows, {Blocks} PSD blocks of order {MatrixOrder}";
+
+    /// <inheritdoc/>
+    public System.Text.Json.Nodes.JsonObject Details(ReadOnlySpan<double> solution)
+    {
+        double trace = TraceResidual(solution);
+        return new()
+        {
+            ["poly"] = new System.Text.Json.Nodes.JsonObject { ["a"] = Activation.A, ["b"] = Activation.B, ["c"] = Activation.C },
+            ["psd_blocks"] = Blocks,
+            ["psd_order"] = MatrixOrder,
+            ["trace_residual"] = double.IsFinite(trace) ? trace : null,
+        };
     }
 }

@@ -7,25 +7,8 @@ using ExactConvexNN.Solver;
 
 namespace ExactConvexNN.Training;
 
-/// <summary>The outcome of <see cref="NonconvexTrainer.TrainPoly"/>.</summary>
-public sealed record PolyNonconvexResult
-{
-    /// <summary>The trained network (the last finite iterate, first-layer weights normalized), with its options in the metadata.</summary>
-    public required PolyNetwork Network { get; init; }
-    /// <summary>Its objective 1/2||f(X)-Y||^2 + beta ||w||_1 on the full data.</summary>
-    public required double Objective { get; init; }
-    /// <summary>The full objective at the initialization (entry 0) and after every epoch; stops at divergence.</summary>
-    public required double[] History { get; init; }
-    /// <summary>Parameter updates taken.</summary>
-    public required long Steps { get; init; }
-    /// <summary>True when the objective became non-finite; the network is the last finite iterate.</summary>
-    public required bool Diverged { get; init; }
-    /// <summary>Wall-clock seconds.</summary>
-    public required double Seconds { get; init; }
-}
-
 /// <summary>
-/// The nonconvex objective of a width-m polynomial network (<see cref="PolyArchitecture"/>) in the parameters
+/// The nonconvex objective of a width-m polynomial network (<see cref="NetworkArchitecture"/>) in the parameters
 /// theta = [v_1; ...; v_m; w_1; ...; w_m] (v_j of length p, w_j of length R O), with u_j = v_j / ||v_j|| so that the
 /// unit-norm constraint holds for every theta:
 /// <code>
@@ -35,7 +18,7 @@ public sealed record PolyNonconvexResult
 /// The gradient uses the subgradient sign(w) (0 at 0) of the l1 term; dL/dv_j = (I - u_j u_j') dL/du_j / ||v_j||.
 /// Holds scratch space for one evaluation at a time (not thread-safe).
 /// </summary>
-public sealed class PolyNonconvexObjective
+public sealed class PolyNonconvexObjective : INonconvexObjective
 {
     private readonly double[][] _patches;
     private readonly double[,] _y;
@@ -43,7 +26,7 @@ public sealed class PolyNonconvexObjective
     private readonly int[] _all;
 
     /// <summary>The network shape.</summary>
-    public PolyArchitecture Architecture { get; }
+    public NetworkArchitecture Architecture { get; }
     /// <summary>The activation.</summary>
     public PolynomialActivation Activation { get; }
     /// <summary>Samples n.</summary>
@@ -52,12 +35,16 @@ public sealed class PolyNonconvexObjective
     public int Neurons { get; }
     /// <summary>Regularization strength beta.</summary>
     public double Beta { get; }
+    /// <summary>Number of classes K when the network classifies; null for regression.</summary>
+    public int? Classes { get; }
+    /// <inheritdoc/>
+    public string Description => " on the polynomial network";
     /// <summary>Number of parameters m (p + R O).</summary>
     public int Parameters => Neurons * (Architecture.PatchLength + Architecture.WeightsPerNeuron);
 
-    private PolyNonconvexObjective(double[][] patches, double[,] y, PolyArchitecture arch, PolynomialActivation act, double beta, int m)
+    private PolyNonconvexObjective(double[][] patches, double[,] y, NetworkArchitecture arch, PolynomialActivation act, double beta, int m, int? classes)
     {
-        _patches = patches; _y = y; Architecture = arch; Activation = act; Beta = beta; Neurons = m;
+        _patches = patches; _y = y; Architecture = arch; Activation = act; Beta = beta; Neurons = m; Classes = classes;
         int p = arch.PatchLength;
         _u = new double[m * p]; _gu = new double[m * p];
         _act = new double[arch.Patches]; _avg = new double[m * arch.Regions.Count];
@@ -65,9 +52,9 @@ public sealed class PolyNonconvexObjective
         _all = Enumerable.Range(0, patches.Length).ToArray();
     }
 
-    /// <summary>Validates and builds the objective for patches (from <see cref="PolyArchitecture.ExtractPatches"/>) and targets Y (n x O).</summary>
+    /// <summary>Validates and builds the objective for patches (from <see cref="NetworkArchitecture.ExtractPatches"/>) and targets Y (n x O).</summary>
     /// <exception cref="InputException">A bad beta, no neurons, or sizes that disagree.</exception>
-    public static PolyNonconvexObjective Create(double[][] patches, double[,] y, PolyArchitecture architecture, PolynomialActivation activation, double beta, int neurons)
+    public static PolyNonconvexObjective Create(double[][] patches, double[,] y, NetworkArchitecture architecture, PolynomialActivation activation, double beta, int neurons, int? classes = null)
     {
         ArgumentNullException.ThrowIfNull(patches); ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(activation);
@@ -79,7 +66,7 @@ public sealed class PolyNonconvexObjective
         int len = architecture.Patches * architecture.PatchLength;
         for (int i = 0; i < patches.Length; i++)
             if (patches[i] is null || patches[i].Length != len) throw new InputException($"sample {i + 1} has {patches[i]?.Length ?? 0} patch values, expected {len}");
-        return new PolyNonconvexObjective(patches, y, architecture, activation, beta, neurons);
+        return new PolyNonconvexObjective(patches, y, architecture, activation, beta, neurons, classes);
     }
 
     /// <summary>The full objective L(theta).</summary>
@@ -97,7 +84,7 @@ public sealed class PolyNonconvexObjective
     }
 
     /// <summary>The body of <see cref="Value"/> and <see cref="Gradient"/>: weight * 1/2 sum over the batch + the l1 term (trusted arguments).</summary>
-    internal double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
+    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
     {
         var arch = Architecture;
         int m = Neurons, p = arch.PatchLength, nr = arch.Regions.Count, o = arch.Outputs, kk = arch.Patches, wl = nr * o;
@@ -187,6 +174,19 @@ public sealed class PolyNonconvexObjective
         return weight * loss / 2 + Beta * reg;
     }
 
+    /// <summary>v_j ~ N(0, I), w_j ~ N(0, s^2 / m).</summary>
+    public void Initialize(Span<double> theta, double scale, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        CheckLength(theta.Length);
+        int m = Neurons, p = Architecture.PatchLength;
+        double sw = scale / Math.Sqrt(m);
+        for (int t = 0; t < m * p; t++) theta[t] = NonconvexTrainer.Gaussian(rng);
+        for (int t = m * p; t < theta.Length; t++) theta[t] = sw * NonconvexTrainer.Gaussian(rng);
+    }
+
+    INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => Unpack(theta, Classes, metadata);
+
     /// <summary>The network of packed parameters (first-layer weights normalized).</summary>
     public PolyNetwork Unpack(ReadOnlySpan<double> theta, int? classes = null, IReadOnlyDictionary<string, JsonNode?>? metadata = null)
     {
@@ -206,49 +206,5 @@ public sealed class PolyNonconvexObjective
     private void CheckLength(int length)
     {
         if (length != Parameters) throw new ArgumentException($"expected {Parameters} parameters (m (p + R O) with m = {Neurons}), got {length}");
-    }
-}
-
-public static partial class NonconvexTrainer
-{
-    /// <summary>
-    /// First-order training (GD, SGD or Adam, as for the ReLU network) of the polynomial network that
-    /// <see cref="PolyTrainer"/> trains exactly: same architecture, activation, targets and objective. Beta, bias,
-    /// neurons, optimizer, step size, epochs, batch, seed and initialization scale come from <paramref name="options"/>
-    /// (init: v_j ~ N(0, I), w_j ~ N(0, s^2 / m)); the architecture from <paramref name="model"/> (its beta is ignored).
-    /// Any network it returns is feasible for the nonconvex problem, so its objective is never below the SDP optimum.
-    /// </summary>
-    /// <exception cref="InputException">Invalid options, data without targets, or an architecture that does not fit the data.</exception>
-    public static PolyNonconvexResult TrainPoly(Dataset data, NonconvexOptions options, PolyTrainingOptions model)
-    {
-        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options); ArgumentNullException.ThrowIfNull(model);
-        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or --target NAME)");
-        var (lr, batch) = Validate(options, data);
-        var arch = (model with { Bias = options.Bias || model.Bias }).Architecture(data.Columns);
-        var y = model.Classes is int k ? ClassTargets.Encode(data.Y, k) : ClassTargets.Column(data.Y);
-        var objective = PolyNonconvexObjective.Create(arch.ExtractPatches(data.X), y, arch, model.Activation, options.Beta, options.Neurons);
-
-        var clock = Stopwatch.StartNew();
-        var rng = new Random(options.Seed);
-        int m = options.Neurons, p = arch.PatchLength;
-        var theta = new double[objective.Parameters];
-        double sw = options.InitScale / Math.Sqrt(m);
-        for (int t = 0; t < m * p; t++) theta[t] = Gaussian(rng);
-        for (int t = m * p; t < theta.Length; t++) theta[t] = sw * Gaussian(rng);
-        var (last, history, steps, diverged) = Descend(theta, rng, data.Rows, lr, batch, options.Optimizer, options.Epochs,
-            t => objective.Value(t), objective.Evaluate);
-        var meta = new Dictionary<string, JsonNode?>
-        {
-            ["beta"] = options.Beta,
-            ["data"] = data.Source,
-            ["target"] = data.TargetName,
-            ["trained_by"] = $"{Name(options.Optimizer)} on the polynomial network (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
-            ["objective"] = history[^1],
-        };
-        return new PolyNonconvexResult
-        {
-            Network = objective.Unpack(last, model.Classes, meta), Objective = history[^1], History = history.ToArray(),
-            Steps = steps, Diverged = diverged, Seconds = clock.Elapsed.TotalSeconds,
-        };
     }
 }

@@ -18,13 +18,9 @@ public enum NonconvexOptimizer
     Adam,
 }
 
-/// <summary>Options of <see cref="NonconvexTrainer.Train"/>.</summary>
+/// <summary>Options of <see cref="NonconvexTrainer.Train"/>: the first-order method (the network and its beta are the <see cref="Models.ModelSpec"/>).</summary>
 public sealed record NonconvexOptions
 {
-    /// <summary>Weight decay beta (beta/2 on both layers), as in the convex program.</summary>
-    public required double Beta { get; init; }
-    /// <summary>Append a column of ones to X (a first-layer bias).</summary>
-    public bool Bias { get; init; }
     /// <summary>Hidden neurons m.</summary>
     public int Neurons { get; init; } = 10;
     /// <summary>The method.</summary>
@@ -60,8 +56,8 @@ public sealed record NonconvexOptions
 public sealed record NonconvexResult
 {
     /// <summary>The trained network (the last finite iterate), with its options in the metadata.</summary>
-    public required TwoLayerReluNetwork Network { get; init; }
-    /// <summary>Its objective 1/2||f(X)-y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) on the full data.</summary>
+    public required INetwork Network { get; init; }
+    /// <summary>Its training objective on the full data.</summary>
     public required double Objective { get; init; }
     /// <summary>The full objective at the initialization (entry 0) and after every epoch (entry e); stops at divergence.</summary>
     public required double[] History { get; init; }
@@ -76,55 +72,90 @@ public sealed record NonconvexResult
 }
 
 /// <summary>
-/// The nonconvex objective of a width-m network as a function of its packed parameters
-/// theta = [u_1; ...; u_m; w_1 ... w_m] (each u_j of length p = d (+1 with a bias)):
+/// The nonconvex objective of a width-m network as a function of its packed parameters, the first-order baseline's view
+/// of a family (<see cref="Models.INetworkFamily.Objective"/>). Holds scratch space for one evaluation at a time (not
+/// thread-safe).
+/// </summary>
+public interface INonconvexObjective
+{
+    /// <summary>Samples n.</summary>
+    int Samples { get; }
+    /// <summary>Number of parameters.</summary>
+    int Parameters { get; }
+    /// <summary>Words for the network in "trained_by" ("" for the family's usual network, " on the polynomial network", ...).</summary>
+    string Description { get; }
+    /// <summary>The full objective L(theta).</summary>
+    double Value(ReadOnlySpan<double> theta);
+    /// <summary>L(theta) and its (sub)gradient written into <paramref name="gradient"/>.</summary>
+    double Gradient(ReadOnlySpan<double> theta, Span<double> gradient);
+    /// <summary>weight * 1/2 sum of the loss over the batch + the full regularizer, and its gradient when <paramref name="gradient"/> is not empty (trusted arguments: the trainer's inner loop).</summary>
+    double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight);
+    /// <summary>A seeded random initialization at scale <paramref name="scale"/>.</summary>
+    void Initialize(Span<double> theta, double scale, Random rng);
+    /// <summary>The network of packed parameters (which must be finite).</summary>
+    INetwork Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata = null);
+}
+
+/// <summary>
+/// The nonconvex objective of a width-m ReLU network (fully connected, or a CNN summing its K patches) as a function of
+/// its packed parameters theta = [u_1; ...; u_m; w_1 ... w_m] (each u_j of length p, the patch length: d, +1 with a bias):
 /// <code>
-///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 (||U||_F^2 + ||w||^2),   f(x) = sum_j (x'u_j)_+ w_j.
+///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 (||U||_F^2 + ||w||^2),   f(x) = sum_j w_j sum_k (x_k'u_j)_+.
 /// </code>
 /// Its gradient uses the subgradient 0 of the ReLU at the kink. Holds scratch space for one evaluation at a time
 /// (not thread-safe).
 /// </summary>
-public sealed class NonconvexObjective
+public sealed class NonconvexObjective : INonconvexObjective
 {
-    private readonly double[] _x;   // n x p, row-major, with the bias column
+    private readonly double[][] _x;   // per sample, its K patches (p each, the bias column included)
     private readonly double[] _y;
-    private readonly double[] _z;   // m scratch: pre-activations of one sample
+    private readonly double[] _z;   // m K scratch: pre-activations of one sample
     private readonly int[] _all;    // 0..n-1, the full batch
+    private readonly NetworkArchitecture _architecture;
 
     /// <summary>Samples n.</summary>
     public int Samples { get; }
-    /// <summary>Inputs p per neuron (features plus the bias column).</summary>
+    /// <summary>Inputs p per neuron (features plus the bias column, or the patch length).</summary>
     public int Width { get; }
+    /// <summary>Patches K per sample (1 when fully connected).</summary>
+    public int Patches { get; }
     /// <summary>Hidden neurons m.</summary>
     public int Neurons { get; }
     /// <summary>Weight decay beta.</summary>
     public double Beta { get; }
     /// <summary>Whether the features carry a trailing 1.</summary>
-    public bool Bias { get; }
+    public bool Bias => _architecture.Bias;
     /// <summary>Number of parameters m (p + 1).</summary>
     public int Parameters => Neurons * (Width + 1);
+    /// <inheritdoc/>
+    public string Description => "";
 
-    private NonconvexObjective(double[] x, double[] y, int p, int m, double beta, bool bias)
+    private NonconvexObjective(double[][] x, double[] y, NetworkArchitecture arch, int m, double beta)
     {
-        _x = x; _y = y; Width = p; Neurons = m; Beta = beta; Bias = bias; Samples = y.Length;
-        _z = new double[m];
+        _x = x; _y = y; _architecture = arch; Width = arch.PatchLength; Patches = arch.Patches; Neurons = m; Beta = beta; Samples = y.Length;
+        _z = new double[m * Patches];
         _all = new int[y.Length];
         for (int i = 0; i < _all.Length; i++) _all[i] = i;
     }
 
-    /// <summary>Validates and builds the objective on a data set with targets (features without the bias column).</summary>
+    /// <summary>Validates and builds the objective of a fully connected network on a data set with targets (features without the bias column).</summary>
     /// <exception cref="InputException">No targets, a bad beta or no neurons.</exception>
     public static NonconvexObjective Create(Dataset data, double beta, bool bias, int neurons)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or --target NAME)");
+        return Create(NetworkArchitecture.FullyConnected(data.Columns, bias), data.X, data.Y, beta, neurons);
+    }
+
+    /// <summary>Validates and builds the objective of a ReLU network of the given architecture on features X and targets y.</summary>
+    /// <exception cref="InputException">A bad beta, no neurons, or sizes that disagree.</exception>
+    public static NonconvexObjective Create(NetworkArchitecture architecture, double[,] x, double[] y, double beta, int neurons)
+    {
+        ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
         if (neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {neurons}; try --neurons 10");
-        var features = bias ? data.WithBias() : data;
-        int n = features.Rows, p = features.Columns;
-        var x = new double[n * p];
-        for (int i = 0; i < n; i++) for (int k = 0; k < p; k++) x[i * p + k] = features.X[i, k];
-        return new NonconvexObjective(x, (double[])data.Y.Clone(), p, neurons, beta, bias);
+        if (x.GetLength(0) != y.Length) throw new InputException($"{x.GetLength(0)} samples but {y.Length} targets");
+        return new NonconvexObjective(architecture.ExtractPatches(x), (double[])y.Clone(), architecture, neurons, beta);
     }
 
     /// <summary>The full objective L(theta).</summary>
@@ -153,10 +184,10 @@ public sealed class NonconvexObjective
         return Evaluate(theta, gradient, batch, (double)Samples / batch.Length);
     }
 
-    /// <summary>The checked entry points' body: weight * 1/2 sum over the batch + regularizer (trusted arguments).</summary>
-    internal double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
+    /// <inheritdoc/>
+    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
     {
-        int p = Width, m = Neurons;
+        int p = Width, m = Neurons, kk = Patches;
         var u = theta[..(m * p)];
         var w = theta[(m * p)..];
         bool grad = !gradient.IsEmpty;
@@ -170,39 +201,59 @@ public sealed class NonconvexObjective
         double loss = 0;
         foreach (int i in batch)
         {
-            var xi = _x.AsSpan(i * p, p);
-            // z_j = x_i'u_j, f = sum_j (z_j)_+ w_j.
+            var xi = _x[i].AsSpan();
+            // z_jk = x_ik'u_j, f = sum_j w_j sum_k (z_jk)_+.
             double f = 0;
             for (int j = 0; j < m; j++)
             {
-                double s = 0;
                 var uj = u.Slice(j * p, p);
-                for (int k = 0; k < p; k++) s += xi[k] * uj[k];
-                z[j] = s;
-                if (s > 0) f += s * w[j];
+                for (int q = 0; q < kk; q++)
+                {
+                    double s = 0;
+                    var xq = xi.Slice(q * p, p);
+                    for (int k = 0; k < p; k++) s += xq[k] * uj[k];
+                    z[j * kk + q] = s;
+                    if (s > 0) f += s * w[j];
+                }
             }
             double r = f - _y[i];
             loss += r * r;
             if (!grad) continue;
-            // dL/dw_j += c r (z_j)_+,  dL/du_j += c r w_j 1[z_j > 0] x_i.
+            // dL/dw_j += c r sum_k (z_jk)_+,  dL/du_j += c r w_j sum_k 1[z_jk > 0] x_ik.
             double cr = weight * r;
             for (int j = 0; j < m; j++)
             {
-                if (z[j] <= 0) continue;
-                gw[j] += cr * z[j];
                 double a = cr * w[j];
                 var gj = gu.Slice(j * p, p);
-                for (int k = 0; k < p; k++) gj[k] += a * xi[k];
+                for (int q = 0; q < kk; q++)
+                {
+                    double zq = z[j * kk + q];
+                    if (zq <= 0) continue;
+                    gw[j] += cr * zq;
+                    var xq = xi.Slice(q * p, p);
+                    for (int k = 0; k < p; k++) gj[k] += a * xq[k];
+                }
             }
         }
         return weight * loss / 2 + Beta / 2 * reg;
     }
 
-    /// <summary>The packed parameters of <paramref name="network"/> (which must have this objective's width and bias).</summary>
+    /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
+    public void Initialize(Span<double> theta, double scale, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        CheckLength(theta.Length);
+        int p = Width, m = Neurons;
+        double su = scale / Math.Sqrt(p), sw = scale / Math.Sqrt(m);
+        for (int k = 0; k < m * p; k++) theta[k] = su * NonconvexTrainer.Gaussian(rng);
+        for (int j = 0; j < m; j++) theta[m * p + j] = sw * NonconvexTrainer.Gaussian(rng);
+    }
+
+    /// <summary>The packed parameters of <paramref name="network"/> (which must have this objective's architecture and width).</summary>
     public double[] Pack(TwoLayerReluNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (network.Bias != Bias || network.Inputs + (network.Bias ? 1 : 0) != Width || network.Neurons.Count != Neurons)
+        if (network.Bias != Bias || network.Architecture.PatchLength != Width || network.Neurons.Count != Neurons)
             throw new ArgumentException($"the network ({network.Neurons.Count} neurons, {network.Inputs} inputs, bias {network.Bias}) does not match the objective ({Neurons} neurons, width {Width}, bias {Bias})");
         var theta = new double[Parameters];
         for (int j = 0; j < Neurons; j++)
@@ -219,8 +270,10 @@ public sealed class NonconvexObjective
         CheckLength(theta.Length);
         var neurons = new Neuron[Neurons];
         for (int j = 0; j < Neurons; j++) neurons[j] = new Neuron(theta.Slice(j * Width, Width).ToArray(), theta[Neurons * Width + j]);
-        return TwoLayerReluNetwork.Create(neurons, Width - (Bias ? 1 : 0), Bias, metadata);
+        return TwoLayerReluNetwork.Create(_architecture, neurons, metadata);
     }
+
+    INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => Unpack(theta, metadata);
 
     private void CheckLength(int length)
     {
@@ -237,28 +290,35 @@ public static partial class NonconvexTrainer
 {
     private const double AdamBeta1 = 0.9, AdamBeta2 = 0.999, AdamEpsilon = 1e-8;
 
-    /// <summary>Trains on a data set with targets (features without the bias column).</summary>
-    /// <exception cref="InputException">Invalid options or data without targets.</exception>
-    public static NonconvexResult Train(Dataset data, NonconvexOptions options)
+    /// <summary>
+    /// Trains the nonconvex network of <paramref name="model"/> (any family: its <see cref="Models.INetworkFamily.Objective"/>)
+    /// on a data set with targets, by the first-order method of <paramref name="options"/>. Any network it returns is
+    /// feasible for the nonconvex problem, so its objective is never below the exact optimum.
+    /// </summary>
+    /// <exception cref="InputException">Invalid options or model, or data without targets.</exception>
+    public static NonconvexResult Train(Dataset data, Models.ModelSpec model, NonconvexOptions options)
     {
-        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
-        var objective = NonconvexObjective.Create(data, options.Beta, options.Bias, options.Neurons);
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(options);
+        model.Validated();
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or --target NAME)");
+        var (lr, batch) = Validate(options, data, model.Bias);
+        var objective = Models.ModelRegistry.For(model).Objective(data, model, options.Neurons);
         int n = objective.Samples;
-        var (lr, batch) = Validate(options, data);
 
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
-        var theta = Initialize(objective, options.InitScale, rng);
+        var theta = new double[objective.Parameters];
+        objective.Initialize(theta, options.InitScale, rng);
         var (last, history, steps, diverged) = Descend(theta, rng, n, lr, batch, options.Optimizer, options.Epochs,
             t => objective.Value(t), objective.Evaluate);
 
         var meta = new Dictionary<string, JsonNode?>
         {
-            ["beta"] = options.Beta,
+            ["beta"] = model.Beta,
             ["data"] = data.Source,
             ["target"] = data.TargetName,
             ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
-            ["trained_by"] = $"{Name(options.Optimizer)} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
+            ["trained_by"] = $"{Name(options.Optimizer)}{objective.Description} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
             ["objective"] = history[^1],
         };
         return new NonconvexResult
@@ -321,15 +381,14 @@ public static partial class NonconvexTrainer
         return (last, history, steps, diverged);
     }
 
-    /// <summary>Checks the options for the data and returns the step size and batch size they imply.</summary>
+    /// <summary>Checks the options for the data (with a first-layer bias column when <paramref name="bias"/>) and returns the step size and batch size they imply.</summary>
     /// <exception cref="InputException">A non-positive step size, epoch count or scale, or a batch size outside 1..n (or not n for GD).</exception>
-    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, Dataset data)
+    public static (double LearningRate, int BatchSize) Validate(NonconvexOptions options, Dataset data, bool bias)
     {
         ArgumentNullException.ThrowIfNull(options); ArgumentNullException.ThrowIfNull(data);
         int n = data.Rows;
         if (options.Neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {options.Neurons}; try --neurons 10");
-        if (!double.IsFinite(options.Beta) || options.Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {options.Beta}; try --beta 0.01");
-        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer, data, options.Bias);
+        double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer, data, bias);
         if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
         if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");
         if (!double.IsFinite(options.InitScale) || options.InitScale <= 0) throw new InputException($"the initialization scale must be a positive number, got {options.InitScale.ToString(CultureInfo.InvariantCulture)}; try --init-scale 1");
@@ -359,18 +418,8 @@ public static partial class NonconvexTrainer
         _ => throw new InputException($"unknown optimizer '{name}'; use gd, sgd or adam"),
     };
 
-    /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
-    private static double[] Initialize(NonconvexObjective objective, double scale, Random rng)
-    {
-        int p = objective.Width, m = objective.Neurons;
-        var theta = new double[objective.Parameters];
-        double su = scale / Math.Sqrt(p), sw = scale / Math.Sqrt(m);
-        for (int k = 0; k < m * p; k++) theta[k] = su * Gaussian(rng);
-        for (int j = 0; j < m; j++) theta[m * p + j] = sw * Gaussian(rng);
-        return theta;
-    }
-
-    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    internal static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     private static void Shuffle(int[] order, Random rng)
     {

@@ -6,21 +6,6 @@ using ExactConvexNN.Solver;
 namespace ExactConvexNN.Verification;
 
 /// <summary>
-/// A certificate of (near-)optimality for a two-layer ReLU network: its objective
-/// 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2), a lower bound on the global optimum from a dual-feasible
-/// point, and the gap between them.
-/// </summary>
-/// <param name="Objective">The network's objective.</param>
-/// <param name="LowerBound">A lower bound on the global optimum over all networks of any width.</param>
-/// <param name="Gap">Objective - LowerBound (&gt;= 0 up to rounding).</param>
-/// <param name="RelativeGap">Gap / max(|Objective|, tiny).</param>
-/// <param name="CertifiedOptimal">RelativeGap is within the relative tolerance, or Gap within the absolute one.</param>
-/// <param name="Rho">max over unit g of |v'(Xg)_+| for the candidate v (before scaling).</param>
-/// <param name="DualScale">The scale t that made t v dual feasible and best.</param>
-/// <param name="Chambers">Number of chambers checked.</param>
-public sealed record Certificate(double Objective, double LowerBound, double Gap, double RelativeGap, bool CertifiedOptimal, double Rho, double DualScale, int Chambers);
-
-/// <summary>
 /// Certifies how far any two-layer ReLU network is from the global optimum, without trusting a solver. The dual of the
 /// convex program is
 /// <code>
@@ -34,15 +19,11 @@ public sealed record Certificate(double Objective, double LowerBound, double Gap
 /// </summary>
 public static class OptimalityVerifier
 {
-    /// <summary>The default relative gap under which a network counts as certified optimal.</summary>
-    public const double DefaultTolerance = 1e-6;
+    /// <summary>The default relative gap under which a network counts as certified optimal (<see cref="Certificate.DefaultTolerance"/>).</summary>
+    public const double DefaultTolerance = Certificate.DefaultTolerance;
 
-    /// <summary>
-    /// The default absolute gap under which a network counts as certified optimal whatever its objective: the convex
-    /// solver's absolute gap tolerance (1e-8), so that an optimum at or near 0 (targets near 0, or a large beta) can be
-    /// certified although the solver only resolves it to that absolute accuracy.
-    /// </summary>
-    public const double DefaultAbsoluteTolerance = 1e-8;
+    /// <summary>The default absolute gap under which a network counts as certified optimal (<see cref="Certificate.DefaultAbsoluteTolerance"/>).</summary>
+    public const double DefaultAbsoluteTolerance = Certificate.DefaultAbsoluteTolerance;
 
     /// <summary>Certifies <paramref name="network"/> on <paramref name="data"/> (features without the bias column, targets required).</summary>
     /// <param name="data">The training data.</param>
@@ -64,35 +45,47 @@ public static class OptimalityVerifier
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
         if (data.Columns != network.Inputs)
             throw new InputException($"the network takes {network.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on (and --bias only if the network has a bias)");
-        var x = network.Bias ? data.WithBias().X : data.X;
+        var patches = network.Architecture.StackedPatches(data.X);
+        var x = patches.X;
         arrangement ??= ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = maxPatterns, IndependentCount = false });
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
-        if (arrangement.Rows != data.Rows || arrangement.Columns != x.GetLength(1))
+        if (arrangement.Rows != x.GetLength(0) || arrangement.Columns != x.GetLength(1))
             throw new InputException("the arrangement was enumerated for other data");
         var y = data.Y;
         double objective = network.Objective(data.X, y, beta);
         var f = network.Predict(data.X);
         var residual = new double[y.Length];
         for (int i = 0; i < residual.Length; i++) residual[i] = y[i] - f[i];
-        var (bound, rho, scale) = LowerBound(x, y, beta, arrangement.Chambers, residual);
+        var (bound, rho, scale) = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, residual);
         if (candidate is not null)
         {
             if (candidate.Length != data.Rows) throw new InputException($"the dual candidate has {candidate.Length} entries, expected {data.Rows}");
-            var other = LowerBound(x, y, beta, arrangement.Chambers, candidate);
+            var other = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, candidate);
             if (other.LowerBound > bound) (bound, rho, scale) = other;
         }
-        double gap = objective - bound;
-        double rel = gap / Math.Max(Math.Abs(objective), 1e-300);
-        return new Certificate(objective, bound, gap, rel, rel <= tolerance || gap <= absoluteTolerance, rho, scale, arrangement.Chambers.Count);
+        return Certificate.FromBound(objective, bound, rho, scale, arrangement.Chambers.Count, tolerance, absoluteTolerance);
     }
+
+    /// <summary>The dual lower bound of a fully connected program (one row of X per sample); see the other overload.</summary>
+    public static (double LowerBound, double Rho, double Scale) LowerBound(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v) =>
+        LowerBound(x, x.GetLength(0), y, beta, chambers, v);
 
     /// <summary>
     /// The dual lower bound from candidate v: rho(v) over all chambers, t = clamp(v'y/||v||^2, 0, beta/rho), and
-    /// -1/2 ||t v - y||^2 + 1/2 ||y||^2. rho is inflated by a relative 1e-12 against rounding.
+    /// -1/2 ||t v - y||^2 + 1/2 ||y||^2. rho is inflated by a relative 1e-12 against rounding. X is the stacked patch
+    /// matrix [X_1; ...; X_K] (patch-major, <see cref="PatchMatrix"/>): row j belongs to sample j mod n, and over a
+    /// chamber sum_k D_k X_k' v = sum over the chamber's active rows j of x_j v_(j mod n). Fully connected: K = 1.
     /// </summary>
-    public static (double LowerBound, double Rho, double Scale) LowerBound(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
+    /// <param name="x">The stacked patch matrix (n K rows).</param>
+    /// <param name="samples">The number of samples n.</param>
+    /// <param name="y">The targets (length n).</param>
+    /// <param name="beta">The weight decay.</param>
+    /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows.</param>
+    /// <param name="v">The dual candidate (length n).</param>
+    public static (double LowerBound, double Rho, double Scale) LowerBound(double[,] x, int samples, double[] y, double beta, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
     {
-        int n = x.GetLength(0), d = x.GetLength(1);
+        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
+        if (n < 1 || rowsTotal % n != 0 || y.Length != n || v.Length != n) throw new ArgumentException($"{rowsTotal} patch rows, {n} samples, {y.Length} targets and {v.Length} candidate entries do not fit together");
         double rho = 0;
         var c = new double[d];
         var nonzeroRows = ChamberCone.NonzeroRows(x);
@@ -100,10 +93,13 @@ public static class OptimalityVerifier
         foreach (var ch in chambers)
         {
             if (ch.FacetRows is null) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
-            // c = X'D_i v.
+            // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
             Array.Clear(c);
-            for (int j = 0; j < n; j++)
-                if (ch[j] && v[j] != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * v[j];
+            for (int j = 0; j < rowsTotal; j++)
+            {
+                double vj = v[j % n];
+                if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
+            }
             // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
             // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
             rows.Clear();

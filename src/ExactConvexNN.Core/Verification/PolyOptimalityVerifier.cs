@@ -4,20 +4,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace ExactConvexNN.Verification;
 
 /// <summary>
-/// A certificate for a polynomial-activation network: its objective 1/2 ||f(X) - Y||^2 + beta ||w||_1, a lower bound
-/// on the global optimum (over all widths, unit-norm first-layer weights) from a dual-feasible point, and the gap.
-/// </summary>
-/// <param name="Objective">The network's objective.</param>
-/// <param name="LowerBound">A lower bound on the global optimum.</param>
-/// <param name="Gap">Objective - LowerBound (&gt;= 0 up to rounding).</param>
-/// <param name="RelativeGap">Gap / max(|Objective|, tiny).</param>
-/// <param name="CertifiedOptimal">RelativeGap within the relative tolerance, or Gap within the absolute one.</param>
-/// <param name="Rho">Upper bound on max over (region, output) and unit u of |sum_i v_io avg_{k in P_r} sigma(x_ik'u)| for the candidate v.</param>
-/// <param name="DualScale">The scale t that made t v dual feasible and best.</param>
-public sealed record PolyCertificate(double Objective, double LowerBound, double Gap, double RelativeGap, bool CertifiedOptimal, double Rho, double DualScale);
-
-/// <summary>
-/// Certifies how far any polynomial-activation network (FC or CNN, <see cref="PolyArchitecture"/>) is from the global
+/// Certifies how far any polynomial-activation network (FC or CNN, <see cref="NetworkArchitecture"/>) is from the global
 /// optimum, without trusting a solver. For any V (n x O), 1/2||F - Y||^2 &gt;= -1/2||V||^2 + &lt;V, Y - F&gt;, and
 /// every neuron's term of &lt;V, F&gt; is w_{j,r,o} q_ro(u_j) with
 /// <code>
@@ -36,17 +23,12 @@ public static class PolyOptimalityVerifier
     /// The best certificate over several dual candidates (null stands for the residual Y - F): every candidate gives a
     /// valid lower bound, so the largest counts. See the other overload for the arguments.
     /// </summary>
-    public static PolyCertificate VerifyBest(PolyNetwork network, double[,] x, double[,] y, double beta, IEnumerable<double[,]?> candidates,
+    public static Certificate VerifyBest(PolyNetwork network, double[,] x, double[,] y, double beta, IEnumerable<double[,]?> candidates,
         double tolerance = OptimalityVerifier.DefaultTolerance, double absoluteTolerance = OptimalityVerifier.DefaultAbsoluteTolerance)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        PolyCertificate? best = null;
-        foreach (var c in candidates)
-        {
-            var cert = Verify(network, x, y, beta, c, tolerance, absoluteTolerance);
-            if (best is null || cert.LowerBound > best.LowerBound) best = cert;
-        }
-        return best ?? Verify(network, x, y, beta, null, tolerance, absoluteTolerance);
+        var list = candidates.DefaultIfEmpty(null).ToList();
+        return Certificate.Best(list.Select(c => Verify(network, x, y, beta, c, tolerance, absoluteTolerance)));
     }
 
     /// <summary>Certifies <paramref name="network"/> on features X and targets Y (n x O, as from <see cref="PolyNetwork.Targets"/>).</summary>
@@ -55,10 +37,10 @@ public static class PolyOptimalityVerifier
     /// <param name="y">Targets (n x outputs).</param>
     /// <param name="beta">Regularization strength (&gt;= 0).</param>
     /// <param name="candidate">A dual candidate V (n x O); null for the network's residual Y - F.</param>
-    /// <param name="tolerance">Relative gap for <see cref="PolyCertificate.CertifiedOptimal"/>.</param>
-    /// <param name="absoluteTolerance">Gap for <see cref="PolyCertificate.CertifiedOptimal"/> regardless of the objective's size.</param>
+    /// <param name="tolerance">Relative gap for <see cref="Certificate.CertifiedOptimal"/>.</param>
+    /// <param name="absoluteTolerance">Gap for <see cref="Certificate.CertifiedOptimal"/> regardless of the objective's size.</param>
     /// <exception cref="ArgumentException">Sizes disagree, beta is negative or a value is not finite.</exception>
-    public static PolyCertificate Verify(PolyNetwork network, double[,] x, double[,] y, double beta, double[,]? candidate = null,
+    public static Certificate Verify(PolyNetwork network, double[,] x, double[,] y, double beta, double[,]? candidate = null,
         double tolerance = OptimalityVerifier.DefaultTolerance, double absoluteTolerance = OptimalityVerifier.DefaultAbsoluteTolerance)
     {
         ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
@@ -78,15 +60,13 @@ public static class PolyOptimalityVerifier
                 if (!double.IsFinite(v[i, t])) throw new ArgumentException("the dual candidate has a non-finite entry");
                 vv += v[i, t] * v[i, t]; vy += v[i, t] * y[i, t];
             }
-        double rho = Rho(network.Activation, arch, patches, v);
+        double rho = Rho(network.Polynomial, arch, patches, v);
         // Inflate against rounding in the eigenvalues and sums.
         rho *= 1 + 1e-12;
         double scale = vv == 0 ? 0 : Math.Max(0, vy / vv);
         if (rho > 0) scale = Math.Min(scale, beta / rho);
         double bound = -0.5 * scale * scale * vv + scale * vy;
-        double gap = objective - bound;
-        double rel = gap / Math.Max(Math.Abs(objective), 1e-300);
-        return new PolyCertificate(objective, bound, gap, rel, rel <= tolerance || gap <= absoluteTolerance, rho, scale);
+        return Certificate.FromBound(objective, bound, rho, scale, null, tolerance, absoluteTolerance);
     }
 
     private static double[,] Residual(double[,] y, double[,] f)
@@ -98,7 +78,7 @@ public static class PolyOptimalityVerifier
     }
 
     /// <summary>Upper bound on max_{r,o} max_{||u|| = 1} |q_ro(u)| for the candidate v.</summary>
-    internal static double Rho(PolynomialActivation act, PolyArchitecture arch, double[][] patches, double[,] v)
+    internal static double Rho(PolynomialActivation act, NetworkArchitecture arch, double[][] patches, double[,] v)
     {
         int p = arch.PatchLength, o = arch.Outputs, n = patches.Length;
         double rho = 0;

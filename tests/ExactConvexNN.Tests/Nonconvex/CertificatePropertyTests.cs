@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Training;
@@ -71,7 +72,7 @@ public class CertificatePropertyTests
 
     internal static void AssertConvexCertified(Dataset data, double beta, bool bias, string c)
     {
-        var convex = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        var convex = Fit.Relu(data, beta, bias: bias);
         var cert = OptimalityVerifier.Verify(data, beta, convex.Network, convex.Arrangement, convex.DualCandidate);
         Assert.True(cert.CertifiedOptimal, $"{c}: relative gap {cert.RelativeGap:E3} (objective {cert.Objective}, bound {cert.LowerBound})");
         Assert.True(Math.Abs(cert.LowerBound - convex.Primal) <= 1e-6 * Scale(convex.Primal), $"{c}: bound {cert.LowerBound} vs optimum {convex.Primal}");
@@ -79,16 +80,17 @@ public class CertificatePropertyTests
 
     internal static void AssertRunsAboveBound(Dataset data, double beta, bool bias, int seed, string c)
     {
-        var convex = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        var convex = Fit.Relu(data, beta, bias: bias);
         var method = (NonconvexOptimizer)(seed % 3);
-        var run = NonconvexTrainer.Train(data, new NonconvexOptions
+        var run = Fit.Descend(data, beta, bias, new NonconvexOptions
         {
-            Beta = beta, Bias = bias, Neurons = 1 + seed % 4, Optimizer = method, Epochs = 150, Seed = seed,
+            Neurons = 1 + seed % 4, Optimizer = method, Epochs = 150, Seed = seed,
             LearningRate = method == NonconvexOptimizer.Adam ? 0.02 : 0.005,
         });
+        var runNet = (TwoLayerReluNetwork)run.Network;
         // The certified bound from the convex multipliers, and the run's own bound from its residual.
-        var best = OptimalityVerifier.Verify(data, beta, run.Network, convex.Arrangement, convex.DualCandidate);
-        var own = OptimalityVerifier.Verify(data, beta, run.Network, convex.Arrangement);
+        var best = OptimalityVerifier.Verify(data, beta, runNet, convex.Arrangement, convex.DualCandidate);
+        var own = OptimalityVerifier.Verify(data, beta, runNet, convex.Arrangement);
         Assert.True(run.Objective >= best.LowerBound - 1e-9 * Scale(best.LowerBound), $"{c}: run {run.Objective} below the bound {best.LowerBound}");
         Assert.True(run.Objective >= convex.Primal - 1e-6 * Scale(convex.Primal), $"{c}: run {run.Objective} below the optimum {convex.Primal}");
         Assert.True(own.LowerBound <= convex.Primal + 1e-9 * Scale(convex.Primal), $"{c}: own bound {own.LowerBound} above the optimum {convex.Primal}");
@@ -97,7 +99,7 @@ public class CertificatePropertyTests
 
     internal static void AssertStationary(Dataset data, double beta, bool bias, string c)
     {
-        var convex = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        var convex = Fit.Relu(data, beta, bias: bias);
         var net = convex.Network;
         if (net.Neurons.Count == 0) return; // f = 0 is optimal: nothing to differentiate
         var obj = NonconvexObjective.Create(data, beta, bias, net.Neurons.Count);

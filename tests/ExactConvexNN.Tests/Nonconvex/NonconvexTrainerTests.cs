@@ -1,5 +1,6 @@
 using ExactConvexNN.Tests.Cli;
 using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Tests.Training;
 using ExactConvexNN.Training;
@@ -61,10 +62,11 @@ public class NonconvexTrainerTests
     public void ObjectiveIsTheNetworkObjective()
     {
         var data = ConvexTrainingTests.Planted(8, 2, 3);
-        var result = NonconvexTrainer.Train(data, new NonconvexOptions { Beta = 0.1, Bias = true, Neurons = 4, Epochs = 20 });
-        Assert.Equal(result.Network.Objective(data, 0.1), result.Objective, 12);
+        var result = Fit.Descend(data, 0.1, true, new NonconvexOptions { Neurons = 4, Epochs = 20 });
+        var network = (TwoLayerReluNetwork)result.Network;
+        Assert.Equal(network.Objective(data, 0.1), result.Objective, 12);
         var obj = NonconvexObjective.Create(data, 0.1, true, 4);
-        Assert.Equal(result.Objective, obj.Value(obj.Pack(result.Network)), 12);
+        Assert.Equal(result.Objective, obj.Value(obj.Pack(network)), 12);
         Assert.Equal(21, result.History.Length);
         Assert.Equal(result.Objective, result.History[^1]);
     }
@@ -77,14 +79,14 @@ public class NonconvexTrainerTests
     public void EveryMethodDecreasesTheObjectiveAndIsReproducible(NonconvexOptimizer method, double lr, int? batch)
     {
         var data = ConvexTrainingTests.Planted(12, 2, 5);
-        var options = new NonconvexOptions { Beta = 0.05, Neurons = 6, Optimizer = method, LearningRate = lr, BatchSize = batch, Epochs = 300, Seed = 7 };
-        var a = NonconvexTrainer.Train(data, options);
-        var b = NonconvexTrainer.Train(data, options);
+        var options = new NonconvexOptions { Neurons = 6, Optimizer = method, LearningRate = lr, BatchSize = batch, Epochs = 300, Seed = 7 };
+        var a = Fit.Descend(data, 0.05, false, options);
+        var b = Fit.Descend(data, 0.05, false, options);
         Assert.False(a.Diverged);
         Assert.True(a.Objective < 0.5 * a.History[0], $"{a.History[0]} -> {a.Objective}");
         Assert.Equal(a.History, b.History);
         Assert.Equal(a.Steps, 300L * (batch is int s ? (12 + s - 1) / s : 1));
-        var c = NonconvexTrainer.Train(data, options with { Seed = 8 });
+        var c = Fit.Descend(data, 0.05, false, options with { Seed = 8 });
         Assert.NotEqual(a.History[0], c.History[0]);
     }
 
@@ -93,29 +95,31 @@ public class NonconvexTrainerTests
     {
         // lr beta = 10: the weight decay alone multiplies theta by (1 - lr beta) = -9 per step, whatever the data term does.
         var data = ThreePoint();
-        var r = NonconvexTrainer.Train(data, new NonconvexOptions { Beta = 0.1, Optimizer = NonconvexOptimizer.GradientDescent, LearningRate = 100, Epochs = 1000, Neurons = 3 });
+        var r = Fit.Descend(data, 0.1, false, new NonconvexOptions { Optimizer = NonconvexOptimizer.GradientDescent, LearningRate = 100, Epochs = 1000, Neurons = 3 });
         Assert.True(r.Diverged);
         Assert.True(r.History.Length < 1001);
         Assert.All(r.History, v => Assert.True(double.IsFinite(v)));
-        Assert.Equal(r.Network.Objective(data, 0.1), r.History[^1], 9);
+        Assert.Equal(((TwoLayerReluNetwork)r.Network).Objective(data, 0.1), r.History[^1], 9);
     }
 
     [Fact]
     public void InvalidOptionsAreInputErrors()
     {
         var data = ThreePoint();
-        var ok = new NonconvexOptions { Beta = 0.1 };
+        var ok = new NonconvexOptions();
+        foreach (double beta in new[] { -1, double.NaN })
+            Assert.Throws<InputException>(() => Fit.Descend(data, beta, false, ok));
         foreach (var bad in new[]
         {
-            ok with { Beta = -1 }, ok with { Beta = double.NaN }, ok with { Neurons = 0 }, ok with { LearningRate = 0 },
+            ok with { Neurons = 0 }, ok with { LearningRate = 0 },
             ok with { LearningRate = double.PositiveInfinity }, ok with { Epochs = 0 }, ok with { BatchSize = 0 }, ok with { BatchSize = 4 },
             ok with { InitScale = 0 }, ok with { Optimizer = NonconvexOptimizer.GradientDescent, BatchSize = 2 },
         })
         {
-            var e = Assert.Throws<InputException>(() => NonconvexTrainer.Train(data, bad));
+            var e = Assert.Throws<InputException>(() => Fit.Descend(data, 0.1, false, bad));
             Assert.DoesNotContain('\n', e.Message);
         }
-        Assert.Throws<InputException>(() => NonconvexTrainer.Train(Dataset.FromRows([[1.0]]), ok));
+        Assert.Throws<InputException>(() => Fit.Descend(Dataset.FromRows([[1.0]]), 0.1, false, ok));
         Assert.Throws<InputException>(() => NonconvexTrainer.Parse("rmsprop"));
         Assert.Equal(NonconvexOptimizer.Sgd, NonconvexTrainer.Parse("SGD"));
     }
@@ -129,7 +133,7 @@ public class NonconvexTrainerTests
         // (all runs ended at the zero network, 1/2 ||y||^2). The default step scales with the data.
         var data = CsvDataReader.Read(CliHarness.Problems("iris_sepal.csv"));
         double zeroNetwork = data.Y!.Sum(v => v * v) / 2;
-        var run = NonconvexTrainer.Train(data, new NonconvexOptions { Beta = 0.1, Bias = true, Neurons = 10, Optimizer = method, Epochs = 300, Seed = 1 });
+        var run = Fit.Descend(data, 0.1, true, new NonconvexOptions { Neurons = 10, Optimizer = method, Epochs = 300, Seed = 1 });
         Assert.False(run.Diverged);
         Assert.True(run.LearningRate > 0 && run.LearningRate <= 1e-2);
         Assert.True(run.Objective < zeroNetwork / 4, $"objective {run.Objective} vs zero network {zeroNetwork}");

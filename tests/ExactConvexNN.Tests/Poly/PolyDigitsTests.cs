@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
@@ -21,8 +22,8 @@ public class PolyDigitsTests
     {
         var data = new DataSelection { Labels = [3, 8], Scale = 16, Rows = RowRange.Parse(rows) }
             .Apply(CsvDataReader.Read(CliHarness.Problems("data", "digits8x8.csv.gz")));
-        var options = new PolyTrainingOptions { Beta = 0.1, Classes = 2, Image = new ImageShape(1, 8, 8, 3, stride, 0, pool).Validated() };
-        var r = PolyTrainer.Train(data, options);
+        var options = new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.1, Classes = 2, Image = new ImageShape(1, 8, 8, 3, stride, 0, pool).Validated() };
+        var r = Fit.Poly(data, options);
         Assert.Equal(SolverStatus.Solved, r.Status);
         var cert = PolyOptimalityVerifier.VerifyBest(r.Network, data.X, r.Targets, 0.1, [r.DualCandidate, null]);
         Assert.True(cert.CertifiedOptimal, $"relative gap {cert.RelativeGap}");

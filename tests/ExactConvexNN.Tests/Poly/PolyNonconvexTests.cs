@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Training;
 
@@ -11,7 +12,7 @@ public sealed class PolyNonconvexTests
     public void GradientMatchesCentralDifferences(bool cnn)
     {
         var data = cnn ? PolyTestData.Images(6, 2, 4, 4, 3, 5) : PolyTestData.Regression(8, 3, 5);
-        var arch = cnn ? PolyArchitecture.Convolutional(new ImageShape(2, 4, 4, 2, 1, 0, 2), outputs: 3) : PolyArchitecture.FullyConnected(3, bias: true);
+        var arch = cnn ? NetworkArchitecture.Convolutional(new ImageShape(2, 4, 4, 2, 1, 0, 2), outputs: 3) : NetworkArchitecture.FullyConnected(3, bias: true);
         var y = cnn ? ClassTargets.Encode(data.Y!, 3) : ClassTargets.Column(data.Y!);
         var obj = PolyNonconvexObjective.Create(arch.ExtractPatches(data.X), y, arch, new PolynomialActivation(0.3, -0.4, 0.2), 0.05, 3);
         var rng = new Random(11);
@@ -32,10 +33,10 @@ public sealed class PolyNonconvexTests
     public void ObjectiveMatchesTheUnpackedNetwork()
     {
         var data = PolyTestData.Images(7, 1, 5, 5, 2, 9);
-        var model = new PolyTrainingOptions { Beta = 0.2, Classes = 2, Image = new ImageShape(1, 5, 5, 3, 1, 1, 2) };
-        var arch = model.Architecture(data.Columns);
+        var model = new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.2, Classes = 2, Image = new ImageShape(1, 5, 5, 3, 1, 1, 2) };
+        var arch = ModelRegistry.For(model).Architecture(model, data.Columns);
         var y = ClassTargets.Encode(data.Y!, 2);
-        var obj = PolyNonconvexObjective.Create(arch.ExtractPatches(data.X), y, arch, model.Activation, model.Beta, 4);
+        var obj = PolyNonconvexObjective.Create(arch.ExtractPatches(data.X), y, arch, model.Poly, model.Beta, 4);
         var rng = new Random(3);
         var theta = Enumerable.Range(0, obj.Parameters).Select(_ => PolyTestData.Gaussian(rng)).ToArray();
         var net = obj.Unpack(theta, 2);
@@ -48,17 +49,17 @@ public sealed class PolyNonconvexTests
     {
         var data = PolyTestData.Regression(30, 3, 21);
         const double beta = 0.1;
-        var exact = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta });
+        var exact = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta });
         Assert.Equal(ExactConvexNN.Solver.SolverStatus.Solved, exact.Status);
         double best = double.PositiveInfinity;
         foreach (var opt in new[] { NonconvexOptimizer.Adam, NonconvexOptimizer.GradientDescent })
             for (int seed = 0; seed < 4; seed++)
             {
-                var run = NonconvexTrainer.TrainPoly(data, new NonconvexOptions
+                var run = NonconvexTrainer.Train(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta }, new NonconvexOptions
                 {
-                    Beta = beta, Neurons = 8, Optimizer = opt, Epochs = 1500, Seed = seed,
+                    Neurons = 8, Optimizer = opt, Epochs = 1500, Seed = seed,
                     LearningRate = opt == NonconvexOptimizer.Adam ? 0.02 : 2e-3,
-                }, new PolyTrainingOptions { Beta = beta });
+                });
                 Assert.False(run.Diverged, $"{opt} seed {seed} diverged");
                 // The network is feasible for the nonconvex problem (unit-norm u): never below the global optimum.
                 Assert.True(run.Objective >= exact.Primal - 1e-7 * Math.Abs(exact.Primal), $"{opt} seed {seed}: {run.Objective} < SDP optimum {exact.Primal}");

@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
@@ -51,7 +52,7 @@ public class PolyPropertyTests
     public void RecoveredNetworkAttainsTheOptimumAndNoRandomNetworkBeatsIt() => Check(Prop.ForAll(Cases(), c =>
     {
         var data = c.Data;
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = c.Beta, Bias = c.Bias, Activation = c.Activation });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = c.Beta, Bias = c.Bias, Poly = c.Activation });
         Assert.True(r.Status is SolverStatus.Solved or SolverStatus.AlmostSolved, $"{c}: status {r.Status}");
         Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Scale(r.Primal), $"{c}: recovered {r.RecoveredObjective} vs SDP {r.Primal}");
         Assert.True(r.Dual <= r.RecoveredObjective + 1e-6 * Scale(r.Primal), $"{c}: dual {r.Dual} above the recovered objective {r.RecoveredObjective}");

@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Programs;
@@ -12,7 +13,7 @@ namespace ExactConvexNN.Tests.Poly;
 
 public sealed class PolySdpTests
 {
-    private static void AssertRecovered(PolyTrainingResult r, Dataset data, double beta)
+    private static void AssertRecovered(PolyFit r, Dataset data, double beta)
     {
         Assert.Equal(SolverStatus.Solved, r.Status);
         Assert.True(r.RelativeGap < 1e-6, $"gap {r.RelativeGap}");
@@ -30,7 +31,7 @@ public sealed class PolySdpTests
     public void RecoveredNetworkObjectiveEqualsTheSdpOptimum(int n, int d, double beta, int seed, bool bias)
     {
         var data = PolyTestData.Regression(n, d, seed);
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Bias = bias });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Bias = bias });
         AssertRecovered(r, data, beta);
     }
 
@@ -38,7 +39,7 @@ public sealed class PolySdpTests
     public void SolutionSatisfiesTheKktConditionsAndTheSolverObjectiveMatchesTheBlocks()
     {
         var data = PolyTestData.Regression(20, 3, 7);
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 0.3, Activation = new PolynomialActivation(0.5, -0.2, 0.1) });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.3, Poly = new PolynomialActivation(0.5, -0.2, 0.1) });
         // Feasibility, dual feasibility, complementarity; the expected objective is the program's own recomputation from Z, Z'.
         SolverConformance.AssertOptimal(r.Program.Problem, r.Solution, r.Primal);
         Assert.True(r.Program.TraceResidual(r.Solution.X) < 1e-7);
@@ -50,7 +51,7 @@ public sealed class PolySdpTests
         // Z = sum_{w_j > 0} w_j [u_j;1][u_j;1]', Z' likewise for w_j < 0: the program's yhat = <M(x), Z - Z'> must equal f(x).
         var data = PolyTestData.Regression(12, 4, 8);
         var act = new PolynomialActivation(0.7, -1.1, 0.4);
-        var arch = PolyArchitecture.FullyConnected(4);
+        var arch = NetworkArchitecture.FullyConnected(4);
         var program = PolynomialSdpProgram.Build(arch.ExtractPatches(data.X), ClassTargets.Column(data.Y!), arch, act, 0.1);
         var rng = new Random(4);
         var neurons = Enumerable.Range(0, 5).Select(j => new PolyNeuron(PolyTestData.Unit(rng, 4), [j % 2 == 0 ? 1.5 + j : -0.5 - j])).ToList();
@@ -104,7 +105,7 @@ public sealed class PolySdpTests
         // so the optimum is that of min 1/2||b X v + c s 1 - y||^2 + beta t, t >= ||v||, t >= |s|: an SOCP solved here directly.
         var data = PolyTestData.Regression(25, 3, 31);
         const double a0 = 0, b0 = 0.8, c0 = 0.6, beta = 0.7;
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Activation = new PolynomialActivation(a0, b0, c0) });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Poly = new PolynomialActivation(a0, b0, c0) });
         AssertRecovered(r, data, beta);
 
         int n = data.Rows, d = data.Columns;
@@ -145,7 +146,7 @@ public sealed class PolySdpTests
             double rn = Math.Sqrt(data.Row(i).Sum(v => v * v));
             bound += Math.Abs(data.Y![i]) * (Math.Abs(act.A) * rn * rn + Math.Abs(act.B) * rn + Math.Abs(act.C));
         }
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 1.01 * bound, Activation = act });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 1.01 * bound, Poly = act });
         double half = data.Y!.Sum(v => v * v) / 2;
         Assert.Equal(half, r.Primal, 1e-6 * half);
         Assert.True(r.Network.Regularizer(1.0) < 1e-6, $"||w||_1 = {r.Network.Regularizer(1.0)}");
@@ -158,7 +159,7 @@ public sealed class PolySdpTests
         // the sum of K scalar SDPs on the indicator targets.
         var data = PolyTestData.Images(18, 1, 3, 3, 3, 6);
         const double beta = 0.05;
-        var joint = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Classes = 3 });
+        var joint = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Classes = 3 });
         AssertRecovered(joint, data, beta);
         Assert.Equal(3, joint.Program.Architecture.Outputs);
         double sum = 0;
@@ -166,7 +167,7 @@ public sealed class PolySdpTests
         {
             var yk = data.Y!.Select(l => l == k ? 1.0 : 0.0).ToArray();
             var dk = Dataset.Create((double[,])data.X.Clone(), yk);
-            var rk = PolyTrainer.Train(dk, new PolyTrainingOptions { Beta = beta });
+            var rk = Fit.Poly(dk, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta });
             Assert.Equal(SolverStatus.Solved, rk.Status);
             sum += rk.Primal;
         }
@@ -182,7 +183,7 @@ public sealed class PolySdpTests
     {
         var data = PolyTestData.Images(14, 2, 4, 4, 2, 17);
         const double beta = 0.02;
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Classes = 2, Image = new ImageShape(2, 4, 4, filter, stride, padding, pool) });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Classes = 2, Image = new ImageShape(2, 4, 4, filter, stride, padding, pool) });
         AssertRecovered(r, data, beta);
     }
 
@@ -192,8 +193,8 @@ public sealed class PolySdpTests
         // One patch (the whole image, in the same channel-major order) and one pooling region: the same SDP as FC.
         var data = PolyTestData.Images(16, 1, 3, 3, 2, 23);
         const double beta = 0.1;
-        var cnn = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Classes = 2, Image = new ImageShape(1, 3, 3, 3) });
-        var fc = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = beta, Classes = 2 });
+        var cnn = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Classes = 2, Image = new ImageShape(1, 3, 3, 3) });
+        var fc = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = beta, Classes = 2 });
         Assert.Equal(SolverStatus.Solved, cnn.Status);
         Assert.Equal(fc.Primal, cnn.Primal, 1e-7 * Math.Abs(fc.Primal));
     }
@@ -202,12 +203,12 @@ public sealed class PolySdpTests
     public void CnnNonconvexRunsNeverBeatTheSdpOptimum()
     {
         var data = PolyTestData.Images(12, 1, 4, 4, 2, 41);
-        var model = new PolyTrainingOptions { Beta = 0.05, Classes = 2, Image = new ImageShape(1, 4, 4, 2, 1, 0, 2) };
-        var exact = PolyTrainer.Train(data, model);
+        var model = new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.05, Classes = 2, Image = new ImageShape(1, 4, 4, 2, 1, 0, 2) };
+        var exact = Fit.Poly(data, model);
         Assert.Equal(SolverStatus.Solved, exact.Status);
         for (int seed = 0; seed < 3; seed++)
         {
-            var run = NonconvexTrainer.TrainPoly(data, new NonconvexOptions { Beta = model.Beta, Neurons = 6, Epochs = 800, Seed = seed }, model);
+            var run = NonconvexTrainer.Train(data, model, new NonconvexOptions { Neurons = 6, Epochs = 800, Seed = seed });
             Assert.True(run.Objective >= exact.Primal - 1e-7 * exact.Primal, $"seed {seed}: {run.Objective} < {exact.Primal}");
         }
     }
@@ -216,7 +217,7 @@ public sealed class PolySdpTests
     public void NetworkFileRoundTripsAndKeepsThePredictions()
     {
         var data = PolyTestData.Images(10, 1, 4, 4, 3, 2);
-        var r = PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 0.1, Classes = 3, Image = new ImageShape(1, 4, 4, 2, 2, 0, 1), Activation = new PolynomialActivation(0.2, 0.3, -0.1) });
+        var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.1, Classes = 3, Image = new ImageShape(1, 4, 4, 2, 2, 0, 1), Poly = new PolynomialActivation(0.2, 0.3, -0.1) });
         var json = r.Network.ToJson();
         Assert.True(PolyNetwork.IsPolyDocument(json));
         var back = PolyNetwork.Parse(json);
@@ -235,13 +236,13 @@ public sealed class PolySdpTests
     public void BadArgumentsAreInputErrors()
     {
         var data = PolyTestData.Images(6, 1, 4, 4, 2, 1);
-        Assert.Throws<InputException>(() => PolyTrainer.Train(data, new PolyTrainingOptions { Beta = -1 }));
-        Assert.Throws<InputException>(() => PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 1, Image = new ImageShape(1, 4, 5, 2) }));
-        Assert.Throws<InputException>(() => PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 1, Image = new ImageShape(1, 4, 4, 5) }));
+        Assert.Throws<InputException>(() => Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = -1 }));
+        Assert.Throws<InputException>(() => Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 1, Image = new ImageShape(1, 4, 5, 2) }));
+        Assert.Throws<InputException>(() => Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 1, Image = new ImageShape(1, 4, 4, 5) }));
         // Labels that are not 0..K-1.
-        Assert.Throws<InputException>(() => PolyTrainer.Train(Dataset.Create(data.X, data.Y!.Select(v => v + 0.5).ToArray()), new PolyTrainingOptions { Beta = 1, Classes = 2 }));
-        Assert.Throws<InputException>(() => PolyTrainer.Train(Dataset.Create(data.X, data.Y!.Select(v => v + 2).ToArray()), new PolyTrainingOptions { Beta = 1, Classes = 2 }));
-        Assert.Throws<InputException>(() => PolyTrainer.Train(data, new PolyTrainingOptions { Beta = 1, Activation = new PolynomialActivation(double.NaN, 0, 0) }));
+        Assert.Throws<InputException>(() => Fit.Poly(Dataset.Create(data.X, data.Y!.Select(v => v + 0.5).ToArray()), new ModelSpec { Activation = ActivationKind.Poly, Beta = 1, Classes = 2 }));
+        Assert.Throws<InputException>(() => Fit.Poly(Dataset.Create(data.X, data.Y!.Select(v => v + 2).ToArray()), new ModelSpec { Activation = ActivationKind.Poly, Beta = 1, Classes = 2 }));
+        Assert.Throws<InputException>(() => Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = 1, Poly = new PolynomialActivation(double.NaN, 0, 0) }));
         Assert.Throws<InputException>(() => PolynomialActivation.Parse("1,2,x"));
         Assert.Equal(new PolynomialActivation(1, -2, 3e-1), PolynomialActivation.Parse(" 1, -2 ,3e-1"));
     }

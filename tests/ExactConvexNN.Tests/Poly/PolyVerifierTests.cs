@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
@@ -40,9 +41,9 @@ public sealed class PolyVerifierTests
     {
         var data = cnn ? PolyTestData.Images(14, 1, 4, 4, 3, 8) : PolyTestData.Regression(25, 3, 12);
         var model = cnn
-            ? new PolyTrainingOptions { Beta = 0.05, Classes = 3, Image = new ImageShape(1, 4, 4, 2, 1, 0, 2) }
-            : new PolyTrainingOptions { Beta = 0.2 };
-        var exact = PolyTrainer.Train(data, model);
+            ? new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.05, Classes = 3, Image = new ImageShape(1, 4, 4, 2, 1, 0, 2) }
+            : new ModelSpec { Activation = ActivationKind.Poly, Beta = 0.2 };
+        var exact = Fit.Poly(data, model);
         var y = exact.Targets;
         var cert = PolyOptimalityVerifier.Verify(exact.Network, data.X, y, model.Beta);
         Assert.True(cert.CertifiedOptimal, $"relative gap {cert.RelativeGap:E3} (objective {cert.Objective}, bound {cert.LowerBound})");
@@ -54,8 +55,8 @@ public sealed class PolyVerifierTests
         // Any network's certificate is a lower bound on the optimum, however poor the network.
         for (int seed = 0; seed < 3; seed++)
         {
-            var run = NonconvexTrainer.TrainPoly(data, new NonconvexOptions { Beta = model.Beta, Neurons = 3, Epochs = 50 * (seed + 1), Seed = seed }, model);
-            var c = PolyOptimalityVerifier.Verify(run.Network, data.X, y, model.Beta);
+            var run = NonconvexTrainer.Train(data, model, new NonconvexOptions { Neurons = 3, Epochs = 50 * (seed + 1), Seed = seed });
+            var c = PolyOptimalityVerifier.Verify((PolyNetwork)run.Network, data.X, y, model.Beta);
             Assert.True(c.LowerBound <= exact.Primal + 1e-7 * exact.Primal, $"seed {seed}: bound {c.LowerBound} above the optimum {exact.Primal}");
             Assert.Equal(run.Objective, c.Objective, 1e-9 * run.Objective);
             Assert.True(c.Gap >= -1e-12);

@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
 using ExactConvexNN.Programs;
@@ -52,7 +53,7 @@ public class ConvexTrainingTests
     public void RecoveredNetworkAttainsTheConvexOptimum(double beta, bool bias)
     {
         var data = Planted(15, 2, 7);
-        var result = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        var result = Fit.Relu(data, beta, bias: bias);
         Assert.Equal(SolverStatus.Solved, result.Status);
         Assert.NotEmpty(result.Network.Neurons);
         Assert.Equal(result.Primal, result.RecoveredObjective, 1e-6 * Math.Max(1, result.Primal));
@@ -65,8 +66,8 @@ public class ConvexTrainingTests
     public void ThreePointProblemHasTheSameOptimumFromEveryPath()
     {
         var data = ThreePoint();
-        var exact = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1 });
-        var generic = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1, StructuredSolver = false, FacetReduction = false });
+        var exact = Fit.Relu(data, 0.1);
+        var generic = Fit.Relu(data, 0.1, options: new TrainingOptions { StructuredSolver = false, FacetReduction = false });
         Assert.Equal(generic.Primal, exact.Primal, 1e-7);
         Assert.Equal(exact.Primal, exact.RecoveredObjective, 1e-6);
     }
@@ -75,8 +76,8 @@ public class ConvexTrainingTests
     public void SampledTrainingIsAnUpperBoundOnTheExactOptimum()
     {
         var data = Planted(14, 3, 3);
-        var exact = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1 });
-        var sampled = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1, Sample = 5, Seed = 1 });
+        var exact = Fit.Relu(data, 0.1);
+        var sampled = Fit.Relu(data, 0.1, options: new TrainingOptions { Sample = 5, Seed = 1 });
         Assert.True(sampled.Sampled);
         Assert.True(sampled.Primal >= exact.Primal - 1e-6 * Math.Max(1, exact.Primal));
     }
@@ -84,9 +85,9 @@ public class ConvexTrainingTests
     [Fact]
     public void NegativeBetaAndMissingTargetsAreInputErrors()
     {
-        Assert.Throws<InputException>(() => ReluTrainer.Train(ThreePoint(), new TrainingOptions { Beta = -1 }));
+        Assert.Throws<InputException>(() => Fit.Relu(ThreePoint(), -1));
         var noTarget = Dataset.FromRows([[1, 2], [3, 4]]);
-        Assert.Throws<InputException>(() => ReluTrainer.Train(noTarget, new TrainingOptions { Beta = 1 }));
+        Assert.Throws<InputException>(() => Fit.Relu(noTarget, 1));
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public class ConvexTrainingTests
         // 2e-4 above the optimum. Thin chambers now stay out of the program, recovery polishes the support with every
         // row, and the certificate (over every chamber, slivers included) closes the gap.
         var data = CsvDataReader.Read(Cli.CliHarness.Problems("iris_sepal.csv"));
-        var result = ReluTrainer.Train(data, new TrainingOptions { Beta = 0.1, Bias = true });
+        var result = Fit.Relu(data, 0.1, bias: true);
         Assert.Equal(SolverStatus.Solved, result.Status);
         Assert.True(result.ThinChambers > 0);
         var cert = OptimalityVerifier.Verify(data, 0.1, result.Network, result.Arrangement, result.DualCandidate);
@@ -114,8 +115,8 @@ public class ConvexTrainingTests
     {
         // RecoveryTolerance 0 forces the polish of the support with every row; it may only improve the network.
         var data = Planted(15, 2, 7);
-        var plain = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias, RecoveryTolerance = double.PositiveInfinity });
-        var polished = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias, RecoveryTolerance = 0 });
+        var plain = Fit.Relu(data, beta, bias: bias, options: new TrainingOptions { RecoveryTolerance = double.PositiveInfinity });
+        var polished = Fit.Relu(data, beta, bias: bias, options: new TrainingOptions { RecoveryTolerance = 0 });
         Assert.True(polished.RecoveredObjective <= plain.RecoveredObjective, $"{polished.RecoveredObjective} > {plain.RecoveredObjective}");
         Assert.Equal(polished.Primal, polished.RecoveredObjective, 1e-6 * Math.Max(1, polished.Primal));
         var cert = OptimalityVerifier.Verify(data, beta, polished.Network, polished.Arrangement, polished.DualCandidate);

@@ -1,3 +1,4 @@
+using ExactConvexNN.Models;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Tests.Training;
@@ -15,7 +16,7 @@ public class OptimalityVerifierTests
     public void TheConvexSolutionIsCertifiedOptimal(int n, int d, double beta, bool bias, int seed)
     {
         var data = ConvexTrainingTests.Planted(n, d, seed);
-        var trained = ReluTrainer.Train(data, new TrainingOptions { Beta = beta, Bias = bias });
+        var trained = Fit.Relu(data, beta, bias: bias);
         var cert = OptimalityVerifier.Verify(data, beta, trained.Network, candidate: trained.DualCandidate);
         Assert.True(cert.CertifiedOptimal, $"relative gap {cert.RelativeGap}");
         Assert.Equal(trained.Primal, cert.LowerBound, 1e-6 * Math.Max(1, trained.Primal));
@@ -30,7 +31,7 @@ public class OptimalityVerifierTests
         {
             var data = ConvexTrainingTests.Planted(8, 2, trial);
             double beta = 0.05 + rng.NextDouble();
-            var best = ReluTrainer.Train(data, new TrainingOptions { Beta = beta });
+            var best = Fit.Relu(data, beta);
             int m = 1 + rng.Next(4);
             var neurons = Enumerable.Range(0, m).Select(_ => new Neuron([rng.NextDouble() - 0.5, rng.NextDouble() - 0.5], rng.NextDouble() - 0.5)).ToArray();
             var net = TwoLayerReluNetwork.Create(neurons, 2, false);

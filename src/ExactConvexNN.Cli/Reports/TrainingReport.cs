@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ExactConvexNN.Arrangements;
+using ExactConvexNN.Models;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Verification;
+
+namespace ExactConvexNN.Cli.Reports;
+
+/// <summary>
+/// The output of <c>ecnn train</c> for every family, as JSON (the keys of README "JSON keys") or as text.
+/// </summary>
+public static class TrainingReport
+{
+    /// <summary>The JSON object of a training result.</summary>
+    public static JsonObject ToJson(TrainingResult r, string? networkFile)
+    {
+        var text = ModelRegistry.For(r.Model).Text;
+        var cert = r.Certificate;
+        var o = new JsonObject
+        {
+            ["status"] = r.Status.ToName(),
+            ["primal"] = Json.Num(r.Primal),
+            ["dual"] = Json.Num(r.Dual),
+            ["relative_gap"] = Json.Num(r.RelativeGap),
+            ["recovered_objective"] = Json.Num(r.RecoveredObjective),
+            ["neurons"] = r.Network.NeuronCount,
+            // Kept for scripts: the chambers of families with an arrangement, else the pooling regions (see README).
+            ["regions"] = r.Chambers ?? r.PoolingRegions,
+            ["chambers"] = r.Chambers,
+            ["pooling_regions"] = r.PoolingRegions,
+            ["thin_regions"] = r.ThinChambers,
+            ["sampled"] = r.Sampled,
+            ["upper_bound_only"] = r.Sampled,
+            ["activation"] = r.Model.ActivationName,
+            ["loss"] = r.Model.LossName,
+            ["architecture"] = r.Network.Architecture.Describe(),
+            ["outputs"] = r.Network.Architecture.Outputs,
+            ["classes"] = r.Model.Classes,
+            ["train_accuracy"] = Json.Num(r.TrainAccuracy),
+            ["beta"] = r.Model.Beta,
+            ["bias"] = r.Model.Bias,
+            ["variables"] = r.Program.Problem.Variables,
+            ["constraints"] = r.Program.Problem.Constraints,
+        };
+        foreach (var (k, v) in r.Program.Details(r.Solution.X)) o[k] = v?.DeepClone();
+        o["lower_bound"] = cert is null ? null : Json.Num(cert.LowerBound);
+        o["certified_gap"] = cert is null ? null : Json.Num(cert.Gap);
+        o["certified_relative_gap"] = cert is null ? null : Json.Num(cert.RelativeGap);
+        o["certified_optimal"] = cert?.CertifiedOptimal ?? false;
+        o["bound_method"] = text.BoundMethod.Trim().Trim('(', ')');
+        o["iterations"] = r.Solution.Iterations;
+        o[$"{r.PreparePhase}_seconds"] = r.PrepareSeconds;
+        o["solve_seconds"] = r.SolveSeconds;
+        o["certificate_seconds"] = r.CertificateSeconds;
+        o["seconds"] = r.Seconds;
+        o["network"] = networkFile;
+        return o;
+    }
+
+    /// <summary>The text report of a training result.</summary>
+    public static string ToText(TrainingResult r, string? networkFile)
+    {
+        var text = ModelRegistry.For(r.Model).Text;
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        w.WriteLine($"status          {r.Status.ToName()}");
+        w.WriteLine($"primal          {r.Primal:G10}   ({text.ProgramValue}: {text.Objective})");
+        w.WriteLine($"dual            {r.Dual:G10}");
+        w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        w.WriteLine($"network         {r.Network.NeuronCount} neuron{(r.Network.NeuronCount == 1 ? "" : "s")}, objective {r.RecoveredObjective:G10}{text.Recovery}");
+        if (r.Certificate is { } cert)
+            w.WriteLine(CertificateLine(cert, text.BoundMethod));
+        if (r.Chambers is int chambers)
+        {
+            if (r.Sampled)
+                w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
+            else
+                w.WriteLine($"chambers        {chambers} (all activation patterns, exact)" + (r.ThinChambers > 0
+                    ? $"; {r.ThinChambers} numerical slivers (width < {ChamberCone.ThinWidth:0e0}) left out of the program, as their faces are in their neighbours'"
+                    : ""));
+        }
+        w.WriteLine($"activation      {r.Model.ActivationFormula}");
+        w.WriteLine($"architecture    {r.Network.Architecture.Describe()}");
+        if (r.TrainAccuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({r.Model.Classes} classes)");
+        w.WriteLine($"program         {r.Program.Describe()}");
+        w.WriteLine($"time            {r.Seconds:F3} s ({r.PreparePhase} {r.PrepareSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations, certificate {r.CertificateSeconds:F3} s)");
+        if (networkFile is not null) w.Write($"saved           {networkFile}");
+        return w.ToString().TrimEnd();
+    }
+
+    /// <summary>The text line of a network's own certificate.</summary>
+    private static string CertificateLine(Certificate cert, string how) =>
+        string.Create(CultureInfo.InvariantCulture, $"certificate     lower bound {cert.LowerBound:G10}{how}, gap {cert.Gap:G3} (relative {cert.RelativeGap:E2}): ")
+        + (cert.CertifiedOptimal ? "certified optimal" : string.Create(CultureInfo.InvariantCulture, $"NOT certified within {Certificate.DefaultTolerance:0e0}"));
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using ExactConvexNN.Data;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Kkt;
+using ExactConvexNN.Solver.Problem;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>The steps every family's training shares: solving with progress, the gap, the dual candidate and the file's metadata.</summary>
+internal static class FamilyTraining
+{
+    /// <summary>Solves with the settings of <paramref name="options"/>, reporting tenths of digits of accuracy as progress.</summary>
+    public static SolverResult Solve(ConicProblem problem, TrainingOptions options, KktSolverFactory? kkt = null)
+    {
+        int reached = 0; // the bar never goes back
+        var settings = options.Progress is not { } progress ? options.Solver : options.Solver with
+        {
+            OnIteration = (_, error) =>
+                progress("solving (interior point)", reached = Math.Max(reached, Digits(error)), Digits(options.Solver.GapRelativeTolerance)),
+        };
+        return ConicSolver.Solve(problem, settings, kkt);
+    }
+
+    /// <summary>Tenths of decimal digits of accuracy: 10 log10(1 / error), 0 when error >= 1.</summary>
+    private static int Digits(double error) => error >= 1 || double.IsNaN(error) ? 0 : (int)Math.Min(1000, -10 * Math.Log10(Math.Max(error, 1e-100)));
+
+    /// <summary>|p - d| / max(|p|, |d|), 0 when both are 0.</summary>
+    public static double RelativeGap(double primal, double dual)
+    {
+        double scale = Math.Max(Math.Abs(primal), Math.Abs(dual));
+        return scale == 0 ? 0 : Math.Abs(primal - dual) / scale;
+    }
+
+    /// <summary>The multipliers of the first n O rows (the equality rows e = f(X) - Y, row-major) as an n x O matrix.</summary>
+    public static double[,] DualCandidate(SolverResult solution, int n, int outputs)
+    {
+        var v = new double[n, outputs];
+        for (int i = 0; i < n; i++) for (int t = 0; t < outputs; t++) v[i, t] = solution.Z[i * outputs + t];
+        return v;
+    }
+
+    /// <summary>
+    /// The facts a trained network's file keeps: beta, the data, its target and features, how it was trained, the status,
+    /// the family's own keys, and the equality multipliers as "dual_candidate" (row-major; a candidate for certificates,
+    /// not trusted by them; null when not finite).
+    /// </summary>
+    public static Dictionary<string, JsonNode?> Metadata(Dataset data, ModelSpec model, string trainedBy, SolverResult solution, int dualEntries,
+        IEnumerable<KeyValuePair<string, JsonNode?>>? familyKeys = null)
+    {
+        var meta = new Dictionary<string, JsonNode?>
+        {
+            ["beta"] = model.Beta,
+            ["data"] = data.Source,
+            ["target"] = data.TargetName,
+            ["features"] = new JsonArray(data.FeatureNames.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
+            ["trained_by"] = trainedBy,
+            ["status"] = solution.Status.ToName(),
+        };
+        foreach (var (k, v) in familyKeys ?? []) meta[k] = v;
+        var z = solution.Z.Take(dualEntries).ToArray();
+        meta["dual_candidate"] = z.Length == dualEntries && z.All(double.IsFinite)
+            ? new JsonArray(z.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) : null;
+        return meta;
+    }
+
+    /// <summary>Records the network's own objective in its metadata ("objective", null when not finite).</summary>
+    public static void RecordObjective(Networks.INetwork network, double objective) =>
+        ((Dictionary<string, JsonNode?>)network.Metadata)["objective"] = double.IsFinite(objective) ? objective : null;
+}

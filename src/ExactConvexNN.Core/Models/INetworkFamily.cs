@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using ExactConvexNN.Arrangements;
+using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Training;
+using ExactConvexNN.Verification;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>
+/// A family of networks the pipeline trains to a certified global optimum: data -&gt; convex program (or lifted SDP) -&gt;
+/// interior-point solve -&gt; recovered network -&gt; certificate, plus the nonconvex objective the first-order baseline
+/// descends. Adding a family is one class implementing this interface and one line in <see cref="ModelRegistry"/>.
+/// </summary>
+public interface INetworkFamily
+{
+    /// <summary>The family's name in output ("relu", "poly").</summary>
+    string Name { get; }
+
+    /// <summary>How the family's objective, program and bound are named in output.</summary>
+    FamilyText Text { get; }
+
+    /// <summary>True when this family trains the model (by its activation, architecture and loss).</summary>
+    bool Trains(ModelSpec model);
+
+    /// <summary>True when this family reads network files with this "activation".</summary>
+    bool Reads(string activation);
+
+    /// <summary>The network of a parsed network file.</summary>
+    /// <exception cref="Solver.InputException">The document is not a valid network of this family.</exception>
+    INetwork Read(JsonObject document, string source);
+
+    /// <summary>
+    /// The architecture the model has on data with <paramref name="inputs"/> feature columns; checks everything about
+    /// the model that can be checked before long work (a shape that does not fit the data, options the family lacks).
+    /// </summary>
+    /// <exception cref="Solver.InputException">The model does not fit the data or the family.</exception>
+    NetworkArchitecture Architecture(ModelSpec model, int inputs);
+
+    /// <summary>Builds the program from the data, solves it, and recovers the network (the certificate is the pipeline's).</summary>
+    /// <exception cref="Solver.InputException">Invalid data or model, or a program too large to build.</exception>
+    TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options);
+
+    /// <summary>A lower bound on the global optimum for <paramref name="beta"/>, independent of any solver, and the network's gap to it.</summary>
+    /// <exception cref="Solver.InputException">The network does not fit the data, or the data has no targets.</exception>
+    Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request);
+
+    /// <summary>The nonconvex objective of a width-<paramref name="neurons"/> network of this model (the first-order baseline's).</summary>
+    /// <exception cref="Solver.InputException">Invalid model, data or width.</exception>
+    INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons);
+}
+
+/// <summary>How a family's objective, program value and certificate are named in output.</summary>
+/// <param name="Objective">The training objective ("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)").</param>
+/// <param name="ProgramValue">What the program's value is ("convex optimum", "SDP optimum").</param>
+/// <param name="BoundMethod">How the lower bound is proven (" over every chamber").</param>
+/// <param name="Networks">Over which networks the bound holds ("networks of any width").</param>
+/// <param name="Recovery">How the network comes back from the solution ("" or " (neural decomposition)").</param>
+public sealed record FamilyText(string Objective, string ProgramValue, string BoundMethod, string Networks, string Recovery);
+
+/// <summary>What a certificate may reuse or try: a dual candidate, the chambers already enumerated, a tolerance.</summary>
+public sealed record CertificateRequest
+{
+    /// <summary>A dual candidate V (n x O), such as the trainer's multipliers; the network's residual is always tried too.</summary>
+    public double[,]? Candidate { get; init; }
+    /// <summary>The relative gap under which the network counts as certified optimal.</summary>
+    public double Tolerance { get; init; } = Certificate.DefaultTolerance;
+    /// <summary>Refuse an exact enumeration above this estimated number of chambers.</summary>
+    public long MaxPatterns { get; init; } = ArrangementOptions.DefaultMaxPatterns;
+    /// <summary>The chambers of the network's input (or patch) matrix when already enumerated (families with chambers).</summary>
+    public Arrangement? Arrangement { get; init; }
+    /// <summary>Called with (done, total) while enumerating chambers.</summary>
+    public Action<int, int>? Progress { get; init; }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Verification;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>
+/// The one path every network family takes: data -&gt; program -&gt; solve -&gt; recover (the family's
+/// <see cref="INetworkFamily.Train"/>) -&gt; certify (<see cref="INetworkFamily.Certify"/>, independent of the solver).
+/// </summary>
+public static class ModelPipeline
+{
+    /// <summary>Trains <paramref name="model"/> on a data set with targets to the global optimum and certifies the network.</summary>
+    /// <exception cref="InputException">No targets, an invalid model, a model that does not fit the data, or a program too large.</exception>
+    public static TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(model);
+        options ??= new TrainingOptions();
+        model.Validated();
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or a named target)");
+        var family = ModelRegistry.For(model);
+        var result = family.Train(data, model, options);
+        if (!options.Certify || result.Sampled) return result;
+        var clock = Stopwatch.StartNew();
+        var certificate = family.Certify(result.Network, data, model.Beta, new CertificateRequest
+        {
+            Candidate = result.DualCandidate, Arrangement = result.Arrangement, Tolerance = options.CertificateTolerance, MaxPatterns = options.MaxPatterns,
+        });
+        return result with { Certificate = certificate, CertificateSeconds = clock.Elapsed.TotalSeconds, Seconds = result.Seconds + clock.Elapsed.TotalSeconds };
+    }
+
+    /// <summary>
+    /// Certifies how far any network (trained here or elsewhere) is from the global optimum of its family's objective
+    /// with <paramref name="beta"/> on <paramref name="data"/>: a dual lower bound, the gap and the verdict.
+    /// </summary>
+    /// <exception cref="InputException">No targets, a bad beta, sizes that disagree, or too many chambers.</exception>
+    public static Certificate Verify(INetwork network, Dataset data, double beta, CertificateRequest? request = null)
+    {
+        ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(data);
+        if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
+        return ModelRegistry.For(network).Certify(network, data, beta, request ?? new CertificateRequest());
+    }
+
+    /// <summary>The model a network file describes (its family, architecture, classes and bias) with the given beta.</summary>
+    public static ModelSpec ModelOf(INetwork network, double beta)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var arch = network.Architecture;
+        return new ModelSpec
+        {
+            Beta = beta,
+            Activation = network.Activation == "poly" ? ActivationKind.Poly : ActivationKind.Relu,
+            Poly = network is PolyNetwork p ? p.Polynomial : PolynomialActivation.Default,
+            Bias = arch.Bias, Classes = network.Classes, Image = arch.Image,
+        };
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Solver;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>The network families of the pipeline: the one place where a family is registered.</summary>
+public static class ModelRegistry
+{
+    /// <summary>Every family, in the order they are asked.</summary>
+    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily()];
+
+    /// <summary>The family that trains <paramref name="model"/>.</summary>
+    /// <exception cref="InputException">No family trains it.</exception>
+    public static INetworkFamily For(ModelSpec model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Families.FirstOrDefault(f => f.Trains(model))
+            ?? throw new InputException($"no network family trains activation {model.ActivationName} with {(model.Image is null ? "a fully connected" : "a convolutional")} architecture and {model.LossName} loss");
+    }
+
+    /// <summary>The family of a network.</summary>
+    /// <exception cref="InputException">No family reads its activation.</exception>
+    public static INetworkFamily For(INetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return FamilyReading(network.Activation, "(network)");
+    }
+
+    /// <summary>Reads a network file of any family.</summary>
+    /// <exception cref="InputException">The file is missing, not JSON, or not a valid network.</exception>
+    public static INetwork Load(string path)
+    {
+        var o = NetworkJson.ReadFile(path);
+        return Read(o, path);
+    }
+
+    /// <summary>The network of a parsed network document of any family.</summary>
+    /// <exception cref="InputException">Not a valid network.</exception>
+    public static INetwork Read(JsonObject document, string source)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return FamilyReading(NetworkJson.Activation(document, source), source).Read(document, source);
+    }
+
+    private static INetworkFamily FamilyReading(string activation, string source) =>
+        Families.FirstOrDefault(f => f.Reads(activation))
+        ?? throw new InputException($"network file '{source}' has activation '{activation}'; use relu or poly");
+}

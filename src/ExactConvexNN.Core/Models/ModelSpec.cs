@@ -1,0 +1,81 @@
+using System.Globalization;
+using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Solver;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>The hidden activation of a network family.</summary>
+public enum ActivationKind
+{
+    /// <summary>max(t, 0): the convex program of Pilanci &amp; Ergen over the chambers of the data's arrangement.</summary>
+    Relu,
+    /// <summary>a t^2 + b t + c with unit-norm first-layer weights: the semidefinite program of Bartan &amp; Pilanci.</summary>
+    Poly,
+}
+
+/// <summary>The training loss. Squared today; the pipeline's keys and conjugates leave room for hinge, logistic, l1 and Huber.</summary>
+public enum LossKind
+{
+    /// <summary>1/2 ||f(X) - Y||_F^2.</summary>
+    Squared,
+}
+
+/// <summary>
+/// What network is trained: the family's activation, the architecture (fully connected, or convolutional with an image
+/// or signal shape, filter, stride, padding and pooling), the loss, the outputs and classes, the bias and beta. One
+/// description for every family; <see cref="ModelRegistry"/> finds the family that trains it.
+/// </summary>
+public sealed record ModelSpec
+{
+    /// <summary>Regularization strength beta (&gt;= 0): weight decay beta/2 on both layers (relu), beta ||w||_1 (poly).</summary>
+    public required double Beta { get; init; }
+    /// <summary>The activation (relu by default).</summary>
+    public ActivationKind Activation { get; init; } = ActivationKind.Relu;
+    /// <summary>The polynomial a t^2 + b t + c when <see cref="Activation"/> is poly.</summary>
+    public PolynomialActivation Poly { get; init; } = PolynomialActivation.Default;
+    /// <summary>The loss.</summary>
+    public LossKind Loss { get; init; } = LossKind.Squared;
+    /// <summary>Fully connected only: append a column of ones to X (a first-layer bias).</summary>
+    public bool Bias { get; init; }
+    /// <summary>Number of classes K (targets are labels 0..K-1); null for regression on the target column.</summary>
+    public int? Classes { get; init; }
+    /// <summary>Image or signal geometry for a CNN; null for a fully connected network.</summary>
+    public ImageShape? Image { get; init; }
+
+    /// <summary>The activation's name in output and files: "relu" or "poly".</summary>
+    public string ActivationName => Activation == ActivationKind.Poly ? "poly" : "relu";
+    /// <summary>The activation as a formula ("relu(t) = max(t, 0)", "sigma(t) = 0.09 t^2 + 0.5 t + 0.47").</summary>
+    public string ActivationFormula => Activation == ActivationKind.Poly
+        ? string.Create(CultureInfo.InvariantCulture, $"sigma(t) = {Poly.A:G6} t^2 + {Poly.B:G6} t + {Poly.C:G6}")
+        : "relu(t) = max(t, 0)";
+    /// <summary>The loss's name in output: "squared".</summary>
+    public string LossName => "squared";
+    /// <summary>Outputs O: 1 for regression and two classes, K for K &gt; 2 classes.</summary>
+    public int Outputs => Classes is int k ? ClassTargets.Outputs(k) : 1;
+
+    /// <summary>Checks the values that do not depend on data: beta, the polynomial, the classes, the shape.</summary>
+    /// <exception cref="InputException">A value out of range.</exception>
+    public ModelSpec Validated()
+    {
+        if (!double.IsFinite(Beta) || Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {Beta.ToString(CultureInfo.InvariantCulture)}; for example beta 0.01");
+        if (!Enum.IsDefined(Activation)) throw new InputException($"unknown activation {Activation}");
+        if (Activation == ActivationKind.Poly) Poly.Validated();
+        if (Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
+        if (Image is not null)
+        {
+            Image.Validated();
+            if (Bias) throw new InputException("a first-layer bias applies to fully connected networks only; a CNN has none");
+        }
+        return this;
+    }
+
+    /// <summary>The targets of a data set for this model (n x O): the target column, or the labels encoded for the classes.</summary>
+    /// <exception cref="InputException">No targets, or labels outside 0..K-1.</exception>
+    public double[,] Targets(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or a named target)");
+        return Classes is int k ? ClassTargets.Encode(data.Y, k) : ClassTargets.Column(data.Y);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ExactConvexNN.Arrangements;
+using ExactConvexNN.Data;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Programs;
+using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Kkt;
+using ExactConvexNN.Training;
+using ExactConvexNN.Verification;
+
+namespace ExactConvexNN.Models;
+
+/// <summary>
+/// Two-layer ReLU networks with weight decay, fully connected (Pilanci &amp; Ergen, ICML 2020) or convolutional with a
+/// global sum over the patches (Ergen &amp; Pilanci, ICLR 2021): the chambers of the arrangement of the data's rows (or of
+/// all n K patch rows) -&gt; the group-lasso program with cone constraints (<see cref="ConvexReluProgram"/>) -&gt; the
+/// block-structured interior-point solve -&gt; neurons from the nonzero blocks -&gt; a dual certificate over every chamber
+/// (<see cref="OptimalityVerifier"/>).
+/// </summary>
+public sealed class ReluFamily : INetworkFamily
+{
+    /// <inheritdoc/>
+    public string Name => "relu";
+
+    /// <inheritdoc/>
+    public FamilyText Text { get; } = new("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)", "convex optimum", " over every chamber", "networks of any width", "");
+
+    /// <inheritdoc/>
+    public bool Trains(ModelSpec model) => model.Activation == ActivationKind.Relu && model.Loss == LossKind.Squared;
+
+    /// <inheritdoc/>
+    public bool Reads(string activation) => activation == "relu";
+
+    /// <inheritdoc/>
+    public INetwork Read(JsonObject document, string source) => TwoLayerReluNetwork.Read(document, source);
+
+    /// <inheritdoc/>
+    public NetworkArchitecture Architecture(ModelSpec model, int inputs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Classes is not null)
+            throw new InputException("classes apply to polynomial networks only for now; a ReLU network fits the target column as a regression (drop the classes, or use the poly activation)");
+        if (model.Image is null) return NetworkArchitecture.FullyConnected(inputs, model.Bias);
+        if (model.Bias) throw new InputException("a first-layer bias applies to fully connected networks only; a CNN has none");
+        if (model.Image.Pool != 0)
+            throw new InputException($"pooling regions (pool {model.Image.Pool}) are not supported for ReLU CNNs yet: the ReLU CNN sums every patch (global pooling, pool 0)");
+        var arch = NetworkArchitecture.Convolutional(model.Image, 1, sumPooling: true);
+        if (arch.Inputs != inputs)
+            throw new InputException(model.Image.Signal
+                ? $"the signal {model.Image.ShapeText} needs {arch.Inputs} feature columns but the data has {inputs}"
+                : $"the image {model.Image.ShapeText} needs {arch.Inputs} pixel columns but the data has {inputs} feature columns");
+        return arch;
+    }
+
+    /// <inheritdoc/>
+    public TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var arch = Architecture(model, data.Columns);
+        var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
+        var patches = arch.StackedPatches(data.X);
+        var x = patches.X;
+        var arrangement = options.Sample is int k
+            ? ArrangementEnumerator.Sample(x, k, options.Seed)
+            : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
+            {
+                MaxPatterns = options.MaxPatterns,
+                IndependentCount = false,
+                Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
+            });
+        double enumeration = clock.Elapsed.TotalSeconds;
+
+        // Thin chambers (numerical slivers, see ChamberCone) stay out of the program; the certificate still checks them.
+        var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
+        var program = ConvexReluProgram.Build(x, y, model.Beta, thick, options.FacetReduction, data.Rows);
+        var solveClock = Stopwatch.StartNew();
+        var solution = Solve(program, options, options.Solver);
+        double solve = solveClock.Elapsed.TotalSeconds;
+        double primal = program.Objective(solution.X, y);
+        var neurons = Recover(data, x, arch, model.Beta, options, program, solution, primal);
+
+        string trainedBy = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)";
+        var meta = FamilyTraining.Metadata(data, model, trainedBy, solution, data.Rows);
+        var network = TwoLayerReluNetwork.Create(arch, neurons, meta);
+        double recovered = network.Objective(data.X, y, model.Beta);
+        FamilyTraining.RecordObjective(network, recovered);
+        return new TrainingResult
+        {
+            Model = model, Status = solution.Status, Primal = primal, Dual = solution.DualObjective,
+            RelativeGap = FamilyTraining.RelativeGap(primal, solution.DualObjective),
+            Network = network, RecoveredObjective = recovered, Targets = ClassTargets.Column(y),
+            Program = program, Solution = solution, DualCandidate = FamilyTraining.DualCandidate(solution, data.Rows, 1),
+            Arrangement = arrangement, ThinChambers = arrangement.Chambers.Count - thick.Length,
+            PreparePhase = "enumeration", PrepareSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static SolverResult Solve(ConvexReluProgram program, TrainingOptions options, SolverSettings settings) =>
+        FamilyTraining.Solve(program.Problem, options with { Solver = settings }, options.StructuredSolver ? BlockAngularKktSolver.Factory(program.Layout) : null);
+
+    /// <summary>
+    /// The recovered neurons: the best, by the network objective itself, of the pruned solution and of polished ones.
+    /// An interior-point solution is the centre of the optimal face, spread over many blocks, and each block's u meets its
+    /// sign rows only to the solver's tolerance, so (X u)_+ and D X u differ a little on rows near u's hyperplanes.
+    /// Polishing solves the program again on the support (blocks above 1e-6, then 1e-9, of the largest norm) with every
+    /// row of each chamber as a sign row: a small program whose solution has the patterns that (X u)_+ computes. Only while
+    /// the network is more than <see cref="TrainingOptions.RecoveryTolerance"/> (relative) above the convex value.
+    /// </summary>
+    private static List<Neuron> Recover(Dataset data, double[,] x, NetworkArchitecture arch, double beta, TrainingOptions options,
+        ConvexReluProgram program, SolverResult solution, double primal)
+    {
+        int p = arch.PatchLength;
+        var best = program.RecoverNeurons(solution.X, p, false, options.PruneTolerance);
+        if (solution.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved) || data.Y is null) return best;
+        double bestValue = Value(best);
+        double enough = primal + options.RecoveryTolerance * Math.Max(Math.Abs(primal), 1e-300);
+        if (bestValue <= enough) return best;
+        int d = program.Features;
+        var norms = new double[program.Blocks.Count];
+        for (int b = 0; b < norms.Length; b++)
+        {
+            // The larger of ||u_b|| and ||v_b||.
+            int v0 = program.BlockVariable(b);
+            double nu = 0, nv = 0;
+            for (int k = 0; k < d; k++) { nu += solution.X[v0 + 1 + k] * solution.X[v0 + 1 + k]; nv += solution.X[v0 + d + 2 + k] * solution.X[v0 + d + 2 + k]; }
+            norms[b] = Math.Sqrt(Math.Max(nu, nv));
+        }
+        double largest = norms.DefaultIfEmpty(0).Max();
+        if (largest == 0) return best;
+        int previous = -1;
+        foreach (double threshold in new[] { 1e-6, 1e-9 })
+        {
+            var support = Enumerable.Range(0, norms.Length).Where(b => norms[b] > threshold * largest).Select(b => program.Blocks[b]).ToArray();
+            if (support.Length == previous) continue;
+            previous = support.Length;
+            var small = ConvexReluProgram.Build(x, data.Y, beta, support, reduceToFacets: false, data.Rows);
+            var polished = Solve(small, options with { Progress = null }, options.Solver with { Verbose = false });
+            if (polished.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) continue;
+            var neurons = small.RecoverNeurons(polished.X, p, false, options.PruneTolerance);
+            double value = Value(neurons);
+            if (value < bestValue) (best, bestValue) = (neurons, value);
+            if (bestValue <= enough) break;
+        }
+        return best;
+
+        double Value(List<Neuron> neurons) => TwoLayerReluNetwork.Create(arch, neurons).Objective(data.X, data.Y!, beta);
+    }
+
+    /// <inheritdoc/>
+    public Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var relu = network as TwoLayerReluNetwork ?? throw new ArgumentException("the ReLU family certifies ReLU networks");
+        if (data.Columns != relu.Inputs)
+            throw new InputException($"the network takes {relu.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on");
+        var arrangement = request.Arrangement;
+        if (arrangement is null)
+        {
+            var x = relu.Architecture.StackedPatches(data.X).X;
+            arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress });
+        }
+        double[]? candidate = null;
+        if (request.Candidate is { } v)
+        {
+            if (v.GetLength(0) != data.Rows || v.GetLength(1) != 1) throw new InputException($"the dual candidate is {v.GetLength(0)} x {v.GetLength(1)}, expected {data.Rows} x 1");
+            candidate = new double[data.Rows];
+            for (int i = 0; i < candidate.Length; i++) candidate[i] = v[i, 0];
+        }
+        return OptimalityVerifier.Verify(data, beta, relu, arrangement, candidate, request.Tolerance, request.MaxPatterns);
+    }
+
+    /// <inheritdoc/>
+    public INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
+    {
+        var arch = Architecture(model, data.Columns);
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
+        return NonconvexObjective.Create(arch, data.X, data.Y, model.Beta, neurons);
+    }
+}
