@@ -53,12 +53,6 @@ public sealed class Chamber
         return p;
     }
 
-    /// <summary>Number of active rows.</summary>
-    public int ActiveCount
-    {
-        get { int c = 0; foreach (var w in _bits) c += BitOperations.PopCount(w); return c; }
-    }
-
     /// <summary>The witness as a unit vector in doubles (for display and warm starts; the exact witness is <see cref="Witness"/>).</summary>
     public double[] WitnessDirection()
     {

@@ -50,6 +50,55 @@ public interface INetworkFamily
     INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons);
 }
 
+/// <summary>
+/// What every family shares: its name (the network file's "activation"), its activation kind, how its results are
+/// named, and the architecture of a model on data (fully connected with an optional bias, or convolutional).
+/// </summary>
+public abstract class NetworkFamily : INetworkFamily
+{
+    private readonly ActivationKind _activation;
+
+    /// <summary>A family named <paramref name="name"/> that trains models with <paramref name="activation"/> and the squared loss.</summary>
+    protected NetworkFamily(string name, ActivationKind activation, FamilyText text) { Name = name; _activation = activation; Text = text; }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+    /// <inheritdoc/>
+    public FamilyText Text { get; }
+    /// <inheritdoc/>
+    public bool Trains(ModelSpec model) => model.Activation == _activation && model.Loss == LossKind.Squared;
+    /// <inheritdoc/>
+    public bool Reads(string activation) => activation == Name;
+    /// <inheritdoc/>
+    public abstract INetwork Read(JsonObject document, string source);
+    /// <inheritdoc/>
+    public abstract NetworkArchitecture Architecture(ModelSpec model, int inputs);
+    /// <inheritdoc/>
+    public abstract TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options);
+    /// <inheritdoc/>
+    public abstract Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request);
+    /// <inheritdoc/>
+    public abstract INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons);
+
+    /// <summary>
+    /// The architecture of <paramref name="model"/> on <paramref name="inputs"/> feature columns: fully connected (with the
+    /// model's bias), or convolutional with the model's shape, whose values must be the data's columns.
+    /// </summary>
+    /// <exception cref="Solver.InputException">A bias on a CNN, or a shape that does not fit the data.</exception>
+    protected static NetworkArchitecture Shape(ModelSpec model, int inputs, int outputs, bool sumPooling)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Image is not { } image) return NetworkArchitecture.FullyConnected(inputs, model.Bias, outputs);
+        if (model.Bias) throw new Solver.InputException("a first-layer bias applies to fully connected networks only; a CNN has none");
+        var arch = NetworkArchitecture.Convolutional(image, outputs, sumPooling);
+        if (arch.Inputs != inputs)
+            throw new Solver.InputException(image.Signal
+                ? $"the signal {image.ShapeText} needs {arch.Inputs} feature columns but the data has {inputs}"
+                : $"the image {image.ShapeText} needs {arch.Inputs} pixel columns but the data has {inputs} feature columns");
+        return arch;
+    }
+}
+
 /// <summary>How a family's objective, program value and certificate are named in output.</summary>
 /// <param name="Objective">The training objective ("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)").</param>
 /// <param name="ProgramValue">What the program's value is ("convex optimum", "SDP optimum").</param>

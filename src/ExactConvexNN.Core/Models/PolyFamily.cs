@@ -15,40 +15,21 @@ namespace ExactConvexNN.Models;
 /// semidefinite lift (<see cref="PolynomialSdpProgram"/>) -&gt; the interior-point solve -&gt; neural decomposition -&gt; a
 /// dual certificate by the trust-region bound (<see cref="PolyOptimalityVerifier"/>).
 /// </summary>
-public sealed class PolyFamily : INetworkFamily
+public sealed class PolyFamily() : NetworkFamily("poly", ActivationKind.Poly, new FamilyText("1/2||f(X)-y||^2 + beta ||w||_1, ||u_j|| = 1", "SDP optimum", " (dual-feasible by the trust-region bound)", "polynomial networks of any width", " (neural decomposition)"))
 {
     /// <inheritdoc/>
-    public string Name => "poly";
+    public override INetwork Read(JsonObject document, string source) => PolyNetwork.Read(document, source);
 
     /// <inheritdoc/>
-    public FamilyText Text { get; } = new("1/2||f(X)-y||^2 + beta ||w||_1, ||u_j|| = 1", "SDP optimum", " (dual-feasible by the trust-region bound)", "polynomial networks of any width", " (neural decomposition)");
-
-    /// <inheritdoc/>
-    public bool Trains(ModelSpec model) => model.Activation == ActivationKind.Poly && model.Loss == LossKind.Squared;
-
-    /// <inheritdoc/>
-    public bool Reads(string activation) => activation == "poly";
-
-    /// <inheritdoc/>
-    public INetwork Read(JsonObject document, string source) => PolyNetwork.Read(document, source);
-
-    /// <inheritdoc/>
-    public NetworkArchitecture Architecture(ModelSpec model, int inputs)
+    public override NetworkArchitecture Architecture(ModelSpec model, int inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
-        if (model.Image is null) return NetworkArchitecture.FullyConnected(inputs, model.Bias, model.Outputs);
-        if (model.Bias) throw new InputException("a first-layer bias applies to fully connected networks only; a CNN has none");
-        var arch = NetworkArchitecture.Convolutional(model.Image, model.Outputs);
-        if (arch.Inputs != inputs)
-            throw new InputException(model.Image.Signal
-                ? $"the signal {model.Image.ShapeText} needs {arch.Inputs} feature columns but the data has {inputs}"
-                : $"the image {model.Image.ShapeText} needs {arch.Inputs} pixel columns but the data has {inputs} feature columns");
-        return arch;
+        return Shape(model, inputs, model.Outputs, sumPooling: false);
     }
 
     /// <inheritdoc/>
-    public TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
+    public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {
         var clock = Stopwatch.StartNew();
         model.Poly.Validated();
@@ -83,7 +64,7 @@ public sealed class PolyFamily : INetworkFamily
     }
 
     /// <inheritdoc/>
-    public Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
+    public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var poly = network as PolyNetwork ?? throw new ArgumentException("the poly family certifies polynomial networks");
@@ -95,7 +76,7 @@ public sealed class PolyFamily : INetworkFamily
     }
 
     /// <inheritdoc/>
-    public INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
+    public override INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
     {
         var arch = Architecture(model, data.Columns);
         var y = model.Targets(data);

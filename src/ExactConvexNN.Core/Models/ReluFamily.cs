@@ -18,43 +18,24 @@ namespace ExactConvexNN.Models;
 /// block-structured interior-point solve -&gt; neurons from the nonzero blocks -&gt; a dual certificate over every chamber
 /// (<see cref="OptimalityVerifier"/>).
 /// </summary>
-public sealed class ReluFamily : INetworkFamily
+public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, new FamilyText("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)", "convex optimum", " over every chamber", "networks of any width", ""))
 {
     /// <inheritdoc/>
-    public string Name => "relu";
+    public override INetwork Read(JsonObject document, string source) => TwoLayerReluNetwork.Read(document, source);
 
     /// <inheritdoc/>
-    public FamilyText Text { get; } = new("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)", "convex optimum", " over every chamber", "networks of any width", "");
-
-    /// <inheritdoc/>
-    public bool Trains(ModelSpec model) => model.Activation == ActivationKind.Relu && model.Loss == LossKind.Squared;
-
-    /// <inheritdoc/>
-    public bool Reads(string activation) => activation == "relu";
-
-    /// <inheritdoc/>
-    public INetwork Read(JsonObject document, string source) => TwoLayerReluNetwork.Read(document, source);
-
-    /// <inheritdoc/>
-    public NetworkArchitecture Architecture(ModelSpec model, int inputs)
+    public override NetworkArchitecture Architecture(ModelSpec model, int inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Classes is not null)
             throw new InputException("classes apply to polynomial networks only for now; a ReLU network fits the target column as a regression (drop the classes, or use the poly activation)");
-        if (model.Image is null) return NetworkArchitecture.FullyConnected(inputs, model.Bias);
-        if (model.Bias) throw new InputException("a first-layer bias applies to fully connected networks only; a CNN has none");
-        if (model.Image.Pool != 0)
+        if (model.Image is { Pool: not 0 })
             throw new InputException($"pooling regions (pool {model.Image.Pool}) are not supported for ReLU CNNs yet: the ReLU CNN sums every patch (global pooling, pool 0)");
-        var arch = NetworkArchitecture.Convolutional(model.Image, 1, sumPooling: true);
-        if (arch.Inputs != inputs)
-            throw new InputException(model.Image.Signal
-                ? $"the signal {model.Image.ShapeText} needs {arch.Inputs} feature columns but the data has {inputs}"
-                : $"the image {model.Image.ShapeText} needs {arch.Inputs} pixel columns but the data has {inputs} feature columns");
-        return arch;
+        return Shape(model, inputs, 1, sumPooling: true);
     }
 
     /// <inheritdoc/>
-    public TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
+    public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {
         var clock = Stopwatch.StartNew();
         var arch = Architecture(model, data.Columns);
@@ -148,7 +129,7 @@ public sealed class ReluFamily : INetworkFamily
     }
 
     /// <inheritdoc/>
-    public Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
+    public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var relu = network as TwoLayerReluNetwork ?? throw new ArgumentException("the ReLU family certifies ReLU networks");
@@ -171,7 +152,7 @@ public sealed class ReluFamily : INetworkFamily
     }
 
     /// <inheritdoc/>
-    public INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
+    public override INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
     {
         var arch = Architecture(model, data.Columns);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets");

@@ -78,8 +78,6 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
 
     /// <summary>Index of the first variable of block b ([t, u, s, v], 2(d+1) variables).</summary>
     public int BlockVariable(int b) => Samples + b * 2 * (Features + 1);
-    /// <summary>Index of the first constraint row of block b (SOC u, SOC v, sign rows u, sign rows v).</summary>
-    public int BlockRow(int b) => _rowOffset[b];
 
     private ConvexReluProgram(ConicProblem problem, double[,] x, int samples, double beta, Chamber[] blocks, int[][] rows, int[] rowOffset, bool reduced)
     {

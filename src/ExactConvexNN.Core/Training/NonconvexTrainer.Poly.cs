@@ -18,19 +18,16 @@ namespace ExactConvexNN.Training;
 /// The gradient uses the subgradient sign(w) (0 at 0) of the l1 term; dL/dv_j = (I - u_j u_j') dL/du_j / ||v_j||.
 /// Holds scratch space for one evaluation at a time (not thread-safe).
 /// </summary>
-public sealed class PolyNonconvexObjective : INonconvexObjective
+public sealed class PolyNonconvexObjective : FirstOrderObjective
 {
     private readonly double[][] _patches;
     private readonly double[,] _y;
     private readonly double[] _u, _gu, _act, _avg, _res, _coef;
-    private readonly int[] _all;
 
     /// <summary>The network shape.</summary>
     public NetworkArchitecture Architecture { get; }
     /// <summary>The activation.</summary>
     public PolynomialActivation Activation { get; }
-    /// <summary>Samples n.</summary>
-    public int Samples => _patches.Length;
     /// <summary>Hidden neurons m.</summary>
     public int Neurons { get; }
     /// <summary>Regularization strength beta.</summary>
@@ -38,18 +35,19 @@ public sealed class PolyNonconvexObjective : INonconvexObjective
     /// <summary>Number of classes K when the network classifies; null for regression.</summary>
     public int? Classes { get; }
     /// <inheritdoc/>
-    public string Description => " on the polynomial network";
+    public override string Description => " on the polynomial network";
+    /// <inheritdoc/>
+    protected override string Layout => $"m (p + R O) with m = {Neurons}";
     /// <summary>Number of parameters m (p + R O).</summary>
-    public int Parameters => Neurons * (Architecture.PatchLength + Architecture.WeightsPerNeuron);
+    public override int Parameters => Neurons * (Architecture.PatchLength + Architecture.WeightsPerNeuron);
 
-    private PolyNonconvexObjective(double[][] patches, double[,] y, NetworkArchitecture arch, PolynomialActivation act, double beta, int m, int? classes)
+    private PolyNonconvexObjective(double[][] patches, double[,] y, NetworkArchitecture arch, PolynomialActivation act, double beta, int m, int? classes) : base(patches.Length)
     {
         _patches = patches; _y = y; Architecture = arch; Activation = act; Beta = beta; Neurons = m; Classes = classes;
         int p = arch.PatchLength;
         _u = new double[m * p]; _gu = new double[m * p];
         _act = new double[arch.Patches]; _avg = new double[m * arch.Regions.Count];
         _res = new double[arch.Outputs]; _coef = new double[arch.Regions.Count];
-        _all = Enumerable.Range(0, patches.Length).ToArray();
     }
 
     /// <summary>Validates and builds the objective for patches (from <see cref="NetworkArchitecture.ExtractPatches"/>) and targets Y (n x O).</summary>
@@ -69,22 +67,8 @@ public sealed class PolyNonconvexObjective : INonconvexObjective
         return new PolyNonconvexObjective(patches, y, architecture, activation, beta, neurons, classes);
     }
 
-    /// <summary>The full objective L(theta).</summary>
-    public double Value(ReadOnlySpan<double> theta)
-    {
-        CheckLength(theta.Length);
-        return Evaluate(theta, Span<double>.Empty, _all, 1.0);
-    }
-
-    /// <summary>L(theta) and its (sub)gradient written into <paramref name="gradient"/>.</summary>
-    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient)
-    {
-        CheckLength(theta.Length); CheckLength(gradient.Length);
-        return Evaluate(theta, gradient, _all, 1.0);
-    }
-
-    /// <summary>The body of <see cref="Value"/> and <see cref="Gradient"/>: weight * 1/2 sum over the batch + the l1 term (trusted arguments).</summary>
-    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
+    /// <summary>The body of <see cref="FirstOrderObjective.Value"/> and the gradients: weight * 1/2 sum over the batch + the l1 term (trusted arguments).</summary>
+    public override double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
     {
         var arch = Architecture;
         int m = Neurons, p = arch.PatchLength, nr = arch.Regions.Count, o = arch.Outputs, kk = arch.Patches, wl = nr * o;
@@ -175,7 +159,7 @@ public sealed class PolyNonconvexObjective : INonconvexObjective
     }
 
     /// <summary>v_j ~ N(0, I), w_j ~ N(0, s^2 / m).</summary>
-    public void Initialize(Span<double> theta, double scale, Random rng)
+    public override void Initialize(Span<double> theta, double scale, Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         CheckLength(theta.Length);
@@ -185,7 +169,8 @@ public sealed class PolyNonconvexObjective : INonconvexObjective
         for (int t = m * p; t < theta.Length; t++) theta[t] = sw * NonconvexTrainer.Gaussian(rng);
     }
 
-    INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => Unpack(theta, Classes, metadata);
+    /// <inheritdoc/>
+    public override INetwork UnpackNetwork(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata = null) => Unpack(theta, Classes, metadata);
 
     /// <summary>The network of packed parameters (first-layer weights normalized).</summary>
     public PolyNetwork Unpack(ReadOnlySpan<double> theta, int? classes = null, IReadOnlyDictionary<string, JsonNode?>? metadata = null)
@@ -201,10 +186,5 @@ public sealed class PolyNonconvexObjective : INonconvexObjective
             neurons[j] = new PolyNeuron(u, theta.Slice(m * p + j * wl, wl).ToArray());
         }
         return PolyNetwork.Create(Architecture, Activation, neurons, classes, metadata);
-    }
-
-    private void CheckLength(int length)
-    {
-        if (length != Parameters) throw new ArgumentException($"expected {Parameters} parameters (m (p + R O) with m = {Neurons}), got {length}");
     }
 }

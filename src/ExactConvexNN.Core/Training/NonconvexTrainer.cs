@@ -97,6 +97,73 @@ public interface INonconvexObjective
 }
 
 /// <summary>
+/// The part of every family's nonconvex objective that does not depend on the network: the full-batch value and
+/// gradient and the minibatch estimate, all through the family's <see cref="Evaluate"/>, with the argument checks.
+/// </summary>
+public abstract class FirstOrderObjective : INonconvexObjective
+{
+    private readonly int[] _all;    // 0..n-1, the full batch
+
+    /// <summary>An objective over <paramref name="samples"/> samples.</summary>
+    protected FirstOrderObjective(int samples)
+    {
+        Samples = samples;
+        _all = new int[samples];
+        for (int i = 0; i < samples; i++) _all[i] = i;
+    }
+
+    /// <inheritdoc/>
+    public int Samples { get; }
+    /// <inheritdoc/>
+    public abstract int Parameters { get; }
+    /// <inheritdoc/>
+    public abstract string Description { get; }
+    /// <summary>How the parameters are laid out, for error messages ("m (p + 1) with m = 4, p = 3").</summary>
+    protected abstract string Layout { get; }
+
+    /// <summary>The full objective L(theta).</summary>
+    public double Value(ReadOnlySpan<double> theta)
+    {
+        CheckLength(theta.Length);
+        return Evaluate(theta, Span<double>.Empty, _all, 1.0);
+    }
+
+    /// <summary>L(theta) and its (sub)gradient written into <paramref name="gradient"/>.</summary>
+    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        CheckLength(theta.Length); CheckLength(gradient.Length);
+        return Evaluate(theta, gradient, _all, 1.0);
+    }
+
+    /// <summary>
+    /// The unbiased minibatch estimate: (n/|B|) * 1/2 sum_{i in B} loss_i + the full regularizer, and its gradient.
+    /// Batch entries are sample indices.
+    /// </summary>
+    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch)
+    {
+        CheckLength(theta.Length); CheckLength(gradient.Length);
+        if (batch.IsEmpty) throw new ArgumentException("the batch is empty");
+        foreach (int i in batch) if ((uint)i >= (uint)Samples) throw new ArgumentOutOfRangeException(nameof(batch), $"sample index {i} is outside 0..{Samples - 1}");
+        return Evaluate(theta, gradient, batch, (double)Samples / batch.Length);
+    }
+
+    /// <inheritdoc/>
+    public abstract double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight);
+    /// <inheritdoc/>
+    public abstract void Initialize(Span<double> theta, double scale, Random rng);
+    /// <inheritdoc/>
+    public abstract INetwork UnpackNetwork(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata = null);
+
+    INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => UnpackNetwork(theta, metadata);
+
+    /// <summary>Refuses a parameter vector of the wrong length.</summary>
+    protected void CheckLength(int length)
+    {
+        if (length != Parameters) throw new ArgumentException($"expected {Parameters} parameters ({Layout}), got {length}");
+    }
+}
+
+/// <summary>
 /// The nonconvex objective of a width-m ReLU network (fully connected, or a CNN summing its K patches) as a function of
 /// its packed parameters theta = [u_1; ...; u_m; w_1 ... w_m] (each u_j of length p, the patch length: d, +1 with a bias):
 /// <code>
@@ -105,16 +172,13 @@ public interface INonconvexObjective
 /// Its gradient uses the subgradient 0 of the ReLU at the kink. Holds scratch space for one evaluation at a time
 /// (not thread-safe).
 /// </summary>
-public sealed class NonconvexObjective : INonconvexObjective
+public sealed class NonconvexObjective : FirstOrderObjective
 {
     private readonly double[][] _x;   // per sample, its K patches (p each, the bias column included)
     private readonly double[] _y;
     private readonly double[] _z;   // m K scratch: pre-activations of one sample
-    private readonly int[] _all;    // 0..n-1, the full batch
     private readonly NetworkArchitecture _architecture;
 
-    /// <summary>Samples n.</summary>
-    public int Samples { get; }
     /// <summary>Inputs p per neuron (features plus the bias column, or the patch length).</summary>
     public int Width { get; }
     /// <summary>Patches K per sample (1 when fully connected).</summary>
@@ -126,16 +190,16 @@ public sealed class NonconvexObjective : INonconvexObjective
     /// <summary>Whether the features carry a trailing 1.</summary>
     public bool Bias => _architecture.Bias;
     /// <summary>Number of parameters m (p + 1).</summary>
-    public int Parameters => Neurons * (Width + 1);
+    public override int Parameters => Neurons * (Width + 1);
     /// <inheritdoc/>
-    public string Description => "";
+    public override string Description => "";
+    /// <inheritdoc/>
+    protected override string Layout => $"m (p + 1) with m = {Neurons}, p = {Width}";
 
-    private NonconvexObjective(double[][] x, double[] y, NetworkArchitecture arch, int m, double beta)
+    private NonconvexObjective(double[][] x, double[] y, NetworkArchitecture arch, int m, double beta) : base(y.Length)
     {
-        _x = x; _y = y; _architecture = arch; Width = arch.PatchLength; Patches = arch.Patches; Neurons = m; Beta = beta; Samples = y.Length;
+        _x = x; _y = y; _architecture = arch; Width = arch.PatchLength; Patches = arch.Patches; Neurons = m; Beta = beta;
         _z = new double[m * Patches];
-        _all = new int[y.Length];
-        for (int i = 0; i < _all.Length; i++) _all[i] = i;
     }
 
     /// <summary>Validates and builds the objective of a fully connected network on a data set with targets (features without the bias column).</summary>
@@ -158,34 +222,8 @@ public sealed class NonconvexObjective : INonconvexObjective
         return new NonconvexObjective(architecture.ExtractPatches(x), (double[])y.Clone(), architecture, neurons, beta);
     }
 
-    /// <summary>The full objective L(theta).</summary>
-    public double Value(ReadOnlySpan<double> theta)
-    {
-        CheckLength(theta.Length);
-        return Evaluate(theta, Span<double>.Empty, _all, 1.0);
-    }
-
-    /// <summary>L(theta) and its gradient (ReLU subgradient 0 at the kink) written into <paramref name="gradient"/>.</summary>
-    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient)
-    {
-        CheckLength(theta.Length); CheckLength(gradient.Length);
-        return Evaluate(theta, gradient, _all, 1.0);
-    }
-
-    /// <summary>
-    /// The unbiased minibatch estimate: (n/|B|) * 1/2 sum_{i in B} (f(x_i) - y_i)^2 + the full regularizer, and its
-    /// gradient. Batch entries are sample indices.
-    /// </summary>
-    public double Gradient(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch)
-    {
-        CheckLength(theta.Length); CheckLength(gradient.Length);
-        if (batch.IsEmpty) throw new ArgumentException("the batch is empty");
-        foreach (int i in batch) if ((uint)i >= (uint)Samples) throw new ArgumentOutOfRangeException(nameof(batch), $"sample index {i} is outside 0..{Samples - 1}");
-        return Evaluate(theta, gradient, batch, (double)Samples / batch.Length);
-    }
-
     /// <inheritdoc/>
-    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
+    public override double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient, ReadOnlySpan<int> batch, double weight)
     {
         int p = Width, m = Neurons, kk = Patches;
         var u = theta[..(m * p)];
@@ -239,7 +277,7 @@ public sealed class NonconvexObjective : INonconvexObjective
     }
 
     /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
-    public void Initialize(Span<double> theta, double scale, Random rng)
+    public override void Initialize(Span<double> theta, double scale, Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         CheckLength(theta.Length);
@@ -273,16 +311,12 @@ public sealed class NonconvexObjective : INonconvexObjective
         return TwoLayerReluNetwork.Create(_architecture, neurons, metadata);
     }
 
-    INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => Unpack(theta, metadata);
-
-    private void CheckLength(int length)
-    {
-        if (length != Parameters) throw new ArgumentException($"expected {Parameters} parameters (m (p + 1) with m = {Neurons}, p = {Width}), got {length}");
-    }
+    /// <inheritdoc/>
+    public override INetwork UnpackNetwork(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata = null) => Unpack(theta, metadata);
 }
 
 /// <summary>
-/// The usual way to train the network that <see cref="ReluTrainer"/> trains exactly: first-order descent on the
+/// The usual way to train the network that the pipeline (<see cref="Models.ModelPipeline"/>) trains exactly: first-order descent on the
 /// nonconvex objective 1/2 ||f(X) - y||^2 + beta/2 sum_j (||u_j||^2 + w_j^2) from a seeded random initialization.
 /// Its result is only a local answer; <c>OptimalityVerifier</c> says how far from the global optimum it is.
 /// </summary>
