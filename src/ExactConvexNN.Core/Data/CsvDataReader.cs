@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Formats;
 
 namespace ExactConvexNN.Data;
 
@@ -21,7 +21,7 @@ public enum TargetMode
 /// Numbers use the invariant culture ("1.5", "-2e-3"); the separator is a comma, or a semicolon or tab
 /// when the header uses that instead. Double-quoted fields (with "" for a quote) are accepted.
 /// Blank lines at the end are ignored. Files that start with the gzip magic bytes (e.g. <c>.csv.gz</c>)
-/// are decompressed transparently. Every problem is reported as an <see cref="InputException"/> with a
+/// are decompressed transparently, and refused when truncated or damaged (see <see cref="InputText"/>). Every problem is reported as an <see cref="InputException"/> with a
 /// one-line message naming the problem and the fix.
 /// </summary>
 public static class CsvDataReader
@@ -39,8 +39,7 @@ public static class CsvDataReader
         if (!File.Exists(path))
             throw new InputException($"data file '{path}' does not exist; check the path");
 
-        using var reader = OpenText(path);
-        return Parse(reader, path, targetColumn, mode);
+        return InputText.Read(path, reader => Parse(reader, path, targetColumn, mode));
     }
 
     /// <summary>Reads CSV text from a reader (same rules as <see cref="Read"/>); <paramref name="source"/> names it in messages.</summary>
@@ -116,16 +115,6 @@ public static class CsvDataReader
             for (int j = 0; j < d; j++) x[i, j] = rows[i][j];
         var featureNames = Enumerable.Range(0, cols).Where(j => j != target).Select(j => names[j]).ToArray();
         return Dataset.Create(x, targets?.ToArray(), featureNames, target < 0 ? null : names[target], source);
-    }
-
-    private static TextReader OpenText(string path)
-    {
-        var stream = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[2];
-        int got = stream.Read(magic);
-        stream.Position = 0;
-        Stream s = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(stream, CompressionMode.Decompress) : stream;
-        return new StreamReader(s, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
     }
 
     private static double ParseCell(string raw, int lineNo, string column, string source)

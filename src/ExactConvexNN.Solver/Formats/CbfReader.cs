@@ -38,14 +38,13 @@ public static class CbfReader
     private static readonly string[] Supported = ["VER", "OBJSENSE", "PSDVAR", "VAR", "PSDCON", "CON", "OBJFCOORD", "OBJACOORD", "OBJBCOORD",
         "FCOORD", "ACOORD", "BCOORD", "HCOORD", "DCOORD"];
 
-    /// <summary>Reads a CBF file; the problem name is the file name without extension.</summary>
+    /// <summary>Reads a CBF file, gzip-compressed or not (see <see cref="InputText"/>); the problem name is the file name without extension (and .gz).</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        using var reader = new StreamReader(path);
-        return Read(reader, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path));
+        return InputText.Read(path, reader => Read(reader, Path.GetFileNameWithoutExtension(InputText.WithoutGz(path)), Path.GetFileName(path)));
     }
 
     /// <summary>Reads CBF text. <paramref name="label"/> prefixes error messages (usually the file name).</summary>

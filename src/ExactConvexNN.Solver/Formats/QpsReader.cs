@@ -32,14 +32,13 @@ public static class QpsReader
         ["NAME", "OBJSENSE", "OBJSENCE", "OBJNAME", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "QUADOBJ", "QMATRIX", "QSECTION", "ENDATA"];
     private static readonly string[] Unsupported = ["SOS", "CSECTION", "QCMATRIX", "INDICATORS", "LAZYCONS", "USERCUTS", "GENCONS", "PWLOBJ"];
 
-    /// <summary>Reads a QPS/MPS file.</summary>
+    /// <summary>Reads a QPS/MPS file, gzip-compressed or not (see <see cref="InputText"/>).</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        using var reader = new StreamReader(path);
-        return Read(reader, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path));
+        return InputText.Read(path, reader => Read(reader, Path.GetFileNameWithoutExtension(InputText.WithoutGz(path)), Path.GetFileName(path)));
     }
 
     /// <summary>Reads QPS/MPS text; <paramref name="fallbackName"/> is used when there is no NAME line.</summary>
