@@ -78,35 +78,36 @@ public class ReaderFuzzTests(ITestOutputHelper log)
 
     /// <summary>Gzip files of every kind with damaged compressed bytes, read from disk through the same opener as the CLI.</summary>
     [Fact]
-    public void Damaged_gzip_files_of_every_format_are_refused_with_one_line()
+    public void Damaged_gzip_files_of_every_format_are_refused_with_one_line_unless_the_text_comes_out_whole()
     {
         string dir = Directory.CreateTempSubdirectory("ecnn-fuzz-gz-").FullName;
         try
         {
-            var seeds = new List<(string Name, string Ext, byte[] Gz)>();
+            var seeds = new List<(string Name, string Ext, string Text, byte[] Gz)>();
             foreach (var (list, ext) in new[] { (CsvSeeds, ".csv"), (CbfSeeds, ".cbf"), (QpsSeeds, ".qps"), (SdpaSeeds, ".dat-s") })
-                foreach (var (name, text) in list) seeds.Add((name, ext, Formats.GzipInputTests.Gzip(System.Text.Encoding.UTF8.GetBytes(text))));
+                foreach (var (name, text) in list) seeds.Add((name, ext, text, Formats.GzipInputTests.Gzip(System.Text.Encoding.UTF8.GetBytes(text))));
             int k = 0;
-            RunAndAssertRefusedOnly("gzip", rng =>
+            var report = FuzzKit.Run("gzip", FuzzKit.Cases(150), FuzzKit.Seed, rng =>
             {
-                var (name, ext, gz) = seeds[rng.Next(seeds.Count)];
+                var (name, ext, original, gz) = seeds[rng.Next(seeds.Count)];
                 var (bytes, how) = FuzzKit.MutateBytes(gz, rng);
                 string path = Path.Combine(dir, $"case{k++}{ext}.gz");
                 File.WriteAllBytes(path, bytes);
-                Action parse = ext == ".csv" ? () => CsvDataReader.Read(path) : () => ProblemFile.Read(path);
-                return new FuzzKit.Case($"{name}.gz; {how}", parse, target => { File.Copy(path, target + ext + ".gz", true); return target + ext + ".gz"; });
+                void Parse()
+                {
+                    // A change the checksum cannot see (unused padding bits, bytes after the compressed data) must leave the text whole.
+                    using (var reader = InputText.Open(path))
+                        if (reader.ReadToEnd() is var text && text != original)
+                            throw new InvalidOperationException($"damaged gzip data was read as {text.Length} characters instead of {original.Length}");
+                    if (ext == ".csv") CsvDataReader.Read(path); else ProblemFile.Read(path);
+                }
+                return new FuzzKit.Case($"{name}.gz; {how}", Parse, target => { File.Copy(path, target + ext + ".gz", true); return target + ext + ".gz"; });
             });
+            log.WriteLine(report.ToString());
+            Assert.True(report.Failures.Count == 0, $"{report}:\n{string.Join("\n", report.Failures.Take(20))}");
+            Assert.True(report.Refused > report.Parsed, report.ToString());
         }
         finally { Directory.Delete(dir, recursive: true); }
-    }
-
-    /// <summary>Like <see cref="RunAndAssert"/>, for mutations that always damage the input: every case must be refused.</summary>
-    private void RunAndAssertRefusedOnly(string reader, Func<Random, FuzzKit.Case> next)
-    {
-        var report = FuzzKit.Run(reader, FuzzKit.Cases(150), FuzzKit.Seed, next);
-        log.WriteLine(report.ToString());
-        Assert.True(report.Failures.Count == 0, $"{report}:\n{string.Join("\n", report.Failures.Take(20))}");
-        Assert.True(report.Parsed == 0, $"{report}: a damaged gzip file was read as if it were whole");
     }
 
     /// <summary>Network files written by the library, as seeds for the network JSON parsers.</summary>
