@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using ExactConvexNN.Solver;
+using ExactConvexNN.Solver.Formats;
 
 namespace ExactConvexNN.Data;
 
@@ -17,11 +17,12 @@ public enum TargetMode
 }
 
 /// <summary>
-/// Reads a data set from a CSV file: one header row of column names, then one sample per line.
+/// Reads a data set from a CSV file: one header row of column names, then one sample per line. A first row made only
+/// of numbers is refused (it is data: the header is missing) rather than silently taken as column names.
 /// Numbers use the invariant culture ("1.5", "-2e-3"); the separator is a comma, or a semicolon or tab
 /// when the header uses that instead. Double-quoted fields (with "" for a quote) are accepted.
 /// Blank lines at the end are ignored. Files that start with the gzip magic bytes (e.g. <c>.csv.gz</c>)
-/// are decompressed transparently. Every problem is reported as an <see cref="InputException"/> with a
+/// are decompressed transparently, and refused when truncated or damaged (see <see cref="InputText"/>). Every problem is reported as an <see cref="InputException"/> with a
 /// one-line message naming the problem and the fix.
 /// </summary>
 public static class CsvDataReader
@@ -39,8 +40,7 @@ public static class CsvDataReader
         if (!File.Exists(path))
             throw new InputException($"data file '{path}' does not exist; check the path");
 
-        using var reader = OpenText(path);
-        return Parse(reader, path, targetColumn, mode);
+        return InputText.Read(path, reader => Parse(reader, path, targetColumn, mode));
     }
 
     /// <summary>Reads CSV text from a reader (same rules as <see cref="Read"/>); <paramref name="source"/> names it in messages.</summary>
@@ -63,6 +63,9 @@ public static class CsvDataReader
 
         char sep = DetectSeparator(headerLine);
         var names = SplitFields(headerLine, sep).Select(s => s.Trim()).ToArray();
+        if (names.All(n => double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            throw new InputException($"the first row of '{source}' (line {headerLineNo}: '{Abbreviate(headerLine.Trim())}') is all numbers, so it looks like data, not a header; " +
+                $"the file needs a header row of column names: add a first line such as '{ExampleHeader(names.Length, sep)}'");
         for (int j = 0; j < names.Length; j++)
             if (names[j].Length == 0)
                 throw new InputException($"column {j + 1} of the header (line {headerLineNo}) of '{source}' has no name; give every column a name");
@@ -118,14 +121,16 @@ public static class CsvDataReader
         return Dataset.Create(x, targets?.ToArray(), featureNames, target < 0 ? null : names[target], source);
     }
 
-    private static TextReader OpenText(string path)
+    private static string Abbreviate(string text) => text.Length <= 40 ? text : text[..37] + "...";
+
+    /// <summary>x1,x2,...,y with <paramref name="columns"/> names (abbreviated past four).</summary>
+    private static string ExampleHeader(int columns, char sep)
     {
-        var stream = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[2];
-        int got = stream.Read(magic);
-        stream.Position = 0;
-        Stream s = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(stream, CompressionMode.Decompress) : stream;
-        return new StreamReader(s, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        if (columns == 1) return "y";
+        var features = columns <= 4
+            ? Enumerable.Range(1, columns - 1).Select(j => $"x{j}")
+            : ["x1", "x2", "...", $"x{columns - 1}"];
+        return string.Join(sep, features.Append("y"));
     }
 
     private static double ParseCell(string raw, int lineNo, string column, string source)

@@ -38,14 +38,13 @@ public static class CbfReader
     private static readonly string[] Supported = ["VER", "OBJSENSE", "PSDVAR", "VAR", "PSDCON", "CON", "OBJFCOORD", "OBJACOORD", "OBJBCOORD",
         "FCOORD", "ACOORD", "BCOORD", "HCOORD", "DCOORD"];
 
-    /// <summary>Reads a CBF file; the problem name is the file name without extension.</summary>
+    /// <summary>Reads a CBF file, gzip-compressed or not (see <see cref="InputText"/>); the problem name is the file name without extension (and .gz).</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        using var reader = new StreamReader(path);
-        return Read(reader, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path));
+        return InputText.Read(path, reader => Read(reader, Path.GetFileNameWithoutExtension(InputText.WithoutGz(path)), Path.GetFileName(path)));
     }
 
     /// <summary>Reads CBF text. <paramref name="label"/> prefixes error messages (usually the file name).</summary>
@@ -68,6 +67,8 @@ public static class CbfReader
         var objF = new List<(int Col, double Value)>();
         var psdConEntries = new List<(int Con, int Row, int Col, double Value)>();
         double sqrt2 = Math.Sqrt(2.0);
+        // Before allocating for declared sizes: they must fit 32-bit indices and the available memory.
+        void CheckSizes() => SizeLimits.Check(cur, (long)Math.Max(n, 0) + m, psdVar.Concat(psdCon), "the declared VAR, CON, PSDVAR and PSDCON sizes");
 
         while (cur.MoveNext())
         {
@@ -99,6 +100,7 @@ public static class CbfReader
                 case "VAR":
                 {
                     (n, varCones) = ReadConeList(cur, "VAR", "variables");
+                    CheckSizes();
                     c = new double[n];
                     break;
                 }
@@ -106,6 +108,7 @@ public static class CbfReader
                 {
                     RequireVar(cur, n, key);
                     (m, conCones) = ReadConeList(cur, "CON", "constraints");
+                    CheckSizes();
                     bf = new double[m];
                     break;
                 }
@@ -127,7 +130,6 @@ public static class CbfReader
                 {
                     RequireCon(cur, seen, key);
                     int count = ReadCount(cur, key);
-                    aTriplets.Capacity = count;
                     for (int k = 0; k < count; k++)
                     {
                         var t = cur.Expect(cur.NextTokens($"ACOORD (entry {k + 1} of {count})"), 3, "i j value");
@@ -150,6 +152,7 @@ public static class CbfReader
                 case "PSDVAR":
                 {
                     psdVar = ReadOrders(cur, key);
+                    CheckSizes();
                     psdVarOffset = new int[psdVar.Length + 1];
                     for (int j = 0; j < psdVar.Length; j++) psdVarOffset[j + 1] = psdVarOffset[j] + psdVar[j] * (psdVar[j] + 1) / 2;
                     break;
@@ -157,6 +160,7 @@ public static class CbfReader
                 case "PSDCON":
                     RequireVar(cur, n, key);
                     psdCon = ReadOrders(cur, key);
+                    CheckSizes();
                     break;
                 case "OBJFCOORD" or "FCOORD":
                 {
@@ -219,14 +223,14 @@ public static class CbfReader
         if (!seen.Contains("CON")) throw cur.Error($"{key} comes before CON; declare the constraints with a CON section first");
     }
 
-    /// <summary>A count line, then that many matrix orders (each at least 1), one per line.</summary>
+    /// <summary>A count line, then that many matrix orders (each at least 1), one per line (the count is checked against the lines, not trusted for allocation).</summary>
     private static int[] ReadOrders(LineCursor cur, string key)
     {
         int count = ReadCount(cur, key);
-        var orders = new int[count];
+        var orders = new List<int>();
         for (int k = 0; k < count; k++)
-            orders[k] = cur.Integer(cur.Expect(cur.NextTokens($"{key} (matrix {k + 1} of {count})"), 1, "order")[0], "matrix order", 1);
-        return orders;
+            orders.Add(cur.Integer(cur.Expect(cur.NextTokens($"{key} (matrix {k + 1} of {count})"), 1, "order")[0], "matrix order", 1));
+        return [.. orders];
     }
 
     /// <summary>The semidefinite parts of a file (see the class remarks).</summary>
@@ -240,8 +244,8 @@ public static class CbfReader
     {
         var t = cur.Expect(cur.NextTokens(key), 2, $"number-of-{what} number-of-cones");
         int total = cur.Integer(t[0], $"number of {what}"), count = cur.Integer(t[1], "number of cones");
-        var cones = new List<(CbfCone, int)>(count);
-        int sum = 0;
+        var cones = new List<(CbfCone, int)>();
+        long sum = 0;
         for (int k = 0; k < count; k++)
         {
             var ct = cur.Expect(cur.NextTokens($"{key} (cone {k + 1} of {count})"), 2, "cone dimension");

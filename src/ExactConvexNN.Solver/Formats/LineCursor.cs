@@ -67,7 +67,9 @@ internal sealed class LineCursor(TextReader reader, string label, Func<string, b
     public int Integer(string token, string field, int min = 0, int max = int.MaxValue)
     {
         if (!int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
-            throw Error($"{field} '{token}' is not an integer; write a whole number");
+            throw System.Numerics.BigInteger.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var big)
+                ? Error($"{field} {token} is {(big < min ? $"below {min}" : $"above {max}, the largest this reader handles")}; fix the value")
+                : Error($"{field} '{token}' is not an integer; write a whole number");
         if (v < min || v > max)
             throw Error(max == int.MaxValue
                 ? $"{field} {v} is below {min}; fix the value"

@@ -16,20 +16,21 @@ public sealed record ProblemFile(ConicProblem Problem, bool Maximize, string Nam
     /// <summary>Converts an objective value of the minimized <see cref="Problem"/> to the file's sense (flips the sign for MAX).</summary>
     public double ToFileSense(double minimizedObjective) => Maximize ? -minimizedObjective : minimizedObjective;
 
-    /// <summary>The file extensions <see cref="Read"/> understands.</summary>
+    /// <summary>The file extensions <see cref="Read"/> understands (each also with a trailing <c>.gz</c>).</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".cbf", ".qps", ".mps", ".dat-s", ".sdpa"];
 
     /// <summary>
     /// Reads a CBF (<c>.cbf</c>), free/fixed MPS with quadratic extensions (<c>.qps</c>, <c>.mps</c>) or SDPA sparse
-    /// (<c>.dat-s</c>, <c>.sdpa</c>) file, chosen by extension.
+    /// (<c>.dat-s</c>, <c>.sdpa</c>) file, chosen by extension; any of them may be gzip-compressed with a further <c>.gz</c>
+    /// (<c>problem.qps.gz</c>), which is checked for truncation and damage (see <see cref="InputText"/>).
     /// </summary>
     /// <exception cref="InputException">The file is missing, has another extension, or is malformed (the message names the line and the fix).</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var ext = Path.GetExtension(path).ToLowerInvariant();
+        var ext = Path.GetExtension(InputText.WithoutGz(path)).ToLowerInvariant();
         if (!Extensions.Contains(ext))
-            throw new InputException($"'{path}' has extension '{ext}'; use a .cbf (Conic Benchmark Format), .qps/.mps (free MPS) or .dat-s/.sdpa (SDPA sparse) file");
+            throw new InputException($"'{path}' has extension '{ext}'; use a .cbf (Conic Benchmark Format), .qps/.mps (MPS) or .dat-s/.sdpa (SDPA sparse) file, optionally gzipped (.cbf.gz, ...)");
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
         return ext switch
         {

@@ -4,10 +4,11 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Solver.Formats;
 
 /// <summary>
-/// Reads free-format MPS with the quadratic extensions of the Maros-Meszaros QP set (QPS): sections NAME,
-/// OBJSENSE, OBJNAME, ROWS, COLUMNS, RHS, RANGES, BOUNDS, QUADOBJ / QMATRIX / QSECTION, ENDATA. Fixed-format
-/// files whose names contain no spaces read the same way (fields are split on white space; a missing set name
-/// in RHS, RANGES or BOUNDS is recognized from the field count).
+/// Reads free- and fixed-format MPS with the quadratic extensions of the Maros-Meszaros QP set (QPS): sections NAME,
+/// OBJSENSE, OBJNAME, ROWS, COLUMNS, RHS, RANGES, BOUNDS, QUADOBJ / QMATRIX / QSECTION, ENDATA. Fields are split on
+/// white space, except in a fixed-format file whose names contain spaces (see <see cref="IsFixedFormat"/>): there they
+/// are cut at the fixed columns of the MPS standard. A missing set name in RHS, RANGES or BOUNDS is recognized from
+/// the field count.
 /// </summary>
 /// <remarks>
 /// Conventions (those of the MPS standard and the Maros-Meszaros set):
@@ -32,14 +33,13 @@ public static class QpsReader
         ["NAME", "OBJSENSE", "OBJSENCE", "OBJNAME", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "QUADOBJ", "QMATRIX", "QSECTION", "ENDATA"];
     private static readonly string[] Unsupported = ["SOS", "CSECTION", "QCMATRIX", "INDICATORS", "LAZYCONS", "USERCUTS", "GENCONS", "PWLOBJ"];
 
-    /// <summary>Reads a QPS/MPS file.</summary>
+    /// <summary>Reads a QPS/MPS file, gzip-compressed or not (see <see cref="InputText"/>).</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        using var reader = new StreamReader(path);
-        return Read(reader, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path));
+        return InputText.Read(path, reader => Read(reader, Path.GetFileNameWithoutExtension(InputText.WithoutGz(path)), Path.GetFileName(path)));
     }
 
     /// <summary>Reads QPS/MPS text; <paramref name="fallbackName"/> is used when there is no NAME line.</summary>
@@ -47,15 +47,18 @@ public static class QpsReader
     public static ProblemFile Read(TextReader reader, string fallbackName, string label = "QPS")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var cur = new LineCursor(reader, label, l => l[0] == '*');
+        string text = reader.ReadToEnd();
+        bool fixedFormat = IsFixedFormat(text);
+        var cur = new LineCursor(new StringReader(text), label, IsComment);
         var model = new Model();
         string section = "";
         bool ended = false;
         while (!ended && cur.MoveNext())
         {
-            var t = cur.Tokens();
+            bool header = !char.IsWhiteSpace(cur.Line[0]);
+            var t = fixedFormat && !header && !FreeSections.Contains(section) ? FixedFields(cur.Line) : cur.Tokens();
             string first = t[0].ToUpperInvariant();
-            if (!char.IsWhiteSpace(cur.Line[0]))
+            if (header)
             {
                 if (Unsupported.Contains(first))
                     throw cur.Error($"section {first} is not supported; only continuous LPs and QPs (ROWS, COLUMNS, RHS, RANGES, BOUNDS, QUADOBJ/QMATRIX) are");
@@ -95,6 +98,62 @@ public static class QpsReader
         }
         if (!ended) throw new InputException($"{label}: the file ends (after line {cur.LineNumber}) without ENDATA; the file is truncated, restore the missing lines");
         return model.Build(label, fallbackName);
+    }
+
+    /// <summary>Sections whose data lines are split on white space even in fixed format (they hold one word).</summary>
+    private static readonly string[] FreeSections = ["", "NAME", "OBJSENSE", "OBJSENCE", "OBJNAME"];
+
+    /// <summary>The fixed-format fields as [start, end) character offsets: columns 2-3, 5-12, 15-22, 25-36, 40-47, 50-61.</summary>
+    private static readonly (int Start, int End)[] FixedColumns = [(1, 3), (4, 12), (14, 22), (24, 36), (39, 47), (49, 61)];
+
+    private static bool IsComment(string line) => line[0] == '*';
+
+    /// <summary>
+    /// True when the text is fixed-format MPS that white-space splitting would misread: every data line (a line that starts
+    /// with a blank, outside NAME and OBJSENSE/OBJNAME) keeps its text inside the fixed fields (columns 2-3, 5-12, 15-22,
+    /// 25-36, 40-47, 50-61, no tabs), and at least one field holds a space (a name such as <c>DEDO3 1R</c>). Fixed-format
+    /// files without spaces in names split the same either way, so they are read as free format.
+    /// </summary>
+    internal static bool IsFixedFormat(string text)
+    {
+        bool spaceInName = false;
+        string section = "";
+        foreach (var raw in text.AsSpan().EnumerateLines())
+        {
+            var line = raw.TrimEnd();
+            if (line.IsEmpty || line[0] == '*') continue;
+            if (!char.IsWhiteSpace(line[0]))
+            {
+                int end = line.IndexOfAny(' ', '\t');
+                section = (end < 0 ? line : line[..end]).ToString().ToUpperInvariant();
+                continue;
+            }
+            if (FreeSections.Contains(section)) continue;
+            if (line.Length > FixedColumns[^1].End || line.Contains('\t')) return false;
+            int previousEnd = 0;
+            foreach (var (start, end) in FixedColumns)
+            {
+                // The gap before this field must be blank.
+                for (int k = previousEnd; k < Math.Min(start, line.Length); k++)
+                    if (line[k] != ' ') return false;
+                if (start < line.Length && line[start..Math.Min(end, line.Length)].Trim(' ').Contains(' ')) spaceInName = true;
+                previousEnd = end;
+            }
+        }
+        return spaceInName;
+    }
+
+    /// <summary>The non-empty fixed-format fields of a data line, trimmed, in column order.</summary>
+    private static string[] FixedFields(string line)
+    {
+        var fields = new List<string>(FixedColumns.Length);
+        foreach (var (start, end) in FixedColumns)
+        {
+            if (start >= line.Length) break;
+            var field = line[start..Math.Min(end, line.Length)].Trim();
+            if (field.Length > 0) fields.Add(field);
+        }
+        return [.. fields];
     }
 
     private sealed class Model

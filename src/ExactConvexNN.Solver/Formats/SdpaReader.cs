@@ -28,14 +28,13 @@ public static class SdpaReader
 {
     private static readonly char[] Separators = [' ', '\t', '\r', '\n', '\f', '\v', '{', '}', '(', ')', ','];
 
-    /// <summary>Reads an SDPA sparse file; the problem name is the file name without extension.</summary>
+    /// <summary>Reads an SDPA sparse file, gzip-compressed or not (see <see cref="InputText"/>); the problem name is the file name without extension (and .gz).</summary>
     /// <exception cref="InputException">The file is missing or malformed.</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        using var reader = new StreamReader(path);
-        return Read(reader, Path.GetFileNameWithoutExtension(path), Path.GetFileName(path));
+        return InputText.Read(path, reader => Read(reader, Path.GetFileNameWithoutExtension(InputText.WithoutGz(path)), Path.GetFileName(path)));
     }
 
     /// <summary>Reads SDPA sparse text. <paramref name="label"/> prefixes error messages (usually the file name).</summary>
@@ -49,30 +48,32 @@ public static class SdpaReader
         int nblocks = cur.Integer(FirstToken(cur.NextTokens("the number of blocks"), cur, "nblocks"), "number of blocks", 1);
 
         // Block sizes (may span lines; text after the last one, e.g. "= bLOCKsTRUCT", is ignored).
-        var sizes = new int[nblocks];
-        int read = 0;
-        while (read < nblocks)
+        // The declared counts are checked against the lines that follow, not trusted for allocation.
+        var sizeList = new List<int>();
+        while (sizeList.Count < nblocks)
         {
             var t = cur.NextTokens("the block sizes");
-            for (int p = 0; p < t.Length && read < nblocks; p++, read++)
+            for (int p = 0; p < t.Length && sizeList.Count < nblocks; p++)
             {
-                int v = cur.Integer(t[p], $"size of block {read + 1}", int.MinValue);
-                if (v == 0) throw cur.Error($"block {read + 1} has size 0; use k > 0 for a k x k matrix block or -k for a diagonal block");
-                sizes[read] = v;
+                int v = cur.Integer(t[p], $"size of block {sizeList.Count + 1}", -int.MaxValue);
+                if (v == 0) throw cur.Error($"block {sizeList.Count + 1} has size 0; use k > 0 for a k x k matrix block or -k for a diagonal block");
+                sizeList.Add(v);
             }
         }
+        int[] sizes = [.. sizeList];
+        SizeLimits.Check(cur, (long)m + sizes.Where(v => v < 0).Sum(v => -(long)v), sizes.Where(v => v > 0), "the declared m and block sizes");
 
         // Cost vector (may span lines; nothing numeric may follow it on its last line).
-        var c = new double[m];
-        read = 0;
-        while (read < m)
+        var cost = new List<double>();
+        while (cost.Count < m)
         {
             var t = cur.NextTokens("the cost vector c");
             int p = 0;
-            for (; p < t.Length && read < m; p++, read++) c[read] = cur.Number(t[p], $"c[{read + 1}]");
-            if (read == m && p < t.Length && double.TryParse(t[p], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+            for (; p < t.Length && cost.Count < m; p++) cost.Add(cur.Number(t[p], $"c[{cost.Count + 1}]"));
+            if (cost.Count == m && p < t.Length && double.TryParse(t[p], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
                 throw cur.Error($"the cost vector has more than m = {m} entries; fix m or the vector");
         }
+        double[] c = [.. cost];
 
         // Rows: one svec block or diagonal per SDPA block, in order.
         var offsets = new int[nblocks + 1];
