@@ -62,9 +62,32 @@ public static class NetworkJson
     public static JsonObject ParseObject(string json, string source)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InputException($"network file '{source}' is not valid JSON ({e.Message.Split('.')[0]}); write it as {{\"inputs\": d, \"bias\": false, \"neurons\": [{{\"u\": [...], \"w\": 1}}]}}"); }
+        try
+        {
+            root = JsonNode.Parse(json);
+            // Objects are read lazily; a repeated key only shows when they are: read them all here.
+            Walk(root);
+        }
+        catch (JsonException e)
+        {
+            string why = string.Join(' ', e.Message.Split('.')[0].Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+            throw new InputException($"network file '{source}' is not valid JSON ({why}); write it as {{\"inputs\": d, \"bias\": false, \"neurons\": [{{\"u\": [...], \"w\": 1}}]}}");
+        }
+        catch (ArgumentException)
+        {
+            throw new InputException($"network file '{source}' repeats a key inside one object; give each key once");
+        }
         return root as JsonObject ?? throw new InputException($"network file '{source}' must hold a JSON object with \"inputs\", \"bias\" and \"neurons\"");
+    }
+
+    /// <summary>Reads every object and array of the document (which makes the parser check each object's keys).</summary>
+    private static void Walk(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) Walk(v); break;
+            case JsonArray a: foreach (var v in a) Walk(v); break;
+        }
     }
 
     /// <summary>The document's "activation" ("relu" when absent).</summary>

@@ -128,26 +128,11 @@ public class ReaderFuzzTests(ITestOutputHelper log)
             new PolynomialActivation(1, 1, 0), [new PolyNeuron([1, 0, 0, 1], [0.5])]).ToJson()),
     ];
 
-    /// <summary>
-    /// Skipped unless <c>ECNN_FUZZ_NETWORK_JSON=1</c>: TwoLayerReluNetwork.Parse and PolyNetwork.Parse (owned by the Networks
-    /// refactor, not changed here) still throw ArgumentException on a duplicated JSON key ("An item with the same key has
-    /// already been added") and put a line break into the InputException for invalid JSON (the offending text is quoted
-    /// with its newline). Remove the skip once they are fixed.
-    /// </summary>
-    private sealed class NetworkJsonFactAttribute : FactAttribute
-    {
-        public NetworkJsonFactAttribute()
-        {
-            if (Environment.GetEnvironmentVariable("ECNN_FUZZ_NETWORK_JSON") != "1")
-                Skip = "known failures of the network JSON parsers (duplicate keys -> ArgumentException, multi-line messages); set ECNN_FUZZ_NETWORK_JSON=1 to run";
-        }
-    }
-
-    [NetworkJsonFact]
+    [Fact]
     public void Mutated_relu_network_files_parse_or_are_refused_with_one_line() =>
         RunAndAssert("relu-json", FuzzKit.TextCases(ReluNetworkSeeds, text => TwoLayerReluNetwork.Parse(text, "fuzz.json")));
 
-    [NetworkJsonFact]
+    [Fact]
     public void Mutated_poly_network_files_parse_or_are_refused_with_one_line() =>
         RunAndAssert("poly-json", FuzzKit.TextCases(PolyNetworkSeeds, text => PolyNetwork.Parse(text, "fuzz.json")));
 
