@@ -24,7 +24,8 @@ public static class ConicSolver
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
     /// <exception cref="ArgumentException">Invalid settings.</exception>
     /// <remarks>
-    /// With the default KKT solver, second-order cones of dimension 17 to 512 can be represented two ways: a dense W'W
+    /// With the default KKT solver, second-order cones of dimension above <see cref="SolverSettings.FallbackDenseSocMaxDimension"/> up to
+    /// <see cref="SolverSettings.DenseSocMaxDimension"/> (17 to 512 by default) can be represented two ways: a dense W'W
     /// block (more accurate at the end on many mid-sized cones) or the sparse expansion (more accurate on a single large
     /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
     /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
@@ -42,13 +43,14 @@ public static class ConicSolver
         settings ??= new SolverSettings();
         Validate(settings);
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
-        if (SchurComplementKktSolver.IsPreferredFor(problem)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
+        if (SchurComplementKktSolver.IsPreferredFor(problem, settings)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 
         var result = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
-        if (problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension }))
+        int expandFrom = settings.FallbackDenseSocMaxDimension;
+        if (problem.Cones.Any(c => c is SecondOrderConeSpec soc && soc.Dimension > expandFrom && soc.Dimension <= settings.DenseSocMaxDimension))
             result = Retry(problem, settings, result, "dense second-order cone blocks", "the sparse expansion",
-                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: SparseExpansionFrom));
-        if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem))
+                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: expandFrom));
+        if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem, settings))
             result = Retry(problem, settings, result, "the quasi-definite KKT system", "the Schur complement", SchurComplement);
         return result;
     }
@@ -68,9 +70,6 @@ public static class ConicSolver
         bool better = second.Status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible;
         return (better ? second : first) with { Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds };
     }
-
-    /// <summary>The fallback's dense limit: second-order cones above this dimension get the sparse expansion.</summary>
-    private const int SparseExpansionFrom = 16;
 
     /// <summary>The Schur-complement KKT solver (<see cref="SchurComplementKktSolver"/>), the default for semidefinite programs with few variables.</summary>
     public static KktSolverFactory SchurComplement { get; } = (p, a, cones, s) => SchurComplementKktSolver.Create(p, a, cones, s);
@@ -93,5 +92,19 @@ public static class ConicSolver
         if (!(s.StaticRegularization >= 0) || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
             throw new ArgumentException("regularization values must be nonnegative (the dynamic delta positive)");
         if (s.RefinementSteps < 0) throw new ArgumentException($"RefinementSteps is {s.RefinementSteps}; use a nonnegative count");
+        foreach (var (name, v) in new[] { ("RefinementAbsoluteTolerance", s.RefinementAbsoluteTolerance), ("RefinementRelativeTolerance", s.RefinementRelativeTolerance) })
+            if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a nonnegative finite value");
+        if (!(s.RefinementStopRatio >= 1) || !double.IsFinite(s.RefinementStopRatio)) throw new ArgumentException($"RefinementStopRatio is {s.RefinementStopRatio}; use a finite value of at least 1");
+        if (!(s.StepFraction > 0 && s.StepFraction < 1)) throw new ArgumentException($"StepFraction is {s.StepFraction}; use a value in (0, 1)");
+        if (!(s.MinStepLength >= 0 && s.MinStepLength < 1)) throw new ArgumentException($"MinStepLength is {s.MinStepLength}; use a value in [0, 1)");
+        if (!(s.SecondOrderCorrectionSafeguard >= 0 && s.SecondOrderCorrectionSafeguard <= 1)) throw new ArgumentException($"SecondOrderCorrectionSafeguard is {s.SecondOrderCorrectionSafeguard}; use a value in [0, 1]");
+        if (!(s.EquilibrationMinScaling > 0) || !(s.EquilibrationMaxScaling >= s.EquilibrationMinScaling) || !double.IsFinite(s.EquilibrationMaxScaling))
+            throw new ArgumentException($"equilibration scaling bounds are [{s.EquilibrationMinScaling}, {s.EquilibrationMaxScaling}]; use 0 < min <= max < infinity");
+        if (s.MaxWorkers < 1) throw new ArgumentException($"MaxWorkers is {s.MaxWorkers}; use a positive count");
+        if (s.DenseSocMaxDimension < 0 || s.FallbackDenseSocMaxDimension < 0) throw new ArgumentException("the dense second-order cone limits must be nonnegative");
+        if (!(s.SchurComplementSizeRatio > 0) || !double.IsFinite(s.SchurComplementSizeRatio)) throw new ArgumentException($"SchurComplementSizeRatio is {s.SchurComplementSizeRatio}; use a positive finite value");
+        if (s.SchurComplementMaxDenseOrder < 0 || s.SchurComplementMaxSparseContributions < 0 || s.SchurComplementAlwaysDenseOrder < 0)
+            throw new ArgumentException("the Schur-complement size limits must be nonnegative");
+        if (!(s.BlockAngularRankTolerance >= 0 && s.BlockAngularRankTolerance < 1)) throw new ArgumentException($"BlockAngularRankTolerance is {s.BlockAngularRankTolerance}; use a value in [0, 1)");
     }
 }

@@ -16,16 +16,6 @@ namespace ExactConvexNN.Solver.Ipm;
 /// </summary>
 internal sealed class InteriorPointSolver
 {
-    private const double StepFraction = 0.99;
-    private const double MinStep = 1e-8;
-    /// <summary>
-    /// A corrected step shorter than this (the boundary cut it) triggers the comparison with the uncorrected direction.
-    /// At 0.99 the pure-centering direction was taken far too often on the convex ReLU programs (many second-order
-    /// cones converging to their apex): 73 iterations instead of 30 on a 80-sample iris program; at 0.1 it still
-    /// rescues the QPs with second-order cones that cycled without it.
-    /// </summary>
-    private const double SecondOrderSafeguard = 0.1;
-
     private readonly ConicProblem _problem;
     private readonly SolverSettings _settings;
     private readonly Equilibration _eq;
@@ -77,7 +67,7 @@ internal sealed class InteriorPointSolver
     public static InteriorPointSolver Create(ConicProblem problem, SolverSettings settings, KktSolverFactory kktFactory)
     {
         var cones = CompositeCone.Create(problem.Cones);
-        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations);
+        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
         var kkt = kktFactory(eq.P, eq.A, cones, settings);
         if (kkt.Variables != problem.Variables || kkt.Constraints != problem.Constraints)
             throw new ArgumentException($"the KKT solver is {kkt.Variables}x{kkt.Constraints}, expected {problem.Variables}x{problem.Constraints}");
@@ -108,10 +98,11 @@ internal sealed class InteriorPointSolver
             if (!UpdateScalingAndFactor() || !SolveConstantDirection()) { status = SolverStatus.NumericalError; break; }
             if (!PredictorDirection()) { status = SolverStatus.NumericalError; break; }
             double sigma = Math.Pow(1 - StepLength(1.0), 3);
+            double fraction = _settings.StepFraction;
             if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = SolverStatus.NumericalError; break; }
-            alpha = StepFraction * StepLength(1.0 / StepFraction);
-            if (alpha < SecondOrderSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
-            if (alpha < MinStep) { status = SolverStatus.NumericalError; break; }
+            alpha = fraction * StepLength(1.0 / fraction);
+            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
+            if (alpha < _settings.MinStepLength) { status = SolverStatus.NumericalError; break; }
             TakeStep(alpha);
         }
         return Finish(status, iteration, clock.Elapsed.TotalSeconds);
@@ -250,7 +241,7 @@ internal sealed class InteriorPointSolver
         // Save Δ (corrected); compute the plain direction; keep the longer step.
         _savedStep.CopyFrom(_step);
         if (!CombinedDirection(sigma, mu, secondOrder: false)) return false;
-        double plain = StepFraction * StepLength(1.0 / StepFraction);
+        double plain = _settings.StepFraction * StepLength(1.0 / _settings.StepFraction);
         if (plain > alpha) { alpha = plain; return true; }
         _step.CopyFrom(_savedStep);
         return true;

@@ -36,8 +36,6 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 public sealed class BlockAngularKktSolver : IKktSolver
 {
     private const int ChunkColumns = 512;
-    private const double RefinementTolerance = 1e-12;
-    private const double RefinementStopRatio = 5.0;
     private readonly int _n, _m, _nc, _mc, _blocks;
     private readonly BlockAngularLayout _layout;
     private readonly CompositeCone _cones;
@@ -69,6 +67,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         public bool Ok;
     }
     private readonly int _refinementSteps;
+    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
     private bool _factored;
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
@@ -90,7 +89,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         _chunk = new double[_nc * ChunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
-        int workers = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int workers = Math.Clamp(Environment.ProcessorCount, 1, settings.MaxWorkers);
         _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
         // Contiguous block ranges of about equal work (rows + coupled entries).
         _parts = new int[workers + 1];
@@ -104,6 +103,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         for (; part <= workers; part++) _parts[part] = _blocks;
         _refinementSteps = Math.Max(1, settings.RefinementSteps);
+        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
     }
 
     private long BlockWork(int b) =>
@@ -125,6 +125,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
     {
         ArgumentNullException.ThrowIfNull(layout); ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
+        double rankTolerance = settings.BlockAngularRankTolerance;
         int n = a.Columns, m = a.Rows, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
         var bc = layout.BlockColumns; var br = layout.BlockRows;
         if (bc.Length != br.Length || bc.Length < 1 || bc[0] != mc || bc[^1] != n || br[0] != nc || br[^1] != m)
@@ -208,7 +209,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         jOffset[nb] = jLocalList.Count;
         // Numerical rank of each G_b: G_b = (G_b V_b) V_b' with V_b the eigenvectors of G_b'G_b whose eigenvalues are
-        // not negligible (1e-24 relative: only directions G_b maps to rounding noise are dropped). The Schur complement
+        // not negligible (BlockAngularRankTolerance relative, default 1e-24: only directions G_b maps to rounding noise are dropped). The Schur complement
         // then needs r_b columns per block instead of k_b (for the ReLU programs r_b = d, k_b = 2d).
         var rank = new int[nb]; var vList = new List<double>(); var vOffset = new int[nb + 1];
         var redOffset = new int[nb + 1]; var redValOffset = new int[nb + 1]; var redRows = new List<int>(); var redVal = new List<double>();
@@ -232,7 +233,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             var values = new double[kb]; var vectors = new double[kb * kb];
             if (kb > 0) DenseKernels.SymmetricEigen(c, kb, values, vectors);
             double top = values.DefaultIfEmpty(0).Max();
-            var keep = Enumerable.Range(0, kb).Where(e => values[e] > 1e-24 * top && values[e] > 0).ToArray();
+            var keep = Enumerable.Range(0, kb).Where(e => values[e] > rankTolerance * top && values[e] > 0).ToArray();
             rank[b] = keep.Length;
             vOffset[b] = vList.Count;
             for (int t = 0; t < kb; t++) foreach (int e in keep) vList.Add(vectors[t * kb + e]);
@@ -410,7 +411,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         SolveOnce(_rhs, _sol);
         double bNorm = VectorOps.NormInf(_rhs), resNorm = Residual(sol);
         // Iterative refinement against the exact system, while it pays.
-        for (int step = 0; step < _refinementSteps && resNorm > RefinementTolerance * (1 + bNorm); step++)
+        for (int step = 0; step < _refinementSteps && resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm; step++)
         {
             SolveOnce(_res, _corr);
             for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];

@@ -10,7 +10,7 @@ namespace ExactConvexNN.Solver.Kkt;
 /// (P's upper triangle and diagonal, A' above the cone block, and the cone blocks: a diagonal for
 /// zero/orthant cones, a dense upper triangle for second-order cones) with a map from each W'W entry
 /// to its position, so an update only rewrites the cone block. A second-order cone of dimension above
-/// the dense limit (default <see cref="DefaultDenseSocMaxDimension"/>) uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
+/// the dense limit (default <see cref="SolverSettings.DenseSocMaxDimension"/>) uses the sparse expansion W'W = diag(d) + uu' - vv' with two extra
 /// rows [v; u] of pivot signs (-1, +1): eliminating them restores -W'W, and the pattern grows linearly with the
 /// cone. Neither form is the more accurate one in the last iterations on every problem: the dense block is, on many
 /// mid-sized cones; the expansion is, on one large cone (a QP written as a rotated cone). So the dense block is the
@@ -20,12 +20,6 @@ namespace ExactConvexNN.Solver.Kkt;
 /// </summary>
 public sealed class QuasiDefiniteKktSolver : IKktSolver
 {
-    /// <summary>Default limit: second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</summary>
-    public const int DefaultDenseSocMaxDimension = 512;
-
-    private const double RefinementAbsoluteTolerance = 1e-12;
-    private const double RefinementRelativeTolerance = 1e-12;
-    private const double RefinementStopRatio = 5.0;
 
     private readonly int _n, _m;
     private readonly CompositeCone _cones;
@@ -39,6 +33,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     private readonly sbyte[] _signs;
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly int _refinementSteps;
+    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
     private readonly ILdlFactorization _ldl;
     private readonly double[] _rhs, _sol, _res, _corr;
 
@@ -55,6 +50,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinementSteps = settings.RefinementSteps;
+        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
         _ldl = backend(k);
         if (_ldl.Dimension != k.Columns) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {k.Columns}");
         int N = k.Columns;
@@ -71,15 +67,16 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     /// <param name="cones">The cone product (dimension m); its structure fixes the pattern, and <see cref="Update"/> must be given the same object.</param>
     /// <param name="settings">Regularization and refinement settings (defaults when null).</param>
     /// <param name="backend">Creates the LDL backend from the upper pattern (default: <see cref="SparseLdl"/> with AMD ordering).</param>
-    /// <param name="denseSocMaxDimension">Second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion.</param>
+    /// <param name="denseSocMaxDimension">Second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion (default: <see cref="SolverSettings.DenseSocMaxDimension"/>).</param>
     /// <exception cref="ArgumentException">Dimensions disagree.</exception>
     public static QuasiDefiniteKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null,
-        Func<CscMatrix, ILdlFactorization>? backend = null, int denseSocMaxDimension = DefaultDenseSocMaxDimension)
+        Func<CscMatrix, ILdlFactorization>? backend = null, int? denseSocMaxDimension = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(denseSocMaxDimension);
-        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseSocMaxDimension;
-        ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
+        int denseLimit = denseSocMaxDimension ?? settings.DenseSocMaxDimension;
+        ArgumentOutOfRangeException.ThrowIfNegative(denseLimit, nameof(denseSocMaxDimension));
+        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseLimit;
+        ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         backend ??= pattern => SparseLdl.Create(pattern);
         int n = a.Columns, m = a.Rows, count = cones.Cones.Count;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");

@@ -29,19 +29,6 @@ namespace ExactConvexNN.Solver.Kkt;
 /// </summary>
 public sealed class SchurComplementKktSolver : IKktSolver
 {
-    /// <summary>Largest order n + |E| of a reduced matrix stored densely (8 (n + |E|)² bytes).</summary>
-    public const int MaxReducedOrder = 8000;
-
-    /// <summary>Largest number of entry contributions (pairs of columns meeting in a cone, plus P and A_E) of a sparse reduced matrix.</summary>
-    public const long MaxSparseContributions = 20_000_000;
-
-    /// <summary>Reduced matrices up to this order are always stored densely.</summary>
-    private const int AlwaysDenseOrder = 1500;
-
-    private const double RefinementAbsoluteTolerance = 1e-12;
-    private const double RefinementRelativeTolerance = 1e-12;
-    private const double RefinementStopRatio = 5.0;
-
     private enum Kind : byte { Zero, Diagonal, Dense }
 
     private readonly int _n, _m, _order;
@@ -63,6 +50,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
     private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly int _refinementSteps;
+    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
 
     private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, long contributions, bool forceSparse)
     {
@@ -112,7 +100,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        if (!forceSparse && UseDense(_order, contributions))
+        if (!forceSparse && UseDense(_order, contributions, settings))
             _kd = new double[(long)_order * _order];
         else
         {
@@ -131,6 +119,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinementSteps = settings.RefinementSteps;
+        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
     }
 
     /// <summary>
@@ -149,17 +138,20 @@ public sealed class SchurComplementKktSolver : IKktSolver
         int n = a.Columns, m = a.Rows;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
+        settings ??= new SolverSettings();
         var (order, contributions) = Estimate(a, pUpper, cones.Cones.Select(c => c is ZeroCone ? Kind.Zero : c.HasDiagonalScaling ? Kind.Diagonal : Kind.Dense).ToArray(),
             cones.Cones.Select(c => c.Dimension).ToArray());
-        if (!Feasible(order, contributions))
-            throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {MaxReducedOrder}, sparse above {MaxSparseContributions:N0}); use the quasi-definite KKT solver");
-        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings(), contributions, forceSparse);
+        if (!Feasible(order, contributions, settings))
+            throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {settings.SchurComplementMaxDenseOrder}, sparse above {settings.SchurComplementMaxSparseContributions:N0}); use the quasi-definite KKT solver");
+        return new SchurComplementKktSolver(pUpper, a, cones, settings, contributions, forceSparse);
     }
 
-    private static bool UseDense(long order, long contributions) =>
-        order <= AlwaysDenseOrder || (order <= MaxReducedOrder && contributions > order * order / 10);
+    /// <summary>Dense storage up to <see cref="SolverSettings.SchurComplementAlwaysDenseOrder"/>, and up to the dense limit when more than a tenth of the entries are filled.</summary>
+    private static bool UseDense(long order, long contributions, SolverSettings settings) =>
+        order <= settings.SchurComplementAlwaysDenseOrder || (order <= settings.SchurComplementMaxDenseOrder && contributions > order * order / 10);
 
-    private static bool Feasible(long order, long contributions) => order <= MaxReducedOrder || contributions <= MaxSparseContributions;
+    private static bool Feasible(long order, long contributions, SolverSettings settings) =>
+        order <= settings.SchurComplementMaxDenseOrder || contributions <= settings.SchurComplementMaxSparseContributions;
 
     /// <summary>Order n + |E| and the number of entry contributions of the reduced matrix, from the structure of P, A and the cones (no values).</summary>
     private static (long Order, long Contributions) Estimate(CscMatrix a, CscMatrix pUpper, Kind[] kinds, int[] dims)
@@ -245,14 +237,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
     }
 
     /// <summary>
-    /// Whether the reduced matrix of <paramref name="problem"/> can be stored: densely up to order <see cref="MaxReducedOrder"/>,
-    /// sparsely up to <see cref="MaxSparseContributions"/> entry contributions.
+    /// Whether the reduced matrix of <paramref name="problem"/> can be stored: densely up to order
+    /// <see cref="SolverSettings.SchurComplementMaxDenseOrder"/>, sparsely up to
+    /// <see cref="SolverSettings.SchurComplementMaxSparseContributions"/> entry contributions (defaults when <paramref name="settings"/> is null).
     /// </summary>
-    public static bool Fits(ConicProblem problem)
+    public static bool Fits(ConicProblem problem, SolverSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         var (order, contributions) = Estimate(problem);
-        return Feasible(order, contributions);
+        return Feasible(order, contributions, settings ?? new SolverSettings());
     }
 
     private static (long Order, long Contributions) Estimate(ConicProblem problem) =>
@@ -261,20 +254,22 @@ public sealed class SchurComplementKktSolver : IKktSolver
 
     /// <summary>
     /// Whether this solver is the default for <paramref name="problem"/>: it has a semidefinite cone, its reduced matrix
-    /// fits (<see cref="Fits"/>), and the reduced matrix has at most twice the entries of the quasi-definite system
+    /// fits (<see cref="Fits"/>), and the reduced matrix has at most <see cref="SolverSettings.SchurComplementSizeRatio"/>
+    /// (default 2) times the entries of the quasi-definite system
     /// (nnz P + nnz A + m plus the dense W'W blocks). That holds for SDPA problems (m² against svec² per block) and for
     /// programs over svec variables (each block's clique is its own svec block), where the Schur complement is also
     /// the more accurate of the two near a rank-deficient optimum; it fails when a small cone is shared by many variables.
     /// </summary>
-    public static bool IsPreferredFor(ConicProblem problem)
+    public static bool IsPreferredFor(ConicProblem problem, SolverSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
+        settings ??= new SolverSettings();
         if (!problem.Cones.Any(c => c is PsdConeSpec)) return false;
         var (order, contributions) = Estimate(problem);
-        if (!Feasible(order, contributions)) return false;
+        if (!Feasible(order, contributions, settings)) return false;
         double quasiDefinite = problem.P.NonZeros + problem.A.NonZeros + problem.Constraints
             + problem.Cones.Where(c => c is SecondOrderConeSpec or PsdConeSpec).Sum(c => (double)c.Dimension * (c.Dimension + 1) / 2);
-        return contributions <= 2 * quasiDefinite;
+        return contributions <= settings.SchurComplementSizeRatio * quasiDefinite;
     }
 
     /// <inheritdoc/>

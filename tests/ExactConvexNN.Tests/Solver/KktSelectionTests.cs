@@ -62,7 +62,7 @@ public class KktSelectionTests
     {
         // Order 8,001 (too large for dense storage) and one second-order cone row touching 6,400 columns: their pairs
         // make about 20.5 million entry contributions, above the sparse limit.
-        int n = SchurComplementKktSolver.MaxReducedOrder + 1;
+        int n = new SolverSettings().SchurComplementMaxDenseOrder + 1;
         var cones = CompositeCone.Create(new ConeSpec[] { new SecondOrderConeSpec(2) });
         var a = CscMatrix.FromTriplets(2, n, Enumerable.Range(0, 6400).Select(j => (1, j, 1.0)));
         var ex = Assert.Throws<ArgumentException>(() => SchurComplementKktSolver.Create(CscMatrix.Zeros(n, n), a, cones));

@@ -304,6 +304,23 @@ public abstract class SolverConformance
     }
 
     [Fact]
+    public void InvalidTuningSettingsAreRejectedAtTheBoundary()
+    {
+        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        foreach (var bad in new[]
+        {
+            new SolverSettings { StepFraction = 1.0 }, new SolverSettings { StepFraction = 0 }, new SolverSettings { MinStepLength = -1e-8 },
+            new SolverSettings { SecondOrderCorrectionSafeguard = 1.5 }, new SolverSettings { EquilibrationMinScaling = 0 },
+            new SolverSettings { EquilibrationMinScaling = 10, EquilibrationMaxScaling = 1 }, new SolverSettings { RefinementStopRatio = 0.5 },
+            new SolverSettings { RefinementAbsoluteTolerance = double.NaN }, new SolverSettings { MaxWorkers = 0 },
+            new SolverSettings { DenseSocMaxDimension = -1 }, new SolverSettings { SchurComplementSizeRatio = 0 },
+            new SolverSettings { BlockAngularRankTolerance = 1 },
+        })
+            Assert.Throws<ArgumentException>(() => Solve(p, bad));
+        Assert.Equal(SolverStatus.Solved, Solve(p, new SolverSettings()).Status);
+    }
+
+    [Fact]
     public void VerboseLogPrintsOneLinePerIteration()
     {
         var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
