@@ -33,7 +33,7 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 /// a SIMD rank-k kernel, and factored by Cholesky. No regularization is needed; solutions are refined against the
 /// true system. Cost per factorization: O(n_c^2 sum_b k_b) for n_c coupling rows and k_b coupling columns per block.
 /// </summary>
-public sealed class BlockAngularKktSolver : IKktSolver
+public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
 {
     private const int ChunkColumns = 512;
     private readonly int _n, _m, _nc, _mc, _blocks;
@@ -66,8 +66,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         public readonly double[] Z0 = new double[coupling];
         public bool Ok;
     }
-    private readonly int _refinementSteps;
-    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
+    private readonly IterativeRefinement _refinement;
     private bool _factored;
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
@@ -102,8 +101,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (acc * workers >= total * part) _parts[part++] = b + 1;
         }
         for (; part <= workers; part++) _parts[part] = _blocks;
-        _refinementSteps = Math.Max(1, settings.RefinementSteps);
-        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
+        _refinement = new IterativeRefinement(settings);
     }
 
     private long BlockWork(int b) =>
@@ -409,18 +407,8 @@ public sealed class BlockAngularKktSolver : IKktSolver
         var sol = _sol.AsSpan();
         rhsX.CopyTo(_rhs); rhsZ.CopyTo(_rhs.AsSpan(_n));
         SolveOnce(_rhs, _sol);
-        double bNorm = VectorOps.NormInf(_rhs), resNorm = Residual(sol);
         // Iterative refinement against the exact system, while it pays.
-        for (int step = 0; step < _refinementSteps && resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm; step++)
-        {
-            SolveOnce(_res, _corr);
-            for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];
-            double next = Residual(sol);
-            if (!(next < resNorm)) { for (int i = 0; i < sol.Length; i++) sol[i] -= _corr[i]; break; }
-            bool slow = resNorm < RefinementStopRatio * next;
-            resNorm = next;
-            if (slow) break;
-        }
+        _refinement.Run(this, VectorOps.NormInf(_rhs));
         sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
@@ -561,10 +549,10 @@ public sealed class BlockAngularKktSolver : IKktSolver
     }
 
     /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]], block by block in parallel; returns ||_res||_inf.</summary>
-    private double Residual(ReadOnlySpan<double> solution)
+    double IRefinementTarget.ComputeResidual()
     {
         double[] x = _residualSource;
-        solution.CopyTo(x);
+        _sol.CopyTo(x, 0);
         // Blocks: r_xb = b_xb - A_b' z_b - G_b' z_0;  r_zb = b_zb - A_b x_b + W'W z_b;  each worker sums G_b x_b.
         ForEachPart((w, b0, b1) =>
         {
@@ -596,6 +584,12 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         return VectorOps.NormInf(r);
     }
+
+    /// <summary>_corr = K^-1 _res by one elimination pass.</summary>
+    void IRefinementTarget.SolveCorrection() => SolveOnce(_res, _corr);
+
+    /// <summary>sol += sign · _corr.</summary>
+    void IRefinementTarget.AddCorrection(double sign) => VectorOps.Axpy(sign, _corr, _sol);
 
     private void BlockResidual(int b, double[] x, Scratch w)
     {

@@ -18,7 +18,7 @@ namespace ExactConvexNN.Solver.Kkt;
 /// such cones ends short of the tolerances. The backend factors K with dynamic regularization; solutions are refined iteratively against the
 /// unregularized matrix (ε = 0).
 /// </summary>
-public sealed class QuasiDefiniteKktSolver : IKktSolver
+public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
 {
 
     private readonly int _n, _m;
@@ -32,8 +32,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
     private readonly double[] _block, _d, _u, _v;
     private readonly sbyte[] _signs;
     private readonly double _epsilon, _dynEps, _dynDelta;
-    private readonly int _refinementSteps;
-    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
+    private readonly IterativeRefinement _refinement;
     private readonly ILdlFactorization _ldl;
     private readonly double[] _rhs, _sol, _res, _corr;
 
@@ -49,8 +48,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
-        _refinementSteps = settings.RefinementSteps;
-        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
+        _refinement = new IterativeRefinement(settings);
         _ldl = backend(k);
         if (_ldl.Dimension != k.Columns) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {k.Columns}");
         int N = k.Columns;
@@ -233,34 +231,16 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         b[(_n + _m)..].Clear();
         b.CopyTo(sol);
         _ldl.Solve(sol);
-        double bNorm = VectorOps.NormInf(b);
-        double resNorm = Residual(sol);
         // Iterative refinement against the unregularized K: sol += K_reg^-1 (b - K sol) while it helps.
-        for (int step = 0; step < _refinementSteps; step++)
-        {
-            if (!(resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm)) break;
-            _res.CopyTo(_corr, 0);
-            _ldl.Solve(_corr);
-            for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];
-            double newNorm = Residual(sol);
-            if (!(newNorm < resNorm))
-            {
-                // No improvement: undo the correction and stop.
-                for (int i = 0; i < sol.Length; i++) sol[i] -= _corr[i];
-                break;
-            }
-            bool slow = resNorm < RefinementStopRatio * newNorm;
-            resNorm = newNorm;
-            if (slow) break;
-        }
+        _refinement.Run(this, VectorOps.NormInf(b));
         sol[.._n].CopyTo(x); sol.Slice(_n, _m).CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
 
     /// <summary>_res = b - K0 sol with K0 the unregularized matrix (K minus ±ε on the x and z diagonals); returns ||_res||_inf.</summary>
-    private double Residual(ReadOnlySpan<double> sol)
+    double IRefinementTarget.ComputeResidual()
     {
-        var r = _res.AsSpan();
+        var r = _res.AsSpan(); ReadOnlySpan<double> sol = _sol;
         _rhs.CopyTo(r);
         _k.MultiplySymmetricUpper(sol, r, -1.0, 1.0);
         // Remove the static regularization: K0 = K - diag(+ε on x, -ε on z).
@@ -268,4 +248,14 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver
         for (int i = _n; i < _n + _m; i++) r[i] -= _epsilon * sol[i];
         return VectorOps.NormInf(r);
     }
+
+    /// <summary>_corr = K_reg^-1 _res with the factorization.</summary>
+    void IRefinementTarget.SolveCorrection()
+    {
+        _res.CopyTo(_corr, 0);
+        _ldl.Solve(_corr);
+    }
+
+    /// <summary>sol += sign · _corr.</summary>
+    void IRefinementTarget.AddCorrection(double sign) => VectorOps.Axpy(sign, _corr, _sol);
 }

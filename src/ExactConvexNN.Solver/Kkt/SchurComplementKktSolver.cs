@@ -27,7 +27,7 @@ namespace ExactConvexNN.Solver.Kkt;
 /// allocate nothing beyond the parallel split of long factor columns.
 /// </para>
 /// </summary>
-public sealed class SchurComplementKktSolver : IKktSolver
+public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
 {
     private enum Kind : byte { Zero, Diagonal, Dense }
 
@@ -48,9 +48,9 @@ public sealed class SchurComplementKktSolver : IKktSolver
     private readonly sbyte[] _signs;
     private readonly double[] _v, _h;                       // dense work of the largest dense cone
     private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
+    private readonly double[] _rhsX, _rhsZ, _solX, _solZ;      // the system being solved and its solution, for the refinement
     private readonly double _epsilon, _dynEps, _dynDelta;
-    private readonly int _refinementSteps;
-    private readonly double RefinementAbsoluteTolerance, RefinementRelativeTolerance, RefinementStopRatio;
+    private readonly IterativeRefinement _refinement;
 
     private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, long contributions, bool forceSparse)
     {
@@ -118,8 +118,8 @@ public sealed class SchurComplementKktSolver : IKktSolver
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
-        _refinementSteps = settings.RefinementSteps;
-        RefinementAbsoluteTolerance = settings.RefinementAbsoluteTolerance; RefinementRelativeTolerance = settings.RefinementRelativeTolerance; RefinementStopRatio = settings.RefinementStopRatio;
+        _refinement = new IterativeRefinement(settings);
+        _rhsX = new double[_n]; _solX = new double[_n]; _rhsZ = new double[_m]; _solZ = new double[_m];
     }
 
     /// <summary>
@@ -406,26 +406,11 @@ public sealed class SchurComplementKktSolver : IKktSolver
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
-        ReducedSolve(rhsX, rhsZ, x, z);
-        double bNorm = Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ));
-        double resNorm = Residual(rhsX, rhsZ, x, z);
+        rhsX.CopyTo(_rhsX); rhsZ.CopyTo(_rhsZ);
+        ReducedSolve(_rhsX, _rhsZ, _solX, _solZ);
         // Iterative refinement against the unregularized system: (x, z) += K_reg^-1 (r - K (x, z)) while it helps.
-        for (int step = 0; step < _refinementSteps; step++)
-        {
-            if (!(resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm)) break;
-            ReducedSolve(_resX, _resZ, _corrX, _corrZ);
-            VectorOps.Axpy(1.0, _corrX, x); VectorOps.Axpy(1.0, _corrZ, z);
-            double newNorm = Residual(rhsX, rhsZ, x, z);
-            if (!(newNorm < resNorm))
-            {
-                // No improvement: undo the correction and stop.
-                VectorOps.Axpy(-1.0, _corrX, x); VectorOps.Axpy(-1.0, _corrZ, z);
-                break;
-            }
-            bool slow = resNorm < RefinementStopRatio * newNorm;
-            resNorm = newNorm;
-            if (slow) break;
-        }
+        _refinement.Run(this, Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ)));
+        _solX.CopyTo(x); _solZ.CopyTo(z);
         return VectorOps.AllFinite(x) && VectorOps.AllFinite(z);
     }
 
@@ -454,8 +439,9 @@ public sealed class SchurComplementKktSolver : IKktSolver
     /// correction, whose z_K part is H^-1 A δx), so their computed residual r_K - A x + W'W z would be only the rounding
     /// of W'W H^-1, which grows like 1/μ and would hide whether a correction improves the rows that carry the error.
     /// </summary>
-    private double Residual(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, ReadOnlySpan<double> x, ReadOnlySpan<double> z)
+    double IRefinementTarget.ComputeResidual()
     {
+        ReadOnlySpan<double> rx = _rhsX, rz = _rhsZ, x = _solX, z = _solZ;
         rx.CopyTo(_resX);
         _p.MultiplySymmetricUpper(x, _resX, -1.0, 1.0);
         _a.MultiplyTransposed(z, _resX, -1.0, 1.0);
@@ -468,5 +454,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
             _resZ[r] = v;
         }
         return Math.Max(VectorOps.NormInf(_resX), VectorOps.NormInf(_resZ));
+    }
+
+    /// <summary>(_corrX, _corrZ) = K_reg^-1 (_resX, _resZ) through the reduced system.</summary>
+    void IRefinementTarget.SolveCorrection() => ReducedSolve(_resX, _resZ, _corrX, _corrZ);
+
+    /// <summary>(x, z) += sign · (_corrX, _corrZ).</summary>
+    void IRefinementTarget.AddCorrection(double sign)
+    {
+        VectorOps.Axpy(sign, _corrX, _solX);
+        VectorOps.Axpy(sign, _corrZ, _solZ);
     }
 }
