@@ -166,4 +166,11 @@ public sealed record SolverResult
     public double Gap { get; init; } = double.NaN;
     public int Iterations { get; init; }
     public double Seconds { get; init; }
+    /// <summary>
+    /// The KKT solver of the run whose point is reported (<see cref="Kkt.IKktSolver.Name"/>): "quasi_definite",
+    /// "block_angular", "schur_complement", or the name a custom solver gives.
+    /// </summary>
+    public string KktSolver { get; init; } = "";
+    /// <summary>How many times <see cref="ConicSolver.Solve"/> solved the problem again with another KKT system (0 or more).</summary>
+    public int Retries { get; init; }
 }

@@ -58,7 +58,7 @@ public static class ConicSolver
     /// <summary>
     /// Solves again with <paramref name="factory"/> when <paramref name="first"/> ended AlmostSolved, NumericalError or at
     /// the iteration limit and time remains; the second result is kept only if it is Solved or a certificate. Iterations
-    /// and seconds count both runs.
+    /// and seconds count both runs, and <see cref="SolverResult.Retries"/> grows by one.
     /// </summary>
     private static SolverResult Retry(ConicProblem problem, SolverSettings settings, SolverResult first, string from, string to, KktSolverFactory factory)
     {
@@ -68,7 +68,10 @@ public static class ConicSolver
         if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with {from}: solving again with {to}");
         var second = InteriorPointSolver.Create(problem, settings with { TimeLimitSeconds = remaining }, factory).Run();
         bool better = second.Status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible;
-        return (better ? second : first) with { Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds };
+        return (better ? second : first) with
+        {
+            Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds, Retries = first.Retries + 1,
+        };
     }
 
     /// <summary>The Schur-complement KKT solver (<see cref="SchurComplementKktSolver"/>), the default for semidefinite programs with few variables.</summary>

@@ -350,7 +350,7 @@ internal sealed class InteriorPointSolver
         return new SolverResult
         {
             Status = status, X = x, S = s, Z = z, PrimalObjective = pobj, DualObjective = dobj,
-            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds,
+            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds, KktSolver = _kkt.Name,
         };
     }
 

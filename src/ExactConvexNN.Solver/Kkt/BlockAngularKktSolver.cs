@@ -260,6 +260,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
 
+    /// <summary>"block_angular".</summary>
+    public string Name => "block_angular";
     /// <inheritdoc/>
     public int Variables => _n;
     /// <inheritdoc/>

@@ -179,6 +179,8 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         return new QuasiDefiniteKktSolver(n, m, cones, kMatrix, diagonal, coneMap, blockOffset, expansionColumn, signs, settings, backend);
     }
 
+    /// <summary>"quasi_definite".</summary>
+    public string Name => "quasi_definite";
     /// <inheritdoc/>
     public int Variables => _n;
     /// <inheritdoc/>

@@ -272,6 +272,8 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         return contributions <= settings.SchurComplementSizeRatio * quasiDefinite;
     }
 
+    /// <summary>"schur_complement".</summary>
+    public string Name => "schur_complement";
     /// <inheritdoc/>
     public int Variables => _n;
     /// <inheritdoc/>
