@@ -186,9 +186,6 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     /// <inheritdoc/>
     public int Constraints => _m;
 
-    /// <summary>The factorization backend.</summary>
-    public ILdlFactorization Backend => _ldl;
-
     /// <summary>Order of the assembled matrix: n + m plus two rows per expanded second-order cone.</summary>
     public int Dimension => _k.Columns;
 
