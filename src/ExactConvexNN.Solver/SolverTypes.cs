@@ -5,9 +5,13 @@ public enum SolverStatus
 {
     /// <summary>Not run yet.</summary>
     Unsolved,
-    /// <summary>Primal and dual residuals and the gap are below the requested tolerances.</summary>
+    /// <summary>
+    /// The reported point meets the requested tolerances in the original problem's units: its primal and dual objectives
+    /// (constant included) agree to the absolute or relative gap tolerance, and its relative primal and dual residuals,
+    /// recomputed from the original data, are below the feasibility tolerance.
+    /// </summary>
     Solved,
-    /// <summary>Solved to the reduced tolerances only (the best iterate is returned).</summary>
+    /// <summary>The reported point (the best iterate) meets the same tests at the reduced tolerance only.</summary>
     AlmostSolved,
     /// <summary>A certificate of primal infeasibility was found (y, z hold it).</summary>
     PrimalInfeasible,

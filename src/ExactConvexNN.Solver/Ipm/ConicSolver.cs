@@ -15,6 +15,9 @@ public static class ConicSolver
 {
     /// <summary>
     /// Solves <paramref name="problem"/>. Numerical outcomes (infeasibility, limits, breakdown) are statuses.
+    /// Solved is reported only when the returned point itself, mapped back to the original units, has objectives that agree
+    /// to the gap tolerance and residuals below the feasibility tolerance (see <see cref="SolverStatus.Solved"/>); the
+    /// iteration goes on while only the equilibrated measures pass.
     /// When the iteration stops without meeting the full tolerances (iteration or time limit, failed factorization,
     /// step too small), the best iterate seen is returned, as AlmostSolved if it meets the reduced tolerance and
     /// with the stopping status otherwise.

@@ -35,6 +35,8 @@ internal sealed class InteriorPointSolver
     private double _rtau, _xPx, _qx, _bz;
     // NT scaling point λ = W z, the complementarity right-hand side d_s, and work vectors.
     private readonly double[] _lambda, _dsRhs, _t1, _t2, _rhsX, _rhsZ, _x1, _z1, _workN;
+    // The candidate (x, s, z) in original units and the work vectors of its measures (the final check of a solution).
+    private readonly double[] _origX, _origS, _origZ, _origPx, _origAtz, _origAx;
     // Best iterate seen so far.
     private readonly Iterate _best;
     // Saved corrected direction while the safeguard tries the uncorrected one.
@@ -58,6 +60,7 @@ internal sealed class InteriorPointSolver
         _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N();
         _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
         _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M();
+        _origX = N(); _origPx = N(); _origAtz = N(); _origS = M(); _origZ = M(); _origAx = M();
         _zeroRow = new bool[_m];
         for (int c = 0, o = 0; c < problem.Cones.Count; o += problem.Cones[c].Dimension, c++)
             if (problem.Cones[c] is ZeroConeSpec) _zeroRow.AsSpan(o, problem.Cones[c].Dimension).Fill(true);
@@ -159,12 +162,15 @@ internal sealed class InteriorPointSolver
         return new Metrics(pcost, dcost, gapAbs, gapRel, pres, dres, mu);
     }
 
-    /// <summary>Solved (full tolerances), or a primal / dual infeasibility certificate, or Unsolved to go on.</summary>
+    /// <summary>
+    /// Solved (full tolerances), or a primal / dual infeasibility certificate, or Unsolved to go on. Solved needs both the
+    /// iteration's measures and the final check of the reported point (<see cref="MeetsTolerancesInOriginalUnits"/>).
+    /// </summary>
     private SolverStatus CheckTermination(Metrics r)
     {
         var st = _settings;
-        if (r.PrimalResidual < st.FeasibilityTolerance && r.DualResidual < st.FeasibilityTolerance
-            && (r.GapAbs < st.GapAbsoluteTolerance || r.GapRel < st.GapRelativeTolerance))
+        if (MeetsTolerances(r, st.FeasibilityTolerance, st.GapAbsoluteTolerance, st.GapRelativeTolerance)
+            && MeetsTolerancesInOriginalUnits(st.FeasibilityTolerance, st.GapAbsoluteTolerance, st.GapRelativeTolerance))
             return SolverStatus.Solved;
         double tol = st.InfeasibilityTolerance, c = _eq.C;
         // Primal infeasibility: b'z < 0 and ||A'z|| small relative to |b'z| (original units: z = E ẑ / c).
@@ -175,6 +181,33 @@ internal sealed class InteriorPointSolver
         if (qx < -tol && VectorOps.ScaledNormInf(_px, _eq.D, true) / c < -tol * qx && AxPlusSNorm() < -tol * qx)
             return SolverStatus.DualInfeasible;
         return SolverStatus.Unsolved;
+    }
+
+    /// <summary>The iteration's test: relative residuals below <paramref name="feasibility"/>, gap below either gap tolerance (objectives without the constant).</summary>
+    private static bool MeetsTolerances(Metrics r, double feasibility, double gapAbsolute, double gapRelative) =>
+        r.PrimalResidual < feasibility && r.DualResidual < feasibility && (r.GapAbs < gapAbsolute || r.GapRel < gapRelative);
+
+    /// <summary>
+    /// The final check of a candidate solution: the current iterate mapped back to the original problem, (x, s, z) =
+    /// (D x̂, E^-1 ŝ, E ẑ / c) / τ, exactly as it would be reported, must meet the tolerances in the original units
+    /// (<see cref="SolutionMeasures.MeetsTolerances"/>: objectives with the constant, residuals recomputed from the original
+    /// data). The iteration's measures are computed on the equilibrated data and without the objective constant, so they
+    /// can pass while the reported objectives differ by more than the gap tolerance (a large constant) or the residuals in
+    /// original units are larger (rounding amplified by the scaling). Allocates nothing.
+    /// </summary>
+    private bool MeetsTolerancesInOriginalUnits(double feasibility, double gapAbsolute, double gapRelative)
+    {
+        Unscale(_point, _origX, _origS, _origZ);
+        var (primal, dual, pres, dres, _) = SolutionMeasures.Compute(_problem, _origX, _origS, _origZ, _origPx, _origAtz, _origAx);
+        return SolutionMeasures.MeetsTolerances(primal, dual, pres, dres, feasibility, gapAbsolute, gapRelative);
+    }
+
+    /// <summary>x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ): the point of the original problem that an iterate stands for.</summary>
+    private void Unscale(Iterate it, double[] x, double[] s, double[] z)
+    {
+        double t = it.Tau, c = _eq.C;
+        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * it.X[j] / t;
+        for (int i = 0; i < _m; i++) { s[i] = it.S[i] / (_eq.E[i] * t); z[i] = _eq.E[i] * it.Z[i] / (c * t); }
     }
 
     /// <summary>||E^-1 (Â x̂ + ŝ)||_inf = ||A x + s||_inf in original units.</summary>
@@ -331,12 +364,10 @@ internal sealed class InteriorPointSolver
         if (status != SolverStatus.Solved && _bestScore < double.PositiveInfinity)
         {
             _point.CopyFrom(_best);
-            var r = _bestMetrics; double tol = _settings.ReducedTolerance;
-            if (r.PrimalResidual < tol && r.DualResidual < tol && (r.GapAbs < tol || r.GapRel < tol)) status = SolverStatus.AlmostSolved;
+            double tol = _settings.ReducedTolerance;
+            if (MeetsTolerances(_bestMetrics, tol, tol, tol) && MeetsTolerancesInOriginalUnits(tol, tol, tol)) status = SolverStatus.AlmostSolved;
         }
-        // x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ).
-        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _point.X[j] / _point.Tau;
-        for (int i = 0; i < _m; i++) { s[i] = _point.S[i] / (_eq.E[i] * _point.Tau); z[i] = _eq.E[i] * _point.Z[i] / (c * _point.Tau); }
+        Unscale(_point, x, s, z);
         return Result(status, x, s, z, double.NaN, double.NaN, iterations, seconds, true);
     }
 
