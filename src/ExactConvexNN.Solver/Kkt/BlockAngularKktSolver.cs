@@ -123,7 +123,18 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     {
         ArgumentNullException.ThrowIfNull(layout); ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
-        double rankTolerance = settings.BlockAngularRankTolerance;
+        var (blockCones, couplingConeEnd) = Analyze(layout, pUpper, a, cones);
+        return Assemble(layout, pUpper, a, cones, settings, blockCones, couplingConeEnd);
+    }
+
+    /// <summary>
+    /// Analysis: checks that the pattern of P and A and the cones have the block-angular structure of the layout (P
+    /// diagonal on the coupling variables and zero elsewhere; cones inside the coupling rows or inside one block, no zero
+    /// cone in a block; coupling variables only in coupling rows; block columns only in their block's rows and the
+    /// coupling rows) and returns each block's cone range and the end of the coupling cones.
+    /// </summary>
+    private static (int[] BlockCones, int CouplingConeEnd) Analyze(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones)
+    {
         int n = a.Columns, m = a.Rows, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
         var bc = layout.BlockColumns; var br = layout.BlockRows;
         if (bc.Length != br.Length || bc.Length < 1 || bc[0] != mc || bc[^1] != n || br[0] != nc || br[^1] != m)
@@ -132,17 +143,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             if (bc[b + 1] <= bc[b] || br[b + 1] < br[b]) throw new ArgumentException($"block {b} has no columns or negative rows");
         if (cones.Dimension != m) throw new ArgumentException("cone dimension differs from the rows of A");
 
-        // P: diagonal and positive on the coupling variables, zero elsewhere.
-        var pc = new double[mc];
+        // P: diagonal on the coupling variables, zero elsewhere.
         for (int j = 0; j < n; j++)
             for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++)
-            {
-                int i = pUpper.RowIndices[q]; double v = pUpper.Values[q];
-                if (v == 0) continue;
-                if (i != j || j >= mc) throw new ArgumentException("P must be diagonal on the coupling variables and zero on the blocks");
-                pc[j] = v;
-            }
-        if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
+                if (pUpper.Values[q] != 0 && (pUpper.RowIndices[q] != j || j >= mc))
+                    throw new ArgumentException("P must be diagonal on the coupling variables and zero on the blocks");
 
         // Cones: first those inside the coupling rows, then each block's, never across a boundary; no zero cone in a block.
         var blockCones = new int[nb + 1];
@@ -165,8 +170,40 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
         blockCones[nb] = k;
 
-        // Dense A_b, coupling columns G_b, and the structure check: block rows touch only their block's columns.
+        // A: coupling variables only in coupling rows; block rows touch only their block's columns.
         int rowBlock(int row) { int lo = 0, hi = nb - 1; while (lo < hi) { int mid = (lo + hi + 1) / 2; if (br[mid] <= row) lo = mid; else hi = mid - 1; } return lo; }
+        for (int j = 0; j < mc; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] >= nc) throw new ArgumentException($"coupling variable {j} appears in a block row");
+        for (int b = 0; b < nb; b++)
+            for (int j = bc[b]; j < bc[b + 1]; j++)
+                for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                {
+                    int i = a.RowIndices[q];
+                    if (i >= nc && (i < br[b] || i >= br[b + 1])) throw new ArgumentException($"column {j} of block {b} appears in row {i} of block {rowBlock(i)}");
+                }
+        return (blockCones, couplingConeEnd);
+    }
+
+    /// <summary>
+    /// Assembly of the fixed data in the solver's layout: P_c, the dense blocks A_b, the coupling columns G_b with their
+    /// numerical rank (G_b = (G_b V_b) V_b'), and the storage of the per-block factors; the factorization is done by
+    /// <see cref="Update"/>.
+    /// </summary>
+    private static BlockAngularKktSolver Assemble(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings,
+        int[] blockCones, int couplingConeEnd)
+    {
+        double rankTolerance = settings.BlockAngularRankTolerance;
+        int n = a.Columns, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
+        var bc = layout.BlockColumns; var br = layout.BlockRows;
+        // P_c: the diagonal of P on the coupling variables (Analyze checked that P has no other entries).
+        var pc = new double[mc];
+        for (int j = 0; j < mc; j++)
+            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++)
+                if (pUpper.Values[q] != 0) pc[j] = pUpper.Values[q];
+        if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
+
+        // Dense A_b and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
         var aOffset = new int[nb + 1];
         int maxW = 0, maxH = 0;
         for (int b = 0; b < nb; b++)
@@ -177,9 +214,6 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var aBlock = new double[aOffset[nb]];
         var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
         var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
-        for (int j = 0; j < mc; j++)
-            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
-                if (a.RowIndices[q] >= nc) throw new ArgumentException($"coupling variable {j} appears in a block row");
         for (int b = 0; b < nb; b++)
         {
             int w = bc[b + 1] - bc[b];
@@ -196,11 +230,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                         if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
                         gRowList.Add(i); gValList.Add(v);
                     }
-                    else
-                    {
-                        if (i < br[b] || i >= br[b + 1]) throw new ArgumentException($"column {j} of block {b} appears in row {i} of block {rowBlock(i)}");
-                        aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
-                    }
+                    else aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
                 }
                 if (coupled) gPtrList.Add(gRowList.Count);
             }
@@ -271,6 +301,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     public bool Update(ICone cones)
     {
         _factored = false;
+        AssembleCouplingTerms();
+        if (!FactorBlocks()) return false;
+        AssembleSchurComplement();
+        _factored = FactorSchurComplement();
+        return _factored;
+    }
+
+    /// <summary>Assembly of M = H_0 + A_0c P_c^-1 A_0c' (coupling cones' W'W; coupling variables' columns), lower triangle.</summary>
+    private void AssembleCouplingTerms()
+    {
         var m = _m0.AsSpan();
         m.Clear();
         // M = H_0 + A_0c P_c^-1 A_0c' (coupling cones' W'W; coupling variables' columns).
@@ -294,14 +334,23 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                     m[Math.Max(i, l) * _nc + Math.Min(i, l)] += _a.Values[q] * _a.Values[t] * inv;
                 }
         }
-        // Per block (in parallel): S_b = L L', (S_b^-1)_JJ = R R'.
+    }
+
+    /// <summary>Factorization of every block (in parallel): S_b = L L', (S_b^-1)_JJ = R R'. False when one fails.</summary>
+    private bool FactorBlocks()
+    {
         ForEachPart((w, b0, b1) =>
         {
             w.Ok = true;
             for (int b = b0; b < b1 && w.Ok; b++) w.Ok = FactorBlock(b, w);
         });
         foreach (var w in _scratch) if (!w.Ok) return false;
-        // Sum of Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.
+        return true;
+    }
+
+    /// <summary>Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.</summary>
+    private void AssembleSchurComplement()
+    {
         int first = 0;
         while (first < _blocks)
         {
@@ -320,10 +369,13 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             if (filled > 0) FlushChunk(filled);
             first = last;
         }
+    }
+
+    /// <summary>Factorization of the Schur complement M = L L' (Cholesky, on a copy).</summary>
+    private bool FactorSchurComplement()
+    {
         _m0.CopyTo(_mFactor, 0);
-        if (!DenseKernels.CholeskyLower(_mFactor, _nc)) return false;
-        _factored = true;
-        return true;
+        return DenseKernels.CholeskyLower(_mFactor, _nc);
     }
 
     /// <summary>

@@ -36,25 +36,35 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     private readonly ILdlFactorization _ldl;
     private readonly double[] _rhs, _sol, _res, _corr;
 
-    private QuasiDefiniteKktSolver(int n, int m, CompositeCone cones, CscMatrix k, int[] diagonal, int[] coneMap, int[] blockOffset,
-        int[] expansionColumn, sbyte[] signs, SolverSettings settings, Func<CscMatrix, ILdlFactorization> backend)
+    /// <summary>
+    /// The structure of K fixed by P, A and the cones: the upper CSC pattern, the position of each diagonal entry, where
+    /// each packed W'W entry of a dense/diagonal cone goes, where each expanded cone's [v; u] columns start, and the pivot
+    /// signs (+ on x and u rows, - on z and v rows).
+    /// </summary>
+    private sealed record Pattern(int N, int[] ColumnPointers, int[] RowIndices, int[] Diagonal, int[] ConeMap, int[] BlockOffset,
+        int[] ExpansionColumn, sbyte[] Signs);
+
+    private QuasiDefiniteKktSolver(int n, int m, CompositeCone cones, Pattern pattern, double[] values, SolverSettings settings,
+        Func<CscMatrix, ILdlFactorization> backend)
     {
-        _n = n; _m = m; _cones = cones; _k = k; _values = k.Values; _diagonal = diagonal; _coneMap = coneMap;
-        _blockOffset = blockOffset; _expansionColumn = expansionColumn; _signs = signs;
-        _block = new double[coneMap.Length];
+        _n = n; _m = m; _cones = cones; _diagonal = pattern.Diagonal; _coneMap = pattern.ConeMap;
+        _blockOffset = pattern.BlockOffset; _expansionColumn = pattern.ExpansionColumn; _signs = pattern.Signs;
+        _k = CscMatrix.Create(pattern.N, pattern.N, pattern.ColumnPointers, pattern.RowIndices, values);
+        _values = _k.Values;
+        _block = new double[_coneMap.Length];
         int maxExpanded = 0;
-        for (int c = 0; c < cones.Cones.Count; c++) if (expansionColumn[c] >= 0) maxExpanded = Math.Max(maxExpanded, cones.Cones[c].Dimension);
+        for (int c = 0; c < cones.Cones.Count; c++) if (_expansionColumn[c] >= 0) maxExpanded = Math.Max(maxExpanded, cones.Cones[c].Dimension);
         _d = new double[maxExpanded]; _u = new double[maxExpanded]; _v = new double[maxExpanded];
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinement = new IterativeRefinement(settings);
-        _ldl = backend(k);
-        if (_ldl.Dimension != k.Columns) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {k.Columns}");
-        int N = k.Columns;
+        // Symbolic analysis of the pattern (fill-reducing ordering, elimination tree, column counts) by the backend.
+        _ldl = backend(_k);
+        if (_ldl.Dimension != _k.Columns) throw new ArgumentException($"the LDL backend has dimension {_ldl.Dimension}, expected {_k.Columns}");
+        int N = _k.Columns;
         _rhs = new double[N]; _sol = new double[N]; _res = new double[N]; _corr = new double[N];
     }
-
 
     /// <summary>
     /// Builds the KKT pattern for <paramref name="pUpper"/> (upper triangle of P, n x n), <paramref name="a"/> (m x n)
@@ -73,13 +83,25 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         settings ??= new SolverSettings();
         int denseLimit = denseSocMaxDimension ?? settings.DenseSocMaxDimension;
         ArgumentOutOfRangeException.ThrowIfNegative(denseLimit, nameof(denseSocMaxDimension));
-        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseLimit;
         ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         backend ??= pattern => SparseLdl.Create(pattern);
-        int n = a.Columns, m = a.Rows, count = cones.Cones.Count;
+        int n = a.Columns, m = a.Rows;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
+        var pattern = Analyze(pUpper, a, cones, denseLimit);
+        var values = Assemble(pattern, pUpper, a, cones, settings.StaticRegularization);
+        return new QuasiDefiniteKktSolver(n, m, cones, pattern, values, settings, backend);
+    }
 
+    /// <summary>
+    /// Analysis: the upper CSC pattern of K = [[P + εI, A'], [A, -(W'W + εI)]] with the cone blocks (a diagonal for
+    /// zero/orthant cones, a dense upper triangle for second-order cones up to <paramref name="denseLimit"/>, a diagonal
+    /// plus two columns [v; u] for larger ones), and the maps that <see cref="Assemble"/> and <see cref="Update"/> fill.
+    /// </summary>
+    private static Pattern Analyze(CscMatrix pUpper, CscMatrix a, CompositeCone cones, int denseLimit)
+    {
+        bool IsExpanded(ICone cone) => cone is SecondOrderCone && cone.Dimension > denseLimit;
+        int n = a.Columns, m = a.Rows, count = cones.Cones.Count;
         // Extra columns: two per expanded cone, after the n + m original ones.
         int extra = 0;
         for (int c = 0; c < count; c++) if (IsExpanded(cones.Cones[c])) extra += 2;
@@ -106,13 +128,12 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         for (int j = 0; j < N; j++) colPtr[j + 1] += colPtr[j];
         int nnz = colPtr[N];
         var rowIdx = new int[nnz];
-        var values = new double[nnz];
         var diagonal = new int[n + m];
         var signs = new sbyte[N];
         for (int i = 0; i < n + m; i++) signs[i] = (sbyte)(i < n ? 1 : -1);
         var next = (int[])colPtr.Clone();
 
-        // P block: its values are fixed; the diagonal is appended when P lacks it.
+        // P block: its upper entries, and the diagonal appended when P lacks it.
         for (int j = 0; j < n; j++)
         {
             bool diag = false;
@@ -121,7 +142,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
                 int i = pUpper.RowIndices[p];
                 if (i > j) continue;
                 int q = next[j]++;
-                rowIdx[q] = i; values[q] = pUpper.Values[p];
+                rowIdx[q] = i;
                 if (i == j) { diag = true; diagonal[j] = q; }
             }
             if (!diag) { int q = next[j]++; rowIdx[q] = j; diagonal[j] = q; }
@@ -129,10 +150,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         // A' block: row r of A is column n + r of K (columns of A visited in increasing order keep rows sorted).
         for (int j = 0; j < n; j++)
             for (int p = a.ColumnPointers[j]; p < a.ColumnPointers[j + 1]; p++)
-            {
-                int q = next[n + a.RowIndices[p]]++;
-                rowIdx[q] = j; values[q] = a.Values[p];
-            }
+                rowIdx[next[n + a.RowIndices[p]]++] = j;
         // Cone blocks: packed W'W index -> position; expanded cones: diagonal plus the [v; u] columns.
         var blockOffset = new int[count + 1];
         var expansionColumn = new int[count];
@@ -168,15 +186,42 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
                     for (int r = 0; r < cone.Dimension; r++) rowIdx[colPtr[col] + r] = n + o + r;
                     rowIdx[colPtr[col] + cone.Dimension] = col;
                 }
-                values[colPtr[e] + cone.Dimension] = -1.0; signs[e] = -1;
-                values[colPtr[e + 1] + cone.Dimension] = 1.0; signs[e + 1] = 1;
+                signs[e] = -1; signs[e + 1] = 1;
                 e += 2;
             }
         }
+        return new Pattern(N, colPtr, rowIdx, diagonal, coneMap, blockOffset, expansionColumn, signs);
+    }
+
+    /// <summary>
+    /// Assembly of the fixed values: P + εI (its upper entries in pattern order), A' above the cone block, and the pivots
+    /// -1 / +1 of the expansion columns; the cone blocks are written by <see cref="Update"/>.
+    /// </summary>
+    private static double[] Assemble(Pattern pattern, CscMatrix pUpper, CscMatrix a, CompositeCone cones, double epsilon)
+    {
+        int n = a.Columns;
+        var values = new double[pattern.ColumnPointers[pattern.N]];
+        var next = (int[])pattern.ColumnPointers.Clone();
+        // P block in the order of Analyze (upper entries of each column, then the appended diagonal if any).
+        for (int j = 0; j < n; j++)
+            for (int p = pUpper.ColumnPointers[j]; p < pUpper.ColumnPointers[j + 1]; p++)
+                if (pUpper.RowIndices[p] <= j) values[next[j]++] = pUpper.Values[p];
+        // A' block.
+        for (int j = 0; j < n; j++)
+            for (int p = a.ColumnPointers[j]; p < a.ColumnPointers[j + 1]; p++)
+                values[next[n + a.RowIndices[p]]++] = a.Values[p];
+        // Expansion pivots: K(v, v) = -1, K(u, u) = +1 (the last entry of each of the two columns).
+        for (int c = 0; c < cones.Cones.Count; c++)
+        {
+            int pv = pattern.ExpansionColumn[c];
+            if (pv < 0) continue;
+            int dim = cones.Cones[c].Dimension;
+            values[pv + dim] = -1.0;
+            values[pv + 2 * (dim + 1) - 1] = 1.0;
+        }
         // Static regularization on the (fixed) P block: P + εI.
-        for (int j = 0; j < n; j++) values[diagonal[j]] += settings.StaticRegularization;
-        var kMatrix = CscMatrix.Create(N, N, colPtr, rowIdx, values);
-        return new QuasiDefiniteKktSolver(n, m, cones, kMatrix, diagonal, coneMap, blockOffset, expansionColumn, signs, settings, backend);
+        for (int j = 0; j < n; j++) values[pattern.Diagonal[j]] += epsilon;
+        return values;
     }
 
     /// <summary>"quasi_definite".</summary>
@@ -194,6 +239,13 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     public bool Update(ICone cones)
     {
         if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
+        AssembleConeBlocks();
+        return Factor();
+    }
+
+    /// <summary>Assembly of the scaling-dependent part: -(W'W + εI) in the cone blocks, or -d and the [v; u] columns of an expanded cone.</summary>
+    private void AssembleConeBlocks()
+    {
         for (int c = 0; c < _expansionColumn.Length; c++)
         {
             var cone = _cones.Cones[c]; int o = _cones.Offset(c), dim = cone.Dimension;
@@ -219,8 +271,10 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         }
         // -(W'W + εI) on the constraint rows.
         for (int r = 0; r < _m; r++) _values[_diagonal[_n + r]] -= _epsilon;
-        return _ldl.Factor(_values, _signs, _dynEps, _dynDelta);
     }
+
+    /// <summary>Numeric factorization K = L D L' by the backend, with dynamic regularization of the pivots.</summary>
+    private bool Factor() => _ldl.Factor(_values, _signs, _dynEps, _dynDelta);
 
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)

@@ -100,14 +100,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        if (!forceSparse && UseDense(_order, contributions, settings))
-            _kd = new double[(long)_order * _order];
-        else
-        {
-            (_positions, var pattern) = SparsePattern(contributions);
-            _sparse = SparseLdl.Create(pattern);
-            _kd = new double[pattern.NonZeros];
-        }
+        (_kd, _positions, _sparse) = Analyze(contributions, forceSparse || !UseDense(_order, contributions, settings));
         _d = new double[_order]; _work = new double[_order];
         _signs = new sbyte[_order];
         for (int i = 0; i < _order; i++) _signs[i] = (sbyte)(i < _n ? 1 : -1);
@@ -180,6 +173,17 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
             count += rowKind[r] switch { Kind.Diagonal => rowCount[r] * (rowCount[r] + 1) / 2, Kind.Zero => rowCount[r] + 1, _ => 0 };
         for (int c = 0; c < kinds.Length; c++) count += touched[c] * (touched[c] + 1) / 2;
         return (a.Columns + eq, count);
+    }
+
+    /// <summary>
+    /// Analysis of the reduced matrix's storage: dense row-major (order²), or the sparse pattern of its contributions with
+    /// the symbolic analysis (fill-reducing ordering) of <see cref="SparseLdl"/>.
+    /// </summary>
+    private (double[] Values, int[]? Positions, SparseLdl? Sparse) Analyze(long contributions, bool sparse)
+    {
+        if (!sparse) return (new double[(long)_order * _order], null, null);
+        var (positions, pattern) = SparsePattern(contributions);
+        return (new double[pattern.NonZeros], positions, SparseLdl.Create(pattern));
     }
 
     /// <summary>
@@ -290,6 +294,15 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     public bool Update(ICone cones)
     {
         if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
+        return Assemble() && Factor();
+    }
+
+    /// <summary>
+    /// Assembly of the reduced matrix for the current scaling: M = P + εI + A_K' H^-1 A_K (diagonal and dense cones), A_E
+    /// below it and -εI on its diagonal. False when an entry is not finite.
+    /// </summary>
+    private bool Assemble()
+    {
         var k = _kd.AsSpan();
         k.Clear();
         int c = 0;   // contribution counter (sparse storage), in the order of Visit
@@ -312,9 +325,14 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
             for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) k[Slot(ref c, row, _rowCol[q])] += _rowVal[q];
             k[Slot(ref c, row, row)] -= _epsilon;
         }
-        if (!VectorOps.AllFinite(k)) return false;
-        if (_sparse is not null) return _sparse.Factor(k, _signs, _dynEps, _dynDelta);
-        return DenseKernels.LdlLower(k, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
+        return VectorOps.AllFinite(k);
+    }
+
+    /// <summary>Numeric factorization L D L' of the reduced matrix (sparse or dense), with dynamic regularization of the pivots.</summary>
+    private bool Factor()
+    {
+        if (_sparse is not null) return _sparse.Factor(_kd, _signs, _dynEps, _dynDelta);
+        return DenseKernels.LdlLower(_kd, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
     }
 
     /// <summary>Index of the lower entry (row, col) in the storage: row-major when dense, the c-th contribution's value when sparse.</summary>
