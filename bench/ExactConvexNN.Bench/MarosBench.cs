@@ -7,7 +7,7 @@ using ExactConvexNN.Solver.Formats;
 namespace ExactConvexNN.Bench;
 
 /// <summary>
-/// <c>maros DIR [--time-limit S] [--only NAME,NAME]</c>: solves every <c>*.QPS.gz</c> (or plain <c>.QPS</c>) file of a
+/// <c>maros DIR [--time-limit S] [--only NAME,NAME] [--reg EPS] [--equilibration PASSES] [--max-iter K] [--verbose]</c>: solves every <c>*.QPS.gz</c> (or plain <c>.QPS</c>) file of a
 /// Maros-Meszaros folder (decompressed in memory, never written), and compares the objective with the reference optimum
 /// of <c>optima.tsv</c> (columns name ... optimum). Prints one line per file (name, n, m, status, iterations, seconds,
 /// objective, reference, relative error |f - f*| / max(1, |f*|), relative gap of the reported objectives, KKT solver) and a summary: how many are solved with a relative error
@@ -21,18 +21,23 @@ public static class MarosBench
     public static void Run(string[] args)
     {
         string? dir = null; double timeLimit = 60; HashSet<string>? only = null;
+        var settings = new SolverSettings();
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
             {
                 case "--time-limit": timeLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = new HashSet<string>(args[++i].Split(','), StringComparer.OrdinalIgnoreCase); break;
+                case "--reg": settings = settings with { StaticRegularization = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--equilibration": settings = settings with { EquilibrationIterations = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--max-iter": settings = settings with { MaxIterations = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--verbose": settings = settings with { Verbose = true }; break;
                 default: dir = args[i]; break;
             }
-        if (dir is null || !Directory.Exists(dir)) { Console.Error.WriteLine("usage: maros DIR [--time-limit S] [--only NAME,NAME]"); return; }
+        if (dir is null || !Directory.Exists(dir)) { Console.Error.WriteLine("usage: maros DIR [--time-limit S] [--only NAME,NAME] [--reg EPS] [--equilibration PASSES] [--max-iter K] [--verbose]"); return; }
         var optima = ReadOptima(Path.Combine(dir, "optima.tsv"));
         var files = Directory.GetFiles(dir).Where(f => f.EndsWith(".QPS.gz", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".QPS", StringComparison.OrdinalIgnoreCase))
             .OrderBy(f => f, StringComparer.Ordinal).ToList();
-        var settings = new SolverSettings { TimeLimitSeconds = timeLimit };
+        settings = settings with { TimeLimitSeconds = timeLimit };
         Console.WriteLine($"Maros-Meszaros: {files.Count} files in {dir}, time limit {timeLimit} s per file");
         Console.WriteLine($"{"name",-10} {"n",6} {"m",6}  {"status",-17} {"iters",5} {"seconds",8}  {"objective",16} {"reference",16} {"rel.err",9} {"rel.gap",8}  kkt");
         int accurate = 0, refused = 0; double total = 0;

@@ -61,7 +61,10 @@ public sealed record SolverSettings
     public double ReducedTolerance { get; init; } = 1e-5;
     /// <summary>Ruiz equilibration passes (0 disables scaling).</summary>
     public int EquilibrationIterations { get; init; } = 10;
-    /// <summary>Static regularization added to the KKT diagonal.</summary>
+    /// <summary>
+    /// Static regularization ε added to the KKT diagonal: +ε on the primal rows; on the constraint rows of the
+    /// quasi-definite system -ε min(1, (W'W)_rr), proportional to the row's own scaling (ε on equality rows).
+    /// </summary>
     public double StaticRegularization { get; init; } = 1e-8;
     /// <summary>Dynamic regularization threshold and value for pivots.</summary>
     public double DynamicRegularizationEpsilon { get; init; } = 1e-13;

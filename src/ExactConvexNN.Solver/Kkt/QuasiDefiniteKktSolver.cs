@@ -6,7 +6,7 @@ namespace ExactConvexNN.Solver.Kkt;
 
 /// <summary>
 /// The generic KKT solver: the quasi-definite matrix
-/// <c>K = [[P + εI, A'], [A, -(W'W + εI)]]</c> is assembled once as an upper-triangle CSC pattern
+/// <c>K = [[P + εI, A'], [A, -(W'W + E)]]</c> is assembled once as an upper-triangle CSC pattern
 /// (P's upper triangle and diagonal, A' above the cone block, and the cone blocks: a diagonal for
 /// zero/orthant cones, a dense upper triangle for second-order cones) with a map from each W'W entry
 /// to its position, so an update only rewrites the cone block. A second-order cone of dimension above
@@ -16,7 +16,15 @@ namespace ExactConvexNN.Solver.Kkt;
 /// mid-sized cones; the expansion is, on one large cone (a QP written as a rotated cone). So the dense block is the
 /// default up to the limit, and <see cref="ConicSolver.Solve"/> solves again with the expansion when a problem with
 /// such cones ends short of the tolerances. The backend factors K with dynamic regularization; solutions are refined iteratively against the
-/// unregularized matrix (ε = 0).
+/// unregularized matrix (ε = 0, E = 0).
+/// <para>
+/// The constraint rows are regularized in proportion to their own diagonal: E_rr = ε min(1, (W'W)_rr), and ε on the
+/// equality rows where (W'W)_rr = 0. A fixed ε is far larger than (W'W)_rr = s_r/z_r on the active rows near the end
+/// (1e-12 and below), and then K_reg^-1 is a poor approximate inverse: each refinement step removes only a factor
+/// (W'W)_rr/ε of the error, the linearized primal equation of the Newton direction is not met, and the iteration stalls
+/// at a primal residual near 1e-6 while μ collapses (the LISWET and YAO problems of the Maros-Meszaros set). With the
+/// proportional form each step removes a factor ε of the error, and the block stays negative definite.
+/// </para>
 /// </summary>
 public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
 {
@@ -32,6 +40,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     private readonly double[] _block, _d, _u, _v;
     private readonly sbyte[] _signs;
     private readonly double _epsilon, _dynEps, _dynDelta;
+    private readonly double[] _zReg;
     private readonly IterativeRefinement _refinement;
     private readonly ILdlFactorization _ldl;
     private readonly double[] _rhs, _sol, _res, _corr;
@@ -56,6 +65,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         for (int c = 0; c < cones.Cones.Count; c++) if (_expansionColumn[c] >= 0) maxExpanded = Math.Max(maxExpanded, cones.Cones[c].Dimension);
         _d = new double[maxExpanded]; _u = new double[maxExpanded]; _v = new double[maxExpanded];
         _epsilon = settings.StaticRegularization;
+        _zReg = new double[m];
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinement = new IterativeRefinement(settings);
@@ -269,8 +279,13 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
                 for (int h = 0; h < block.Length; h++) _values[_coneMap[_blockOffset[c] + h]] = -block[h];
             }
         }
-        // -(W'W + εI) on the constraint rows.
-        for (int r = 0; r < _m; r++) _values[_diagonal[_n + r]] -= _epsilon;
+        // -(W'W + E) on the constraint rows, E_rr = ε min(1, (W'W)_rr) (ε on equality rows, where W'W is zero).
+        for (int r = 0; r < _m; r++)
+        {
+            double h = -_values[_diagonal[_n + r]];
+            _zReg[r] = h > 0 ? _epsilon * Math.Min(1.0, h) : _epsilon;
+            _values[_diagonal[_n + r]] -= _zReg[r];
+        }
     }
 
     /// <summary>Numeric factorization K = L D L' by the backend, with dynamic regularization of the pivots.</summary>
@@ -290,15 +305,15 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         return VectorOps.AllFinite(sol);
     }
 
-    /// <summary>_res = b - K0 sol with K0 the unregularized matrix (K minus ±ε on the x and z diagonals); returns ||_res||_inf.</summary>
+    /// <summary>_res = b - K0 sol with K0 the unregularized matrix (K minus +ε on the x and -E on the z diagonals); returns ||_res||_inf.</summary>
     double IRefinementTarget.ComputeResidual()
     {
         var r = _res.AsSpan(); ReadOnlySpan<double> sol = _sol;
         _rhs.CopyTo(r);
         _k.MultiplySymmetricUpper(sol, r, -1.0, 1.0);
-        // Remove the static regularization: K0 = K - diag(+ε on x, -ε on z).
+        // Remove the static regularization: K0 = K - diag(+ε on x, -E on z).
         for (int i = 0; i < _n; i++) r[i] += _epsilon * sol[i];
-        for (int i = _n; i < _n + _m; i++) r[i] -= _epsilon * sol[i];
+        for (int i = _n; i < _n + _m; i++) r[i] -= _zReg[i - _n] * sol[i];
         return VectorOps.NormInf(r);
     }
 
