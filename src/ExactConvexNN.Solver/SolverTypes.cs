@@ -66,6 +66,19 @@ public sealed record SolverSettings
     /// quasi-definite system -ε min(1, (W'W)_rr), proportional to the row's own scaling (ε on equality rows).
     /// </summary>
     public double StaticRegularization { get; init; } = 1e-8;
+    /// <summary>
+    /// Static regularization of the primal (x) rows of the quasi-definite KKT system, P + εI, when it should differ from
+    /// <see cref="StaticRegularization"/> (null, the default: the same value).
+    /// </summary>
+    public double? PrimalStaticRegularization { get; init; }
+    /// <summary>
+    /// The primal regularization of the last fallback of <see cref="ConicSolver.Solve"/> (default 1e-12): a problem that
+    /// ends short of the tolerances with the quasi-definite system is solved again with this value on the x rows. A fixed
+    /// 1e-8 can dominate the x pivots of a quadratic program with tiny curvature and weakly pinned variables, and the
+    /// refinement then cannot correct the dual equation (Maros-Meszaros STADAT1 stalled at a dual residual of 5e-4); as a
+    /// default, the smaller value costs accuracy on semidefinite programs solved through the quasi-definite system.
+    /// </summary>
+    public double FallbackPrimalStaticRegularization { get; init; } = 1e-12;
     /// <summary>Dynamic regularization threshold and value for pivots.</summary>
     public double DynamicRegularizationEpsilon { get; init; } = 1e-13;
     /// <summary>Value that replaces a too-small or wrong-signed pivot.</summary>

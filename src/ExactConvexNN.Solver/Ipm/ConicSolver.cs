@@ -33,6 +33,9 @@ public static class ConicSolver
     /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
     /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
     /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
+    /// Problems without semidefinite cones that still end short are then solved once more with the x rows regularized by
+    /// <see cref="SolverSettings.FallbackPrimalStaticRegularization"/> instead of <see cref="SolverSettings.StaticRegularization"/>
+    /// (again kept only if Solved or a certificate).
     /// Semidefinite programs go to the Schur-complement solver when its reduced matrix is no larger than the quasi-definite
     /// system (<see cref="SchurComplementKktSolver.IsPreferredFor"/>): near a rank-deficient optimum the quasi-definite
     /// factorization with -W'W blocks can break down while the Schur complement with (W'W)^-1 stays accurate (the
@@ -53,6 +56,11 @@ public static class ConicSolver
         if (problem.Cones.Any(c => c is SecondOrderConeSpec soc && soc.Dimension > expandFrom && soc.Dimension <= settings.DenseSocMaxDimension))
             result = Retry(problem, settings, result, "dense second-order cone blocks", "the sparse expansion",
                 (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: expandFrom));
+        double primalReg = settings.FallbackPrimalStaticRegularization;
+        if (!problem.Cones.Any(c => c is PsdConeSpec) && primalReg != (settings.PrimalStaticRegularization ?? settings.StaticRegularization))
+            result = Retry(problem, settings, result, "the primal regularization " + (settings.PrimalStaticRegularization ?? settings.StaticRegularization).ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
+                primalReg.ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
+                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s with { PrimalStaticRegularization = primalReg }));
         if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem, settings))
             result = Retry(problem, settings, result, "the quasi-definite KKT system", "the Schur complement", SchurComplement);
         return result;
@@ -95,7 +103,8 @@ public static class ConicSolver
                      ("GapRelativeTolerance", s.GapRelativeTolerance), ("InfeasibilityTolerance", s.InfeasibilityTolerance), ("ReducedTolerance", s.ReducedTolerance) })
             if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a positive finite value");
         if (s.EquilibrationIterations < 0) throw new ArgumentException($"EquilibrationIterations is {s.EquilibrationIterations}; use a nonnegative count");
-        if (!(s.StaticRegularization >= 0) || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
+        if (!(s.StaticRegularization >= 0) || !(s.PrimalStaticRegularization is null or >= 0) || !(s.FallbackPrimalStaticRegularization >= 0)
+            || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
             throw new ArgumentException("regularization values must be nonnegative (the dynamic delta positive)");
         if (s.RefinementSteps < 0) throw new ArgumentException($"RefinementSteps is {s.RefinementSteps}; use a nonnegative count");
         foreach (var (name, v) in new[] { ("RefinementAbsoluteTolerance", s.RefinementAbsoluteTolerance), ("RefinementRelativeTolerance", s.RefinementRelativeTolerance) })

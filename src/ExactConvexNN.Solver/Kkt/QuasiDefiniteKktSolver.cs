@@ -39,7 +39,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     private readonly int[] _expansionColumn; // per cone: position of its first v entry (expanded cones), else -1
     private readonly double[] _block, _d, _u, _v;
     private readonly sbyte[] _signs;
-    private readonly double _epsilon, _dynEps, _dynDelta;
+    private readonly double _epsilon, _primalEpsilon, _dynEps, _dynDelta;
     private readonly double[] _zReg;
     private readonly IterativeRefinement _refinement;
     private readonly ILdlFactorization _ldl;
@@ -65,6 +65,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         for (int c = 0; c < cones.Cones.Count; c++) if (_expansionColumn[c] >= 0) maxExpanded = Math.Max(maxExpanded, cones.Cones[c].Dimension);
         _d = new double[maxExpanded]; _u = new double[maxExpanded]; _v = new double[maxExpanded];
         _epsilon = settings.StaticRegularization;
+        _primalEpsilon = settings.PrimalStaticRegularization ?? settings.StaticRegularization;
         _zReg = new double[m];
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
@@ -99,7 +100,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
         var pattern = Analyze(pUpper, a, cones, denseLimit);
-        var values = Assemble(pattern, pUpper, a, cones, settings.StaticRegularization);
+        var values = Assemble(pattern, pUpper, a, cones, settings.PrimalStaticRegularization ?? settings.StaticRegularization);
         return new QuasiDefiniteKktSolver(n, m, cones, pattern, values, settings, backend);
     }
 
@@ -312,7 +313,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         _rhs.CopyTo(r);
         _k.MultiplySymmetricUpper(sol, r, -1.0, 1.0);
         // Remove the static regularization: K0 = K - diag(+ε on x, -E on z).
-        for (int i = 0; i < _n; i++) r[i] += _epsilon * sol[i];
+        for (int i = 0; i < _n; i++) r[i] += _primalEpsilon * sol[i];
         for (int i = _n; i < _n + _m; i++) r[i] -= _zReg[i - _n] * sol[i];
         return VectorOps.NormInf(r);
     }
