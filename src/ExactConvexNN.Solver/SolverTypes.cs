@@ -151,6 +151,17 @@ public sealed record SolverSettings
     /// the largest are dropped as rounding noise (default 1e-24).
     /// </summary>
     public double BlockAngularRankTolerance { get; init; } = 1e-24;
+    /// <summary>
+    /// Block-angular KKT solver: columns Z_b of the Schur complement summed per rank-k update (default 512); a block whose
+    /// coupling rank exceeds it is refused.
+    /// </summary>
+    public int BlockAngularChunkColumns { get; init; } = 512;
+    /// <summary>
+    /// Schur-complement KKT solver: a column of A with fewer than this many times the matrix order nonzeros in a
+    /// semidefinite block gets H^-1 a by the sparse sum over its nonzeros instead of the dense congruence (default 3,
+    /// the measured crossover).
+    /// </summary>
+    public int PsdSparseHessianInverseRatio { get; init; } = 3;
     /// <summary>Print an iteration log to <see cref="Log"/>.</summary>
     public bool Verbose { get; init; }
     /// <summary>Where the iteration log goes when <see cref="Verbose"/> is set (default: standard error).</summary>

@@ -120,6 +120,8 @@ public static class ConicSolver
         if (!(s.SchurComplementSizeRatio > 0) || !double.IsFinite(s.SchurComplementSizeRatio)) throw new ArgumentException($"SchurComplementSizeRatio is {s.SchurComplementSizeRatio}; use a positive finite value");
         if (s.SchurComplementMaxDenseOrder < 0 || s.SchurComplementMaxSparseContributions < 0 || s.SchurComplementAlwaysDenseOrder < 0)
             throw new ArgumentException("the Schur-complement size limits must be nonnegative");
+        if (s.BlockAngularChunkColumns < 1) throw new ArgumentException($"BlockAngularChunkColumns is {s.BlockAngularChunkColumns}; use a positive count");
+        if (s.PsdSparseHessianInverseRatio < 0) throw new ArgumentException($"PsdSparseHessianInverseRatio is {s.PsdSparseHessianInverseRatio}; use a nonnegative count");
         if (!(s.BlockAngularRankTolerance >= 0 && s.BlockAngularRankTolerance < 1)) throw new ArgumentException($"BlockAngularRankTolerance is {s.BlockAngularRankTolerance}; use a value in [0, 1)");
     }
 }

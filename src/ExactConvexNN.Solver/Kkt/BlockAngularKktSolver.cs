@@ -35,7 +35,7 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 /// </summary>
 public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
 {
-    private const int ChunkColumns = 512;
+    private readonly int _chunkColumns;             // columns of Z_b Z_b' summed per rank-k update (SolverSettings.BlockAngularChunkColumns)
     private readonly int _n, _m, _nc, _mc, _blocks;
     private readonly BlockAngularLayout _layout;
     private readonly CompositeCone _cones;
@@ -85,7 +85,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int b = 0; b < _blocks; b++) _zCols[b + 1] = _zCols[b] + rank[b];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
-        _chunk = new double[_nc * ChunkColumns];
+        _chunkColumns = settings.BlockAngularChunkColumns;
+        _chunk = new double[_nc * _chunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
         int workers = Math.Clamp(Environment.ProcessorCount, 1, settings.MaxWorkers);
@@ -283,7 +284,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         {
             int w = bc[b + 1] - bc[b], kb = jOffset[b + 1] - jOffset[b];
             lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + rank[b] * rank[b];
-            if (rank[b] > ChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {ChunkColumns}");
+            if (rank[b] > settings.BlockAngularChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {settings.BlockAngularChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
             jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
@@ -355,7 +356,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         while (first < _blocks)
         {
             int last = first, filled = 0;
-            while (last < _blocks && filled + _rank[last] <= ChunkColumns) filled += _rank[last++];
+            while (last < _blocks && filled + _rank[last] <= _chunkColumns) filled += _rank[last++];
             int from = first, to = last;
             Array.Clear(_chunk);
             if (to - from > 64)
@@ -434,7 +435,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
             var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
-            var z = chunk.Slice(_redRows[i] * ChunkColumns + c0, rb);
+            var z = chunk.Slice(_redRows[i] * _chunkColumns + c0, rb);
             // z_s = sum_{t >= s} g_t R[t, s] (R lower triangular).
             for (int s = 0; s < rb; s++)
             {
@@ -448,9 +449,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private void FlushChunk(int columns)
     {
         // M += Z Z' over the filled columns: compact rows to width `columns` when the chunk is partly filled.
-        if (columns < ChunkColumns)
+        if (columns < _chunkColumns)
             for (int row = 1; row < _nc; row++)
-                _chunk.AsSpan(row * ChunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
+                _chunk.AsSpan(row * _chunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
         DenseKernels.SymmetricRankKUpdateLower(_m0, _nc, _chunk.AsSpan(0, _nc * columns), columns);
     }
 

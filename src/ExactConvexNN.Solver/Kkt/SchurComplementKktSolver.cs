@@ -51,6 +51,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     private readonly double[] _rhsX, _rhsZ, _solX, _solZ;      // the system being solved and its solution, for the refinement
     private readonly double _epsilon, _dynEps, _dynDelta;
     private readonly IterativeRefinement _refinement;
+    private readonly int _psdSparseRatio;
 
     private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, long contributions, bool forceSparse)
     {
@@ -112,6 +113,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
         _refinement = new IterativeRefinement(settings);
+        _psdSparseRatio = settings.PsdSparseHessianInverseRatio;
         _rhsX = new double[_n]; _solX = new double[_n]; _rhsZ = new double[_m]; _solZ = new double[_m];
     }
 
@@ -385,7 +387,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     {
         int dim = cone.Dimension;
         // The sparse form costs about nnz k² against the congruence's k³ with a larger constant: it is faster below about 3.5 k nonzeros (measured).
-        if (cone is PsdCone psd && rows.Length < 3 * psd.MatrixOrder)
+        if (cone is PsdCone psd && rows.Length < _psdSparseRatio * psd.MatrixOrder)
         {
             psd.MultiplyHessianInverseSparse(rows, vals, h);
             return;

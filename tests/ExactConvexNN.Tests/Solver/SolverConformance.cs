@@ -322,7 +322,9 @@ public abstract class SolverConformance
             new SolverSettings { EquilibrationMinScaling = 10, EquilibrationMaxScaling = 1 }, new SolverSettings { RefinementStopRatio = 0.5 },
             new SolverSettings { RefinementAbsoluteTolerance = double.NaN }, new SolverSettings { MaxWorkers = 0 },
             new SolverSettings { DenseSocMaxDimension = -1 }, new SolverSettings { SchurComplementSizeRatio = 0 },
-            new SolverSettings { BlockAngularRankTolerance = 1 },
+            new SolverSettings { BlockAngularRankTolerance = 1 }, new SolverSettings { BlockAngularChunkColumns = 0 },
+            new SolverSettings { PsdSparseHessianInverseRatio = -1 }, new SolverSettings { PrimalStaticRegularization = -1e-8 },
+            new SolverSettings { FallbackPrimalStaticRegularization = double.NaN },
         })
             Assert.Throws<ArgumentException>(() => Solve(p, bad));
         Assert.Equal(SolverStatus.Solved, Solve(p, new SolverSettings()).Status);
