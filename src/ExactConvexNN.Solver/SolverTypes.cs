@@ -5,9 +5,13 @@ public enum SolverStatus
 {
     /// <summary>Not run yet.</summary>
     Unsolved,
-    /// <summary>Primal and dual residuals and the gap are below the requested tolerances.</summary>
+    /// <summary>
+    /// The reported point meets the requested tolerances in the original problem's units: its primal and dual objectives
+    /// (constant included) agree to the absolute or relative gap tolerance, and its relative primal and dual residuals,
+    /// recomputed from the original data, are below the feasibility tolerance.
+    /// </summary>
     Solved,
-    /// <summary>Solved to the reduced tolerances only (the best iterate is returned).</summary>
+    /// <summary>The reported point (the best iterate) meets the same tests at the reduced tolerance only.</summary>
     AlmostSolved,
     /// <summary>A certificate of primal infeasibility was found (y, z hold it).</summary>
     PrimalInfeasible,
@@ -57,14 +61,107 @@ public sealed record SolverSettings
     public double ReducedTolerance { get; init; } = 1e-5;
     /// <summary>Ruiz equilibration passes (0 disables scaling).</summary>
     public int EquilibrationIterations { get; init; } = 10;
-    /// <summary>Static regularization added to the KKT diagonal.</summary>
+    /// <summary>
+    /// Static regularization ε added to the KKT diagonal: +ε on the primal rows; on the constraint rows of the
+    /// quasi-definite system -ε min(1, (W'W)_rr), proportional to the row's own scaling (ε on equality rows).
+    /// </summary>
     public double StaticRegularization { get; init; } = 1e-8;
+    /// <summary>
+    /// Static regularization of the primal (x) rows of the quasi-definite KKT system, P + εI, when it should differ from
+    /// <see cref="StaticRegularization"/> (null, the default: the same value).
+    /// </summary>
+    public double? PrimalStaticRegularization { get; init; }
+    /// <summary>
+    /// The primal regularization of the last fallback of <see cref="ConicSolver.Solve"/> (default 1e-12): a problem that
+    /// ends short of the tolerances with the quasi-definite system is solved again with this value on the x rows. A fixed
+    /// 1e-8 can dominate the x pivots of a quadratic program with tiny curvature and weakly pinned variables, and the
+    /// refinement then cannot correct the dual equation (Maros-Meszaros STADAT1 stalled at a dual residual of 5e-4); as a
+    /// default, the smaller value costs accuracy on semidefinite programs solved through the quasi-definite system.
+    /// </summary>
+    public double FallbackPrimalStaticRegularization { get; init; } = 1e-12;
     /// <summary>Dynamic regularization threshold and value for pivots.</summary>
     public double DynamicRegularizationEpsilon { get; init; } = 1e-13;
     /// <summary>Value that replaces a too-small or wrong-signed pivot.</summary>
     public double DynamicRegularizationDelta { get; init; } = 2e-7;
     /// <summary>Iterative refinement steps per KKT solve (maximum).</summary>
     public int RefinementSteps { get; init; } = 10;
+    /// <summary>
+    /// Iterative refinement stops once the residual of the KKT solve is at most this absolute tolerance plus
+    /// <see cref="RefinementRelativeTolerance"/> times the right-hand side's infinity norm (default 1e-12).
+    /// </summary>
+    public double RefinementAbsoluteTolerance { get; init; } = 1e-12;
+    /// <summary>Relative part of the refinement stopping test (see <see cref="RefinementAbsoluteTolerance"/>; default 1e-12).</summary>
+    public double RefinementRelativeTolerance { get; init; } = 1e-12;
+    /// <summary>
+    /// Refinement stops after a step that reduced the residual by less than this factor (slow progress; default 5).
+    /// A step that does not reduce it at all is undone.
+    /// </summary>
+    public double RefinementStopRatio { get; init; } = 5.0;
+
+    /// <summary>Fraction of the step to the cone boundary that the iteration takes (default 0.99).</summary>
+    public double StepFraction { get; init; } = 0.99;
+    /// <summary>A step length below this ends the iteration with NumericalError (default 1e-8).</summary>
+    public double MinStepLength { get; init; } = 1e-8;
+    /// <summary>
+    /// A corrected (Mehrotra) step shorter than this triggers the comparison with the direction without the second-order
+    /// term, and the longer of the two is taken (default 0.1). At 0.99 the pure-centering direction was taken far too
+    /// often on the convex ReLU programs (73 iterations instead of 30 on an 80-sample iris program); at 0.1 it still
+    /// rescues the QPs with second-order cones that cycled without it.
+    /// </summary>
+    public double SecondOrderCorrectionSafeguard { get; init; } = 0.1;
+
+    /// <summary>
+    /// Ruiz equilibration: column and row norms below this are taken as 1, and cumulative scaling factors are kept at or
+    /// above it (default 1e-4).
+    /// </summary>
+    public double EquilibrationMinScaling { get; init; } = 1e-4;
+    /// <summary>
+    /// Ruiz equilibration: column and row norms above this are taken as this value, and cumulative scaling factors are kept
+    /// at or below it (default 1e4).
+    /// </summary>
+    public double EquilibrationMaxScaling { get; init; } = 1e4;
+
+    /// <summary>Largest number of worker threads of a parallel KKT solver (the block-angular one); the count used is min(processors, this) (default 8).</summary>
+    public int MaxWorkers { get; init; } = 8;
+
+    /// <summary>
+    /// Quasi-definite KKT solver: second-order cones up to this dimension get a dense W'W block, larger ones the sparse
+    /// expansion W'W = diag(d) + uu' - vv' (default 512).
+    /// </summary>
+    public int DenseSocMaxDimension { get; init; } = 512;
+    /// <summary>
+    /// The dense limit of the second attempt: a problem with second-order cones of dimension in
+    /// (this, <see cref="DenseSocMaxDimension"/>] that ends short of the tolerances is solved again with cones above this
+    /// dimension expanded (default 16).
+    /// </summary>
+    public int FallbackDenseSocMaxDimension { get; init; } = 16;
+    /// <summary>
+    /// Semidefinite programs go to the Schur-complement KKT solver first when its reduced matrix has at most this many times
+    /// the entries of the quasi-definite system (default 2).
+    /// </summary>
+    public double SchurComplementSizeRatio { get; init; } = 2.0;
+    /// <summary>Schur-complement KKT solver: largest order n + |E| of a reduced matrix stored densely (8 (n + |E|)² bytes; default 8000).</summary>
+    public int SchurComplementMaxDenseOrder { get; init; } = 8000;
+    /// <summary>Schur-complement KKT solver: largest number of entry contributions of a sparse reduced matrix (default 20,000,000).</summary>
+    public long SchurComplementMaxSparseContributions { get; init; } = 20_000_000;
+    /// <summary>Schur-complement KKT solver: reduced matrices up to this order are always stored densely (default 1500).</summary>
+    public int SchurComplementAlwaysDenseOrder { get; init; } = 1500;
+    /// <summary>
+    /// Block-angular KKT solver: directions of a block's coupling columns whose eigenvalue in G_b'G_b is below this times
+    /// the largest are dropped as rounding noise (default 1e-24).
+    /// </summary>
+    public double BlockAngularRankTolerance { get; init; } = 1e-24;
+    /// <summary>
+    /// Block-angular KKT solver: columns Z_b of the Schur complement summed per rank-k update (default 512); a block whose
+    /// coupling rank exceeds it is refused.
+    /// </summary>
+    public int BlockAngularChunkColumns { get; init; } = 512;
+    /// <summary>
+    /// Schur-complement KKT solver: a column of A with fewer than this many times the matrix order nonzeros in a
+    /// semidefinite block gets H^-1 a by the sparse sum over its nonzeros instead of the dense congruence (default 3,
+    /// the measured crossover).
+    /// </summary>
+    public int PsdSparseHessianInverseRatio { get; init; } = 3;
     /// <summary>Print an iteration log to <see cref="Log"/>.</summary>
     public bool Verbose { get; init; }
     /// <summary>Where the iteration log goes when <see cref="Verbose"/> is set (default: standard error).</summary>
@@ -100,4 +197,11 @@ public sealed record SolverResult
     public double Gap { get; init; } = double.NaN;
     public int Iterations { get; init; }
     public double Seconds { get; init; }
+    /// <summary>
+    /// The KKT solver of the run whose point is reported (<see cref="Kkt.IKktSolver.Name"/>): "quasi_definite",
+    /// "block_angular", "schur_complement", or the name a custom solver gives.
+    /// </summary>
+    public string KktSolver { get; init; } = "";
+    /// <summary>How many times <see cref="ConicSolver.Solve"/> solved the problem again with another KKT system (0 or more).</summary>
+    public int Retries { get; init; }
 }

@@ -74,6 +74,8 @@ public static class SolveCommand
             ["dual_objective"] = J(file.ToFileSense(r.DualObjective)),
             ["gap"] = J(r.Gap),
             ["iterations"] = r.Iterations,
+            ["kkt_solver"] = r.KktSolver,
+            ["retries"] = r.Retries,
             ["seconds"] = r.Seconds,
             ["primal_residual"] = J(r.PrimalResidual),
             ["dual_residual"] = J(r.DualResidual),

@@ -8,9 +8,6 @@ namespace ExactConvexNN.Solver.Formats;
 /// </summary>
 internal sealed class LineCursor(TextReader reader, string label, Func<string, bool> isComment, char[]? separators = null)
 {
-    private string? _pushedBack;
-    private int _pushedBackNumber;
-
     /// <summary>Number (1-based) of the last line returned.</summary>
     public int LineNumber { get; private set; }
 
@@ -20,11 +17,6 @@ internal sealed class LineCursor(TextReader reader, string label, Func<string, b
     /// <summary>Advances to the next line that is neither blank nor a comment; false at the end of the file.</summary>
     public bool MoveNext()
     {
-        if (_pushedBack is not null)
-        {
-            Line = _pushedBack; LineNumber = _pushedBackNumber; _pushedBack = null;
-            return true;
-        }
         while (reader.ReadLine() is { } line)
         {
             LineNumber++;
@@ -34,9 +26,6 @@ internal sealed class LineCursor(TextReader reader, string label, Func<string, b
         }
         return false;
     }
-
-    /// <summary>Makes the next <see cref="MoveNext"/> return the current line again.</summary>
-    public void PushBack() { _pushedBack = Line; _pushedBackNumber = LineNumber; }
 
     /// <summary>The tokens of the current line.</summary>
     public string[] Tokens() => Line.Split(separators, StringSplitOptions.RemoveEmptyEntries);

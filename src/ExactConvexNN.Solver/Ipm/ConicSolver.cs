@@ -15,6 +15,9 @@ public static class ConicSolver
 {
     /// <summary>
     /// Solves <paramref name="problem"/>. Numerical outcomes (infeasibility, limits, breakdown) are statuses.
+    /// Solved is reported only when the returned point itself, mapped back to the original units, has objectives that agree
+    /// to the gap tolerance and residuals below the feasibility tolerance (see <see cref="SolverStatus.Solved"/>); the
+    /// iteration goes on while only the equilibrated measures pass.
     /// When the iteration stops without meeting the full tolerances (iteration or time limit, failed factorization,
     /// step too small), the best iterate seen is returned, as AlmostSolved if it meets the reduced tolerance and
     /// with the stopping status otherwise.
@@ -24,11 +27,15 @@ public static class ConicSolver
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
     /// <exception cref="ArgumentException">Invalid settings.</exception>
     /// <remarks>
-    /// With the default KKT solver, second-order cones of dimension 17 to 512 can be represented two ways: a dense W'W
+    /// With the default KKT solver, second-order cones of dimension above <see cref="SolverSettings.FallbackDenseSocMaxDimension"/> up to
+    /// <see cref="SolverSettings.DenseSocMaxDimension"/> (17 to 512 by default) can be represented two ways: a dense W'W
     /// block (more accurate at the end on many mid-sized cones) or the sparse expansion (more accurate on a single large
     /// cone, e.g. a QP written as a rotated cone). When such a problem ends AlmostSolved, NumericalError or at the
     /// iteration limit, it is solved again with the expansion, and the second result is kept only if it is Solved or a
     /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
+    /// Problems without semidefinite cones that still end short are then solved once more with the x rows regularized by
+    /// <see cref="SolverSettings.FallbackPrimalStaticRegularization"/> instead of <see cref="SolverSettings.StaticRegularization"/>
+    /// (again kept only if Solved or a certificate).
     /// Semidefinite programs go to the Schur-complement solver when its reduced matrix is no larger than the quasi-definite
     /// system (<see cref="SchurComplementKktSolver.IsPreferredFor"/>): near a rank-deficient optimum the quasi-definite
     /// factorization with -W'W blocks can break down while the Schur complement with (W'W)^-1 stays accurate (the
@@ -42,13 +49,19 @@ public static class ConicSolver
         settings ??= new SolverSettings();
         Validate(settings);
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
-        if (SchurComplementKktSolver.IsPreferredFor(problem)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
+        if (SchurComplementKktSolver.IsPreferredFor(problem, settings)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 
         var result = InteriorPointSolver.Create(problem, settings, (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s)).Run();
-        if (problem.Cones.Any(c => c is SecondOrderConeSpec { Dimension: > SparseExpansionFrom and <= QuasiDefiniteKktSolver.DefaultDenseSocMaxDimension }))
+        int expandFrom = settings.FallbackDenseSocMaxDimension;
+        if (problem.Cones.Any(c => c is SecondOrderConeSpec soc && soc.Dimension > expandFrom && soc.Dimension <= settings.DenseSocMaxDimension))
             result = Retry(problem, settings, result, "dense second-order cone blocks", "the sparse expansion",
-                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: SparseExpansionFrom));
-        if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem))
+                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s, denseSocMaxDimension: expandFrom));
+        double primalReg = settings.FallbackPrimalStaticRegularization;
+        if (!problem.Cones.Any(c => c is PsdConeSpec) && primalReg != (settings.PrimalStaticRegularization ?? settings.StaticRegularization))
+            result = Retry(problem, settings, result, "the primal regularization " + (settings.PrimalStaticRegularization ?? settings.StaticRegularization).ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
+                primalReg.ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
+                (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s with { PrimalStaticRegularization = primalReg }));
+        if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem, settings))
             result = Retry(problem, settings, result, "the quasi-definite KKT system", "the Schur complement", SchurComplement);
         return result;
     }
@@ -56,7 +69,7 @@ public static class ConicSolver
     /// <summary>
     /// Solves again with <paramref name="factory"/> when <paramref name="first"/> ended AlmostSolved, NumericalError or at
     /// the iteration limit and time remains; the second result is kept only if it is Solved or a certificate. Iterations
-    /// and seconds count both runs.
+    /// and seconds count both runs, and <see cref="SolverResult.Retries"/> grows by one.
     /// </summary>
     private static SolverResult Retry(ConicProblem problem, SolverSettings settings, SolverResult first, string from, string to, KktSolverFactory factory)
     {
@@ -66,11 +79,11 @@ public static class ConicSolver
         if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with {from}: solving again with {to}");
         var second = InteriorPointSolver.Create(problem, settings with { TimeLimitSeconds = remaining }, factory).Run();
         bool better = second.Status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible;
-        return (better ? second : first) with { Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds };
+        return (better ? second : first) with
+        {
+            Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds, Retries = first.Retries + 1,
+        };
     }
-
-    /// <summary>The fallback's dense limit: second-order cones above this dimension get the sparse expansion.</summary>
-    private const int SparseExpansionFrom = 16;
 
     /// <summary>The Schur-complement KKT solver (<see cref="SchurComplementKktSolver"/>), the default for semidefinite programs with few variables.</summary>
     public static KktSolverFactory SchurComplement { get; } = (p, a, cones, s) => SchurComplementKktSolver.Create(p, a, cones, s);
@@ -90,8 +103,25 @@ public static class ConicSolver
                      ("GapRelativeTolerance", s.GapRelativeTolerance), ("InfeasibilityTolerance", s.InfeasibilityTolerance), ("ReducedTolerance", s.ReducedTolerance) })
             if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a positive finite value");
         if (s.EquilibrationIterations < 0) throw new ArgumentException($"EquilibrationIterations is {s.EquilibrationIterations}; use a nonnegative count");
-        if (!(s.StaticRegularization >= 0) || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
+        if (!(s.StaticRegularization >= 0) || !(s.PrimalStaticRegularization is null or >= 0) || !(s.FallbackPrimalStaticRegularization >= 0)
+            || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
             throw new ArgumentException("regularization values must be nonnegative (the dynamic delta positive)");
         if (s.RefinementSteps < 0) throw new ArgumentException($"RefinementSteps is {s.RefinementSteps}; use a nonnegative count");
+        foreach (var (name, v) in new[] { ("RefinementAbsoluteTolerance", s.RefinementAbsoluteTolerance), ("RefinementRelativeTolerance", s.RefinementRelativeTolerance) })
+            if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a nonnegative finite value");
+        if (!(s.RefinementStopRatio >= 1) || !double.IsFinite(s.RefinementStopRatio)) throw new ArgumentException($"RefinementStopRatio is {s.RefinementStopRatio}; use a finite value of at least 1");
+        if (!(s.StepFraction > 0 && s.StepFraction < 1)) throw new ArgumentException($"StepFraction is {s.StepFraction}; use a value in (0, 1)");
+        if (!(s.MinStepLength >= 0 && s.MinStepLength < 1)) throw new ArgumentException($"MinStepLength is {s.MinStepLength}; use a value in [0, 1)");
+        if (!(s.SecondOrderCorrectionSafeguard >= 0 && s.SecondOrderCorrectionSafeguard <= 1)) throw new ArgumentException($"SecondOrderCorrectionSafeguard is {s.SecondOrderCorrectionSafeguard}; use a value in [0, 1]");
+        if (!(s.EquilibrationMinScaling > 0) || !(s.EquilibrationMaxScaling >= s.EquilibrationMinScaling) || !double.IsFinite(s.EquilibrationMaxScaling))
+            throw new ArgumentException($"equilibration scaling bounds are [{s.EquilibrationMinScaling}, {s.EquilibrationMaxScaling}]; use 0 < min <= max < infinity");
+        if (s.MaxWorkers < 1) throw new ArgumentException($"MaxWorkers is {s.MaxWorkers}; use a positive count");
+        if (s.DenseSocMaxDimension < 0 || s.FallbackDenseSocMaxDimension < 0) throw new ArgumentException("the dense second-order cone limits must be nonnegative");
+        if (!(s.SchurComplementSizeRatio > 0) || !double.IsFinite(s.SchurComplementSizeRatio)) throw new ArgumentException($"SchurComplementSizeRatio is {s.SchurComplementSizeRatio}; use a positive finite value");
+        if (s.SchurComplementMaxDenseOrder < 0 || s.SchurComplementMaxSparseContributions < 0 || s.SchurComplementAlwaysDenseOrder < 0)
+            throw new ArgumentException("the Schur-complement size limits must be nonnegative");
+        if (s.BlockAngularChunkColumns < 1) throw new ArgumentException($"BlockAngularChunkColumns is {s.BlockAngularChunkColumns}; use a positive count");
+        if (s.PsdSparseHessianInverseRatio < 0) throw new ArgumentException($"PsdSparseHessianInverseRatio is {s.PsdSparseHessianInverseRatio}; use a nonnegative count");
+        if (!(s.BlockAngularRankTolerance >= 0 && s.BlockAngularRankTolerance < 1)) throw new ArgumentException($"BlockAngularRankTolerance is {s.BlockAngularRankTolerance}; use a value in [0, 1)");
     }
 }

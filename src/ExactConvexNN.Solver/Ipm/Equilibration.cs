@@ -7,13 +7,12 @@ namespace ExactConvexNN.Solver.Ipm;
 /// <summary>
 /// Ruiz equilibration of M = [[P, A'], [A, 0]] followed by cost scaling: the solver works on
 /// P̂ = c D P D, Â = E A D, q̂ = c D q, b̂ = E b, so that x = D x̂, s = E^-1 ŝ, z = E ẑ / c.
-/// Each pass divides every column of M by the square root of its infinity norm (norms below 1e-4 are taken as 1, above 1e4 as 1e4; cumulative factors stay in [1e-4, 1e4]);
+/// Each pass divides every column of M by the square root of its infinity norm (norms below the lower bound, default 1e-4, are
+/// taken as 1, above the upper bound, default 1e4, as that bound; cumulative factors stay within the bounds);
 /// the row factors of a second-order cone are replaced by their mean so the cone is mapped onto itself.
 /// </summary>
 internal sealed class Equilibration
 {
-    private const double MinNorm = 1e-4, MaxNorm = 1e4;
-
     /// <summary>Column scaling D (length n).</summary>
     public double[] D { get; }
     /// <summary>Row scaling E (length m).</summary>
@@ -29,9 +28,14 @@ internal sealed class Equilibration
     private Equilibration(double[] d, double[] e, double c, CscMatrix p, CscMatrix a, double[] q, double[] b)
     { D = d; E = e; C = c; P = p; A = a; Q = q; B = b; }
 
-    /// <summary>Scales a copy of the problem data with <paramref name="iterations"/> Ruiz passes (0: identity scaling).</summary>
-    public static Equilibration Create(ConicProblem problem, CompositeCone cones, int iterations)
+    /// <summary>
+    /// Scales a copy of the problem data with <paramref name="iterations"/> Ruiz passes (0: identity scaling), norms and
+    /// cumulative factors limited to [<paramref name="minScaling"/>, <paramref name="maxScaling"/>]
+    /// (<see cref="SolverSettings.EquilibrationMinScaling"/>, <see cref="SolverSettings.EquilibrationMaxScaling"/>).
+    /// </summary>
+    public static Equilibration Create(ConicProblem problem, CompositeCone cones, int iterations, double minScaling = 1e-4, double maxScaling = 1e4)
     {
+        double LimitNorm(double norm) => norm < minScaling ? 1.0 : Math.Min(norm, maxScaling);
         int n = problem.Variables, m = problem.Constraints;
         var p = Copy(problem.P); var a = Copy(problem.A);
         var d = new double[n]; var e = new double[m];
@@ -44,9 +48,9 @@ internal sealed class Equilibration
             for (int j = 0; j < n; j++) colNorm[j] = 1.0 / Math.Sqrt(LimitNorm(colNorm[j]));
             for (int i = 0; i < m; i++) rowNorm[i] = 1.0 / Math.Sqrt(LimitNorm(rowNorm[i]));
             UniformWithinCones(cones, rowNorm);
-            // Cumulative scalings stay in [1e-4, 1e4]; the factor actually applied is the clamped ratio.
-            Accumulate(d, colNorm);
-            Accumulate(e, rowNorm);
+            // Cumulative scalings stay in [min, max]; the factor actually applied is the clamped ratio.
+            Accumulate(d, colNorm, minScaling, maxScaling);
+            Accumulate(e, rowNorm, minScaling, maxScaling);
             ScaleInPlace(p, colNorm, colNorm);
             ScaleInPlace(a, rowNorm, colNorm);
         }
@@ -67,14 +71,12 @@ internal sealed class Equilibration
         return new Equilibration(d, e, c, p, a, q, b);
     }
 
-    private static double LimitNorm(double norm) => norm < MinNorm ? 1.0 : Math.Min(norm, MaxNorm);
-
-    /// <summary>total ← clamp(total · factor, 1e-4, 1e4); factor ← the ratio actually applied.</summary>
-    private static void Accumulate(Span<double> total, Span<double> factor)
+    /// <summary>total ← clamp(total · factor, min, max); factor ← the ratio actually applied.</summary>
+    private static void Accumulate(Span<double> total, Span<double> factor, double min, double max)
     {
         for (int i = 0; i < total.Length; i++)
         {
-            double next = Math.Clamp(total[i] * factor[i], MinNorm, MaxNorm);
+            double next = Math.Clamp(total[i] * factor[i], min, max);
             factor[i] = next / total[i];
             total[i] = next;
         }

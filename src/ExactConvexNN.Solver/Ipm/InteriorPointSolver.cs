@@ -16,16 +16,6 @@ namespace ExactConvexNN.Solver.Ipm;
 /// </summary>
 internal sealed class InteriorPointSolver
 {
-    private const double StepFraction = 0.99;
-    private const double MinStep = 1e-8;
-    /// <summary>
-    /// A corrected step shorter than this (the boundary cut it) triggers the comparison with the uncorrected direction.
-    /// At 0.99 the pure-centering direction was taken far too often on the convex ReLU programs (many second-order
-    /// cones converging to their apex): 73 iterations instead of 30 on a 80-sample iris program; at 0.1 it still
-    /// rescues the QPs with second-order cones that cycled without it.
-    /// </summary>
-    private const double SecondOrderSafeguard = 0.1;
-
     private readonly ConicProblem _problem;
     private readonly SolverSettings _settings;
     private readonly Equilibration _eq;
@@ -37,18 +27,21 @@ internal sealed class InteriorPointSolver
     private readonly bool[] _zeroRow;
 
     // Iterate (x, s, z, τ, κ), direction (Δx, Δs, Δz, Δτ, Δκ) and the constant direction K [x2; z2] = [-q; b].
-    private readonly double[] _x, _s, _z, _dx, _ds, _dz, _x2, _z2;
-    private double _tau, _kappa, _dtau, _dkappa, _tauDenominator;
+    private readonly Iterate _point, _step;
+    private readonly double[] _x2, _z2;
+    private double _tauDenominator;
     // Residuals r_x = P x + A'z + q τ, r_z = A x + s - b τ, r_τ and the products they use.
     private readonly double[] _rx, _rz, _px, _atz, _ax;
     private double _rtau, _xPx, _qx, _bz;
     // NT scaling point λ = W z, the complementarity right-hand side d_s, and work vectors.
     private readonly double[] _lambda, _dsRhs, _t1, _t2, _rhsX, _rhsZ, _x1, _z1, _workN;
+    // The candidate (x, s, z) in original units and the work vectors of its measures (the final check of a solution).
+    private readonly double[] _origX, _origS, _origZ, _origPx, _origAtz, _origAx;
     // Best iterate seen so far.
-    private readonly double[] _bestX, _bestS, _bestZ;
+    private readonly Iterate _best;
     // Saved corrected direction while the safeguard tries the uncorrected one.
-    private readonly double[] _savedDx, _savedDs, _savedDz;
-    private double _bestTau, _bestKappa, _bestScore = double.PositiveInfinity;
+    private readonly Iterate _savedStep;
+    private double _bestScore = double.PositiveInfinity;
     private Metrics _bestMetrics;
 
     /// <summary>Progress measures of an iterate, in the units of the original problem.</summary>
@@ -63,9 +56,11 @@ internal sealed class InteriorPointSolver
         _bNorm = VectorOps.NormInf(problem.B); _qNorm = VectorOps.NormInf(problem.Q);
         double[] N() => new double[_n];
         double[] M() => new double[_m];
-        _x = N(); _dx = N(); _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N(); _bestX = N(); _savedDx = N();
-        _s = M(); _z = M(); _ds = M(); _dz = M(); _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
-        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M(); _bestS = M(); _bestZ = M(); _savedDs = M(); _savedDz = M();
+        _point = new Iterate(_n, _m); _step = new Iterate(_n, _m); _best = new Iterate(_n, _m); _savedStep = new Iterate(_n, _m);
+        _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N();
+        _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
+        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M();
+        _origX = N(); _origPx = N(); _origAtz = N(); _origS = M(); _origZ = M(); _origAx = M();
         _zeroRow = new bool[_m];
         for (int c = 0, o = 0; c < problem.Cones.Count; o += problem.Cones[c].Dimension, c++)
             if (problem.Cones[c] is ZeroConeSpec) _zeroRow.AsSpan(o, problem.Cones[c].Dimension).Fill(true);
@@ -75,7 +70,7 @@ internal sealed class InteriorPointSolver
     public static InteriorPointSolver Create(ConicProblem problem, SolverSettings settings, KktSolverFactory kktFactory)
     {
         var cones = CompositeCone.Create(problem.Cones);
-        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations);
+        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
         var kkt = kktFactory(eq.P, eq.A, cones, settings);
         if (kkt.Variables != problem.Variables || kkt.Constraints != problem.Constraints)
             throw new ArgumentException($"the KKT solver is {kkt.Variables}x{kkt.Constraints}, expected {problem.Variables}x{problem.Constraints}");
@@ -106,10 +101,11 @@ internal sealed class InteriorPointSolver
             if (!UpdateScalingAndFactor() || !SolveConstantDirection()) { status = SolverStatus.NumericalError; break; }
             if (!PredictorDirection()) { status = SolverStatus.NumericalError; break; }
             double sigma = Math.Pow(1 - StepLength(1.0), 3);
+            double fraction = _settings.StepFraction;
             if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = SolverStatus.NumericalError; break; }
-            alpha = StepFraction * StepLength(1.0 / StepFraction);
-            if (alpha < SecondOrderSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
-            if (alpha < MinStep) { status = SolverStatus.NumericalError; break; }
+            alpha = fraction * StepLength(1.0 / fraction);
+            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
+            if (alpha < _settings.MinStepLength) { status = SolverStatus.NumericalError; break; }
             TakeStep(alpha);
         }
         return Finish(status, iteration, clock.Elapsed.TotalSeconds);
@@ -121,57 +117,60 @@ internal sealed class InteriorPointSolver
     /// </summary>
     private bool InitialPoint()
     {
-        _s.AsSpan().Clear(); _cones.AddScaledUnit(_s, 1.0);
-        _s.AsSpan().CopyTo(_z);
-        if (!_cones.UpdateScaling(_s, _z, _lambda) || !_kkt.Update(_cones)) return false;
+        _point.S.AsSpan().Clear(); _cones.AddScaledUnit(_point.S, 1.0);
+        _point.S.AsSpan().CopyTo(_point.Z);
+        if (!_cones.UpdateScaling(_point.S, _point.Z, _lambda) || !_kkt.Update(_cones)) return false;
         _rhsX.AsSpan().Clear(); _eq.B.AsSpan().CopyTo(_rhsZ);
-        if (!_kkt.Solve(_rhsX, _rhsZ, _x, _t1)) return false;
-        for (int i = 0; i < _m; i++) _s[i] = -_t1[i];
+        if (!_kkt.Solve(_rhsX, _rhsZ, _point.X, _t1)) return false;
+        for (int i = 0; i < _m; i++) _point.S[i] = -_t1[i];
         for (int j = 0; j < _n; j++) _rhsX[j] = -_eq.Q[j];
         _rhsZ.AsSpan().Clear();
-        if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z)) return false;
-        _cones.ShiftToInterior(_s);
-        _cones.ShiftToInterior(_z);
-        _tau = 1; _kappa = 1;
+        if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _point.Z)) return false;
+        _cones.ShiftToInterior(_point.S);
+        _cones.ShiftToInterior(_point.Z);
+        _point.Tau = 1; _point.Kappa = 1;
         return true;
     }
 
     /// <summary>r_x = P x + A'z + q τ, r_z = A x + s - b τ, r_τ = κ + x'Px/τ + q'x + b'z.</summary>
     private void ComputeResiduals()
     {
-        _eq.P.MultiplySymmetricUpper(_x, _px);
-        _eq.A.MultiplyTransposed(_z, _atz);
-        _eq.A.Multiply(_x, _ax);
-        for (int j = 0; j < _n; j++) _rx[j] = _px[j] + _atz[j] + _eq.Q[j] * _tau;
-        for (int i = 0; i < _m; i++) _rz[i] = _ax[i] + _s[i] - _eq.B[i] * _tau;
-        _xPx = VectorOps.Dot(_x, _px); _qx = VectorOps.Dot(_eq.Q, _x); _bz = VectorOps.Dot(_eq.B, _z);
-        _rtau = _kappa + _xPx / _tau + _qx + _bz;
+        _eq.P.MultiplySymmetricUpper(_point.X, _px);
+        _eq.A.MultiplyTransposed(_point.Z, _atz);
+        _eq.A.Multiply(_point.X, _ax);
+        for (int j = 0; j < _n; j++) _rx[j] = _px[j] + _atz[j] + _eq.Q[j] * _point.Tau;
+        for (int i = 0; i < _m; i++) _rz[i] = _ax[i] + _point.S[i] - _eq.B[i] * _point.Tau;
+        _xPx = VectorOps.Dot(_point.X, _px); _qx = VectorOps.Dot(_eq.Q, _point.X); _bz = VectorOps.Dot(_eq.B, _point.Z);
+        _rtau = _point.Kappa + _xPx / _point.Tau + _qx + _bz;
     }
 
     /// <summary>Costs, gap and relative residuals of (x/τ, s/τ, z/τ) mapped back to the original problem.</summary>
     private Metrics ComputeMetrics()
     {
-        double t = _tau, c = _eq.C;
+        double t = _point.Tau, c = _eq.C;
         double pcost = (0.5 * _xPx / (t * t) + _qx / t) / c;
         double dcost = (-0.5 * _xPx / (t * t) - _bz / t) / c;
         double gapAbs = Math.Abs(pcost - dcost);
         double gapRel = gapAbs / Math.Max(1.0, Math.Min(Math.Abs(pcost), Math.Abs(dcost)));
         // ||Ax + s - b|| / (1 + max(||b||, ||Ax||, ||s||)) with A x = E^-1 Â x̂ / τ, s = E^-1 ŝ / τ.
         double pres = VectorOps.ScaledNormInf(_rz, _eq.E, invert: true) / t
-            / (1 + Math.Max(_bNorm, Math.Max(VectorOps.ScaledNormInf(_ax, _eq.E, true), VectorOps.ScaledNormInf(_s, _eq.E, true)) / t));
+            / (1 + Math.Max(_bNorm, Math.Max(VectorOps.ScaledNormInf(_ax, _eq.E, true), VectorOps.ScaledNormInf(_point.S, _eq.E, true)) / t));
         // ||Px + q + A'z|| / (1 + max(||q||, ||Px||, ||A'z||)) with P x = D^-1 P̂ x̂ / (cτ), A'z = D^-1 Â'ẑ / (cτ).
         double dres = VectorOps.ScaledNormInf(_rx, _eq.D, true) / (c * t)
             / (1 + Math.Max(_qNorm, Math.Max(VectorOps.ScaledNormInf(_px, _eq.D, true), VectorOps.ScaledNormInf(_atz, _eq.D, true)) / (c * t)));
-        double mu = (VectorOps.Dot(_s, _z) + _tau * _kappa) / (_degree + 1);
+        double mu = (VectorOps.Dot(_point.S, _point.Z) + _point.Tau * _point.Kappa) / (_degree + 1);
         return new Metrics(pcost, dcost, gapAbs, gapRel, pres, dres, mu);
     }
 
-    /// <summary>Solved (full tolerances), or a primal / dual infeasibility certificate, or Unsolved to go on.</summary>
+    /// <summary>
+    /// Solved (full tolerances), or a primal / dual infeasibility certificate, or Unsolved to go on. Solved needs both the
+    /// iteration's measures and the final check of the reported point (<see cref="MeetsTolerancesInOriginalUnits"/>).
+    /// </summary>
     private SolverStatus CheckTermination(Metrics r)
     {
         var st = _settings;
-        if (r.PrimalResidual < st.FeasibilityTolerance && r.DualResidual < st.FeasibilityTolerance
-            && (r.GapAbs < st.GapAbsoluteTolerance || r.GapRel < st.GapRelativeTolerance))
+        if (MeetsTolerances(r, st.FeasibilityTolerance, st.GapAbsoluteTolerance, st.GapRelativeTolerance)
+            && MeetsTolerancesInOriginalUnits(st.FeasibilityTolerance, st.GapAbsoluteTolerance, st.GapRelativeTolerance))
             return SolverStatus.Solved;
         double tol = st.InfeasibilityTolerance, c = _eq.C;
         // Primal infeasibility: b'z < 0 and ||A'z|| small relative to |b'z| (original units: z = E ẑ / c).
@@ -184,16 +183,43 @@ internal sealed class InteriorPointSolver
         return SolverStatus.Unsolved;
     }
 
+    /// <summary>The iteration's test: relative residuals below <paramref name="feasibility"/>, gap below either gap tolerance (objectives without the constant).</summary>
+    private static bool MeetsTolerances(Metrics r, double feasibility, double gapAbsolute, double gapRelative) =>
+        r.PrimalResidual < feasibility && r.DualResidual < feasibility && (r.GapAbs < gapAbsolute || r.GapRel < gapRelative);
+
+    /// <summary>
+    /// The final check of a candidate solution: the current iterate mapped back to the original problem, (x, s, z) =
+    /// (D x̂, E^-1 ŝ, E ẑ / c) / τ, exactly as it would be reported, must meet the tolerances in the original units
+    /// (<see cref="SolutionMeasures.MeetsTolerances"/>: objectives with the constant, residuals recomputed from the original
+    /// data). The iteration's measures are computed on the equilibrated data and without the objective constant, so they
+    /// can pass while the reported objectives differ by more than the gap tolerance (a large constant) or the residuals in
+    /// original units are larger (rounding amplified by the scaling). Allocates nothing.
+    /// </summary>
+    private bool MeetsTolerancesInOriginalUnits(double feasibility, double gapAbsolute, double gapRelative)
+    {
+        Unscale(_point, _origX, _origS, _origZ);
+        var (primal, dual, pres, dres, _) = SolutionMeasures.Compute(_problem, _origX, _origS, _origZ, _origPx, _origAtz, _origAx);
+        return SolutionMeasures.MeetsTolerances(primal, dual, pres, dres, feasibility, gapAbsolute, gapRelative);
+    }
+
+    /// <summary>x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ): the point of the original problem that an iterate stands for.</summary>
+    private void Unscale(Iterate it, double[] x, double[] s, double[] z)
+    {
+        double t = it.Tau, c = _eq.C;
+        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * it.X[j] / t;
+        for (int i = 0; i < _m; i++) { s[i] = it.S[i] / (_eq.E[i] * t); z[i] = _eq.E[i] * it.Z[i] / (c * t); }
+    }
+
     /// <summary>||E^-1 (Â x̂ + ŝ)||_inf = ||A x + s||_inf in original units.</summary>
     private double AxPlusSNorm()
     {
         double m = 0;
-        for (int i = 0; i < _m; i++) m = Math.Max(m, Math.Abs((_ax[i] + _s[i]) / _eq.E[i]));
+        for (int i = 0; i < _m; i++) m = Math.Max(m, Math.Abs((_ax[i] + _point.S[i]) / _eq.E[i]));
         return m;
     }
 
     /// <summary>NT scaling at (s, z), λ = W z, and the factorization of [[P, A'], [A, -W'W]].</summary>
-    private bool UpdateScalingAndFactor() => _cones.UpdateScaling(_s, _z, _lambda) && _kkt.Update(_cones);
+    private bool UpdateScalingAndFactor() => _cones.UpdateScaling(_point.S, _point.Z, _lambda) && _kkt.Update(_cones);
 
     /// <summary>
     /// K [x2; z2] = [-q; b], and the denominator of the τ equation in its stable form
@@ -203,10 +229,10 @@ internal sealed class InteriorPointSolver
     {
         for (int j = 0; j < _n; j++) _rhsX[j] = -_eq.Q[j];
         if (!_kkt.Solve(_rhsX, _eq.B, _x2, _z2)) return false;
-        for (int j = 0; j < _n; j++) _x1[j] = _x2[j] - _x[j] / _tau;
+        for (int j = 0; j < _n; j++) _x1[j] = _x2[j] - _point.X[j] / _point.Tau;
         _eq.P.MultiplySymmetricUpper(_x1, _workN);
         _cones.MultiplyW(_z2, _t1);
-        _tauDenominator = -VectorOps.Dot(_x1, _workN) - VectorOps.Dot(_t1, _t1) - _kappa / _tau;
+        _tauDenominator = -VectorOps.Dot(_x1, _workN) - VectorOps.Dot(_t1, _t1) - _point.Kappa / _point.Tau;
         return double.IsFinite(_tauDenominator) && _tauDenominator < 0;
     }
 
@@ -214,7 +240,7 @@ internal sealed class InteriorPointSolver
     private bool PredictorDirection()
     {
         _cones.JordanProduct(_lambda, _lambda, _dsRhs);
-        return SolveNewton(1.0, _dsRhs, _tau * _kappa);
+        return SolveNewton(1.0, _dsRhs, _point.Tau * _point.Kappa);
     }
 
     /// <summary>
@@ -225,14 +251,14 @@ internal sealed class InteriorPointSolver
     private bool CombinedDirection(double sigma, double mu, bool secondOrder)
     {
         _cones.JordanProduct(_lambda, _lambda, _dsRhs);
-        double dKappa = _tau * _kappa - sigma * mu;
+        double dKappa = _point.Tau * _point.Kappa - sigma * mu;
         if (secondOrder)
         {
-            _cones.MultiplyWInverseTranspose(_ds, _t1);
-            _cones.MultiplyW(_dz, _t2);
+            _cones.MultiplyWInverseTranspose(_step.S, _t1);
+            _cones.MultiplyW(_step.Z, _t2);
             _cones.JordanProduct(_t1, _t2, _rhsZ);
             for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
-            dKappa += _dtau * _dkappa;
+            dKappa += _step.Tau * _step.Kappa;
         }
         _cones.AddScaledUnit(_dsRhs, -sigma * mu);
         return SolveNewton(1.0 - sigma, _dsRhs, dKappa);
@@ -246,13 +272,11 @@ internal sealed class InteriorPointSolver
     private bool TryWithoutSecondOrderCorrection(double sigma, double mu, ref double alpha)
     {
         // Save Δ (corrected); compute the plain direction; keep the longer step.
-        _dx.AsSpan().CopyTo(_savedDx); _ds.AsSpan().CopyTo(_savedDs); _dz.AsSpan().CopyTo(_savedDz);
-        double dtau = _dtau, dkappa = _dkappa;
+        _savedStep.CopyFrom(_step);
         if (!CombinedDirection(sigma, mu, secondOrder: false)) return false;
-        double plain = StepFraction * StepLength(1.0 / StepFraction);
+        double plain = _settings.StepFraction * StepLength(1.0 / _settings.StepFraction);
         if (plain > alpha) { alpha = plain; return true; }
-        _savedDx.AsSpan().CopyTo(_dx); _savedDs.AsSpan().CopyTo(_ds); _savedDz.AsSpan().CopyTo(_dz);
-        _dtau = dtau; _dkappa = dkappa;
+        _step.CopyFrom(_savedStep);
         return true;
     }
 
@@ -271,47 +295,40 @@ internal sealed class InteriorPointSolver
         for (int i = 0; i < _m; i++) _rhsZ[i] = -w * _rz[i] + _t2[i];
         if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z1)) return false;
 
-        double numerator = -w * _rtau + dKappa / _tau - VectorOps.Dot(_eq.Q, _x1) - 2 * VectorOps.Dot(_px, _x1) / _tau - VectorOps.Dot(_eq.B, _z1);
-        _dtau = numerator / _tauDenominator;
-        for (int j = 0; j < _n; j++) _dx[j] = _x1[j] + _dtau * _x2[j];
-        for (int i = 0; i < _m; i++) _dz[i] = _z1[i] + _dtau * _z2[i];
+        double numerator = -w * _rtau + dKappa / _point.Tau - VectorOps.Dot(_eq.Q, _x1) - 2 * VectorOps.Dot(_px, _x1) / _point.Tau - VectorOps.Dot(_eq.B, _z1);
+        _step.Tau = numerator / _tauDenominator;
+        for (int j = 0; j < _n; j++) _step.X[j] = _x1[j] + _step.Tau * _x2[j];
+        for (int i = 0; i < _m; i++) _step.Z[i] = _z1[i] + _step.Tau * _z2[i];
         if (_kkt.SlackFromPrimalEquation)
         {
             // Δs = -w r_z + b Δτ - A Δx (zero on the equality rows).
-            _eq.A.Multiply(_dx, _ds);
-            for (int i = 0; i < _m; i++) _ds[i] = _zeroRow[i] ? 0.0 : -w * _rz[i] + _eq.B[i] * _dtau - _ds[i];
+            _eq.A.Multiply(_step.X, _step.S);
+            for (int i = 0; i < _m; i++) _step.S[i] = _zeroRow[i] ? 0.0 : -w * _rz[i] + _eq.B[i] * _step.Tau - _step.S[i];
         }
         else
         {
             // Δs = -W' (λ\d_s + W Δz).
-            _cones.MultiplyW(_dz, _t2);
+            _cones.MultiplyW(_step.Z, _t2);
             for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
-            _cones.MultiplyWTranspose(_t1, _ds);
-            for (int i = 0; i < _m; i++) _ds[i] = -_ds[i];
+            _cones.MultiplyWTranspose(_t1, _step.S);
+            for (int i = 0; i < _m; i++) _step.S[i] = -_step.S[i];
         }
-        _dkappa = -(dKappa + _kappa * _dtau) / _tau;
-        return double.IsFinite(_dtau) && double.IsFinite(_dkappa);
+        _step.Kappa = -(dKappa + _point.Kappa * _step.Tau) / _point.Tau;
+        return double.IsFinite(_step.Tau) && double.IsFinite(_step.Kappa);
     }
 
     /// <summary>The largest α ≤ alphaMax keeping s, z strictly in the cone and τ, κ positive.</summary>
     private double StepLength(double alphaMax)
     {
         double alpha = alphaMax;
-        if (_dtau < 0) alpha = Math.Min(alpha, -_tau / _dtau);
-        if (_dkappa < 0) alpha = Math.Min(alpha, -_kappa / _dkappa);
-        alpha = _cones.StepLength(_s, _ds, alpha);
-        return _cones.StepLength(_z, _dz, alpha);
+        if (_step.Tau < 0) alpha = Math.Min(alpha, -_point.Tau / _step.Tau);
+        if (_step.Kappa < 0) alpha = Math.Min(alpha, -_point.Kappa / _step.Kappa);
+        alpha = _cones.StepLength(_point.S, _step.S, alpha);
+        return _cones.StepLength(_point.Z, _step.Z, alpha);
     }
 
     /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>
-    private void TakeStep(double alpha)
-    {
-        VectorOps.Axpy(alpha, _dx, _x);
-        VectorOps.Axpy(alpha, _ds, _s);
-        VectorOps.Axpy(alpha, _dz, _z);
-        _tau += alpha * _dtau;
-        _kappa += alpha * _dkappa;
-    }
+    private void TakeStep(double alpha) => _point.AddScaled(alpha, _step);
 
     /// <summary>Keeps a copy of the iterate with the smallest max(primal residual, dual residual, gap).</summary>
     private void TrackBest(Metrics r)
@@ -319,8 +336,7 @@ internal sealed class InteriorPointSolver
         double score = Math.Max(Math.Max(r.PrimalResidual, r.DualResidual), Math.Min(r.GapAbs, r.GapRel));
         if (!(score < _bestScore)) return;
         _bestScore = score; _bestMetrics = r;
-        _x.AsSpan().CopyTo(_bestX); _s.AsSpan().CopyTo(_bestS); _z.AsSpan().CopyTo(_bestZ);
-        _bestTau = _tau; _bestKappa = _kappa;
+        _best.CopyFrom(_point);
     }
 
     /// <summary>Builds the result: the solution, a certificate, or the best iterate with an honest status.</summary>
@@ -332,7 +348,7 @@ internal sealed class InteriorPointSolver
         {
             // z = E ẑ / c scaled so b'z = -1; x, s are not defined.
             double scale = -_bz;
-            for (int i = 0; i < _m; i++) z[i] = _eq.E[i] * _z[i] / scale;
+            for (int i = 0; i < _m; i++) z[i] = _eq.E[i] * _point.Z[i] / scale;
             Array.Fill(x, double.NaN); Array.Fill(s, double.NaN);
             return Result(status, x, s, z, double.PositiveInfinity, double.PositiveInfinity, iterations, seconds, false);
         }
@@ -340,21 +356,18 @@ internal sealed class InteriorPointSolver
         {
             // x = D x̂, s = E^-1 ŝ scaled so q'x = -1 (q'x = q̂'x̂ / c); z is not defined.
             double scale = -_qx / c;
-            for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _x[j] / scale;
-            for (int i = 0; i < _m; i++) s[i] = _s[i] / _eq.E[i] / scale;
+            for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _point.X[j] / scale;
+            for (int i = 0; i < _m; i++) s[i] = _point.S[i] / _eq.E[i] / scale;
             Array.Fill(z, double.NaN);
             return Result(status, x, s, z, double.NegativeInfinity, double.NegativeInfinity, iterations, seconds, false);
         }
         if (status != SolverStatus.Solved && _bestScore < double.PositiveInfinity)
         {
-            _bestX.AsSpan().CopyTo(_x); _bestS.AsSpan().CopyTo(_s); _bestZ.AsSpan().CopyTo(_z);
-            _tau = _bestTau; _kappa = _bestKappa;
-            var r = _bestMetrics; double tol = _settings.ReducedTolerance;
-            if (r.PrimalResidual < tol && r.DualResidual < tol && (r.GapAbs < tol || r.GapRel < tol)) status = SolverStatus.AlmostSolved;
+            _point.CopyFrom(_best);
+            double tol = _settings.ReducedTolerance;
+            if (MeetsTolerances(_bestMetrics, tol, tol, tol) && MeetsTolerancesInOriginalUnits(tol, tol, tol)) status = SolverStatus.AlmostSolved;
         }
-        // x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ).
-        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * _x[j] / _tau;
-        for (int i = 0; i < _m; i++) { s[i] = _s[i] / (_eq.E[i] * _tau); z[i] = _eq.E[i] * _z[i] / (c * _tau); }
+        Unscale(_point, x, s, z);
         return Result(status, x, s, z, double.NaN, double.NaN, iterations, seconds, true);
     }
 
@@ -368,7 +381,7 @@ internal sealed class InteriorPointSolver
         return new SolverResult
         {
             Status = status, X = x, S = s, Z = z, PrimalObjective = pobj, DualObjective = dobj,
-            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds,
+            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds, KktSolver = _kkt.Name,
         };
     }
 
@@ -386,7 +399,7 @@ internal sealed class InteriorPointSolver
     {
         if (_log is null) return;
         string step = iteration == 0 ? "  ------" : $"{alpha,8:0.00e+00}";
-        _log.WriteLine($"{iteration,4}  {r.PrimalCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.DualCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.GapRel,8:0.00e+00}  {r.PrimalResidual,8:0.00e+00}  {r.DualResidual,8:0.00e+00}  {_kappa / _tau,8:0.00e+00}  {r.Mu,8:0.00e+00}  {step}");
+        _log.WriteLine($"{iteration,4}  {r.PrimalCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.DualCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.GapRel,8:0.00e+00}  {r.PrimalResidual,8:0.00e+00}  {r.DualResidual,8:0.00e+00}  {_point.Kappa / _point.Tau,8:0.00e+00}  {r.Mu,8:0.00e+00}  {step}");
     }
 
     private void LogFooter(SolverStatus status, int iterations, double seconds)

@@ -17,7 +17,17 @@ public static class SolutionMeasures
         ArgumentNullException.ThrowIfNull(problem);
         int n = problem.Variables, m = problem.Constraints;
         if (x.Length != n || s.Length != m || z.Length != m) throw new ArgumentException("x, s, z do not match the problem's dimensions");
-        var px = new double[n]; var atz = new double[n]; var ax = new double[m];
+        return Compute(problem, x, s, z, new double[n], new double[n], new double[m]);
+    }
+
+    /// <summary>
+    /// <see cref="Compute(ConicProblem, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double})"/> with work
+    /// vectors px, atz (length n) and ax (length m) supplied by the caller, so that nothing is allocated.
+    /// </summary>
+    internal static (double Primal, double Dual, double PrimalResidual, double DualResidual, double Gap) Compute(
+        ConicProblem problem, ReadOnlySpan<double> x, ReadOnlySpan<double> s, ReadOnlySpan<double> z, Span<double> px, Span<double> atz, Span<double> ax)
+    {
+        int n = problem.Variables, m = problem.Constraints;
         problem.P.MultiplySymmetricUpper(x, px);
         problem.A.MultiplyTransposed(z, atz);
         problem.A.Multiply(x, ax);
@@ -31,4 +41,18 @@ public static class SolutionMeasures
         double dres = rd / (1 + Math.Max(VectorOps.NormInf(problem.Q), Math.Max(VectorOps.NormInf(px), VectorOps.NormInf(atz))));
         return (primal, dual, pres, dres, Math.Abs(primal - dual));
     }
+
+    /// <summary>|primal - dual| / max(1, min(|primal|, |dual|)): the relative gap of two objective values.</summary>
+    public static double RelativeGap(double primal, double dual) =>
+        Math.Abs(primal - dual) / Math.Max(1.0, Math.Min(Math.Abs(primal), Math.Abs(dual)));
+
+    /// <summary>
+    /// The "solved" invariant at the given tolerances: the objectives agree to <paramref name="gapAbsolute"/> absolutely or
+    /// <paramref name="gapRelative"/> relatively (<see cref="RelativeGap"/>), and both relative residuals are below
+    /// <paramref name="feasibility"/>. Every argument is in the original problem's units (objectives with the constant).
+    /// </summary>
+    public static bool MeetsTolerances(double primal, double dual, double primalResidual, double dualResidual,
+        double feasibility, double gapAbsolute, double gapRelative) =>
+        primalResidual < feasibility && dualResidual < feasibility
+        && (Math.Abs(primal - dual) < gapAbsolute || RelativeGap(primal, dual) < gapRelative);
 }

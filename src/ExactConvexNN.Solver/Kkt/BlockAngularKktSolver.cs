@@ -33,11 +33,9 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 /// a SIMD rank-k kernel, and factored by Cholesky. No regularization is needed; solutions are refined against the
 /// true system. Cost per factorization: O(n_c^2 sum_b k_b) for n_c coupling rows and k_b coupling columns per block.
 /// </summary>
-public sealed class BlockAngularKktSolver : IKktSolver
+public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
 {
-    private const int ChunkColumns = 512;
-    private const double RefinementTolerance = 1e-12;
-    private const double RefinementStopRatio = 5.0;
+    private readonly int _chunkColumns;             // columns of Z_b Z_b' summed per rank-k update (SolverSettings.BlockAngularChunkColumns)
     private readonly int _n, _m, _nc, _mc, _blocks;
     private readonly BlockAngularLayout _layout;
     private readonly CompositeCone _cones;
@@ -68,7 +66,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         public readonly double[] Z0 = new double[coupling];
         public bool Ok;
     }
-    private readonly int _refinementSteps;
+    private readonly IterativeRefinement _refinement;
     private bool _factored;
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
@@ -87,10 +85,11 @@ public sealed class BlockAngularKktSolver : IKktSolver
         for (int b = 0; b < _blocks; b++) _zCols[b + 1] = _zCols[b] + rank[b];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
-        _chunk = new double[_nc * ChunkColumns];
+        _chunkColumns = settings.BlockAngularChunkColumns;
+        _chunk = new double[_nc * _chunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
-        int workers = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int workers = Math.Clamp(Environment.ProcessorCount, 1, settings.MaxWorkers);
         _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
         // Contiguous block ranges of about equal work (rows + coupled entries).
         _parts = new int[workers + 1];
@@ -103,7 +102,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (acc * workers >= total * part) _parts[part++] = b + 1;
         }
         for (; part <= workers; part++) _parts[part] = _blocks;
-        _refinementSteps = Math.Max(1, settings.RefinementSteps);
+        _refinement = new IterativeRefinement(settings);
     }
 
     private long BlockWork(int b) =>
@@ -125,6 +124,18 @@ public sealed class BlockAngularKktSolver : IKktSolver
     {
         ArgumentNullException.ThrowIfNull(layout); ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
         settings ??= new SolverSettings();
+        var (blockCones, couplingConeEnd) = Analyze(layout, pUpper, a, cones);
+        return Assemble(layout, pUpper, a, cones, settings, blockCones, couplingConeEnd);
+    }
+
+    /// <summary>
+    /// Analysis: checks that the pattern of P and A and the cones have the block-angular structure of the layout (P
+    /// diagonal on the coupling variables and zero elsewhere; cones inside the coupling rows or inside one block, no zero
+    /// cone in a block; coupling variables only in coupling rows; block columns only in their block's rows and the
+    /// coupling rows) and returns each block's cone range and the end of the coupling cones.
+    /// </summary>
+    private static (int[] BlockCones, int CouplingConeEnd) Analyze(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones)
+    {
         int n = a.Columns, m = a.Rows, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
         var bc = layout.BlockColumns; var br = layout.BlockRows;
         if (bc.Length != br.Length || bc.Length < 1 || bc[0] != mc || bc[^1] != n || br[0] != nc || br[^1] != m)
@@ -133,17 +144,11 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (bc[b + 1] <= bc[b] || br[b + 1] < br[b]) throw new ArgumentException($"block {b} has no columns or negative rows");
         if (cones.Dimension != m) throw new ArgumentException("cone dimension differs from the rows of A");
 
-        // P: diagonal and positive on the coupling variables, zero elsewhere.
-        var pc = new double[mc];
+        // P: diagonal on the coupling variables, zero elsewhere.
         for (int j = 0; j < n; j++)
             for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++)
-            {
-                int i = pUpper.RowIndices[q]; double v = pUpper.Values[q];
-                if (v == 0) continue;
-                if (i != j || j >= mc) throw new ArgumentException("P must be diagonal on the coupling variables and zero on the blocks");
-                pc[j] = v;
-            }
-        if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
+                if (pUpper.Values[q] != 0 && (pUpper.RowIndices[q] != j || j >= mc))
+                    throw new ArgumentException("P must be diagonal on the coupling variables and zero on the blocks");
 
         // Cones: first those inside the coupling rows, then each block's, never across a boundary; no zero cone in a block.
         var blockCones = new int[nb + 1];
@@ -166,8 +171,40 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         blockCones[nb] = k;
 
-        // Dense A_b, coupling columns G_b, and the structure check: block rows touch only their block's columns.
+        // A: coupling variables only in coupling rows; block rows touch only their block's columns.
         int rowBlock(int row) { int lo = 0, hi = nb - 1; while (lo < hi) { int mid = (lo + hi + 1) / 2; if (br[mid] <= row) lo = mid; else hi = mid - 1; } return lo; }
+        for (int j = 0; j < mc; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] >= nc) throw new ArgumentException($"coupling variable {j} appears in a block row");
+        for (int b = 0; b < nb; b++)
+            for (int j = bc[b]; j < bc[b + 1]; j++)
+                for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                {
+                    int i = a.RowIndices[q];
+                    if (i >= nc && (i < br[b] || i >= br[b + 1])) throw new ArgumentException($"column {j} of block {b} appears in row {i} of block {rowBlock(i)}");
+                }
+        return (blockCones, couplingConeEnd);
+    }
+
+    /// <summary>
+    /// Assembly of the fixed data in the solver's layout: P_c, the dense blocks A_b, the coupling columns G_b with their
+    /// numerical rank (G_b = (G_b V_b) V_b'), and the storage of the per-block factors; the factorization is done by
+    /// <see cref="Update"/>.
+    /// </summary>
+    private static BlockAngularKktSolver Assemble(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings,
+        int[] blockCones, int couplingConeEnd)
+    {
+        double rankTolerance = settings.BlockAngularRankTolerance;
+        int n = a.Columns, nb = layout.Blocks, nc = layout.CouplingRows, mc = layout.CouplingVariables;
+        var bc = layout.BlockColumns; var br = layout.BlockRows;
+        // P_c: the diagonal of P on the coupling variables (Analyze checked that P has no other entries).
+        var pc = new double[mc];
+        for (int j = 0; j < mc; j++)
+            for (int q = pUpper.ColumnPointers[j]; q < pUpper.ColumnPointers[j + 1]; q++)
+                if (pUpper.Values[q] != 0) pc[j] = pUpper.Values[q];
+        if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
+
+        // Dense A_b and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
         var aOffset = new int[nb + 1];
         int maxW = 0, maxH = 0;
         for (int b = 0; b < nb; b++)
@@ -178,9 +215,6 @@ public sealed class BlockAngularKktSolver : IKktSolver
         var aBlock = new double[aOffset[nb]];
         var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
         var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
-        for (int j = 0; j < mc; j++)
-            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
-                if (a.RowIndices[q] >= nc) throw new ArgumentException($"coupling variable {j} appears in a block row");
         for (int b = 0; b < nb; b++)
         {
             int w = bc[b + 1] - bc[b];
@@ -197,18 +231,14 @@ public sealed class BlockAngularKktSolver : IKktSolver
                         if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
                         gRowList.Add(i); gValList.Add(v);
                     }
-                    else
-                    {
-                        if (i < br[b] || i >= br[b + 1]) throw new ArgumentException($"column {j} of block {b} appears in row {i} of block {rowBlock(i)}");
-                        aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
-                    }
+                    else aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
                 }
                 if (coupled) gPtrList.Add(gRowList.Count);
             }
         }
         jOffset[nb] = jLocalList.Count;
         // Numerical rank of each G_b: G_b = (G_b V_b) V_b' with V_b the eigenvectors of G_b'G_b whose eigenvalues are
-        // not negligible (1e-24 relative: only directions G_b maps to rounding noise are dropped). The Schur complement
+        // not negligible (BlockAngularRankTolerance relative, default 1e-24: only directions G_b maps to rounding noise are dropped). The Schur complement
         // then needs r_b columns per block instead of k_b (for the ReLU programs r_b = d, k_b = 2d).
         var rank = new int[nb]; var vList = new List<double>(); var vOffset = new int[nb + 1];
         var redOffset = new int[nb + 1]; var redValOffset = new int[nb + 1]; var redRows = new List<int>(); var redVal = new List<double>();
@@ -232,7 +262,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
             var values = new double[kb]; var vectors = new double[kb * kb];
             if (kb > 0) DenseKernels.SymmetricEigen(c, kb, values, vectors);
             double top = values.DefaultIfEmpty(0).Max();
-            var keep = Enumerable.Range(0, kb).Where(e => values[e] > 1e-24 * top && values[e] > 0).ToArray();
+            var keep = Enumerable.Range(0, kb).Where(e => values[e] > rankTolerance * top && values[e] > 0).ToArray();
             rank[b] = keep.Length;
             vOffset[b] = vList.Count;
             for (int t = 0; t < kb; t++) foreach (int e in keep) vList.Add(vectors[t * kb + e]);
@@ -254,13 +284,15 @@ public sealed class BlockAngularKktSolver : IKktSolver
         {
             int w = bc[b + 1] - bc[b], kb = jOffset[b + 1] - jOffset[b];
             lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + rank[b] * rank[b];
-            if (rank[b] > ChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {ChunkColumns}");
+            if (rank[b] > settings.BlockAngularChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {settings.BlockAngularChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
             jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
             rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
 
+    /// <summary>"block_angular".</summary>
+    public string Name => "block_angular";
     /// <inheritdoc/>
     public int Variables => _n;
     /// <inheritdoc/>
@@ -270,6 +302,16 @@ public sealed class BlockAngularKktSolver : IKktSolver
     public bool Update(ICone cones)
     {
         _factored = false;
+        AssembleCouplingTerms();
+        if (!FactorBlocks()) return false;
+        AssembleSchurComplement();
+        _factored = FactorSchurComplement();
+        return _factored;
+    }
+
+    /// <summary>Assembly of M = H_0 + A_0c P_c^-1 A_0c' (coupling cones' W'W; coupling variables' columns), lower triangle.</summary>
+    private void AssembleCouplingTerms()
+    {
         var m = _m0.AsSpan();
         m.Clear();
         // M = H_0 + A_0c P_c^-1 A_0c' (coupling cones' W'W; coupling variables' columns).
@@ -293,19 +335,28 @@ public sealed class BlockAngularKktSolver : IKktSolver
                     m[Math.Max(i, l) * _nc + Math.Min(i, l)] += _a.Values[q] * _a.Values[t] * inv;
                 }
         }
-        // Per block (in parallel): S_b = L L', (S_b^-1)_JJ = R R'.
+    }
+
+    /// <summary>Factorization of every block (in parallel): S_b = L L', (S_b^-1)_JJ = R R'. False when one fails.</summary>
+    private bool FactorBlocks()
+    {
         ForEachPart((w, b0, b1) =>
         {
             w.Ok = true;
             for (int b = b0; b < b1 && w.Ok; b++) w.Ok = FactorBlock(b, w);
         });
         foreach (var w in _scratch) if (!w.Ok) return false;
-        // Sum of Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.
+        return true;
+    }
+
+    /// <summary>Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.</summary>
+    private void AssembleSchurComplement()
+    {
         int first = 0;
         while (first < _blocks)
         {
             int last = first, filled = 0;
-            while (last < _blocks && filled + _rank[last] <= ChunkColumns) filled += _rank[last++];
+            while (last < _blocks && filled + _rank[last] <= _chunkColumns) filled += _rank[last++];
             int from = first, to = last;
             Array.Clear(_chunk);
             if (to - from > 64)
@@ -319,10 +370,13 @@ public sealed class BlockAngularKktSolver : IKktSolver
             if (filled > 0) FlushChunk(filled);
             first = last;
         }
+    }
+
+    /// <summary>Factorization of the Schur complement M = L L' (Cholesky, on a copy).</summary>
+    private bool FactorSchurComplement()
+    {
         _m0.CopyTo(_mFactor, 0);
-        if (!DenseKernels.CholeskyLower(_mFactor, _nc)) return false;
-        _factored = true;
-        return true;
+        return DenseKernels.CholeskyLower(_mFactor, _nc);
     }
 
     /// <summary>
@@ -381,7 +435,7 @@ public sealed class BlockAngularKktSolver : IKktSolver
         for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
             var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
-            var z = chunk.Slice(_redRows[i] * ChunkColumns + c0, rb);
+            var z = chunk.Slice(_redRows[i] * _chunkColumns + c0, rb);
             // z_s = sum_{t >= s} g_t R[t, s] (R lower triangular).
             for (int s = 0; s < rb; s++)
             {
@@ -395,9 +449,9 @@ public sealed class BlockAngularKktSolver : IKktSolver
     private void FlushChunk(int columns)
     {
         // M += Z Z' over the filled columns: compact rows to width `columns` when the chunk is partly filled.
-        if (columns < ChunkColumns)
+        if (columns < _chunkColumns)
             for (int row = 1; row < _nc; row++)
-                _chunk.AsSpan(row * ChunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
+                _chunk.AsSpan(row * _chunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
         DenseKernels.SymmetricRankKUpdateLower(_m0, _nc, _chunk.AsSpan(0, _nc * columns), columns);
     }
 
@@ -408,18 +462,8 @@ public sealed class BlockAngularKktSolver : IKktSolver
         var sol = _sol.AsSpan();
         rhsX.CopyTo(_rhs); rhsZ.CopyTo(_rhs.AsSpan(_n));
         SolveOnce(_rhs, _sol);
-        double bNorm = VectorOps.NormInf(_rhs), resNorm = Residual(sol);
         // Iterative refinement against the exact system, while it pays.
-        for (int step = 0; step < _refinementSteps && resNorm > RefinementTolerance * (1 + bNorm); step++)
-        {
-            SolveOnce(_res, _corr);
-            for (int i = 0; i < sol.Length; i++) sol[i] += _corr[i];
-            double next = Residual(sol);
-            if (!(next < resNorm)) { for (int i = 0; i < sol.Length; i++) sol[i] -= _corr[i]; break; }
-            bool slow = resNorm < RefinementStopRatio * next;
-            resNorm = next;
-            if (slow) break;
-        }
+        _refinement.Run(this, VectorOps.NormInf(_rhs));
         sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
@@ -560,10 +604,10 @@ public sealed class BlockAngularKktSolver : IKktSolver
     }
 
     /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]], block by block in parallel; returns ||_res||_inf.</summary>
-    private double Residual(ReadOnlySpan<double> solution)
+    double IRefinementTarget.ComputeResidual()
     {
         double[] x = _residualSource;
-        solution.CopyTo(x);
+        _sol.CopyTo(x, 0);
         // Blocks: r_xb = b_xb - A_b' z_b - G_b' z_0;  r_zb = b_zb - A_b x_b + W'W z_b;  each worker sums G_b x_b.
         ForEachPart((w, b0, b1) =>
         {
@@ -595,6 +639,12 @@ public sealed class BlockAngularKktSolver : IKktSolver
         }
         return VectorOps.NormInf(r);
     }
+
+    /// <summary>_corr = K^-1 _res by one elimination pass.</summary>
+    void IRefinementTarget.SolveCorrection() => SolveOnce(_res, _corr);
+
+    /// <summary>sol += sign · _corr.</summary>
+    void IRefinementTarget.AddCorrection(double sign) => VectorOps.Axpy(sign, _corr, _sol);
 
     private void BlockResidual(int b, double[] x, Scratch w)
     {

@@ -13,6 +13,9 @@ public delegate IKktSolver KktSolverFactory(CscMatrix pUpper, CscMatrix a, Compo
 /// </summary>
 public interface IKktSolver
 {
+    /// <summary>A short name for results and logs (snake_case; default: the type's name).</summary>
+    string Name => GetType().Name;
+
     /// <summary>Number of primal variables n (length of x).</summary>
     int Variables { get; }
 

@@ -27,21 +27,8 @@ namespace ExactConvexNN.Solver.Kkt;
 /// allocate nothing beyond the parallel split of long factor columns.
 /// </para>
 /// </summary>
-public sealed class SchurComplementKktSolver : IKktSolver
+public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
 {
-    /// <summary>Largest order n + |E| of a reduced matrix stored densely (8 (n + |E|)² bytes).</summary>
-    public const int MaxReducedOrder = 8000;
-
-    /// <summary>Largest number of entry contributions (pairs of columns meeting in a cone, plus P and A_E) of a sparse reduced matrix.</summary>
-    public const long MaxSparseContributions = 20_000_000;
-
-    /// <summary>Reduced matrices up to this order are always stored densely.</summary>
-    private const int AlwaysDenseOrder = 1500;
-
-    private const double RefinementAbsoluteTolerance = 1e-12;
-    private const double RefinementRelativeTolerance = 1e-12;
-    private const double RefinementStopRatio = 5.0;
-
     private enum Kind : byte { Zero, Diagonal, Dense }
 
     private readonly int _n, _m, _order;
@@ -61,8 +48,10 @@ public sealed class SchurComplementKktSolver : IKktSolver
     private readonly sbyte[] _signs;
     private readonly double[] _v, _h;                       // dense work of the largest dense cone
     private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
+    private readonly double[] _rhsX, _rhsZ, _solX, _solZ;      // the system being solved and its solution, for the refinement
     private readonly double _epsilon, _dynEps, _dynDelta;
-    private readonly int _refinementSteps;
+    private readonly IterativeRefinement _refinement;
+    private readonly int _psdSparseRatio;
 
     private SchurComplementKktSolver(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings settings, long contributions, bool forceSparse)
     {
@@ -112,14 +101,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
             if (_kind[c] == Kind.Dense) { _touched[c] = [.. cols[c]]; _entryPtr[c] = [.. ptrs[c]]; _entryRow[c] = [.. rows[c]]; _entryVal[c] = [.. vals[c]]; }
 
         _hDiag = new double[_m];
-        if (!forceSparse && UseDense(_order, contributions))
-            _kd = new double[(long)_order * _order];
-        else
-        {
-            (_positions, var pattern) = SparsePattern(contributions);
-            _sparse = SparseLdl.Create(pattern);
-            _kd = new double[pattern.NonZeros];
-        }
+        (_kd, _positions, _sparse) = Analyze(contributions, forceSparse || !UseDense(_order, contributions, settings));
         _d = new double[_order]; _work = new double[_order];
         _signs = new sbyte[_order];
         for (int i = 0; i < _order; i++) _signs[i] = (sbyte)(i < _n ? 1 : -1);
@@ -130,7 +112,9 @@ public sealed class SchurComplementKktSolver : IKktSolver
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
-        _refinementSteps = settings.RefinementSteps;
+        _refinement = new IterativeRefinement(settings);
+        _psdSparseRatio = settings.PsdSparseHessianInverseRatio;
+        _rhsX = new double[_n]; _solX = new double[_n]; _rhsZ = new double[_m]; _solZ = new double[_m];
     }
 
     /// <summary>
@@ -149,17 +133,20 @@ public sealed class SchurComplementKktSolver : IKktSolver
         int n = a.Columns, m = a.Rows;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
+        settings ??= new SolverSettings();
         var (order, contributions) = Estimate(a, pUpper, cones.Cones.Select(c => c is ZeroCone ? Kind.Zero : c.HasDiagonalScaling ? Kind.Diagonal : Kind.Dense).ToArray(),
             cones.Cones.Select(c => c.Dimension).ToArray());
-        if (!Feasible(order, contributions))
-            throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {MaxReducedOrder}, sparse above {MaxSparseContributions:N0}); use the quasi-definite KKT solver");
-        return new SchurComplementKktSolver(pUpper, a, cones, settings ?? new SolverSettings(), contributions, forceSparse);
+        if (!Feasible(order, contributions, settings))
+            throw new ArgumentException($"the reduced system would have order {order} with {contributions:N0} entry contributions (dense above order {settings.SchurComplementMaxDenseOrder}, sparse above {settings.SchurComplementMaxSparseContributions:N0}); use the quasi-definite KKT solver");
+        return new SchurComplementKktSolver(pUpper, a, cones, settings, contributions, forceSparse);
     }
 
-    private static bool UseDense(long order, long contributions) =>
-        order <= AlwaysDenseOrder || (order <= MaxReducedOrder && contributions > order * order / 10);
+    /// <summary>Dense storage up to <see cref="SolverSettings.SchurComplementAlwaysDenseOrder"/>, and up to the dense limit when more than a tenth of the entries are filled.</summary>
+    private static bool UseDense(long order, long contributions, SolverSettings settings) =>
+        order <= settings.SchurComplementAlwaysDenseOrder || (order <= settings.SchurComplementMaxDenseOrder && contributions > order * order / 10);
 
-    private static bool Feasible(long order, long contributions) => order <= MaxReducedOrder || contributions <= MaxSparseContributions;
+    private static bool Feasible(long order, long contributions, SolverSettings settings) =>
+        order <= settings.SchurComplementMaxDenseOrder || contributions <= settings.SchurComplementMaxSparseContributions;
 
     /// <summary>Order n + |E| and the number of entry contributions of the reduced matrix, from the structure of P, A and the cones (no values).</summary>
     private static (long Order, long Contributions) Estimate(CscMatrix a, CscMatrix pUpper, Kind[] kinds, int[] dims)
@@ -188,6 +175,17 @@ public sealed class SchurComplementKktSolver : IKktSolver
             count += rowKind[r] switch { Kind.Diagonal => rowCount[r] * (rowCount[r] + 1) / 2, Kind.Zero => rowCount[r] + 1, _ => 0 };
         for (int c = 0; c < kinds.Length; c++) count += touched[c] * (touched[c] + 1) / 2;
         return (a.Columns + eq, count);
+    }
+
+    /// <summary>
+    /// Analysis of the reduced matrix's storage: dense row-major (order²), or the sparse pattern of its contributions with
+    /// the symbolic analysis (fill-reducing ordering) of <see cref="SparseLdl"/>.
+    /// </summary>
+    private (double[] Values, int[]? Positions, SparseLdl? Sparse) Analyze(long contributions, bool sparse)
+    {
+        if (!sparse) return (new double[(long)_order * _order], null, null);
+        var (positions, pattern) = SparsePattern(contributions);
+        return (new double[pattern.NonZeros], positions, SparseLdl.Create(pattern));
     }
 
     /// <summary>
@@ -245,14 +243,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
     }
 
     /// <summary>
-    /// Whether the reduced matrix of <paramref name="problem"/> can be stored: densely up to order <see cref="MaxReducedOrder"/>,
-    /// sparsely up to <see cref="MaxSparseContributions"/> entry contributions.
+    /// Whether the reduced matrix of <paramref name="problem"/> can be stored: densely up to order
+    /// <see cref="SolverSettings.SchurComplementMaxDenseOrder"/>, sparsely up to
+    /// <see cref="SolverSettings.SchurComplementMaxSparseContributions"/> entry contributions (defaults when <paramref name="settings"/> is null).
     /// </summary>
-    public static bool Fits(ConicProblem problem)
+    public static bool Fits(ConicProblem problem, SolverSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         var (order, contributions) = Estimate(problem);
-        return Feasible(order, contributions);
+        return Feasible(order, contributions, settings ?? new SolverSettings());
     }
 
     private static (long Order, long Contributions) Estimate(ConicProblem problem) =>
@@ -261,22 +260,26 @@ public sealed class SchurComplementKktSolver : IKktSolver
 
     /// <summary>
     /// Whether this solver is the default for <paramref name="problem"/>: it has a semidefinite cone, its reduced matrix
-    /// fits (<see cref="Fits"/>), and the reduced matrix has at most twice the entries of the quasi-definite system
+    /// fits (<see cref="Fits"/>), and the reduced matrix has at most <see cref="SolverSettings.SchurComplementSizeRatio"/>
+    /// (default 2) times the entries of the quasi-definite system
     /// (nnz P + nnz A + m plus the dense W'W blocks). That holds for SDPA problems (m² against svec² per block) and for
     /// programs over svec variables (each block's clique is its own svec block), where the Schur complement is also
     /// the more accurate of the two near a rank-deficient optimum; it fails when a small cone is shared by many variables.
     /// </summary>
-    public static bool IsPreferredFor(ConicProblem problem)
+    public static bool IsPreferredFor(ConicProblem problem, SolverSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
+        settings ??= new SolverSettings();
         if (!problem.Cones.Any(c => c is PsdConeSpec)) return false;
         var (order, contributions) = Estimate(problem);
-        if (!Feasible(order, contributions)) return false;
+        if (!Feasible(order, contributions, settings)) return false;
         double quasiDefinite = problem.P.NonZeros + problem.A.NonZeros + problem.Constraints
             + problem.Cones.Where(c => c is SecondOrderConeSpec or PsdConeSpec).Sum(c => (double)c.Dimension * (c.Dimension + 1) / 2);
-        return contributions <= 2 * quasiDefinite;
+        return contributions <= settings.SchurComplementSizeRatio * quasiDefinite;
     }
 
+    /// <summary>"schur_complement".</summary>
+    public string Name => "schur_complement";
     /// <inheritdoc/>
     public int Variables => _n;
     /// <inheritdoc/>
@@ -293,6 +296,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
     public bool Update(ICone cones)
     {
         if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
+        return Assemble() && Factor();
+    }
+
+    /// <summary>
+    /// Assembly of the reduced matrix for the current scaling: M = P + εI + A_K' H^-1 A_K (diagonal and dense cones), A_E
+    /// below it and -εI on its diagonal. False when an entry is not finite.
+    /// </summary>
+    private bool Assemble()
+    {
         var k = _kd.AsSpan();
         k.Clear();
         int c = 0;   // contribution counter (sparse storage), in the order of Visit
@@ -315,9 +327,14 @@ public sealed class SchurComplementKktSolver : IKktSolver
             for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) k[Slot(ref c, row, _rowCol[q])] += _rowVal[q];
             k[Slot(ref c, row, row)] -= _epsilon;
         }
-        if (!VectorOps.AllFinite(k)) return false;
-        if (_sparse is not null) return _sparse.Factor(k, _signs, _dynEps, _dynDelta);
-        return DenseKernels.LdlLower(k, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
+        return VectorOps.AllFinite(k);
+    }
+
+    /// <summary>Numeric factorization L D L' of the reduced matrix (sparse or dense), with dynamic regularization of the pivots.</summary>
+    private bool Factor()
+    {
+        if (_sparse is not null) return _sparse.Factor(_kd, _signs, _dynEps, _dynDelta);
+        return DenseKernels.LdlLower(_kd, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
     }
 
     /// <summary>Index of the lower entry (row, col) in the storage: row-major when dense, the c-th contribution's value when sparse.</summary>
@@ -370,7 +387,7 @@ public sealed class SchurComplementKktSolver : IKktSolver
     {
         int dim = cone.Dimension;
         // The sparse form costs about nnz k² against the congruence's k³ with a larger constant: it is faster below about 3.5 k nonzeros (measured).
-        if (cone is PsdCone psd && rows.Length < 3 * psd.MatrixOrder)
+        if (cone is PsdCone psd && rows.Length < _psdSparseRatio * psd.MatrixOrder)
         {
             psd.MultiplyHessianInverseSparse(rows, vals, h);
             return;
@@ -411,26 +428,11 @@ public sealed class SchurComplementKktSolver : IKktSolver
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
-        ReducedSolve(rhsX, rhsZ, x, z);
-        double bNorm = Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ));
-        double resNorm = Residual(rhsX, rhsZ, x, z);
+        rhsX.CopyTo(_rhsX); rhsZ.CopyTo(_rhsZ);
+        ReducedSolve(_rhsX, _rhsZ, _solX, _solZ);
         // Iterative refinement against the unregularized system: (x, z) += K_reg^-1 (r - K (x, z)) while it helps.
-        for (int step = 0; step < _refinementSteps; step++)
-        {
-            if (!(resNorm > RefinementAbsoluteTolerance + RefinementRelativeTolerance * bNorm)) break;
-            ReducedSolve(_resX, _resZ, _corrX, _corrZ);
-            VectorOps.Axpy(1.0, _corrX, x); VectorOps.Axpy(1.0, _corrZ, z);
-            double newNorm = Residual(rhsX, rhsZ, x, z);
-            if (!(newNorm < resNorm))
-            {
-                // No improvement: undo the correction and stop.
-                VectorOps.Axpy(-1.0, _corrX, x); VectorOps.Axpy(-1.0, _corrZ, z);
-                break;
-            }
-            bool slow = resNorm < RefinementStopRatio * newNorm;
-            resNorm = newNorm;
-            if (slow) break;
-        }
+        _refinement.Run(this, Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ)));
+        _solX.CopyTo(x); _solZ.CopyTo(z);
         return VectorOps.AllFinite(x) && VectorOps.AllFinite(z);
     }
 
@@ -459,8 +461,9 @@ public sealed class SchurComplementKktSolver : IKktSolver
     /// correction, whose z_K part is H^-1 A δx), so their computed residual r_K - A x + W'W z would be only the rounding
     /// of W'W H^-1, which grows like 1/μ and would hide whether a correction improves the rows that carry the error.
     /// </summary>
-    private double Residual(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, ReadOnlySpan<double> x, ReadOnlySpan<double> z)
+    double IRefinementTarget.ComputeResidual()
     {
+        ReadOnlySpan<double> rx = _rhsX, rz = _rhsZ, x = _solX, z = _solZ;
         rx.CopyTo(_resX);
         _p.MultiplySymmetricUpper(x, _resX, -1.0, 1.0);
         _a.MultiplyTransposed(z, _resX, -1.0, 1.0);
@@ -473,5 +476,15 @@ public sealed class SchurComplementKktSolver : IKktSolver
             _resZ[r] = v;
         }
         return Math.Max(VectorOps.NormInf(_resX), VectorOps.NormInf(_resZ));
+    }
+
+    /// <summary>(_corrX, _corrZ) = K_reg^-1 (_resX, _resZ) through the reduced system.</summary>
+    void IRefinementTarget.SolveCorrection() => ReducedSolve(_resX, _resZ, _corrX, _corrZ);
+
+    /// <summary>(x, z) += sign · (_corrX, _corrZ).</summary>
+    void IRefinementTarget.AddCorrection(double sign)
+    {
+        VectorOps.Axpy(sign, _corrX, _solX);
+        VectorOps.Axpy(sign, _corrZ, _solZ);
     }
 }

@@ -141,9 +141,6 @@ public sealed class SparseLdl : ILdlFactorization
     /// <summary>The pivot order: Permutation[k] is the original row of K factored k-th.</summary>
     public ReadOnlySpan<int> Permutation => _perm;
 
-    /// <summary>The elimination tree of P K P': parent of each permuted column, -1 for roots.</summary>
-    public ReadOnlySpan<int> EliminationTree => _parent;
-
     /// <summary>The pivots D of the last factorization, in permuted order.</summary>
     public ReadOnlySpan<double> D => _d;
 

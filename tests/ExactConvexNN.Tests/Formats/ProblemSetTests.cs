@@ -73,6 +73,7 @@ public class ProblemSetTests(ITestOutputHelper log)
         {
             var file = ProblemFile.Read(Path.Combine(Root, e.File));
             var r = ExactConvexNN.Solver.ConicSolver.Solve(file.Problem, new ExactConvexNN.Solver.SolverSettings());
+            ExactConvexNN.Tests.Solver.SolvedInvariant.Check(file.Problem, r);
             string status = r.Status.ToName();
             double objective = file.ToFileSense(r.PrimalObjective);
             log.WriteLine($"{e.File}: {status} objective {objective:G12} (expected {e.Status} {e.Objective}) in {r.Iterations} iterations");

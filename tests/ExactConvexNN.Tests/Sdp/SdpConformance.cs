@@ -18,7 +18,7 @@ public abstract class SdpConformance
     /// <summary>The KKT solver under test.</summary>
     protected abstract KktSolverFactory Kkt { get; }
 
-    private SolverResult Solve(ConicProblem p) => ConicSolver.Solve(p, null, Kkt);
+    private SolverResult Solve(ConicProblem p) => SolverConformance.Checked(p, ConicSolver.Solve(p, null, Kkt));
 
     private static Matrix<double> Unit(int k, int i, int j)
     {

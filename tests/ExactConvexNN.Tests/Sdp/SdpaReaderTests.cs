@@ -100,6 +100,8 @@ public class SdpaReaderTests(ITestOutputHelper log)
         Assert.Equal("solved", d1.RootElement.GetProperty("status").GetString());
         Assert.Equal("sdpa", d1.RootElement.GetProperty("format").GetString());
         Assert.Equal(Math.Sqrt(5), d1.RootElement.GetProperty("objective").GetDouble(), 6);
+        Assert.Equal("schur_complement", d2.RootElement.GetProperty("kkt_solver").GetString());
+        Assert.Equal(0, d2.RootElement.GetProperty("retries").GetInt32());
     }
 
     [Fact]

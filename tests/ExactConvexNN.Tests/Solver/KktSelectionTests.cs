@@ -34,7 +34,10 @@ public class KktSelectionTests
         var b = new double[1 + n]; b[0] = 1;
         var p = ConicProblem.Create(null, q, CscMatrix.FromTriplets(1 + n, n, t), b, [new ZeroConeSpec(1), new PsdConeSpec(k)]);
         Assert.True(SchurComplementKktSolver.IsPreferredFor(p));
-        SolverConformance.AssertOptimal(p, ConicSolver.Solve(p), 1.0);
+        var r = ConicSolver.Solve(p);
+        SolverConformance.AssertOptimal(p, r, 1.0);
+        Assert.Equal("schur_complement", r.KktSolver);
+        Assert.Equal(0, r.Retries);
     }
 
     [Fact]
@@ -55,6 +58,46 @@ public class KktSelectionTests
     {
         var p = ConicProblem.Create(null, [1.0, 1.0], SolverConformance.Dense(new double[,] { { -1, 0 }, { 0, -1 } }), [0, 0], [new NonnegativeConeSpec(2)]);
         Assert.False(SchurComplementKktSolver.IsPreferredFor(p));
+        var r = ConicSolver.Solve(p);
+        Assert.Equal(SolverStatus.Solved, r.Status);
+        Assert.Equal("quasi_definite", r.KktSolver);
+        Assert.Equal(0, r.Retries);
+    }
+
+    [Fact]
+    public void AShortEndWithAMidSizedSecondOrderConeIsSolvedAgainAndCounted()
+    {
+        // min t s.t. ||(1, ..., 1)|| <= t in a cone of dimension 20 (between the fallback's 16 and the dense 512): two
+        // iterations end at the limit, so the sparse expansion is tried, then the smaller primal regularization, and all
+        // three runs are counted.
+        const int d = 20;
+        var t = new List<(int, int, double)> { (0, 0, -1.0) };
+        var b = new double[d];
+        for (int i = 1; i < d; i++) b[i] = 1;
+        var p = ConicProblem.Create(null, [1.0], CscMatrix.FromTriplets(d, 1, t), b, [new SecondOrderConeSpec(d)]);
+        var r = ConicSolver.Solve(p, new SolverSettings { MaxIterations = 2 });
+        Assert.Equal(SolverStatus.MaxIterations, r.Status);
+        Assert.Equal(2, r.Retries);
+        Assert.Equal(6, r.Iterations);
+        Assert.Equal("quasi_definite", r.KktSolver);
+        var full = ConicSolver.Solve(p);
+        Assert.Equal(SolverStatus.Solved, full.Status);
+        Assert.Equal(0, full.Retries);
+        Assert.Equal(Math.Sqrt(d - 1), full.PrimalObjective, 6);
+    }
+
+    [Fact]
+    public void TheBlockAngularFactoryNamesItsSolver()
+    {
+        // One coupling variable x0 with P = 1 and one block x1 in a nonnegative cone: min x0²/2 + x1 s.t. x0 + x1 = 1 (coupling row), x1 >= 0.
+        var a = CscMatrix.FromTriplets(2, 2, [(0, 0, 1.0), (0, 1, 1.0), (1, 1, -1.0)]);
+        var p = ConicProblem.Create(CscMatrix.FromTriplets(2, 2, [(0, 0, 1.0)]), [0.0, 1.0], a, [1.0, 0.0], [new ZeroConeSpec(1), new NonnegativeConeSpec(1)]);
+        var layout = new BlockAngularLayout(1, 1, [1, 2], [1, 2]);
+        var r = ConicSolver.Solve(p, null, BlockAngularKktSolver.Factory(layout));
+        Assert.Equal(SolverStatus.Solved, r.Status);
+        Assert.Equal("block_angular", r.KktSolver);
+        // With x0 = 1 - x1 the objective is (1 - x1)²/2 + x1, increasing for x1 >= 0: the optimum is x1 = 0, value 1/2.
+        Assert.Equal(0.5, r.PrimalObjective, 6);
     }
 
     [Fact]
@@ -62,7 +105,7 @@ public class KktSelectionTests
     {
         // Order 8,001 (too large for dense storage) and one second-order cone row touching 6,400 columns: their pairs
         // make about 20.5 million entry contributions, above the sparse limit.
-        int n = SchurComplementKktSolver.MaxReducedOrder + 1;
+        int n = new SolverSettings().SchurComplementMaxDenseOrder + 1;
         var cones = CompositeCone.Create(new ConeSpec[] { new SecondOrderConeSpec(2) });
         var a = CscMatrix.FromTriplets(2, n, Enumerable.Range(0, 6400).Select(j => (1, j, 1.0)));
         var ex = Assert.Throws<ArgumentException>(() => SchurComplementKktSolver.Create(CscMatrix.Zeros(n, n), a, cones));

@@ -18,7 +18,15 @@ public abstract class SolverConformance
     /// <summary>The same backend with second-order cones above dimension 16 in sparse-expanded form.</summary>
     protected abstract KktSolverFactory ExpandedKkt { get; }
 
-    protected SolverResult Solve(ConicProblem p, SolverSettings? s = null) => ConicSolver.Solve(p, s, Kkt);
+    /// <summary>Solves with the KKT solver under test and checks the solved invariant (<see cref="SolvedInvariant"/>) on the result.</summary>
+    protected SolverResult Solve(ConicProblem p, SolverSettings? s = null) => Checked(p, ConicSolver.Solve(p, s, Kkt), s);
+
+    /// <summary>Checks <see cref="SolvedInvariant"/> on <paramref name="r"/> and returns it.</summary>
+    internal static SolverResult Checked(ConicProblem p, SolverResult r, SolverSettings? s = null)
+    {
+        SolvedInvariant.Check(p, r, s);
+        return r;
+    }
 
     internal static CscMatrix Dense(double[,] a)
     {
@@ -181,7 +189,7 @@ public abstract class SolverConformance
         var b = new double[n + 1]; b[0] = radius;
         var p = ConicProblem.Create(CscMatrix.Identity(n), target.Select(v => -v).ToArray(), A, b, [new SecondOrderConeSpec(n + 1)],
             objectiveConstant: 0.5 * norm * norm);
-        var r = ConicSolver.Solve(p, null, ExpandedKkt);
+        var r = Checked(p, ConicSolver.Solve(p, null, ExpandedKkt));
         AssertOptimal(p, r, 0.5 * Math.Pow(Math.Max(0, norm - radius), 2));
         double shrink = Math.Min(1, radius / norm);
         for (int i = 0; i < n; i++) Assert.Equal(target[i] * shrink, r.X[i], 1e-6);
@@ -301,6 +309,25 @@ public abstract class SolverConformance
         var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
         Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { FeasibilityTolerance = 0 }));
         Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { MaxIterations = -1 }));
+    }
+
+    [Fact]
+    public void InvalidTuningSettingsAreRejectedAtTheBoundary()
+    {
+        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        foreach (var bad in new[]
+        {
+            new SolverSettings { StepFraction = 1.0 }, new SolverSettings { StepFraction = 0 }, new SolverSettings { MinStepLength = -1e-8 },
+            new SolverSettings { SecondOrderCorrectionSafeguard = 1.5 }, new SolverSettings { EquilibrationMinScaling = 0 },
+            new SolverSettings { EquilibrationMinScaling = 10, EquilibrationMaxScaling = 1 }, new SolverSettings { RefinementStopRatio = 0.5 },
+            new SolverSettings { RefinementAbsoluteTolerance = double.NaN }, new SolverSettings { MaxWorkers = 0 },
+            new SolverSettings { DenseSocMaxDimension = -1 }, new SolverSettings { SchurComplementSizeRatio = 0 },
+            new SolverSettings { BlockAngularRankTolerance = 1 }, new SolverSettings { BlockAngularChunkColumns = 0 },
+            new SolverSettings { PsdSparseHessianInverseRatio = -1 }, new SolverSettings { PrimalStaticRegularization = -1e-8 },
+            new SolverSettings { FallbackPrimalStaticRegularization = double.NaN },
+        })
+            Assert.Throws<ArgumentException>(() => Solve(p, bad));
+        Assert.Equal(SolverStatus.Solved, Solve(p, new SolverSettings()).Status);
     }
 
     [Fact]
