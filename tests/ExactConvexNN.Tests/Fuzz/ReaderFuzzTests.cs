@@ -120,11 +120,11 @@ public class ReaderFuzzTests(ITestOutputHelper log)
 
     private static IReadOnlyList<(string, string)> PolyNetworkSeeds =>
     [
-        ("poly.json", PolyNetwork.Create(PolyArchitecture.FullyConnected(2, bias: true), new PolynomialActivation(0.09, 0.5, 0.47),
+        ("poly.json", PolyNetwork.Create(NetworkArchitecture.FullyConnected(2, bias: true), new PolynomialActivation(0.09, 0.5, 0.47),
             [new PolyNeuron([1, -1, 0.5], [2]), new PolyNeuron([0.25, 0, 1], [-1])]).ToJson()),
-        ("poly-classes.json", PolyNetwork.Create(PolyArchitecture.FullyConnected(2, outputs: 3), new PolynomialActivation(1, 0, 0),
+        ("poly-classes.json", PolyNetwork.Create(NetworkArchitecture.FullyConnected(2, outputs: 3), new PolynomialActivation(1, 0, 0),
             [new PolyNeuron([1, 2], [1, 2, 3])], classes: 3).ToJson()),
-        ("poly-cnn.json", PolyNetwork.Create(PolyArchitecture.Convolutional(new ImageShape(1, 4, 4, 2, Stride: 2, Pool: 2)),
+        ("poly-cnn.json", PolyNetwork.Create(NetworkArchitecture.Convolutional(new ImageShape(1, 4, 4, 2, Stride: 2, Pool: 2)),
             new PolynomialActivation(1, 1, 0), [new PolyNeuron([1, 0, 0, 1], [0.5])]).ToJson()),
     ];
 
