@@ -92,7 +92,13 @@ public static class ArrangementEnumerator
     /// estimate) when the closed-form estimate exceeds <see cref="ArrangementOptions.MaxPatterns"/>.
     /// </summary>
     /// <exception cref="InputException">No feature column, a non-finite value, or too many chambers.</exception>
-    public static Arrangement Enumerate(double[,] x, ArrangementOptions? options = null)
+    public static Arrangement Enumerate(double[,] x, ArrangementOptions? options = null) => Enumerate(x, options, FlatRecursionRank);
+
+    /// <summary>The rank from which chambers are enumerated flat by flat (<see cref="FlatRecursion"/>).</summary>
+    internal const int FlatRecursionRank = 4;
+
+    /// <summary>As <see cref="Enumerate(double[,], ArrangementOptions?)"/> with the rank from which <see cref="FlatRecursion"/> is used (tests compare the two methods).</summary>
+    internal static Arrangement Enumerate(double[,] x, ArrangementOptions? options, int flatRecursionFromRank)
     {
         options ??= new ArrangementOptions();
         var clock = Stopwatch.StartNew();
@@ -102,7 +108,11 @@ public static class ArrangementEnumerator
 
         var (rank, pivots, local, localOrientation) = PivotCoordinates(prepared);
         var arrangement = new CentralArrangement(rank, local);
-        var regions = ChamberRecursion.Chambers(arrangement, options.Progress, options.Cancellation);
+        // Up to rank 3 restriction by restriction is fastest (planar base cases after one step); above, a flat is reached
+        // along many paths and FlatRecursion enumerates each flat once.
+        var regions = rank >= flatRecursionFromRank
+            ? FlatRecursion.Chambers(arrangement, options.Progress, options.Cancellation)
+            : ChamberRecursion.Chambers(arrangement, options.Progress, options.Cancellation);
 
         // Witnesses are computed on first use, here, in parallel (a shared sub-chamber's witness may be computed twice,
         // to the same value); the order of the chambers is the enumeration's.

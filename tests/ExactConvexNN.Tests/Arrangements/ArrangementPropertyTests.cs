@@ -39,6 +39,24 @@ public class ArrangementPropertyTests
     }));
 
     [Fact]
+    public void FlatByFlatEnumerationFindsTheChambersAndFacetsOfRestrictionByRestriction() => Check(Prop.ForAll(Cases(maxN: 11, maxD: 6), c =>
+    {
+        // Both exact methods on every rank (1 forces flats everywhere, int.MaxValue never): same patterns, same facet
+        // rows, witnesses inside their chambers.
+        var x = c.X;
+        var byFlats = ArrangementEnumerator.Enumerate(x, new ArrangementOptions(), flatRecursionFromRank: 1);
+        var byRestrictions = ArrangementEnumerator.Enumerate(x, new ArrangementOptions(), flatRecursionFromRank: int.MaxValue);
+        Assert.Equal(byRestrictions.ExpectedChambers, (BigInteger)byFlats.Chambers.Count);
+        var facets = byRestrictions.Chambers.ToDictionary(ch => ch.ToString(), ch => string.Join(",", ch.FacetRows!));
+        foreach (var ch in byFlats.Chambers)
+        {
+            Assert.True(facets.TryGetValue(ch.ToString(), out var rows), $"{c}: pattern {ch} not found by restriction");
+            Assert.Equal(rows, string.Join(",", ch.FacetRows!));
+            AssertWitnessRecomputesPattern(x, ch);
+        }
+    }));
+
+    [Fact]
     public void PermutingRowsPermutesThePatterns() => Check(Prop.ForAll(Cases(), c =>
     {
         var x = c.X;
