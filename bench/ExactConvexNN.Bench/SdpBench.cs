@@ -49,7 +49,7 @@ public static class SdpBench
         Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "--dense: quasi-definite KKT on the dense LDL backend" : "default KKT choice")}); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}; native LAPACK {(ExactConvexNN.Solver.Linear.NativeLapack.IsAvailable ? "loaded" : "not found (managed kernels)")}");
         // Warm-up (JIT) on a small member, not timed.
         ConicSolver.Solve(SdpaReader.Read(new StringReader(SdpaFamilies.Generate("control", 4, new Random(0)).Text), "warmup").Problem);
-        Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err | ratio ecnn/csdp");
+        Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err status   | ratio ecnn/csdp");
         foreach (var family in families)
             foreach (int k in sizes ?? (DefaultSizes.TryGetValue(family, out var d) ? d : [10]))
             {
@@ -63,8 +63,8 @@ public static class SdpBench
                 SolverResult? r = null; ProblemFile? file = null;
                 var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
                 double ourObjective = file!.ToFileSense(r!.PrimalObjective);
-                double csdpSeconds = double.NaN, csdpObjective = double.NaN; int csdpIters = 0;
-                if (haveCsdp) (csdpSeconds, csdpObjective, csdpIters) = RunCsdp(path);
+                double csdpSeconds = double.NaN, csdpObjective = double.NaN; int csdpIters = 0, csdpCode = -1;
+                if (haveCsdp) (csdpSeconds, csdpObjective, csdpIters, csdpCode) = RunCsdp(path);
                 // Known optimum when there is one, else CSDP's objective as the reference.
                 double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
                 double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
@@ -73,7 +73,7 @@ public static class SdpBench
                 if (haveCsdp)
                 {
                     string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
-                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} | {ours / csdpSeconds,8:F2}");
+                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {ours / csdpSeconds,8:F2}");
                 }
                 Console.WriteLine(line);
             }
@@ -86,12 +86,12 @@ public static class SdpBench
 
     /// <summary>
     /// Wall time of <c>csdp FILE</c>, its "Dual objective value" (CSDP's dual is SDPA's primal min c'x) and its iteration
-    /// count (the number of "Iter:" lines).
+    /// count (the number of "Iter:" lines), and its exit code (0 success, 3 partial success: reduced accuracy).
     /// </summary>
-    private static (double Seconds, double Objective, int Iterations) RunCsdp(string path)
+    private static (double Seconds, double Objective, int Iterations, int Code) RunCsdp(string path)
     {
         var sw = Stopwatch.StartNew();
-        RunProcess("csdp", $"\"{path}\"", out var output);
+        int code = RunProcess("csdp", $"\"{path}\"", out var output);
         sw.Stop();
         double obj = double.NaN; int iters = 0;
         foreach (var line in output.Split('\n'))
@@ -100,7 +100,7 @@ public static class SdpBench
                 obj = double.Parse(line["Dual objective value:".Length..].Trim(), CultureInfo.InvariantCulture);
             if (line.StartsWith("Iter:", StringComparison.Ordinal)) iters++;
         }
-        return (sw.Elapsed.TotalSeconds, obj, iters);
+        return (sw.Elapsed.TotalSeconds, obj, iters, code);
     }
 
     private static int RunProcess(string exe, string arguments, out string output)
