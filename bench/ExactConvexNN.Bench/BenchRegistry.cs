@@ -13,7 +13,8 @@ public static partial class BenchRegistry
         benchmarks["socp"] = ("conic IPM on planted random sparse SOCPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunSocp);
         benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);
         benchmarks["ldl"] = ("sparse LDL' on 2-D/3-D grid KKT matrices: ordering/symbolic/numeric times, nnz(L) AMD vs natural [maxRows]", LdlBench.Run);
-        benchmarks["sdp"] = ("SDPA files (random with known optima, max-cut and theta of random graphs): ecnn vs CSDP times [FOLDER] [--sizes 10,20,40] [--families random,maxcut,theta,gpp] [--m M] [--dense]", SdpBench.Run);
+        benchmarks["sdp"] = ("SDPA families of the standard library kinds (random, control, hinf, gpp, truss, structural, maxcut, theta, qap): ecnn vs CSDP iterations and times [FOLDER] [--sizes K,..] [--families F,..] [--dense] [--verbose]", SdpBench.Run);
+        benchmarks["sdp-kernels"] = ("dense kernels of a semidefinite iteration (SVD, smallest eigenvalue, Cholesky, product): managed vs MathNet vs native LAPACK [--sizes 20,50,124,200]", SdpKernelsBench.Run);
         benchmarks["poly-digits"] = ("polynomial-activation CNN (SDP of Bartan & Pilanci) on 8x8 digits 3 vs 8 vs Adam on the same network [--pair A,B] [--beta B] [--filter f] [--stride s] [--pool p] [--neurons m] [--inits K] [--epochs E] [--lr L]", PolyDigitsBench.Run);
         benchmarks["cnn"] = ("exact two-layer ReLU CNN (Ergen & Pilanci): the synthetic signals experiment against SGD/Adam and the same-size FC program; 8x8 digits exact and sampled [--beta B] [--neurons m] [--epochs E] [--digits N] [--sampled N] [--sample K]", CnnBench.Run);
         benchmarks["maros"] = ("Maros-Meszaros QPs (gzipped QPS + optima.tsv): status, iterations, time, error against the reference optimum: DIR [--time-limit S] [--only NAME,NAME]", MarosBench.Run);

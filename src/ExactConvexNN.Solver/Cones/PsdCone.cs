@@ -16,7 +16,9 @@ namespace ExactConvexNN.Solver.Cones;
 /// W'W x = svec(G X G) with G = RR' (the NT scaling matrix, G Z G = S); its block is dense, packed as an upper
 /// triangle column by column.
 /// </para>
-/// The k x k work matrices are allocated once; the SVD/eigen routines allocate their results (O(k²) per call).
+/// The k x k work matrices are allocated once. The SVD of a scaling update and the smallest eigenvalue of a step length
+/// use the machine's LAPACK when <see cref="NativeLapack"/> loads it (allocation-free), else MathNet's routines, which
+/// allocate their results (O(k²) per call); products are the managed <see cref="DenseKernels.MultiplySquare"/>.
 /// </summary>
 public sealed class PsdCone : ICone
 {
@@ -27,6 +29,10 @@ public sealed class PsdCone : ICone
     private readonly int[] _row, _col;                 // svec index -> (i, j), i >= j
     private readonly DenseMatrix _r, _rInv, _g, _gInv, _q; // scaling R, R^-1, G = RR', G^-1, eigenvectors of a non-diagonal λ
     private readonly DenseMatrix _a, _b, _c;           // work
+    private readonly DenseMatrix _u, _vt;              // SVD factors of the scaling update
+    private readonly double[] _sv;                     // singular values of the scaling update
+    private readonly double[] _lapackWork;             // native LAPACK workspace (dgesdd, dsyevr), when it is loaded
+    private readonly int[] _lapackIntWork;
     private readonly double[] _eig;                    // eigenvalues of λ (matching _q)
     private readonly double[] _lambda;                 // svec λ from the last scaling (or Jordan division)
     private bool _diagonalLambda = true;               // _lambda is diagonal, as after a scaling (then _q is not used)
@@ -41,7 +47,10 @@ public sealed class PsdCone : ICone
         DenseMatrix M() => new(k, k);
         _r = DenseMatrix.CreateIdentity(k); _rInv = DenseMatrix.CreateIdentity(k); _g = DenseMatrix.CreateIdentity(k); _gInv = DenseMatrix.CreateIdentity(k);
         _q = DenseMatrix.CreateIdentity(k);
-        _a = M(); _b = M(); _c = M();
+        _a = M(); _b = M(); _c = M(); _u = M(); _vt = M();
+        _sv = new double[k];
+        _lapackWork = NativeLapack.IsAvailable ? new double[Math.Max(NativeLapack.SvdWorkSize(k), NativeLapack.SmallestEigenvalueWorkSize(k))] : [];
+        _lapackIntWork = NativeLapack.IsAvailable ? new int[Math.Max(NativeLapack.SvdIntWorkSize(k), NativeLapack.SmallestEigenvalueIntWorkSize(k))] : [];
         _eig = new double[k]; Array.Fill(_eig, 1.0);
         _lambda = new double[n];
         for (int j = 0; j < k; j++) _lambda[SvecIndex(j, j, k)] = 1.0;
@@ -112,19 +121,40 @@ public sealed class PsdCone : ICone
     private void Sandwich(DenseMatrix b, bool transposeLeft, ReadOnlySpan<double> x, Span<double> y)
     {
         Unpack(x, _a);
-        if (transposeLeft) { b.TransposeThisAndMultiply(_a, _b); _b.Multiply(b, _c); }
-        else { b.Multiply(_a, _b); _b.TransposeAndMultiply(b, _c); }
+        // B'XB = B'(XB); BXB' = (BX)B'.
+        if (transposeLeft) { Multiply(_a, false, b, false, _b); Multiply(b, true, _b, false, _c); }
+        else { Multiply(b, false, _a, false, _b); Multiply(_b, false, b, true, _c); }
         Pack(_c, y);
+    }
+
+    /// <summary>C = op(A) op(B) by the managed kernel (<see cref="DenseKernels.MultiplySquare"/>).</summary>
+    private void Multiply(DenseMatrix a, bool transposeA, DenseMatrix b, bool transposeB, DenseMatrix c) =>
+        DenseKernels.MultiplySquare(a.Values, transposeA, b.Values, transposeB, c.Values, _k);
+
+    /// <summary>λ_min of the symmetric matrix in <paramref name="m"/> (overwritten): LAPACK's dsyevr for one eigenvalue when loaded, else MathNet's decomposition.</summary>
+    private double SmallestEigenvalue(DenseMatrix m)
+    {
+        if (_lapackWork.Length > 0 && NativeLapack.TrySmallestEigenvalue(m.Values, _k, _lapackWork, _lapackIntWork, out double native)) return native;
+        var evd = m.Evd(Symmetricity.Symmetric);
+        double min = double.PositiveInfinity;
+        foreach (var e in evd.EigenValues) min = Math.Min(min, e.Real);
+        return min;
+    }
+
+    /// <summary>SVD of <paramref name="m"/> (overwritten) into _u, _sv, _vt: LAPACK's dgesdd when loaded, else MathNet's.</summary>
+    private void Svd(DenseMatrix m)
+    {
+        if (_lapackWork.Length > 0 && NativeLapack.TrySvd(m.Values, _k, _sv, _u.Values, _vt.Values, _lapackWork, _lapackIntWork)) return;
+        var svd = m.Svd(true);
+        svd.U.CopyTo(_u); svd.VT.CopyTo(_vt);
+        for (int i = 0; i < _k; i++) _sv[i] = svd.S[i];
     }
 
     /// <summary>Smallest eigenvalue of smat(x).</summary>
     private double MinEigenvalue(ReadOnlySpan<double> x)
     {
         Unpack(x, _a);
-        var evd = _a.Evd(Symmetricity.Symmetric);
-        double min = double.PositiveInfinity;
-        foreach (var e in evd.EigenValues) min = Math.Min(min, e.Real);
-        return min;
+        return SmallestEigenvalue(_a);
     }
 
     /// <inheritdoc/>
@@ -147,24 +177,24 @@ public sealed class PsdCone : ICone
         Unpack(s, _a); if (!CholeskyUpper(_a)) return false;
         Unpack(z, _b); if (!CholeskyUpper(_b)) return false;
         // L_z'L_s = U_z U_s' = U Λ V'.
-        _b.TransposeAndMultiply(_a, _c);
-        var svd = _c.Svd(true);
-        var sv = svd.S; var u = svd.U; var vt = svd.VT;
+        Multiply(_b, false, _a, true, _c);
+        Svd(_c);
+        var sv = _sv;
         for (int i = 0; i < _k; i++) if (!(sv[i] > 0) || !double.IsFinite(sv[i])) return false;
         // R^-1 = Λ^-1/2 U' L_z' = Λ^-1/2 (U' U_z), before _b (U_z) is reused.
-        u.TransposeThisAndMultiply(_b, _c);
+        Multiply(_u, true, _b, false, _c);
         for (int j = 0; j < _k; j++)
             for (int i = 0; i < _k; i++) _rInv[i, j] = _c[i, j] / Math.Sqrt(sv[i]);
         // R = L_s V Λ^-1/2 = (V' U_s)' Λ^-1/2: R_ij = (V'U_s)_ji / √λ_j.
-        vt.Multiply(_a, _c);
+        Multiply(_vt, false, _a, false, _c);
         for (int j = 0; j < _k; j++)
         {
             double f = 1.0 / Math.Sqrt(sv[j]);
             for (int i = 0; i < _k; i++) _r[i, j] = _c[j, i] * f;
         }
         // G = R R', G^-1 = R^-T R^-1.
-        _r.TransposeAndMultiply(_r, _g);
-        _rInv.TransposeThisAndMultiply(_rInv, _gInv);
+        Multiply(_r, false, _r, true, _g);
+        Multiply(_rInv, true, _rInv, false, _gInv);
         // λ = svec(Λ): its eigenbasis is the identity.
         for (int i = 0; i < _k; i++) _eig[i] = sv[i];
         Array.Clear(_lambda);
@@ -257,7 +287,7 @@ public sealed class PsdCone : ICone
     {
         // x ∘ y = svec((XY + YX)/2).
         Unpack(x, _a); Unpack(y, _b);
-        _a.Multiply(_b, _c);
+        Multiply(_a, false, _b, false, _c);
         Pack(_c, result);
     }
 
@@ -282,12 +312,12 @@ public sealed class PsdCone : ICone
             lambda.CopyTo(_lambda);
         }
         Unpack(v, _b);
-        _q.TransposeThisAndMultiply(_b, _a);
-        _a.Multiply(_q, _c);
+        Multiply(_q, true, _b, false, _a);
+        Multiply(_a, false, _q, false, _c);
         for (int j = 0; j < _k; j++)
             for (int i = 0; i < _k; i++) _c[i, j] *= 2.0 / (_eig[i] + _eig[j]);
-        _q.Multiply(_c, _a);
-        _a.TransposeAndMultiply(_q, _b);
+        Multiply(_q, false, _c, false, _a);
+        Multiply(_a, false, _q, true, _b);
         Pack(_b, result);
     }
 
@@ -302,9 +332,7 @@ public sealed class PsdCone : ICone
         ForwardSolveTransposed(_a, _b, _c);
         _c.Transpose(_b);
         ForwardSolveTransposed(_a, _b, _c);
-        var evd = _c.Evd(Symmetricity.Symmetric);
-        double min = double.PositiveInfinity;
-        foreach (var e in evd.EigenValues) min = Math.Min(min, e.Real);
+        double min = SmallestEigenvalue(_c);
         double alpha = alphaMax;
         if (min < 0) alpha = Math.Min(alpha, -1.0 / min);
         return Math.Max(alpha, 0.0);
@@ -320,8 +348,8 @@ public sealed class PsdCone : ICone
             for (int i = 0; i < _k; i++)
             {
                 // (U')_it = U_ti, stored at column i, row t: uv[i k + t].
-                double v = r[o + i];
-                for (int t = 0; t < i; t++) v -= uv[i * _k + t] * y[o + t];
+                // y_i = (r_i - Σ_{t<i} U_ti y_t) / U_ii, column i of U contiguous.
+                double v = r[o + i] - DenseKernels.Dot(uv.AsSpan(i * _k, i), y.AsSpan(o, i));
                 y[o + i] = v / uv[i * _k + i];
             }
         }

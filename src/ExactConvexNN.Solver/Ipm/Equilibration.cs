@@ -47,7 +47,7 @@ internal sealed class Equilibration
             // δ_j = 1/√||M_:j||, ε_i = 1/√||A_i:|| (an empty or tiny column/row is left alone).
             for (int j = 0; j < n; j++) colNorm[j] = 1.0 / Math.Sqrt(LimitNorm(colNorm[j]));
             for (int i = 0; i < m; i++) rowNorm[i] = 1.0 / Math.Sqrt(LimitNorm(rowNorm[i]));
-            UniformWithinCones(cones, rowNorm);
+            UniformWithinCones(cones, rowNorm, e, minScaling, maxScaling);
             // Cumulative scalings stay in [min, max]; the factor actually applied is the clamped ratio.
             Accumulate(d, colNorm, minScaling, maxScaling);
             Accumulate(e, rowNorm, minScaling, maxScaling);
@@ -106,18 +106,50 @@ internal sealed class Equilibration
             }
     }
 
-    /// <summary>Replaces the row factors of each non-diagonal (second-order) cone by their mean.</summary>
-    private static void UniformWithinCones(CompositeCone cones, Span<double> factors)
+    /// <summary>
+    /// Makes the row factors of each non-diagonal cone an automorphism of the cone: a second-order cone gets their mean;
+    /// a semidefinite cone gets a congruence X → Δ X Δ with Δ = diag(δ) (the factor of svec entry (i, j) is δ_i δ_j), so a
+    /// badly scaled block (rows and columns of very different magnitude) is balanced like the rows of a linear program.
+    /// </summary>
+    private static void UniformWithinCones(CompositeCone cones, Span<double> factors, ReadOnlySpan<double> total, double min, double max)
     {
         for (int k = 0; k < cones.Cones.Count; k++)
         {
             var cone = cones.Cones[k];
             if (cone.HasDiagonalScaling || cone.Dimension == 0) continue;
             var block = factors.Slice(cones.Offset(k), cone.Dimension);
+            if (cone is PsdCone psd) { CongruenceFactors(block, total.Slice(cones.Offset(k), cone.Dimension), psd.MatrixOrder, min, max); continue; }
             double mean = 0;
             foreach (double v in block) mean += v;
             block.Fill(mean / block.Length);
         }
+    }
+
+    /// <summary>
+    /// The factors f_(ij) = 1/√||row (i, j)|| of an svec block replaced by δ_i δ_j with δ_i = √(min_j f_(ij)), the geometric
+    /// middle that scales the largest row of matrix row i like Ruiz would (f_(ii) ≈ δ_i² when the diagonal entry dominates).
+    /// The cumulative factors Δ_i Δ_j (<paramref name="total"/>, Δ_i = √total_(ii)) times δ_i δ_j are kept in [min, max] by
+    /// limiting each Δ_i δ_i to [√min, √max], so the clamping of the cumulative factors cannot break the congruence.
+    /// </summary>
+    private static void CongruenceFactors(Span<double> block, ReadOnlySpan<double> total, int k, double min, double max)
+    {
+        Span<double> delta = k <= 256 ? stackalloc double[k] : new double[k];
+        delta.Fill(double.PositiveInfinity);
+        for (int j = 0, t = 0; j < k; j++)
+            for (int i = j; i < k; i++, t++)
+            {
+                // svec entry t is (i, j), i >= j: it bounds both δ_i and δ_j.
+                delta[i] = Math.Min(delta[i], block[t]);
+                delta[j] = Math.Min(delta[j], block[t]);
+            }
+        for (int i = 0; i < k; i++)
+        {
+            double cumulative = Math.Sqrt(total[PsdCone.SvecIndex(i, i, k)]);
+            double next = Math.Clamp(cumulative * (double.IsFinite(delta[i]) ? Math.Sqrt(delta[i]) : 1.0), Math.Sqrt(min), Math.Sqrt(max));
+            delta[i] = next / cumulative;
+        }
+        for (int j = 0, t = 0; j < k; j++)
+            for (int i = j; i < k; i++, t++) block[t] = delta[i] * delta[j];
     }
 
     /// <summary>M ← diag(left) M diag(right), in place.</summary>

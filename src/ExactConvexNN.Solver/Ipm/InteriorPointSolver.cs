@@ -43,6 +43,12 @@ internal sealed class InteriorPointSolver
     private readonly Iterate _savedStep;
     private double _bestScore = double.PositiveInfinity;
     private Metrics _bestMetrics;
+    // Iteration at which the best score last improved by the stall factor, and the score it improved to.
+    private int _lastProgress;
+    private double _progressScore = double.PositiveInfinity;
+
+    /// <summary>Iterations without a tenfold improvement of the best score after which an almost-solved best iterate is returned.</summary>
+    private const int StallIterations = 6;
 
     /// <summary>Progress measures of an iterate, in the units of the original problem.</summary>
     private readonly record struct Metrics(double PrimalCost, double DualCost, double GapAbs, double GapRel,
@@ -90,25 +96,34 @@ internal sealed class InteriorPointSolver
         {
             ComputeResiduals();
             var metrics = ComputeMetrics();
-            TrackBest(metrics);
+            TrackBest(metrics, iteration);
             LogIteration(iteration, metrics, alpha);
             _settings.OnIteration?.Invoke(iteration, Math.Max(metrics.GapRel, Math.Max(metrics.PrimalResidual, metrics.DualResidual)));
             status = CheckTermination(metrics);
             if (status != SolverStatus.Unsolved) break;
             if (iteration >= _settings.MaxIterations) { status = SolverStatus.MaxIterations; break; }
+            if (Stalled(iteration)) { status = SolverStatus.AlmostSolved; break; }
             if (clock.Elapsed.TotalSeconds >= _settings.TimeLimitSeconds) { status = SolverStatus.TimeLimit; break; }
 
-            if (!UpdateScalingAndFactor() || !SolveConstantDirection()) { status = SolverStatus.NumericalError; break; }
-            if (!PredictorDirection()) { status = SolverStatus.NumericalError; break; }
+            if (!UpdateScalingAndFactor()) { status = Failed("scaling or factorization"); break; }
+            if (!SolveConstantDirection()) { status = Failed("constant direction"); break; }
+            if (!PredictorDirection()) { status = Failed("predictor"); break; }
             double sigma = Math.Pow(1 - StepLength(1.0), 3);
             double fraction = _settings.StepFraction;
-            if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = SolverStatus.NumericalError; break; }
+            if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = Failed("corrector"); break; }
             alpha = fraction * StepLength(1.0 / fraction);
-            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = SolverStatus.NumericalError; break; }
-            if (alpha < _settings.MinStepLength) { status = SolverStatus.NumericalError; break; }
+            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = Failed("uncorrected direction"); break; }
+            if (alpha < _settings.MinStepLength) { status = Failed($"step {alpha:g2}"); break; }
             TakeStep(alpha);
         }
         return Finish(status, iteration, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>NumericalError, with the reason in the log when verbose.</summary>
+    private SolverStatus Failed(string reason)
+    {
+        _log?.WriteLine($"numerical failure: {reason}");
+        return SolverStatus.NumericalError;
     }
 
     /// <summary>
@@ -330,13 +345,30 @@ internal sealed class InteriorPointSolver
     /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>
     private void TakeStep(double alpha) => _point.AddScaled(alpha, _step);
 
-    /// <summary>Keeps a copy of the iterate with the smallest max(primal residual, dual residual, gap).</summary>
-    private void TrackBest(Metrics r)
+    /// <summary>
+    /// Keeps a copy of the iterate with the smallest max(primal residual, dual residual, gap), and the last iteration at
+    /// which that score fell below a tenth of its value at the previous such iteration (see <see cref="Stalled"/>).
+    /// </summary>
+    private void TrackBest(Metrics r, int iteration)
     {
         double score = Math.Max(Math.Max(r.PrimalResidual, r.DualResidual), Math.Min(r.GapAbs, r.GapRel));
+        if (score < 0.1 * _progressScore) { _progressScore = score; _lastProgress = iteration; }
         if (!(score < _bestScore)) return;
         _bestScore = score; _bestMetrics = r;
         _best.CopyFrom(_point);
+    }
+
+    /// <summary>
+    /// True when the best iterate already meets the reduced tolerance (it will be reported AlmostSolved) and the best score
+    /// has not improved tenfold for <see cref="StallIterations"/> iterations: on programs without a strictly feasible point
+    /// (graph bisection, H-infinity-type LMIs) the residual of the side without an interior stops falling once μ is tiny,
+    /// and further iterations only cost time.
+    /// </summary>
+    private bool Stalled(int iteration)
+    {
+        if (iteration - _lastProgress < StallIterations || _bestScore == double.PositiveInfinity) return false;
+        double tol = _settings.ReducedTolerance;
+        return MeetsTolerances(_bestMetrics, tol, tol, tol);
     }
 
     /// <summary>Builds the result: the solution, a certificate, or the best iterate with an honest status.</summary>
@@ -366,6 +398,8 @@ internal sealed class InteriorPointSolver
             _point.CopyFrom(_best);
             double tol = _settings.ReducedTolerance;
             if (MeetsTolerances(_bestMetrics, tol, tol, tol) && MeetsTolerancesInOriginalUnits(tol, tol, tol)) status = SolverStatus.AlmostSolved;
+            // A stall stop whose best point fails the check in original units could not make progress.
+            else if (status == SolverStatus.AlmostSolved) status = SolverStatus.NumericalError;
         }
         Unscale(_point, x, s, z);
         return Result(status, x, s, z, double.NaN, double.NaN, iterations, seconds, true);

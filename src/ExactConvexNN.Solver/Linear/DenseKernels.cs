@@ -309,4 +309,36 @@ public static class DenseKernels
         }
         for (int i = 0; i < n; i++) values[i] = a[i * n + i];
     }
+
+    /// <summary>
+    /// C = op(A) op(B) for square k x k column-major matrices, op the transpose when asked (not both): the managed product
+    /// of the semidefinite cone's congruences. Measured faster than MathNet's managed provider and the reference BLAS dgemm
+    /// for k up to 200 (bench sdp-kernels).
+    /// </summary>
+    public static void MultiplySquare(ReadOnlySpan<double> a, bool transposeA, ReadOnlySpan<double> b, bool transposeB, Span<double> c, int k)
+    {
+        if (a.Length < k * k || b.Length < k * k || c.Length < k * k) throw new ArgumentException("A, B and C must be k x k");
+        if (transposeA && transposeB) throw new ArgumentException("op(A) op(B) with both transposed is not supported; use (B A)'");
+        if (transposeA)
+        {
+            // C_ij = A_:i · B_:j (columns are contiguous).
+            for (int j = 0; j < k; j++)
+            {
+                var bj = b.Slice(j * k, k);
+                for (int i = 0; i < k; i++) c[j * k + i] = Dot(a.Slice(i * k, k), bj);
+            }
+            return;
+        }
+        c[..(k * k)].Clear();
+        for (int j = 0; j < k; j++)
+        {
+            var cj = c.Slice(j * k, k);
+            // C_:j = Σ_t op(B)_tj A_:t, op(B)_tj = B_tj (at t + j k) or B_jt (at j + t k).
+            for (int t = 0; t < k; t++)
+            {
+                double f = transposeB ? b[j + t * k] : b[t + j * k];
+                if (f != 0) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a.Slice(t * k, k), f, cj, cj);
+            }
+        }
+    }
 }
