@@ -5,7 +5,7 @@ using ExactConvexNN.Solver;
 
 namespace ExactConvexNN.Arrangements;
 
-/// <summary>Options of <see cref="ArrangementEnumerator.Enumerate"/>.</summary>
+/// <summary>Options of <see cref="ArrangementEnumerator.Enumerate(double[,], ArrangementOptions?)"/>.</summary>
 public sealed record ArrangementOptions
 {
     /// <summary>The default refusal threshold on the estimated number of chambers.</summary>

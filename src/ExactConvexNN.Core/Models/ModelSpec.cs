@@ -50,7 +50,7 @@ public sealed record ModelSpec
         ? string.Create(CultureInfo.InvariantCulture, $"sigma(t) = {Poly.A:G6} t^2 + {Poly.B:G6} t + {Poly.C:G6}")
         : "relu(t) = max(t, 0)";
     /// <summary>The loss's name in output: "squared".</summary>
-    public string LossName => "squared";
+    public string LossName => Loss switch { _ => "squared" };
     /// <summary>Outputs O: 1 for regression and two classes, K for K &gt; 2 classes.</summary>
     public int Outputs => Classes is int k ? ClassTargets.Outputs(k) : 1;
 

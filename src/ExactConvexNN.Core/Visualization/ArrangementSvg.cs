@@ -252,7 +252,7 @@ public static class ArrangementSvg
         // Label font: smaller with more chambers and longer patterns, never below 7 px.
         private readonly double _font = Math.Max(7, Math.Min(Math.Min(15, 17 - chambers / 12.0), size * 0.45 / (0.62 * Math.Max(rows, 3))));
 
-        private string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+        private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
         private string X(double u) => F(_cx + u * _r);
         private string Y(double v) => F(_cy - v * _r);
 

@@ -39,7 +39,7 @@ internal static class LdlContract
     public static void ValidateSolve(int dimension, int rhsLength, bool factored)
     {
         if (rhsLength != dimension)
-            throw new ArgumentException($"right-hand side has length {rhsLength}, expected {dimension}", "rhs");
+            throw new ArgumentException($"right-hand side has length {rhsLength}, expected {dimension}", nameof(rhsLength));
         if (!factored)
             throw new InvalidOperationException("Solve needs a successful Factor first");
     }

@@ -71,7 +71,7 @@ public class IncrementalEnumeratorTests
         Assert.Equal((2, 3), (a.Rank, a.Hyperplanes));
         AssertChambersAreExact(x, a);
         // Every chamber of a planar arrangement of at least two lines is a sector bounded by two lines.
-        Assert.All(a.Chambers, c => Assert.Equal(2, c.FacetRows.Length));
+        Assert.All(a.Chambers, c => Assert.Equal(2, c.FacetRows!.Length));
         // The all-active pattern 111 is impossible (the rows sum to zero), and so is 000.
         Assert.DoesNotContain("111", Patterns(a));
         Assert.DoesNotContain("000", Patterns(a));
@@ -101,7 +101,7 @@ public class IncrementalEnumeratorTests
         Assert.Equal((3, 6), (a.Rank, a.Hyperplanes));
         AssertChambersAreExact(x, a);
         // Each chamber is an ordering of g's coordinates; adjacent transpositions are its 3 facets.
-        Assert.All(a.Chambers, c => Assert.Equal(3, c.FacetRows.Length));
+        Assert.All(a.Chambers, c => Assert.Equal(3, c.FacetRows!.Length));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public class IncrementalEnumeratorTests
     }
 
     [Fact]
-    public void ThreePointExampleHasPatterns000_001_110_111()
+    public void ThreePointExampleHasPatterns000001110111()
     {
         var x = M([2, 2], [3, 3], [1, 0]);
         var a = IncrementalEnumerator.Enumerate(x);
@@ -144,7 +144,7 @@ public class IncrementalEnumeratorTests
         var a = IncrementalEnumerator.Enumerate(new double[3, 2]);
         Assert.Equal(new[] { "111" }, Patterns(a));
         Assert.Equal(0, a.Rank);
-        Assert.Empty(a.Chambers[0].FacetRows);
+        Assert.Empty(a.Chambers[0].FacetRows!);
     }
 
     [Fact]

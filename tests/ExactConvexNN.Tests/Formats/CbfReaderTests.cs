@@ -83,7 +83,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Membership_in_K_agrees_with_the_cbf_cone_definitions_for_every_point()
+    public void MembershipInKAgreesWithTheCbfConeDefinitionsForEveryPoint()
     {
         var file = Cbf(AllConesText());
         var gen = Gen.Choose(-300, 300).Select(i => i / 100.0).ArrayOf(7);
@@ -97,7 +97,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Points_on_a_rotated_cone_boundary_map_to_the_second_order_cone_boundary()
+    public void PointsOnARotatedConeBoundaryMapToTheSecondOrderConeBoundary()
     {
         // x in QR(3): (2, 1, 2) has 2*2*1 = 4 = 2^2, on the boundary.
         var file = Cbf("VER\n3\nVAR\n3 1\nQR 3\n");
@@ -109,7 +109,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void A_maximization_is_stored_negated_and_reported_in_the_files_sense_with_its_constant()
+    public void AMaximizationIsStoredNegatedAndReportedInTheFilesSenseWithItsConstant()
     {
         var file = Cbf(AllConesText());
         Assert.True(file.Maximize);
@@ -120,7 +120,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Equality_rows_become_zero_cone_rows_with_slack_equal_to_the_constraint_value()
+    public void EqualityRowsBecomeZeroConeRowsWithSlackEqualToTheConstraintValue()
     {
         // g = x0 + 2 x1 - 4 in L=, x in F.
         var file = Cbf("VER\n3\nOBJSENSE\nMIN\nVAR\n2 1\nF 2\nCON\n1 1\nL= 1\nACOORD\n2\n0 0 1\n0 1 2\nBCOORD\n1\n0 -4\n");
@@ -131,7 +131,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Adjacent_linear_blocks_merge_and_free_blocks_add_no_rows()
+    public void AdjacentLinearBlocksMergeAndFreeBlocksAddNoRows()
     {
         var file = Cbf("VER\n3\nVAR\n4 3\nL+ 1\nL+ 2\nF 1\nCON\n2 2\nF 1\nL= 1\n");
         Assert.Equal(new ConeSpec[] { new ZeroConeSpec(1), new NonnegativeConeSpec(3) }, file.Problem.Cones);
@@ -139,7 +139,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Comments_blank_lines_and_lower_case_keywords_are_accepted()
+    public void CommentsBlankLinesAndLowerCaseKeywordsAreAccepted()
     {
         var file = Cbf("# header\n\nver\n2\n  # indented comment\nvar\n1 1\nl+ 1\n\nobjacoord\n1\n0 3\n");
         Assert.Equal([3.0], file.Problem.Q);
@@ -167,7 +167,7 @@ public class CbfReaderTests
     [InlineData("VER\n3\n", "no VAR section")]
     [InlineData("", "empty")]
     [InlineData("VER\n3\nVAR\n1 1\nQR 1\n", "cone dimension 1 is below 2")]
-    public void Malformed_files_are_refused_with_a_message_naming_the_problem(string text, string expected)
+    public void MalformedFilesAreRefusedWithAMessageNamingTheProblem(string text, string expected)
     {
         var e = CbfError(text);
         Assert.Contains(expected, e.Message);
@@ -179,7 +179,7 @@ public class CbfReaderTests
     [InlineData("VER\n3\nVAR\n3 1\nF 3\nOBJACOORD\n1\n0 1\nACOO", "unknown keyword 'ACOO'")]
     [InlineData("VER\n3\nVAR\n3 1\nF 3\nCON\n1 1\nL+ 1\nACOORD\n2\n0 0 1\n0", "expected 3 field(s)")]
     [InlineData("VER\n3\nVAR\n3", "expected 2 field(s)")]
-    public void A_file_cut_inside_its_last_line_says_it_may_be_truncated(string text, string expected)
+    public void AFileCutInsideItsLastLineSaysItMayBeTruncated(string text, string expected)
     {
         var e = CbfError(text);
         Assert.Contains(expected, e.Message);
@@ -189,7 +189,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void An_error_before_the_last_line_does_not_suggest_truncation()
+    public void AnErrorBeforeTheLastLineDoesNotSuggestTruncation()
     {
         var e = CbfError("VER\n3\nVAR\n3 1\nF 3\nOBJACOORD\n1\n0 abc\nACOORD\n0\n");
         Assert.Contains("'abc' is not a finite number", e.Message);
@@ -197,7 +197,7 @@ public class CbfReaderTests
     }
 
     [Fact]
-    public void Error_messages_name_the_line_of_the_offending_entry()
+    public void ErrorMessagesNameTheLineOfTheOffendingEntry()
     {
         var e = CbfError("VER\n3\n\nVAR\n2 1\nF 2\n\nOBJACOORD\n2\n0 1\n5 1\n");
         Assert.StartsWith("test.cbf line 11:", e.Message);

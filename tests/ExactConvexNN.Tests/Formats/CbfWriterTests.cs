@@ -32,7 +32,7 @@ public class CbfWriterTests
     }
 
     [Fact]
-    public void Writing_then_reading_returns_the_same_problem_exactly()
+    public void WritingThenReadingReturnsTheSameProblemExactly()
     {
         Prop.ForAll(Gen.Choose(0, 1_000_000).ToArbitrary(), seed =>
         {
@@ -44,7 +44,7 @@ public class CbfWriterTests
     }
 
     [Fact]
-    public void A_read_file_with_every_cone_round_trips_including_its_maximization_sense()
+    public void AReadFileWithEveryConeRoundTripsIncludingItsMaximizationSense()
     {
         const string text = "VER\n3\nOBJSENSE\nMAX\nVAR\n4 3\nF 1\nL- 1\nQR 2\nCON\n3 2\nL= 1\nQR 2\n" +
                             "OBJACOORD\n2\n0 1\n3 -0.1\nOBJBCOORD\n-7.5\nACOORD\n3\n0 0 1\n1 1 2\n2 2 3\nBCOORD\n1\n1 0.5\n";
@@ -57,7 +57,7 @@ public class CbfWriterTests
     }
 
     [Fact]
-    public void A_quadratic_objective_is_refused_because_cbf_has_none()
+    public void AQuadraticObjectiveIsRefusedBecauseCbfHasNone()
     {
         var p = ConicProblem.Create(CscMatrix.Identity(1), [1.0], CscMatrix.Zeros(0, 1), [], []);
         var e = Assert.Throws<InputException>(() => CbfWriter.ToText(p));

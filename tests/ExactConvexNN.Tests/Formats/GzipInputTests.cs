@@ -41,7 +41,7 @@ public sealed class GzipInputTests : IDisposable
     private const string Csv = "a,b,y\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n";
 
     [Fact]
-    public void A_gzipped_csv_reads_like_the_plain_file()
+    public void AGzippedCsvReadsLikeThePlainFile()
     {
         var ds = CsvDataReader.Read(WriteBytes("d.csv.gz", Gzip(Encoding.UTF8.GetBytes(Csv))));
         Assert.Equal(4, ds.Rows);
@@ -49,7 +49,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void A_gzipped_csv_cut_at_any_byte_is_refused()
+    public void AGzippedCsvCutAtAnyByteIsRefused()
     {
         var gz = Gzip(Encoding.UTF8.GetBytes(Csv));
         for (int cut = 0; cut < gz.Length; cut++)
@@ -61,7 +61,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void A_gzipped_csv_cut_exactly_after_a_row_is_refused_not_read_as_fewer_rows()
+    public void AGzippedCsvCutExactlyAfterARowIsRefusedNotReadAsFewerRows()
     {
         // A flush after each row ends the compressed data on a byte boundary: cutting there leaves
         // a prefix that decompresses to whole rows (what a plain GZipStream reads without complaint).
@@ -87,7 +87,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void Random_bytes_after_a_valid_gzip_header_are_refused_as_damaged()
+    public void RandomBytesAfterAValidGzipHeaderAreRefusedAsDamaged()
     {
         var rng = new Random(7);
         for (int trial = 0; trial < 20; trial++)
@@ -101,7 +101,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void A_flipped_checksum_byte_is_refused()
+    public void AFlippedChecksumByteIsRefused()
     {
         var gz = Gzip(Encoding.UTF8.GetBytes(Csv));
         gz[^6] ^= 0x01; // inside the CRC-32 of the trailer
@@ -109,7 +109,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void A_file_named_gz_that_is_not_gzip_is_refused()
+    public void AFileNamedGzThatIsNotGzipIsRefused()
     {
         var message = ErrorOf(() => CsvDataReader.Read(WriteBytes("plain.csv.gz", Encoding.UTF8.GetBytes(Csv))));
         Assert.Contains("not gzip", message);
@@ -119,7 +119,7 @@ public sealed class GzipInputTests : IDisposable
     [InlineData("optimal/HS21.qps")]
     [InlineData("optimal/socp_rotated.cbf")]
     [InlineData("../sdp/theta_c5.dat-s")]
-    public void Every_problem_format_reads_the_same_gzipped(string file)
+    public void EveryProblemFormatReadsTheSameGzipped(string file)
     {
         var plainPath = Path.GetFullPath(Path.Combine(ProblemSetTests.Root, file));
         var gzPath = WriteBytes(Path.GetFileName(plainPath) + ".gz", Gzip(File.ReadAllBytes(plainPath)));
@@ -135,7 +135,7 @@ public sealed class GzipInputTests : IDisposable
     [InlineData("optimal/HS21.qps")]
     [InlineData("optimal/socp_rotated.cbf")]
     [InlineData("../sdp/theta_c5.dat-s")]
-    public void A_truncated_gzipped_problem_file_is_refused(string file)
+    public void ATruncatedGzippedProblemFileIsRefused(string file)
     {
         var plainPath = Path.GetFullPath(Path.Combine(ProblemSetTests.Root, file));
         var gz = Gzip(File.ReadAllBytes(plainPath));
@@ -147,7 +147,7 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
-    public void Solve_reads_a_gzipped_qps_and_refuses_a_truncated_one_with_exit_code_2()
+    public void SolveReadsAGzippedQpsAndRefusesATruncatedOneWithExitCode2()
     {
         var plainPath = Path.Combine(ProblemSetTests.Root, "optimal", "HS21.qps");
         var gz = Gzip(File.ReadAllBytes(plainPath));

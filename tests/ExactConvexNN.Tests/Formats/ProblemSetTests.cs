@@ -39,7 +39,7 @@ public class ProblemSetTests(ITestOutputHelper log)
     private static bool Close(double expected, double actual, double rel) => Math.Abs(expected - actual) <= rel * Math.Max(1.0, Math.Abs(expected));
 
     [Fact]
-    public void Every_problem_file_is_in_the_manifest_and_every_entry_has_a_file()
+    public void EveryProblemFileIsInTheManifestAndEveryEntryHasAFile()
     {
         var files = new[] { "optimal", "infeasible", "unbounded" }
             .SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d)))
@@ -54,7 +54,7 @@ public class ProblemSetTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Every_file_reads_and_each_recorded_optimum_is_feasible_and_attains_the_recorded_objective()
+    public void EveryFileReadsAndEachRecordedOptimumIsFeasibleAndAttainsTheRecordedObjective()
     {
         foreach (var e in Manifest())
         {
@@ -66,7 +66,7 @@ public class ProblemSetTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void The_solver_reaches_every_recorded_status_and_optimum()
+    public void TheSolverReachesEveryRecordedStatusAndOptimum()
     {
         var failures = new List<string>();
         foreach (var e in Manifest())

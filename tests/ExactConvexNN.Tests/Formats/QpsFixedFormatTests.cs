@@ -56,7 +56,7 @@ public class QpsFixedFormatTests
     }
 
     [Fact]
-    public void Fixed_format_names_with_spaces_read_like_the_same_problem_in_free_format()
+    public void FixedFormatNamesWithSpacesReadLikeTheSameProblemInFreeFormat()
     {
         var fixedText = Problem(fixedFormat: true);
         Assert.Contains(" E  MY EQN", fixedText); // the premise: names with spaces at the fixed columns
@@ -71,7 +71,7 @@ public class QpsFixedFormatTests
     }
 
     [Fact]
-    public void A_fixed_format_file_without_a_set_name_reads_the_rhs_and_bounds()
+    public void AFixedFormatFileWithoutASetNameReadsTheRhsAndBounds()
     {
         var text = string.Join("\n",
             "NAME          NOSET",
@@ -92,7 +92,7 @@ public class QpsFixedFormatTests
     }
 
     [Fact]
-    public void A_free_format_file_with_aligned_columns_and_long_names_stays_free_format()
+    public void AFreeFormatFileWithAlignedColumnsAndLongNamesStaysFreeFormat()
     {
         // Names longer than 8 characters spill over the fixed gaps: not fixed format.
         var text = "NAME LONG\nROWS\n N  OBJECTIVE\n L  CONSTRAINT1\nCOLUMNS\n    VARIABLE1 OBJECTIVE 1 CONSTRAINT1 1\nRHS\n    RHS CONSTRAINT1 2\nENDATA\n";
@@ -112,7 +112,7 @@ public class QpsFixedFormatTests
     }
 
     [FactWhenFileExists(QforplanPath)]
-    public void Qforplan_from_the_maros_meszaros_set_reads_with_its_published_sizes()
+    public void QforplanFromTheMarosMeszarosSetReadsWithItsPublishedSizes()
     {
         // optima.tsv: QFORPLAN has 161 rows, 421 variables, 4563 nonzeros in A.
         var file = ProblemFile.Read(QforplanPath);

@@ -31,7 +31,7 @@ public class QpsReaderTests
     [InlineData('L', 2.0, -3.0, -1.0, 2.0)]
     [InlineData('G', 2.0, 3.0, 2.0, 5.0)]   // G: [r, r + |R|]
     [InlineData('G', 2.0, -3.0, 2.0, 5.0)]
-    public void Ranges_follow_the_mps_sign_rules(char type, double rhs, double range, double lo, double hi)
+    public void RangesFollowTheMpsSignRules(char type, double rhs, double range, double lo, double hi)
     {
         var (a, b) = Interval(OneRow(type, rhs, range));
         Assert.Equal(lo, a, 9);
@@ -39,7 +39,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void Rows_without_ranges_are_one_sided_and_equalities_use_the_zero_cone()
+    public void RowsWithoutRangesAreOneSidedAndEqualitiesUseTheZeroCone()
     {
         Assert.Equal((2.0, 20.0), Interval(OneRow('G', 2, null)));
         Assert.Equal((-20.0, 2.0), Interval(OneRow('L', 2, null)));
@@ -48,7 +48,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void The_objective_row_rhs_is_minus_the_objective_constant()
+    public void TheObjectiveRowRhsIsMinusTheObjectiveConstant()
     {
         var f = Qps("NAME C\nROWS\n N obj\nCOLUMNS\n x obj 2\nRHS\n RHS obj -7.5\nBOUNDS\n FR BND x\nENDATA\n");
         Assert.Equal(7.5, f.Problem.ObjectiveConstant);
@@ -56,7 +56,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void Maximization_is_stored_negated_and_reported_in_the_files_sense()
+    public void MaximizationIsStoredNegatedAndReportedInTheFilesSense()
     {
         var f = Qps("NAME M\nOBJSENSE\n    MAX\nROWS\n N obj\nCOLUMNS\n x obj 2\nRHS\n RHS obj -1\nQUADOBJ\n x x -4\nENDATA\n");
         Assert.True(f.Maximize);
@@ -73,7 +73,7 @@ public class QpsReaderTests
     [InlineData(" FX BND x 1.5\n", 1.5, 1.5)]
     [InlineData(" UP x 4\n", 0.0, 4.0)]              // free MPS without a bound set name
     [InlineData("", 0.0, 20.0)]                      // default [0, inf)
-    public void Bounds_follow_the_mps_rules(string bounds, double lo, double hi)
+    public void BoundsFollowTheMpsRules(string bounds, double lo, double hi)
     {
         string text = "NAME B\nROWS\n N obj\nCOLUMNS\n x obj 1\nBOUNDS\n" + bounds + "ENDATA\n";
         var (a, b) = Interval(text);
@@ -82,7 +82,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void A_negative_upper_bound_keeps_an_explicit_lower_bound()
+    public void ANegativeUpperBoundKeepsAnExplicitLowerBound()
     {
         // LO 0 then UP -3: the interval [0, -3] is empty, so no probe point is feasible.
         var (a, b) = Interval("NAME B\nROWS\n N obj\nCOLUMNS\n x obj 1\nBOUNDS\n LO BND x 0\n UP BND x -3\nENDATA\n");
@@ -90,7 +90,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void Quadobj_lower_triangle_and_qmatrix_full_matrix_describe_the_same_objective()
+    public void QuadobjLowerTriangleAndQmatrixFullMatrixDescribeTheSameObjective()
     {
         const string head = "NAME Q\nROWS\n N obj\nCOLUMNS\n x obj 1\n y obj -1\n";
         var lower = Qps(head + "QUADOBJ\n x x 2\n y x 0.5\n y y 3\nENDATA\n").Problem;
@@ -101,7 +101,7 @@ public class QpsReaderTests
     }
 
     [Fact]
-    public void Fixed_format_files_with_blank_set_names_read_as_free_format()
+    public void FixedFormatFilesWithBlankSetNamesReadAsFreeFormat()
     {
         const string text =
             "NAME          FIXED\n" +
@@ -137,7 +137,7 @@ public class QpsReaderTests
     [InlineData("NAME T\nROWS\n N obj\nCOLUMNS\n x obj 1\nSOS\n", "SOS is not supported")]
     [InlineData("NAME T\nROWS\n N obj\nCOLUMNS\n x obj 1\nWHATEVER\n", "unknown section 'WHATEVER'")]
     [InlineData("NAME T\nROWS\n N obj\n E r\nCOLUMNS\n x obj 1\nRANGES\n RNG obj 2\nENDATA\n", "range on objective")]
-    public void Malformed_files_are_refused_with_a_message_naming_the_problem(string text, string expected)
+    public void MalformedFilesAreRefusedWithAMessageNamingTheProblem(string text, string expected)
     {
         var e = QpsError(text);
         Assert.Contains(expected, e.Message);
@@ -148,7 +148,7 @@ public class QpsReaderTests
     [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\n x r", "'x r'")]
     [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\nRHS\n RHS r 1\nBOUNDS\n UP BND", "'UP BND'")]
     [InlineData("NAME T\nROWS\n N obj\n G r\nCOLUMNS\n x obj 1\n x r 1\nRHS\n RHS r 1\n", "without ENDATA")]
-    public void A_file_cut_short_is_refused_as_truncated(string text, string expected)
+    public void AFileCutShortIsRefusedAsTruncated(string text, string expected)
     {
         var e = QpsError(text);
         Assert.Contains(expected, e.Message);

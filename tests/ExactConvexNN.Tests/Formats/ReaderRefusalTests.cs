@@ -28,7 +28,7 @@ public class ReaderRefusalTests
     [InlineData("1,2,3\n4,5,6\n")]
     [InlineData("0.5;-1e-3;7\n1;2;3\n")]
     [InlineData("\n\n1.5\t2\n3\t4\n")]
-    public void A_csv_whose_first_row_is_all_numbers_is_refused_as_missing_its_header(string text)
+    public void ACsvWhoseFirstRowIsAllNumbersIsRefusedAsMissingItsHeader(string text)
     {
         var message = Csv(text);
         Assert.Contains("looks like data", message);
@@ -36,14 +36,14 @@ public class ReaderRefusalTests
     }
 
     [Fact]
-    public void The_missing_header_message_suggests_a_header_with_the_right_number_of_columns()
+    public void TheMissingHeaderMessageSuggestsAHeaderWithTheRightNumberOfColumns()
     {
         Assert.Contains("'x1,x2,y'", Csv("1,2,3\n4,5,6\n"));
         Assert.Contains("'x1,x2,...,x9,y'", Csv("1,2,3,4,5,6,7,8,9,10\n"));
     }
 
     [Fact]
-    public void A_header_with_some_numeric_names_is_still_a_header()
+    public void AHeaderWithSomeNumericNamesIsStillAHeader()
     {
         var ds = CsvDataReader.Parse(new StringReader("2019,2020,y\n1,2,3\n"), "t.csv");
         Assert.Equal(new[] { "2019", "2020" }, ds.FeatureNames);
@@ -53,7 +53,7 @@ public class ReaderRefusalTests
     // ---- declared sizes ----
 
     [Fact]
-    public void Cbf_variables_beyond_the_available_memory_are_refused_with_the_estimate_in_bytes()
+    public void CbfVariablesBeyondTheAvailableMemoryAreRefusedWithTheEstimateInBytes()
     {
         // 2e9 variables need about 128 GB of working storage (64 bytes each): more than a test machine has.
         var message = Cbf("VER\n3\nVAR\n2000000000 1\nF 2000000000\n");
@@ -63,7 +63,7 @@ public class ReaderRefusalTests
     }
 
     [Fact]
-    public void Cbf_sizes_beyond_32_bit_indexing_are_refused()
+    public void CbfSizesBeyond32BitIndexingAreRefused()
     {
         // Two 65535 x 65535 blocks: 2 x 2147450880 svec entries.
         var message = Cbf("VER\n3\nPSDVAR\n2\n65535\n65535\n");
@@ -78,11 +78,11 @@ public class ReaderRefusalTests
     [InlineData("VER\n3\nVAR\n-3 1\nF 3\n", "below 0")]
     [InlineData("VER\n3\nPSDVAR\n1\n70000\n", "32-bit indexing")]
     [InlineData("VER\n3\nVAR\n2147483647 2\nF 2147483647\nF 2147483647\n", "exceed the declared 2147483647")]
-    public void Cbf_counts_that_are_too_large_or_negative_are_refused(string text, string expected) =>
+    public void CbfCountsThatAreTooLargeOrNegativeAreRefused(string text, string expected) =>
         Assert.Contains(expected, Cbf(text));
 
     [Fact]
-    public void Cbf_declared_counts_larger_than_the_file_end_in_a_truncation_message_not_an_allocation()
+    public void CbfDeclaredCountsLargerThanTheFileEndInATruncationMessageNotAnAllocation()
     {
         var message = Cbf("VER\n3\nVAR\n1 1\nF 1\nCON\n1 1\nL= 1\nACOORD\n2000000000\n0 0 1\n");
         Assert.Contains("entry 2 of 2000000000", message);
@@ -97,7 +97,7 @@ public class ReaderRefusalTests
     [InlineData("2000000000\n1\n2\n1\n", "bytes")]
     [InlineData("1\n3\n2147483647 -2147483647 1\n1\n", "32-bit")]
     [InlineData("-1\n1\n2\n1\n", "below 1")]
-    public void Sdpa_sizes_that_are_too_large_or_negative_are_refused(string text, string expected) =>
+    public void SdpaSizesThatAreTooLargeOrNegativeAreRefused(string text, string expected) =>
         Assert.Contains(expected, Sdpa(text));
 
     // ---- numbers that are not finite, missing fields ----
@@ -107,7 +107,7 @@ public class ReaderRefusalTests
     [InlineData("a,y\n1,NaN\n", "line 2")]
     [InlineData("a,y\n1,-Infinity\n", "line 2")]
     [InlineData("a,b,y\n1,2\n", "line 2")]
-    public void Csv_values_that_are_not_finite_or_missing_are_refused_with_the_line(string text, string line) =>
+    public void CsvValuesThatAreNotFiniteOrMissingAreRefusedWithTheLine(string text, string line) =>
         Assert.Contains(line, Csv(text));
 
     [Theory]
@@ -116,7 +116,7 @@ public class ReaderRefusalTests
     [InlineData("VER\n3\nVAR\n1 1\nF 1\nOBJBCOORD\n-1e309\n", "line 7")]
     [InlineData("VER\n3\nVAR\n1 1\nF 1\nOBJACOORD\n1\n0\n", "line 8")]
     [InlineData("VER\n3\nVAR\n1\n", "line 4")]
-    public void Cbf_values_that_are_not_finite_or_missing_are_refused_with_the_line(string text, string line) =>
+    public void CbfValuesThatAreNotFiniteOrMissingAreRefusedWithTheLine(string text, string line) =>
         Assert.Contains(line, Cbf(text));
 
     [Theory]
@@ -125,7 +125,7 @@ public class ReaderRefusalTests
     [InlineData("NAME t\nROWS\n N obj\nCOLUMNS\n x obj 1\nBOUNDS\n UP b x 1e999\nENDATA\n", "line 7")]
     [InlineData("NAME t\nROWS\n N obj\nCOLUMNS\n x obj\nENDATA\n", "line 5")]
     [InlineData("NAME t\nROWS\n N\nENDATA\n", "line 3")]
-    public void Qps_values_that_are_not_finite_or_missing_are_refused_with_the_line(string text, string line) =>
+    public void QpsValuesThatAreNotFiniteOrMissingAreRefusedWithTheLine(string text, string line) =>
         Assert.Contains(line, Qps(text));
 
     [Theory]
@@ -133,6 +133,6 @@ public class ReaderRefusalTests
     [InlineData("1\n1\n2\n1\n1 1 1 1 NaN\n", "line 5")]
     [InlineData("1\n1\n2\n1\n1 1 1 1\n", "line 5")]
     [InlineData("1\n1\n2\n", "line 3")]
-    public void Sdpa_values_that_are_not_finite_or_missing_are_refused_with_the_line(string text, string line) =>
+    public void SdpaValuesThatAreNotFiniteOrMissingAreRefusedWithTheLine(string text, string line) =>
         Assert.Contains(line, Sdpa(text));
 }

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace ExactConvexNN.Tests.Formats;
 
-public class SolveCommandTests(ITestOutputHelper log)
+public class SolveCommandTests
 {
     private static (int Exit, string Output) Run(params string[] args)
     {
@@ -24,7 +24,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Json_output_is_one_object_with_the_objective_in_the_files_sense()
+    public void JsonOutputIsOneObjectWithTheObjectiveInTheFilesSense()
     {
         var path = Path.Combine(ProblemSetTests.Root, "optimal", "lp_max_range.qps");
         var (exit, output) = Run(path, "--json");
@@ -39,7 +39,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Text_output_is_one_line_with_status_objective_iterations_and_time()
+    public void TextOutputIsOneLineWithStatusObjectiveIterationsAndTime()
     {
         var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "infeasible", "lp_infeasible.qps"));
         Assert.Equal(0, exit); // the status is the answer, not an error
@@ -53,7 +53,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     [InlineData("infeasible/socp_infeasible.cbf", "primal_infeasible")]
     [InlineData("unbounded/lp_unbounded.cbf", "dual_infeasible")]
     [InlineData("unbounded/qp_unbounded.qps", "dual_infeasible")]
-    public void Infeasible_and_unbounded_files_report_their_status_in_json_with_exit_code_0(string file, string status)
+    public void InfeasibleAndUnboundedFilesReportTheirStatusInJsonWithExitCode0(string file, string status)
     {
         var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, file), "--json");
         Assert.Equal(0, exit); // the status is the answer, not an error
@@ -68,7 +68,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void A_truncated_file_exits_with_code_2_and_prints_no_result()
+    public void ATruncatedFileExitsWithCode2AndPrintsNoResult()
     {
         var path = Temp(".cbf", "VER\n3\nVAR\n2 1\nF 2\nOBJACOORD\n2\n0 1\n");
         try
@@ -83,7 +83,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     [Theory]
     [InlineData("/nonexistent/problem.cbf")]
     [InlineData("problem.txt")]
-    public void A_missing_file_or_unknown_extension_exits_with_code_2(string path)
+    public void AMissingFileOrUnknownExtensionExitsWithCode2(string path)
     {
         var (exit, output) = Run(path);
         Assert.Equal(CliRunner.InputError, exit);
@@ -96,7 +96,7 @@ public class SolveCommandTests(ITestOutputHelper log)
     [InlineData("--tol", "abc")]
     [InlineData("--max-iter", "0")]
     [InlineData("--time-limit", "-1")]
-    public void Bad_options_exit_with_code_2(string option, string value)
+    public void BadOptionsExitWithCode2(string option, string value)
     {
         var (exit, _) = Run(Path.Combine(ProblemSetTests.Root, "optimal", "lp_small.qps"), option, value);
         Assert.Equal(CliRunner.InputError, exit);

@@ -16,7 +16,7 @@ namespace ExactConvexNN.Tests.Fuzz;
 /// </summary>
 public class ReaderFuzzTests(ITestOutputHelper log)
 {
-    private static IReadOnlyList<(string Name, string Text)> Seeds(string folder, params string[] patterns) =>
+    private static List<(string Name, string Text)> Seeds(string folder, params string[] patterns) =>
         patterns.SelectMany(p => Directory.GetFiles(CliHarness.Problems(folder), p, SearchOption.AllDirectories))
             .Where(f => new FileInfo(f).Length <= 64 * 1024) // small files keep each case fast
             .Order(StringComparer.Ordinal)
@@ -38,19 +38,19 @@ public class ReaderFuzzTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Mutated_csv_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedCsvFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("csv", FuzzKit.TextCases(CsvSeeds, text => CsvDataReader.Parse(new StringReader(text), "fuzz.csv")));
 
     [Fact]
-    public void Mutated_cbf_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedCbfFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("cbf", FuzzKit.TextCases(CbfSeeds, text => CbfReader.Read(new StringReader(text), "fuzz", "fuzz.cbf")));
 
     [Fact]
-    public void Mutated_qps_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedQpsFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("qps", FuzzKit.TextCases([.. QpsSeeds, FixedFormatSeed], text => QpsReader.Read(new StringReader(text), "fuzz", "fuzz.qps")));
 
     [Fact]
-    public void Mutated_sdpa_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedSdpaFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("sdpa", FuzzKit.TextCases(SdpaSeeds, text => SdpaReader.Read(new StringReader(text), "fuzz", "fuzz.dat-s")));
 
     /// <summary>A fixed-format MPS file with spaces in names, so the fixed-column path is fuzzed too.</summary>
@@ -78,7 +78,7 @@ public class ReaderFuzzTests(ITestOutputHelper log)
 
     /// <summary>Gzip files of every kind with damaged compressed bytes, read from disk through the same opener as the CLI.</summary>
     [Fact]
-    public void Damaged_gzip_files_of_every_format_are_refused_with_one_line_unless_the_text_comes_out_whole()
+    public void DamagedGzipFilesOfEveryFormatAreRefusedWithOneLineUnlessTheTextComesOutWhole()
     {
         string dir = Directory.CreateTempSubdirectory("ecnn-fuzz-gz-").FullName;
         try
@@ -129,27 +129,29 @@ public class ReaderFuzzTests(ITestOutputHelper log)
     ];
 
     [Fact]
-    public void Mutated_relu_network_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedReluNetworkFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("relu-json", FuzzKit.TextCases(ReluNetworkSeeds, text => TwoLayerReluNetwork.Parse(text, "fuzz.json")));
 
     [Fact]
-    public void Mutated_poly_network_files_parse_or_are_refused_with_one_line() =>
+    public void MutatedPolyNetworkFilesParseOrAreRefusedWithOneLine() =>
         RunAndAssert("poly-json", FuzzKit.TextCases(PolyNetworkSeeds, text => PolyNetwork.Parse(text, "fuzz.json")));
 
     // ---- the harness itself ----
 
     [Fact]
-    public void The_harness_reports_other_exceptions_multi_line_messages_and_slow_parses()
+    public void TheHarnessReportsOtherExceptionsMultiLineMessagesAndSlowParses()
     {
         Assert.Null(FuzzKit.Check(() => { }).Failure);
         Assert.Null(FuzzKit.Check(() => throw new InputException("bad; fix it")).Failure);
+        #pragma warning disable CA2201 // the harness must name the runtime's own exception types
         Assert.Contains("NullReferenceException", FuzzKit.Check(() => throw new NullReferenceException()).Failure);
+#pragma warning restore CA2201
         Assert.Contains("spans lines", FuzzKit.Check(() => throw new InputException("bad\nfix")).Failure);
         Assert.Contains("no answer", FuzzKit.Check(() => Thread.Sleep(FuzzKit.Limit + TimeSpan.FromSeconds(1))).Failure);
     }
 
     [Fact]
-    public void Mutations_are_deterministic_for_a_seed_and_change_the_text()
+    public void MutationsAreDeterministicForASeedAndChangeTheText()
     {
         const string text = "VER\n3\nVAR\n2 1\nF 2\nOBJACOORD\n1\n0 1.5\n";
         var a = Enumerable.Range(0, 50).Select(_ => 0).Select((_, i) => FuzzKit.Mutate(text, new Random(i))).ToList();

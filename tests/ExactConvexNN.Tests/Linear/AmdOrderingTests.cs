@@ -7,7 +7,7 @@ namespace ExactConvexNN.Tests.Linear;
 public class AmdOrderingTests
 {
     [Fact]
-    public void Compute_GridLaplacian_IsPermutationWithLessFillThanNatural()
+    public void ComputeGridLaplacianIsPermutationWithLessFillThanNatural()
     {
         var a = LdlTestMatrices.GridLaplacianUpper(30, 30);
         var perm = AmdOrdering.Compute(a);
@@ -18,7 +18,7 @@ public class AmdOrderingTests
     }
 
     [Fact]
-    public void Compute_ArrowheadWithDenseNodeFirst_OrdersItLastAndCausesNoFill()
+    public void ComputeArrowheadWithDenseNodeFirstOrdersItLastAndCausesNoFill()
     {
         const int n = 200; // hub degree 199 > 10·√200: treated as dense
         var a = LdlTestMatrices.ArrowheadUpper(n, hub: 0);
@@ -32,7 +32,7 @@ public class AmdOrderingTests
     }
 
     [Fact]
-    public void Compute_SmallArrowheadWithHubFirst_IsNotDenseButStillOrderedLast()
+    public void ComputeSmallArrowheadWithHubFirstIsNotDenseButStillOrderedLast()
     {
         var a = LdlTestMatrices.ArrowheadUpper(10, hub: 0);
         var perm = AmdOrdering.Compute(a);
@@ -44,14 +44,14 @@ public class AmdOrderingTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(7)]
-    public void Compute_DiagonalOrEmptyPattern_IsPermutation(int n)
+    public void ComputeDiagonalOrEmptyPatternIsPermutation(int n)
     {
         Assert.True(FillReducingOrderings.IsPermutation(AmdOrdering.Compute(CscMatrix.Identity(n)), n));
         Assert.True(FillReducingOrderings.IsPermutation(AmdOrdering.Compute(CscMatrix.Zeros(n, n)), n));
     }
 
     [Fact]
-    public void Compute_DenseMatrix_IsPermutationWithCompleteFill()
+    public void ComputeDenseMatrixIsPermutationWithCompleteFill()
     {
         const int n = 40;
         var k = new double[n, n];
@@ -63,14 +63,14 @@ public class AmdOrderingTests
     }
 
     [Fact]
-    public void Compute_RejectsLowerEntries()
+    public void ComputeRejectsLowerEntries()
     {
         var lower = CscMatrix.FromTriplets(2, 2, [(1, 0, 1.0)]);
         Assert.Throws<ArgumentException>(() => AmdOrdering.Compute(lower));
     }
 
     [Fact]
-    public void Property_RandomPatternsWithDenseRows_ValidPermutationWithDenseNodesLast()
+    public void PropertyRandomPatternsWithDenseRowsValidPermutationWithDenseNodesLast()
     {
         var gen =
             from n in Gen.Choose(1, 150)

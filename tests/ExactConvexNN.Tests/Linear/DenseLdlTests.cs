@@ -5,7 +5,7 @@ namespace ExactConvexNN.Tests.Linear;
 public class DenseLdlTests
 {
     [Fact]
-    public void Factor_ReconstructsQuasiDefiniteMatrix_AndSolveHasSmallResidual()
+    public void FactorReconstructsQuasiDefiniteMatrixAndSolveHasSmallResidual()
     {
         var rng = new Random(11);
         for (int trial = 0; trial < 20; trial++)
@@ -33,7 +33,7 @@ public class DenseLdlTests
     }
 
     [Fact]
-    public void Factor_ReplacesWrongSignedAndTinyPivots_AndCountsThem()
+    public void FactorReplacesWrongSignedAndTinyPivotsAndCountsThem()
     {
         // Diagonal K: each pivot is its own diagonal entry, so which ones get replaced is known exactly.
         var diag = new[] { 2.0, -3.0, 1e-12, 0.0, -1e-12, 5.0 };
@@ -49,7 +49,7 @@ public class DenseLdlTests
     }
 
     [Fact]
-    public void Factor_NonFiniteValue_ReturnsFalse()
+    public void FactorNonFiniteValueReturnsFalse()
     {
         var pattern = CscMatrix.Identity(3);
         var ldl = DenseLdl.Create(pattern);
@@ -58,7 +58,7 @@ public class DenseLdlTests
     }
 
     [Fact]
-    public void Create_RejectsNonSquareAndLowerEntries()
+    public void CreateRejectsNonSquareAndLowerEntries()
     {
         Assert.Throws<ArgumentException>(() => DenseLdl.Create(CscMatrix.Zeros(2, 3)));
         var lower = CscMatrix.FromTriplets(2, 2, [(0, 0, 1.0), (1, 0, 1.0), (1, 1, 1.0)]);

@@ -62,7 +62,7 @@ public class SparseLdlTests
     [Theory]
     [InlineData(FillReducingOrdering.Amd)]
     [InlineData(FillReducingOrdering.Natural)]
-    public void Factor_RandomQuasiDefinite_ReconstructsPermutedMatrix_AndAgreesWithDense(FillReducingOrdering ordering)
+    public void FactorRandomQuasiDefiniteReconstructsPermutedMatrixAndAgreesWithDense(FillReducingOrdering ordering)
     {
         var rng = new Random(5);
         for (int trial = 0; trial < 30; trial++)
@@ -81,7 +81,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_EmptyMatrix_SucceedsAndSolveIsNoOp()
+    public void FactorEmptyMatrixSucceedsAndSolveIsNoOp()
     {
         var f = SparseLdl.Create(CscMatrix.Zeros(0, 0));
         Assert.True(f.Factor([], [], RegEpsilon, RegDelta));
@@ -90,7 +90,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_OneByOne_PivotIsTheEntry()
+    public void FactorOneByOnePivotIsTheEntry()
     {
         var f = FactorAndCheck(new double[,] { { -2.5 } }, [-1], FillReducingOrdering.Amd);
         Assert.Equal(-2.5, f.D[0]);
@@ -98,7 +98,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_Diagonal_HasNoOffDiagonalEntries()
+    public void FactorDiagonalHasNoOffDiagonalEntries()
     {
         var k = new double[5, 5];
         for (int i = 0; i < 5; i++) k[i, i] = i % 2 == 0 ? i + 1 : -(i + 1);
@@ -109,7 +109,7 @@ public class SparseLdlTests
     [Theory]
     [InlineData(0)]
     [InlineData(29)]
-    public void Factor_Arrowhead_AmdHasNoFillAndNaturalFillsOnlyWhenHubIsFirst(int hub)
+    public void FactorArrowheadAmdHasNoFillAndNaturalFillsOnlyWhenHubIsFirst(int hub)
     {
         const int n = 30;
         var upper = LdlTestMatrices.ArrowheadUpper(n, hub);
@@ -122,7 +122,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_Tridiagonal_HasNoFill()
+    public void FactorTridiagonalHasNoFill()
     {
         const int n = 40;
         var k = new double[n, n];
@@ -132,7 +132,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_QuasiDefiniteWithDenseRowAndColumn_Reconstructs()
+    public void FactorQuasiDefiniteWithDenseRowAndColumnReconstructs()
     {
         var rng = new Random(3);
         var (k, signs) = LdlTestMatrices.QuasiDefinite(rng, 15, 10, 0.1);
@@ -143,7 +143,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_GridLaplacian_AmdHasLessFillAndReconstructs()
+    public void FactorGridLaplacianAmdHasLessFillAndReconstructs()
     {
         var upper = LdlTestMatrices.GridLaplacianUpper(12, 12, shift: 0.1);
         var k = Dense(upper);
@@ -159,7 +159,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_LargeGridLaplacian_AmdHasLessFillThanNatural_AndSmallResidual()
+    public void FactorLargeGridLaplacianAmdHasLessFillThanNaturalAndSmallResidual()
     {
         var upper = LdlTestMatrices.GridLaplacianUpper(30, 30);
         var amd = SparseLdl.Create(upper, FillReducingOrdering.Amd);
@@ -175,7 +175,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_RegularizesExactlyTheWrongSignedAndVanishingPivots()
+    public void FactorRegularizesExactlyTheWrongSignedAndVanishingPivots()
     {
         // Natural order, K = [[1, 1, 0], [1, 1, 2], [0, 2, 3]], signs all +1:
         // d0 = 1; d1 = 1 - 1·1 = 0 -> replaced by +δ; then L(2,1) = 2/δ and d2 = 3 - 4/δ < 0 -> replaced by +δ.
@@ -193,7 +193,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_PivotSignFollowsOriginalRowUnderPermutation()
+    public void FactorPivotSignFollowsOriginalRowUnderPermutation()
     {
         // Diagonal K: pivot of original row i is K(i,i) whatever the order; signs are looked up by original row.
         var diag = new[] { 2.0, -3.0, 1e-12, 0.0, -1e-12, 5.0 };
@@ -207,7 +207,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_MissingDiagonalInDualBlock_IsRegularizedByItsSign()
+    public void FactorMissingDiagonalInDualBlockIsRegularizedByItsSign()
     {
         // K = [[2, 1], [1, ·]] with K(1,1) structurally absent: d1 = 0 - 1/2 = -0.5, correctly negative.
         var upper = CscMatrix.FromTriplets(2, 2, [(0, 0, 2.0), (0, 1, 1.0)]);
@@ -223,7 +223,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_NonFiniteValue_ReturnsFalseAndSolveIsRefused()
+    public void FactorNonFiniteValueReturnsFalseAndSolveIsRefused()
     {
         var upper = LdlTestMatrices.GridLaplacianUpper(3, 3);
         var f = SparseLdl.Create(upper);
@@ -239,7 +239,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Create_RejectsInvalidPatternAndPermutation()
+    public void CreateRejectsInvalidPatternAndPermutation()
     {
         Assert.Throws<ArgumentException>(() => SparseLdl.Create(CscMatrix.Zeros(3, 2)));
         Assert.Throws<ArgumentException>(() => SparseLdl.Create(CscMatrix.FromTriplets(2, 2, [(1, 0, 1.0)])));
@@ -251,7 +251,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Factor_Twice_ReusesSymbolicAnalysis_AndAllocatesNothing()
+    public void FactorTwiceReusesSymbolicAnalysisAndAllocatesNothing()
     {
         var rng = new Random(9);
         var (k1, signs) = LdlTestMatrices.QuasiDefinite(rng, 12, 8, 0.3);
@@ -288,7 +288,7 @@ public class SparseLdlTests
     }
 
     [Fact]
-    public void Property_RandomSymmetricPatterns_PermutationValidAndReconstructionHolds()
+    public void PropertyRandomSymmetricPatternsPermutationValidAndReconstructionHolds()
     {
         var gen =
             from n in Gen.Choose(1, 30)

@@ -77,7 +77,7 @@ public abstract class SdpConformance
     /// Max-cut relaxation in its dual form: min Σ y_i s.t. Diag(y) - L/4 ⪰ 0 (L the graph Laplacian); its value equals
     /// max ¼<L, X> s.t. diag X = 1, X ⪰ 0.
     /// </summary>
-    private ConicProblem MaxCut(int k, (int, int)[] edges)
+    private static ConicProblem MaxCut(int k, (int, int)[] edges)
     {
         var lap = Matrix<double>.Build.Dense(k, k);
         foreach (var (i, j) in edges) { lap[i, i] += 1; lap[j, j] += 1; lap[i, j] -= 1; lap[j, i] -= 1; }

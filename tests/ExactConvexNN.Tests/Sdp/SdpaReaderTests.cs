@@ -64,7 +64,7 @@ public class SdpaReaderTests(ITestOutputHelper log)
 
     internal sealed record Entry(string File, string Status, double? Objective, string Derivation);
 
-    private static IReadOnlyList<Entry> Manifest()
+    private static List<Entry> Manifest()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "expected.json")));
         return doc.RootElement.GetProperty("problems").EnumerateArray().Select(e => new Entry(e.GetProperty("file").GetString()!,
