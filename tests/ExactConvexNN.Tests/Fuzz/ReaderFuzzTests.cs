@@ -4,7 +4,6 @@ using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Solver.Formats;
-using ExactConvexNN.Tests.Cli;
 using Xunit.Abstractions;
 
 namespace ExactConvexNN.Tests.Fuzz;
@@ -85,7 +84,7 @@ public class ReaderFuzzTests(ITestOutputHelper log)
         {
             var seeds = new List<(string Name, string Ext, string Text, byte[] Gz)>();
             foreach (var (list, ext) in new[] { (CsvSeeds, ".csv"), (CbfSeeds, ".cbf"), (QpsSeeds, ".qps"), (SdpaSeeds, ".dat-s") })
-                foreach (var (name, text) in list) seeds.Add((name, ext, text, Formats.GzipInputTests.Gzip(System.Text.Encoding.UTF8.GetBytes(text))));
+                foreach (var (name, text) in list) seeds.Add((name, ext, text, GzipInputTests.Gzip(System.Text.Encoding.UTF8.GetBytes(text))));
             int k = 0;
             var report = FuzzKit.Run("gzip", FuzzKit.Cases(150), FuzzKit.Seed, rng =>
             {

@@ -60,6 +60,7 @@ public class LargeConeTests
         return (qp, socp);
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(60, 1)]
     [InlineData(150, 2)]

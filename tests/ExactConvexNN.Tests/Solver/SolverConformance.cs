@@ -10,7 +10,7 @@ namespace ExactConvexNN.Tests.Solver;
 /// Every solution is checked for its defining properties (feasibility, dual feasibility, complementarity,
 /// objective), and every infeasibility status for a valid certificate. Subclasses choose the KKT backend.
 /// </summary>
-public abstract class SolverConformance
+public abstract partial class SolverConformance
 {
     /// <summary>The KKT solver under test.</summary>
     protected abstract KktSolverFactory Kkt { get; }
@@ -57,7 +57,7 @@ public abstract class SolverConformance
                     worst = Math.Max(worst, Math.Sqrt(r) - b[0]);
                     break;
                 case PsdConeSpec:
-                    worst = Math.Max(worst, -ExactConvexNN.Tests.Sdp.SymmetricMatrices.MinEigenvalue(b));
+                    worst = Math.Max(worst, -SymmetricMatrices.MinEigenvalue(b));
                     break;
             }
             o += c.Dimension;
@@ -110,178 +110,7 @@ public abstract class SolverConformance
         Assert.True(ConeViolation(p.Cones, r.S, dual: false) < 1e-8, "s is outside K");
     }
 
-    // ---------- problems ----------
-
-    [Fact]
-    public void SmallLpReachesTheVertexOfTwoActiveConstraints()
-    {
-        // min -x1 - x2 s.t. x1 + 2x2 <= 4, 3x1 + x2 <= 6, x >= 0. Vertices (0,2), (2,0) give -2; the crossing
-        // x = (8/5, 6/5) gives -14/5. Duals solve z1 + 3z2 = 1, 2z1 + z2 = 1: z = (2/5, 1/5).
-        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
-            [new NonnegativeConeSpec(4)]);
-        var r = Solve(p);
-        AssertOptimal(p, r, -14.0 / 5);
-        Assert.Equal(1.6, r.X[0], 1e-6); Assert.Equal(1.2, r.X[1], 1e-6);
-        Assert.Equal(0.4, r.Z[0], 1e-6); Assert.Equal(0.2, r.Z[1], 1e-6);
-    }
-
-    [Fact]
-    public void EqualityOnlyQpSpreadsMassEvenly()
-    {
-        // min ½||x||² s.t. x1 + x2 + x3 = 1: by symmetry x = (1/3, 1/3, 1/3), value 1/6, z = -1/3 (x + A'z = 0).
-        var p = ConicProblem.Create(CscMatrix.Identity(3), [0, 0, 0], Dense(new double[,] { { 1, 1, 1 } }), [1], [new ZeroConeSpec(1)]);
-        var r = Solve(p);
-        AssertOptimal(p, r, 1.0 / 6);
-        Assert.All(r.X, v => Assert.Equal(1.0 / 3, v, 1e-7));
-        Assert.Equal(-1.0 / 3, r.Z[0], 1e-7);
-    }
-
-    [Fact]
-    public void BoxConstrainedQpClipsTheTargetWithActiveAndInactiveBounds()
-    {
-        // min ½||x - a||² over 0 <= x <= 1 with a = (2, -1, 0.5): x = clip(a) = (1, 0, 0.5), value ½(1 + 1 + 0) = 1.
-        // Written as ½||x||² - a'x + ½||a||² so the objective constant is exercised.
-        double[] a = [2, -1, 0.5];
-        var rows = new double[6, 3];
-        for (int j = 0; j < 3; j++) { rows[j, j] = 1; rows[3 + j, j] = -1; }
-        var p = ConicProblem.Create(CscMatrix.Identity(3), a.Select(v => -v).ToArray(), Dense(rows), [1, 1, 1, 0, 0, 0],
-            [new NonnegativeConeSpec(6)], objectiveConstant: 0.5 * a.Sum(v => v * v));
-        var r = Solve(p);
-        AssertOptimal(p, r, 1.0);
-        Assert.Equal(1.0, r.X[0], 1e-6); Assert.Equal(0.0, r.X[1], 1e-6); Assert.Equal(0.5, r.X[2], 1e-6);
-    }
-
-    [Fact]
-    public void SocpDistanceFromPointToHyperplane()
-    {
-        // min t s.t. ||x - c|| <= t, x1 + x2 = 1 with c = (1, 1): the distance of c to the line is |1 + 1 - 1|/√2,
-        // attained at x = c - ½(1, 1) = (½, ½). Variables (t, x1, x2); s_soc = (t, x - c) = b - A (t, x).
-        var A = Dense(new double[,] { { 0, 1, 1 }, { -1, 0, 0 }, { 0, -1, 0 }, { 0, 0, -1 } });
-        var p = ConicProblem.Create(null, [1, 0, 0], A, [1, 0, -1, -1], [new ZeroConeSpec(1), new SecondOrderConeSpec(3)]);
-        var r = Solve(p);
-        AssertOptimal(p, r, 1 / Math.Sqrt(2));
-        Assert.Equal(0.5, r.X[1], 1e-6); Assert.Equal(0.5, r.X[2], 1e-6);
-    }
-
-    [Fact]
-    public void ProjectionOntoTheUnitBall()
-    {
-        // min ½||x - p||² s.t. ||x|| <= 1 with p = (3, 4): x = p/||p|| = (0.6, 0.8), value ½(5 - 1)² = 8.
-        var A = Dense(new double[,] { { 0, 0 }, { -1, 0 }, { 0, -1 } });
-        var p = ConicProblem.Create(CscMatrix.Identity(2), [-3, -4], A, [1, 0, 0], [new SecondOrderConeSpec(3)], objectiveConstant: 12.5);
-        var r = Solve(p);
-        AssertOptimal(p, r, 8.0);
-        Assert.Equal(0.6, r.X[0], 1e-6); Assert.Equal(0.8, r.X[1], 1e-6);
-    }
-
-    [Theory]
-    [InlineData(3.0)]
-    [InlineData(0.5)]
-    [InlineData(100.0)]
-    public void ProjectionOntoALargeBallUsesTheSparseSocExpansion(double radius)
-    {
-        // min ½||x - p||² s.t. ||x|| <= r in dimension 40 (above the dense-block limit), p_i = (-1)^i (1 + i/10):
-        // x = p min(1, r/||p||), value ½ max(0, ||p|| - r)².
-        int n = 40;
-        var target = Enumerable.Range(0, n).Select(i => (i % 2 == 0 ? 1 : -1) * (1 + i / 10.0)).ToArray();
-        double norm = Math.Sqrt(target.Sum(v => v * v));
-        var A = CscMatrix.FromTriplets(n + 1, n, Enumerable.Range(0, n).Select(i => (i + 1, i, -1.0)));
-        var b = new double[n + 1]; b[0] = radius;
-        var p = ConicProblem.Create(CscMatrix.Identity(n), target.Select(v => -v).ToArray(), A, b, [new SecondOrderConeSpec(n + 1)],
-            objectiveConstant: 0.5 * norm * norm);
-        var r = Checked(p, ConicSolver.Solve(p, null, ExpandedKkt));
-        AssertOptimal(p, r, 0.5 * Math.Pow(Math.Max(0, norm - radius), 2));
-        double shrink = Math.Min(1, radius / norm);
-        for (int i = 0; i < n; i++) Assert.Equal(target[i] * shrink, r.X[i], 1e-6);
-    }
-
-    [Fact]
-    public void FreeVariablesLpFindsTheKinkOfAnAbsoluteValue()
-    {
-        // min x1 s.t. x1 >= x2 - 1, x1 >= 1 - x2 (x1, x2 free): x1 >= |x2 - 1|, optimum 0 at x = (0, 1);
-        // A'z = -q: -z1 - z2 = -1, z1 - z2 = 0 gives z = (½, ½).
-        var p = ConicProblem.Create(null, [1, 0], Dense(new double[,] { { -1, 1 }, { -1, -1 } }), [1, -1], [new NonnegativeConeSpec(2)]);
-        var r = Solve(p);
-        AssertOptimal(p, r, 0.0);
-        Assert.Equal(0.0, r.X[0], 1e-6); Assert.Equal(1.0, r.X[1], 1e-6);
-        Assert.Equal(0.5, r.Z[0], 1e-6); Assert.Equal(0.5, r.Z[1], 1e-6);
-    }
-
-    [Fact]
-    public void DegenerateLpWithRedundantConstraintsAndNonUniqueOptimum()
-    {
-        // min x1 + x2 s.t. x1 + x2 >= 1 (twice), x >= 0: every point of the segment x1 + x2 = 1, x >= 0 is optimal, value 1.
-        var p = ConicProblem.Create(null, [1, 1], Dense(new double[,] { { -1, -1 }, { -1, -1 }, { -1, 0 }, { 0, -1 } }), [-1, -1, 0, 0],
-            [new NonnegativeConeSpec(4)]);
-        AssertOptimal(p, Solve(p), 1.0);
-    }
-
-    [Fact]
-    public void DegenerateVertexWithThreeActiveConstraints()
-    {
-        // min -x1 s.t. x1 <= 1, x1 + x2 <= 1, x2 >= 0: the optimum (1, 0) has three active constraints in the plane; value -1.
-        var p = ConicProblem.Create(null, [-1, 0], Dense(new double[,] { { 1, 0 }, { 1, 1 }, { 0, -1 } }), [1, 1, 0], [new NonnegativeConeSpec(3)]);
-        var r = Solve(p);
-        AssertOptimal(p, r, -1.0);
-        Assert.Equal(1.0, r.X[0], 1e-6); Assert.Equal(0.0, r.X[1], 1e-6);
-    }
-
-    [Fact]
-    public void UnconstrainedQpWithEmptyAndZeroDimensionalCones()
-    {
-        // min ½||x||² + q'x with no constraints: x = -q, value -½||q||². Once with no cones, once with empty ones.
-        double[] q = [1, -2];
-        foreach (var cones in new ConeSpec[][] { [], [new ZeroConeSpec(0), new NonnegativeConeSpec(0)] })
-        {
-            var p = ConicProblem.Create(CscMatrix.Identity(2), q, CscMatrix.Zeros(0, 2), [], cones);
-            var r = Solve(p);
-            AssertOptimal(p, r, -2.5);
-            Assert.Equal(-1.0, r.X[0], 1e-7); Assert.Equal(2.0, r.X[1], 1e-7);
-        }
-    }
-
-    [Fact]
-    public void ContradictoryBoundsArePrimalInfeasibleWithACertificate()
-    {
-        // x >= 1 and x <= 0: z = (1, 1) gives A'z = 0, b'z = -1.
-        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 }, { 1 } }), [-1, 0], [new NonnegativeConeSpec(2)]);
-        AssertPrimalInfeasible(p, Solve(p));
-    }
-
-    [Fact]
-    public void BallAndHalfPlaneThatDoNotMeetArePrimalInfeasible()
-    {
-        // ||x|| <= 1 and x1 >= 2 (as -x1 <= -2), with a QP objective.
-        var A = Dense(new double[,] { { 0, 0 }, { -1, 0 }, { 0, -1 }, { -1, 0 } });
-        var p = ConicProblem.Create(CscMatrix.Identity(2), [0, 0], A, [1, 0, 0, -2], [new SecondOrderConeSpec(3), new NonnegativeConeSpec(1)]);
-        AssertPrimalInfeasible(p, Solve(p));
-    }
-
-    [Fact]
-    public void UnboundedLpIsDualInfeasibleWithACertificate()
-    {
-        // min -x1 s.t. x >= 0, x2 <= 1: x = (t, 0) has q'x = -t → -∞.
-        var p = ConicProblem.Create(null, [-1, 0], Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } }), [0, 0, 1], [new NonnegativeConeSpec(3)]);
-        AssertDualInfeasible(p, Solve(p));
-    }
-
-    [Fact]
-    public void UnboundedSocpAlongTheConeBoundaryIsDualInfeasible()
-    {
-        // min -x1 + ½x2 s.t. |x2| <= x1 (s = (x1, x2) ∈ SOC) and x2 <= 5: the ray x = (t, 0) has q'x = -t → -∞.
-        var A = Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } });
-        var p = ConicProblem.Create(null, [-1, 0.5], A, [0, 0, 5], [new SecondOrderConeSpec(2), new NonnegativeConeSpec(1)]);
-        AssertDualInfeasible(p, Solve(p));
-    }
-
-    [Fact]
-    public void UnboundedQpAlongTheNullSpaceOfPIsDualInfeasible()
-    {
-        // min ½x1² - x2 s.t. x2 >= 0: the ray x = (0, t) keeps Px = 0 and q'x = -t.
-        var P = Dense(new double[,] { { 1, 0 }, { 0, 0 } });
-        var p = ConicProblem.Create(P, [0, -1], Dense(new double[,] { { 0, -1 } }), [0], [new NonnegativeConeSpec(1)]);
-        AssertDualInfeasible(p, Solve(p));
-    }
+    // ---------- limits, settings and logging (problem classes: SolverConformance.Lp/Qp/Socp/Infeasible/Unbounded.cs) ----------
 
     [Fact]
     public void IterationLimitReportsTheBestIterateHonestly()

@@ -7,7 +7,7 @@ using ExactConvexNN.Solver;
 using ExactConvexNN.Training;
 using ExactConvexNN.Verification;
 
-namespace ExactConvexNN.Tests;
+namespace ExactConvexNN.Tests.Support;
 
 /// <summary>A ReLU training result seen through its family's types (the pipeline's record holds them as interfaces).</summary>
 public sealed record ReluFit(TrainingResult Result)

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text.Json;
+using ExactConvexNN.Cli;
+using ExactConvexNN.Cli.Commands;
+using Xunit.Abstractions;
+
+namespace ExactConvexNN.Tests.Cli;
+
+public class SolveCommandTests
+{
+    private static (int Exit, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test") { SolveCommand.Create(output) };
+        int exit = CliRunner.Run(root, ["solve", .. args]);
+        return (exit, output.ToString());
+    }
+
+    private static string Temp(string extension, string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ecnn-solve-{Guid.NewGuid():N}{extension}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public void JsonOutputIsOneObjectWithTheObjectiveInTheFilesSense()
+    {
+        var path = Path.Combine(ProblemSetTests.Root, "optimal", "lp_max_range.qps");
+        var (exit, output) = Run(path, "--json");
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var o = doc.RootElement;
+        Assert.Equal("solved", o.GetProperty("status").GetString());
+        var expected = ProblemSetTests.Manifest().Single(e => e.File == "optimal/lp_max_range.qps").Objective!.Value;
+        Assert.Equal(expected, o.GetProperty("objective").GetDouble(), 5);
+        Assert.Equal(expected, o.GetProperty("dual_objective").GetDouble(), 5);
+        foreach (var key in new[] { "iterations", "seconds", "primal_residual", "dual_residual" }) Assert.True(o.TryGetProperty(key, out _), key);
+    }
+
+    [Fact]
+    public void TextOutputIsOneLineWithStatusObjectiveIterationsAndTime()
+    {
+        var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "infeasible", "lp_infeasible.qps"));
+        Assert.Equal(0, exit); // the status is the answer, not an error
+        Assert.Single(output.TrimEnd().Split('\n'));
+        Assert.Contains("primal_infeasible", output);
+        Assert.Contains("iterations", output);
+    }
+
+    [Theory]
+    [InlineData("infeasible/lp_infeasible.qps", "primal_infeasible")]
+    [InlineData("infeasible/socp_infeasible.cbf", "primal_infeasible")]
+    [InlineData("unbounded/lp_unbounded.cbf", "dual_infeasible")]
+    [InlineData("unbounded/qp_unbounded.qps", "dual_infeasible")]
+    public void InfeasibleAndUnboundedFilesReportTheirStatusInJsonWithExitCode0(string file, string status)
+    {
+        var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, file), "--json");
+        Assert.Equal(0, exit); // the status is the answer, not an error
+        using var doc = JsonDocument.Parse(output);
+        var o = doc.RootElement;
+        Assert.Equal(status, o.GetProperty("status").GetString());
+        // No finite objective exists; the keys are still there, as null.
+        foreach (var key in new[] { "objective", "dual_objective", "primal_residual", "dual_residual" })
+            Assert.Equal(JsonValueKind.Null, o.GetProperty(key).ValueKind);
+        Assert.True(o.GetProperty("iterations").GetInt32() > 0);
+        Assert.True(o.GetProperty("seconds").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public void ATruncatedFileExitsWithCode2AndPrintsNoResult()
+    {
+        var path = Temp(".cbf", "VER\n3\nVAR\n2 1\nF 2\nOBJACOORD\n2\n0 1\n");
+        try
+        {
+            var (exit, output) = Run(path, "--json");
+            Assert.Equal(CliRunner.InputError, exit);
+            Assert.Equal("", output);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("/nonexistent/problem.cbf")]
+    [InlineData("problem.txt")]
+    public void AMissingFileOrUnknownExtensionExitsWithCode2(string path)
+    {
+        var (exit, output) = Run(path);
+        Assert.Equal(CliRunner.InputError, exit);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData("--tol", "0")]
+    [InlineData("--tol", "2")]
+    [InlineData("--tol", "abc")]
+    [InlineData("--max-iter", "0")]
+    [InlineData("--time-limit", "-1")]
+    public void BadOptionsExitWithCode2(string option, string value)
+    {
+        var (exit, _) = Run(Path.Combine(ProblemSetTests.Root, "optimal", "lp_small.qps"), option, value);
+        Assert.Equal(CliRunner.InputError, exit);
+    }
+}

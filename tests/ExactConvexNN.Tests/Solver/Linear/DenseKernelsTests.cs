@@ -1,0 +1,138 @@
+using ExactConvexNN.Solver.Linear;
+
+namespace ExactConvexNN.Tests.Solver.Linear;
+
+public class DenseKernelsTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(7, 13)]
+    [InlineData(64, 257)]
+    [InlineData(150, 300)]
+    public void RankKUpdateAddsZZTransposeToTheLowerTriangle(int n, int k)
+    {
+        var rng = new Random(n * 31 + k);
+        var z = Enumerable.Range(0, n * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var m = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble()).ToArray();
+        var expected = (double[])m.Clone();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+                for (int p = 0; p < k; p++) expected[i * n + j] += z[i * k + p] * z[j * k + p];
+        DenseKernels.SymmetricRankKUpdateLower(m, n, z, k);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                Assert.Equal(expected[i * n + j], m[i * n + j], 1e-9 * (1 + Math.Abs(expected[i * n + j])));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(40)]
+    public void CholeskyReconstructsAndSolves(int n)
+    {
+        var rng = new Random(n);
+        var b = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++) a[i * n + i] = 0.1;
+        DenseKernels.SymmetricRankKUpdateLower(a, n, b, n);
+        var l = (double[])a.Clone();
+        Assert.True(DenseKernels.CholeskyLower(l, n));
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int p = 0; p <= j; p++) s += l[i * n + p] * l[j * n + p];
+                Assert.Equal(a[i * n + j], s, 1e-10);
+            }
+        var x = Enumerable.Range(0, n).Select(i => (double)i - n / 2).ToArray();
+        var rhs = new double[n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) rhs[i] += a[Math.Max(i, j) * n + Math.Min(i, j)] * x[j];
+        DenseKernels.CholeskySolve(l, n, rhs);
+        for (int i = 0; i < n; i++) Assert.Equal(x[i], rhs[i], 1e-8);
+    }
+
+    [Fact]
+    public void CholeskyRefusesAnIndefiniteMatrix()
+    {
+        var a = new double[] { 1, 0, 2, 1 }; // lower triangle of [[1,2],[2,1]]
+        Assert.False(DenseKernels.CholeskyLower(a, 2));
+    }
+}
+
+public class DenseQrTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(12, 8)]
+    public void QrFactorGivesTheCholeskyFactorOfTheGramMatrix(int rows, int cols)
+    {
+        var rng = new Random(rows * 7 + cols);
+        var b = Enumerable.Range(0, rows * cols).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        // Badly scaled columns: the Gram matrix's condition number is the square of B's.
+        for (int c = 0; c < cols; c++) for (int i = 0; i < rows; i++) b[c * rows + i] *= Math.Pow(10, 3 * c);
+        var gram = new double[cols * cols];
+        for (int i = 0; i < cols; i++)
+            for (int j = 0; j < cols; j++)
+                for (int k = 0; k < rows; k++) gram[i * cols + j] += b[i * rows + k] * b[j * rows + k];
+        var l = new double[cols * cols];
+        Assert.True(DenseKernels.QrLowerFactor((double[])b.Clone(), rows, cols, l));
+        for (int i = 0; i < cols; i++)
+        {
+            Assert.True(l[i * cols + i] > 0);
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int k = 0; k <= j; k++) s += l[i * cols + k] * l[j * cols + k];
+                Assert.Equal(gram[i * cols + j], s, 1e-10 * Math.Sqrt(Math.Abs(gram[i * cols + i] * gram[j * cols + j])));
+            }
+            for (int j = i + 1; j < cols; j++) Assert.Equal(0, l[i * cols + j]);
+        }
+    }
+
+    [Fact]
+    public void QrRefusesADependentColumn()
+    {
+        var b = new double[] { 1, 2, 3, 0, 0, 0 };
+        Assert.False(DenseKernels.QrLowerFactor(b, 3, 2, new double[4]));
+    }
+}
+
+public class DenseEigenTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void JacobiEigenReconstructsTheMatrixWithOrthonormalVectors(int n)
+    {
+        var rng = new Random(n);
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.NextDouble() - 0.5;
+        var work = (double[])a.Clone();
+        var w = new double[n]; var v = new double[n * n];
+        DenseKernels.SymmetricEigen(work, n, w, v);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0, o = 0;
+                for (int k = 0; k < n; k++) { s += v[i * n + k] * w[k] * v[j * n + k]; o += v[k * n + i] * v[k * n + j]; }
+                Assert.Equal(a[i * n + j], s, 1e-12);
+                Assert.Equal(i == j ? 1.0 : 0.0, o, 1e-12);
+            }
+    }
+
+    [Fact]
+    public void RankDeficientGramHasZeroEigenvalues()
+    {
+        // Columns 2 and 3 are multiples of column 1: rank 1.
+        var g = new double[] { 1, 2, -3, 2, 4, -6, 0.5, 1, -1.5 }; // 3 rows x 3 cols, row-major
+        var c = new double[9];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) for (int k = 0; k < 3; k++) c[i * 3 + j] += g[k * 3 + i] * g[k * 3 + j];
+        var w = new double[3]; var v = new double[9];
+        DenseKernels.SymmetricEigen(c, 3, w, v);
+        Assert.Equal(2, w.Count(x => Math.Abs(x) < 1e-12 * w.Max()));
+    }
+}
