@@ -15,7 +15,7 @@ public sealed class ModelOptions
 {
     private readonly Option<double?> _beta = new("--beta") { Description = "regularization beta (>= 0), required: weight decay beta/2 on both layers (relu), beta ||w||_1 with unit-norm first layer (poly)", Required = true };
     private readonly Option<bool> _bias = new("--bias") { Description = "give every neuron a bias (appends a column of ones; fully connected networks only)" };
-    private readonly Option<string> _activation = new("--activation") { Description = "relu (convex program of Pilanci & Ergen) or poly (sigma(t) = a t^2 + b t + c, SDP of Bartan & Pilanci)", DefaultValueFactory = _ => "relu" };
+    private readonly Option<string> _activation = new("--activation") { Description = "relu (convex program of Pilanci & Ergen), poly (sigma(t) = a t^2 + b t + c, SDP of Bartan & Pilanci) or gated (gated ReLU: fixed gates, group lasso)", DefaultValueFactory = _ => "relu" };
     private readonly Option<string?> _poly = new("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
     private readonly Option<int?> _classes = new("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
     private readonly ShapeOptions _shape = new();
@@ -39,7 +39,8 @@ public sealed class ModelOptions
         double beta = pr.GetValue(_beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"--beta must be a finite number >= 0, got {beta.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
         string act = (pr.GetValue(_activation) ?? "relu").Trim().ToLowerInvariant();
-        if (act is not ("relu" or "poly")) throw new InputException($"--activation '{pr.GetValue(_activation)}' is not relu or poly");
+        if (act is "gated_relu") act = "gated";
+        if (act is not ("relu" or "poly" or "gated")) throw new InputException($"--activation '{pr.GetValue(_activation)}' is not relu, poly or gated");
         bool poly = act == "poly";
         if (!poly)
         {
@@ -58,7 +59,7 @@ public sealed class ModelOptions
         return new ModelSpec
         {
             Beta = beta, Bias = bias, Classes = k, Image = shape,
-            Activation = poly ? ActivationKind.Poly : ActivationKind.Relu,
+            Activation = act switch { "poly" => ActivationKind.Poly, "gated" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = pr.GetValue(_poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default,
         };
     }

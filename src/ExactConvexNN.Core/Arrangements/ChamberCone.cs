@@ -30,7 +30,23 @@ public static class ChamberCone
     /// </summary>
     /// <param name="x">The n x d matrix the chamber was enumerated for.</param>
     /// <param name="chamber">One of its chambers.</param>
-    public static double Width(double[,] x, Chamber chamber)
+    public static double Width(double[,] x, Chamber chamber) => NearestPoint(x, chamber).Width;
+
+    /// <summary>
+    /// The chamber's centre direction in doubles: the unit g that maximizes min_j a_j'g over its unit signed facet
+    /// normals (p / ||p|| for the nearest point p of conv{a_j}, by the same duality as <see cref="Width"/>), the gate
+    /// most robust to rounding; the exact witness's direction when the chamber has no facet or no interior in doubles.
+    /// </summary>
+    /// <param name="x">The n x d matrix the chamber was enumerated for.</param>
+    /// <param name="chamber">One of its chambers.</param>
+    public static double[] Centre(double[,] x, Chamber chamber)
+    {
+        var (width, p) = NearestPoint(x, chamber);
+        double norm = Math.Sqrt(p.Sum(v => v * v));
+        return width > 0 && norm > 0 ? p.Select(v => v / norm).ToArray() : chamber.WitnessDirection();
+    }
+
+    private static (double Width, double[] Point) NearestPoint(double[,] x, Chamber chamber)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chamber);
         int d = x.GetLength(1);
@@ -51,7 +67,7 @@ public static class ChamberCone
             e[d] = 1;
             rows.Add(e);
         }
-        if (rows.Count == 0) return 1;
+        if (rows.Count == 0) return (1, new double[d]);
         var f = new double[d + 1];
         f[d] = -1;
         var lambda = LawsonHanson.Solve(rows, f);
@@ -64,10 +80,10 @@ public static class ChamberCone
             total += lambda[t];
             for (int k = 0; k < d; k++) p[k] += lambda[t] * rows[t][k];
         }
-        if (total == 0) return 1;
+        if (total == 0) return (1, p);
         double pNorm = 0;
         for (int k = 0; k < d; k++) pNorm += p[k] * p[k];
-        return Math.Min(1, Math.Sqrt(pNorm) / total);
+        return (Math.Min(1, Math.Sqrt(pNorm) / total), p);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public static class ModelPipeline
         return new ModelSpec
         {
             Beta = beta,
-            Activation = network.Activation == "poly" ? ActivationKind.Poly : ActivationKind.Relu,
+            Activation = network.Activation switch { "poly" => ActivationKind.Poly, "gated_relu" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = network is PolyNetwork p ? p.Polynomial : PolynomialActivation.Default,
             Bias = arch.Bias, Classes = network.Classes, Image = arch.Image,
         };

@@ -8,7 +8,7 @@ namespace ExactConvexNN.Models;
 public static class ModelRegistry
 {
     /// <summary>Every family, in the order they are asked.</summary>
-    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily()];
+    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily()];
 
     /// <summary>The family that trains <paramref name="model"/>.</summary>
     /// <exception cref="InputException">No family trains it.</exception>
@@ -45,5 +45,5 @@ public static class ModelRegistry
 
     private static INetworkFamily FamilyReading(string activation, string source) =>
         Families.FirstOrDefault(f => f.Reads(activation))
-        ?? throw new InputException($"network file '{source}' has activation '{activation}'; use relu or poly");
+        ?? throw new InputException($"network file '{source}' has activation '{activation}'; use relu, poly or gated_relu");
 }

@@ -12,6 +12,8 @@ public enum ActivationKind
     Relu,
     /// <summary>a t^2 + b t + c with unit-norm first-layer weights: the semidefinite program of Bartan &amp; Pilanci.</summary>
     Poly,
+    /// <summary>1[x'g &gt;= 0] x'u with fixed gates g (a different network from ReLU): the unconstrained group lasso over the chambers.</summary>
+    GatedRelu,
 }
 
 /// <summary>The training loss. Squared today; the pipeline's keys and conjugates leave room for hinge, logistic, l1 and Huber.</summary>
@@ -44,11 +46,14 @@ public sealed record ModelSpec
     public ImageShape? Image { get; init; }
 
     /// <summary>The activation's name in output and files: "relu" or "poly".</summary>
-    public string ActivationName => Activation == ActivationKind.Poly ? "poly" : "relu";
+    public string ActivationName => Activation switch { ActivationKind.Poly => "poly", ActivationKind.GatedRelu => "gated_relu", _ => "relu" };
     /// <summary>The activation as a formula ("relu(t) = max(t, 0)", "sigma(t) = 0.09 t^2 + 0.5 t + 0.47").</summary>
-    public string ActivationFormula => Activation == ActivationKind.Poly
-        ? string.Create(CultureInfo.InvariantCulture, $"sigma(t) = {Poly.A:G6} t^2 + {Poly.B:G6} t + {Poly.C:G6}")
-        : "relu(t) = max(t, 0)";
+    public string ActivationFormula => Activation switch
+    {
+        ActivationKind.Poly => string.Create(CultureInfo.InvariantCulture, $"sigma(t) = {Poly.A:G6} t^2 + {Poly.B:G6} t + {Poly.C:G6}"),
+        ActivationKind.GatedRelu => "gated: 1[x'g >= 0] x'u with fixed gates g",
+        _ => "relu(t) = max(t, 0)",
+    };
     /// <summary>The loss's name in output: "squared".</summary>
     public string LossName => Loss switch { _ => "squared" };
     /// <summary>Outputs O: 1 for regression and two classes, K for K &gt; 2 classes.</summary>

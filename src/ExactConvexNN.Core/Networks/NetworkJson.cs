@@ -20,7 +20,8 @@ public static class NetworkJson
     private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons"];
 
     /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
-    internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null)
+    internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null,
+        Func<int, JsonObject?>? neuronKeys = null)
     {
         var arch = network.Architecture;
         var o = new JsonObject
@@ -40,10 +41,15 @@ public static class NetworkJson
                 ? new JsonObject { ["channels"] = im.Channels, ["length"] = im.Width, ["filter"] = im.Filter, ["stride"] = im.Stride, ["padding"] = im.Padding, ["pool"] = im.Pool }
                 : new JsonObject { ["channels"] = im.Channels, ["height"] = im.Height, ["width"] = im.Width, ["filter"] = im.Filter, ["stride"] = im.Stride, ["padding"] = im.Padding, ["pool"] = im.Pool };
         bool scalar = arch.WeightsPerNeuron == 1;
-        o["neurons"] = new JsonArray(neurons.Select(n => (JsonNode)new JsonObject
+        o["neurons"] = new JsonArray(neurons.Select((n, j) =>
         {
-            ["u"] = new JsonArray(n.U.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
-            ["w"] = scalar ? JsonValue.Create(n.W[0]) : new JsonArray(n.W.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+            var neuron = new JsonObject
+            {
+                ["u"] = new JsonArray(n.U.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+                ["w"] = scalar ? JsonValue.Create(n.W[0]) : new JsonArray(n.W.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+            };
+            foreach (var (k, v) in neuronKeys?.Invoke(j) ?? []) neuron[k] = v?.DeepClone();
+            return (JsonNode)neuron;
         }).ToArray());
         foreach (var (key, v) in network.Metadata) o[key] = v?.DeepClone();
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -146,6 +152,17 @@ public static class NetworkJson
             { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric weight"); }
         }
         return neurons;
+    }
+
+    /// <summary>The numbers of the array <paramref name="key"/> of neuron <paramref name="j"/> (a family's own per-neuron key, such as a gate).</summary>
+    /// <exception cref="InputException">The key is missing or not an array of numbers.</exception>
+    internal static double[] NeuronArray(JsonObject o, int j, string key, string source)
+    {
+        if (o["neurons"] is not JsonArray arr || j >= arr.Count || arr[j] is not JsonObject nj || nj[key] is not JsonArray values)
+            throw new InputException($"network file '{source}': neuron {j + 1} needs \"{key}\" (an array of numbers)");
+        try { return values.Select(v => v!.GetValue<double>()).ToArray(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric \"{key}\""); }
     }
 
     /// <summary>Every key of the document that the format does not define.</summary>
