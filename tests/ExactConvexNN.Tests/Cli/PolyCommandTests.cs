@@ -69,7 +69,7 @@ public sealed class PolyCommandTests
     [Theory]
     [InlineData("--poly 1,2", "--poly '1,2'")]
     [InlineData("--poly 1,nan,2", "a,b,c")]
-    [InlineData("--activation tanh", "relu or poly")]
+    [InlineData("--activation tanh", "relu, poly or gated")]
     [InlineData("--image 1,4", "C,H,W")]
     [InlineData("--image 1,4,5", "pixel columns")]
     [InlineData("--image 1,4,4 --filter 5", "larger than")]
