@@ -36,7 +36,7 @@ public static class ArrangementsCommand
             data, bias, target, noTarget, maxPatterns, sample, seed, svg, json, list,
         };
         shape.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
             var image = shape.Parse(pr);
@@ -64,7 +64,7 @@ public static class ArrangementsCommand
                 svgText = ArrangementSvg.Render(x, arrangement);
                 CliRunner.WriteFileAtomically(svgFile.FullName, svgText);
             }
-            if (asJson) Console.WriteLine(ToJson(file.ToString(), describe, arrangement, pr.GetValue(list)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (asJson) Console.WriteLine(Reports.Json.Text(ToJson(file.ToString(), describe, arrangement, pr.GetValue(list))));
             else PrintText(file.ToString(), describe, arrangement, pr.GetValue(list), pr.GetValue(svg));
             bool agrees = arrangement.Sampled || arrangement.ExpectedChambers is null || arrangement.ExpectedChambers == arrangement.Chambers.Count;
             if (!agrees)

@@ -42,7 +42,7 @@ public static class CompareCommand
         model.AddTo(cmd);
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             int k = pr.GetValue(inits);
             if (k < 1) throw new InputException($"--inits must be at least 1, got {k}");

@@ -23,7 +23,7 @@ public static class PredictCommand
         var cmd = new Command("predict", "Print a trained network's predictions on data (and the loss, and the accuracy of a classifier, when the data has targets).") { net, data, json };
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var network = ModelRegistry.Load(pr.GetValue(net)!.FullName);
             int inputs = network.Architecture.Inputs;

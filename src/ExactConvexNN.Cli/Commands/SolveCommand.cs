@@ -33,7 +33,7 @@ public static class SolveCommand
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds", DefaultValueFactory = _ => double.PositiveInfinity };
         var verbose = new Option<bool>("--verbose") { Description = "print the iteration log on standard error" };
         var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose };
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
             int iters = pr.GetValue(maxIter);

@@ -36,7 +36,7 @@ public static class VerifyCommand
         };
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol);
             if (!double.IsFinite(t) || t < 0) throw new InputException($"--tol must be a finite number >= 0, got {t.ToString(CultureInfo.InvariantCulture)}; for example --tol 1e-6");

@@ -39,6 +39,7 @@ public static class TrainingReport
             ["classes"] = r.Model.Classes,
             ["train_accuracy"] = Json.Num(r.TrainAccuracy),
             ["beta"] = r.Model.Beta,
+            ["beta_max"] = Json.Num(r.BetaMax),
             ["bias"] = r.Model.Bias,
             ["variables"] = r.Program.Problem.Variables,
             ["constraints"] = r.Program.Problem.Constraints,
@@ -67,6 +68,10 @@ public static class TrainingReport
         w.WriteLine($"primal          {r.Primal:G10}   ({text.ProgramValue}: {text.Objective})");
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        if (r.BetaMax is double betaMax)
+            w.WriteLine(r.Model.Beta >= betaMax
+                ? $"beta_max        {betaMax:G6}: beta {r.Model.Beta:G6} is at or above it, so the zero network is the exact optimum"
+                : $"beta_max        {betaMax:G6} (at or above it the zero network is optimal)");
         w.WriteLine($"network         {r.Network.NeuronCount} neuron{(r.Network.NeuronCount == 1 ? "" : "s")}, objective {r.RecoveredObjective:G10}{text.Recovery}");
         if (r.Certificate is { } cert)
             w.WriteLine(CertificateLine(cert, text.BoundMethod));
