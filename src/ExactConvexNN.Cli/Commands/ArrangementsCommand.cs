@@ -103,6 +103,8 @@ public static class ArrangementsCommand
             ["estimated_regions"] = Number(a.EstimatedChambers),
             ["all_zero_region"] = a.Chambers.Any(c => c.IsAllZero),
             ["sampled"] = a.Sampled,
+            ["samples_drawn"] = a.SamplesDrawn,
+            ["sampling_stopped"] = a.SamplingStopped,
             ["exact"] = !a.Sampled,
             ["seconds"] = Math.Round(a.Seconds, 6),
         };
@@ -131,6 +133,7 @@ public static class ArrangementsCommand
         if (a.Sampled)
         {
             Console.WriteLine($"chambers      {a.Chambers.Count} found by random-direction sampling: a SUBSET of the exact patterns, not all of them");
+            if (a.SamplingStopped is string why) Console.WriteLine($"sampling      stopped after {a.SamplesDrawn:N0} directions: {why}");
             Console.WriteLine($"estimate      {a.EstimatedChambers:N0} (closed form 2 sum_(k<r) C(m-1,k): exact in general position, an upper bound otherwise)");
         }
         else

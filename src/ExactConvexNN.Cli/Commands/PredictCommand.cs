@@ -27,7 +27,7 @@ public static class PredictCommand
         {
             var network = ModelRegistry.Load(pr.GetValue(net)!.FullName);
             int inputs = network.Architecture.Inputs;
-            var dataset = dataOptions.ReadFor(pr, pr.GetValue(data)!.FullName, inputs);
+            var dataset = dataOptions.ReadForNetwork(pr, pr.GetValue(data)!.FullName, network, needTarget: false);
             if (dataset.Columns != inputs)
                 throw new InputException($"the data has {dataset.Columns} feature columns but the network takes {inputs}; give data with the training features (and the target last)");
             var f = network.Outputs(dataset.X);

@@ -32,6 +32,8 @@ public static class TrainingReport
             ["thin_regions"] = r.ThinChambers,
             ["sampled"] = r.Sampled,
             ["upper_bound_only"] = r.Sampled,
+            ["samples_drawn"] = r.Arrangement?.SamplesDrawn,
+            ["sampling_stopped"] = r.Arrangement?.SamplingStopped,
             ["activation"] = r.Model.ActivationName,
             ["loss"] = r.Model.LossName,
             ["architecture"] = r.Network.Architecture.Describe(),
@@ -78,7 +80,8 @@ public static class TrainingReport
         if (r.Chambers is int chambers)
         {
             if (r.Sampled)
-                w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
+                w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum"
+                    + (r.Arrangement?.SamplingStopped is string why ? $" (sampling stopped after {r.Arrangement.SamplesDrawn:N0} directions: {why})" : ""));
             else
                 w.WriteLine($"chambers        {chambers} (all activation patterns, exact)" + (r.ThinChambers > 0
                     ? $"; {r.ThinChambers} numerical slivers (width < {ChamberCone.ThinWidth:0e0}) left out of the program, as their faces are in their neighbours'"
