@@ -39,6 +39,7 @@ public static class ArrangementsCommand
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
+            CliRunner.CheckOutput(pr.GetValue(svg), file);
             var image = shape.Parse(pr);
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target), pr.GetValue(noTarget) ? TargetMode.None : TargetMode.LastColumn);
             // The matrix ReLU training enumerates: the features (with the bias column), or the stacked patch matrix of the CNN.

@@ -266,4 +266,20 @@ public class HostileInputTests
     [InlineData("-1e-8")]
     public void ATrainingToleranceOutsideZeroToOneIsRefused(string tol) =>
         AssertRefused(CliHarness.Run("train", ThreePoint, "--beta", "0.1", "--tol", tol), "--tol");
+
+    [Theory]
+    [InlineData("arrangements")]
+    [InlineData("compare")]
+    [InlineData("train")]
+    public void EveryWriterRefusesToWriteOverItsInputOrIntoAFolder(string command)
+    {
+        var dir = CliHarness.TempDir();
+        var data = Path.Combine(dir, "data.csv");
+        File.Copy(ThreePoint, data);
+        string flag = command == "train" ? "--out" : "--svg";
+        string[] Args(string target) => command == "arrangements" ? ["arrangements", data, flag, target] : [command, data, "--beta", "0.1", flag, target];
+        AssertRefused(CliHarness.Run(Args(data)), "input file");
+        AssertRefused(CliHarness.Run(Args(dir)), "folder");
+        Assert.Equal(File.ReadAllText(ThreePoint), File.ReadAllText(data));
+    }
 }
