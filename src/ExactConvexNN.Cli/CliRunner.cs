@@ -3,23 +3,42 @@ using ExactConvexNN.Solver;
 
 namespace ExactConvexNN.Cli;
 
-/// <summary>Runs the command line: parse errors and invalid input become one line on stderr and exit code 2.</summary>
+/// <summary>
+/// Runs the command line with one exit-code contract for every command (README "Exit codes"):
+/// <see cref="Success"/> (0) solved or certified, <see cref="Inconsistent"/> (1) an internal contradiction was detected,
+/// <see cref="InputError"/> (2) invalid input or usage, <see cref="NotSolved"/> (3) the command ran but did not reach a
+/// solved or certified answer. Invalid input is one line on stderr, and with <c>--json</c> also one JSON object
+/// <c>{"error": "...", "exit_code": 2}</c> on stdout.
+/// </summary>
 public static class CliRunner
 {
+    /// <summary>Exit code for a solved program, a certified network, or a command without a numerical outcome that succeeded.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code for an internal contradiction (a first-order run below the exact optimum, a chamber count that disagrees).</summary>
+    public const int Inconsistent = 1;
+
     /// <summary>Exit code for invalid input or usage.</summary>
     public const int InputError = 2;
+
+    /// <summary>
+    /// Exit code for a run that ended without a solved or certified answer: almost_solved, max_iterations, time_limit,
+    /// numerical_error (and infeasible statuses for training), a network not certified optimal by <c>verify</c>, or a
+    /// bound that is not a finite number.
+    /// </summary>
+    public const int NotSolved = 3;
 
     /// <summary>Parses and invokes; returns the process exit code.</summary>
     public static int Run(RootCommand root, string[] args)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
-        {
-            Console.Error.WriteLine($"error: {Friendly(parsed.Errors[0].Message)} (see 'ecnn --help')");
-            return InputError;
-        }
+            return Fail($"{Friendly(parsed.Errors[0].Message)} (see 'ecnn --help')", args.Contains("--json"));
         return parsed.Invoke();
     }
+
+    /// <summary>The exit code of a training status: <see cref="Success"/> for solved, <see cref="NotSolved"/> otherwise.</summary>
+    public static int ExitCode(SolverStatus status) => status == SolverStatus.Solved ? Success : NotSolved;
 
     private static readonly System.Text.RegularExpressions.Regex ParseFailure =
         new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$");
@@ -48,19 +67,33 @@ public static class CliRunner
     /// one-line message and exit code 2 (no stack trace). Other exceptions, <see cref="ArgumentException"/> among them,
     /// are programming errors and propagate.
     /// </summary>
-    public static int Guard(Func<int> body)
+    public static int Guard(Func<int> body) => Guard(null, body);
+
+    /// <summary>
+    /// As <see cref="Guard(Func{int})"/>; when the command has a <c>--json</c> flag that is set, the error is also written
+    /// as one JSON object <c>{"error": "...", "exit_code": 2}</c> on standard output, so scripts always get JSON.
+    /// </summary>
+    public static int Guard(ParseResult? pr, Func<int> body)
     {
+        bool json = pr is not null && WantsJson(pr);
         try { return body(); }
-        catch (InputException e) { return Fail(e.Message); }
-        catch (FileNotFoundException e) { return Fail($"file not found: {e.FileName ?? e.Message}"); }
-        catch (DirectoryNotFoundException e) { return Fail(e.Message); }
-        catch (UnauthorizedAccessException e) { return Fail(e.Message); }
-        catch (IOException e) { return Fail(e.Message); }
+        catch (InputException e) { return Fail(e.Message, json); }
+        catch (FileNotFoundException e) { return Fail($"file not found: {e.FileName ?? e.Message}", json); }
+        catch (DirectoryNotFoundException e) { return Fail(e.Message, json); }
+        catch (UnauthorizedAccessException e) { return Fail(e.Message, json); }
+        catch (IOException e) { return Fail(e.Message, json); }
     }
 
-    private static int Fail(string message)
+    /// <summary>True when the command has a <c>--json</c> flag and it is set.</summary>
+    private static bool WantsJson(ParseResult pr) =>
+        pr.CommandResult.Command.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--json") is { } option && pr.GetValue(option);
+
+    private static readonly System.Text.Json.JsonSerializerOptions PlainJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static int Fail(string message, bool json)
     {
         Console.Error.WriteLine($"error: {message}");
+        if (json) Console.WriteLine(new System.Text.Json.Nodes.JsonObject { ["error"] = message, ["exit_code"] = InputError }.ToJsonString(PlainJson));
         return InputError;
     }
 

@@ -36,9 +36,10 @@ public static class ArrangementsCommand
             data, bias, target, noTarget, maxPatterns, sample, seed, svg, json, list,
         };
         shape.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
+            CliRunner.CheckOutput(pr.GetValue(svg), file);
             var image = shape.Parse(pr);
             var dataset = CsvDataReader.Read(file.FullName, pr.GetValue(target), pr.GetValue(noTarget) ? TargetMode.None : TargetMode.LastColumn);
             // The matrix ReLU training enumerates: the features (with the bias column), or the stacked patch matrix of the CNN.
@@ -64,7 +65,7 @@ public static class ArrangementsCommand
                 svgText = ArrangementSvg.Render(x, arrangement);
                 CliRunner.WriteFileAtomically(svgFile.FullName, svgText);
             }
-            if (asJson) Console.WriteLine(ToJson(file.ToString(), describe, arrangement, pr.GetValue(list)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (asJson) Console.WriteLine(Reports.Json.Text(ToJson(file.ToString(), describe, arrangement, pr.GetValue(list))));
             else PrintText(file.ToString(), describe, arrangement, pr.GetValue(list), pr.GetValue(svg));
             bool agrees = arrangement.Sampled || arrangement.ExpectedChambers is null || arrangement.ExpectedChambers == arrangement.Chambers.Count;
             if (!agrees)
@@ -103,6 +104,8 @@ public static class ArrangementsCommand
             ["estimated_regions"] = Number(a.EstimatedChambers),
             ["all_zero_region"] = a.Chambers.Any(c => c.IsAllZero),
             ["sampled"] = a.Sampled,
+            ["samples_drawn"] = a.SamplesDrawn,
+            ["sampling_stopped"] = a.SamplingStopped,
             ["exact"] = !a.Sampled,
             ["seconds"] = Math.Round(a.Seconds, 6),
         };
@@ -131,6 +134,7 @@ public static class ArrangementsCommand
         if (a.Sampled)
         {
             Console.WriteLine($"chambers      {a.Chambers.Count} found by random-direction sampling: a SUBSET of the exact patterns, not all of them");
+            if (a.SamplingStopped is string why) Console.WriteLine($"sampling      stopped after {a.SamplesDrawn:N0} directions: {why}");
             Console.WriteLine($"estimate      {a.EstimatedChambers:N0} (closed form 2 sum_(k<r) C(m-1,k): exact in general position, an upper bound otherwise)");
         }
         else

@@ -13,7 +13,8 @@ namespace ExactConvexNN.Cli.Commands;
 /// <c>ecnn compare DATA --beta B [model options] [--neurons M] [--inits K] [--optimizer gd|sgd|adam] [--epochs E] [--lr L] [--svg FILE] [--json]</c>:
 /// the certified global optimum of the model (<see cref="ModelComparison.Run"/>) against K seeded runs of a first-order
 /// method on the same nonconvex network, each with its own certificate. A run below the optimum beyond rounding would
-/// mean a wrong optimum: it is reported and the exit code is 1.
+/// mean a wrong optimum: it is reported and the exit code is 1. An exact solve that ends unsolved (time_limit,
+/// max_iterations, almost_solved, ...) gives exit code 3.
 /// </summary>
 public static class CompareCommand
 {
@@ -34,21 +35,25 @@ public static class CompareCommand
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
         var svg = new Option<FileInfo?>("--svg") { Description = "write the objective - optimum of every run against the epoch (log scale) as an SVG picture" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds of the exact solve (its status is then time_limit, exit code 3)", DefaultValueFactory = _ => double.PositiveInfinity };
+        var maxMemory = TrainCommand.MaxMemoryOption();
         var cmd = new Command("compare", "Compare first-order training (gd, sgd, adam) from random initializations with the certified global optimum.")
         {
-            data, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, json,
+            data, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, json, timeLimit, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             int k = pr.GetValue(inits);
             if (k < 1) throw new InputException($"--inits must be at least 1, got {k}");
             long limit = pr.GetValue(maxPatterns);
             if (limit < 1) throw new InputException($"--max-patterns must be at least 1, got {limit}");
             var file = pr.GetValue(data)!;
+            double seconds = SolverOptions.TimeLimit(pr, timeLimit);
+            long? memory = TrainCommand.MaxMemory(pr, maxMemory);
             var svgFile = pr.GetValue(svg);
             CliRunner.CheckOutput(svgFile, file);
             var options = new NonconvexOptions
@@ -61,14 +66,15 @@ public static class CompareCommand
             var dataset = selection.Apply(CsvDataReader.Read(file.FullName, dataOptions.Target(pr)));
             bool asJson = pr.GetValue(json);
             var comparison = Progress.RunPhases("preparing", !asJson, report => ModelComparison.Run(dataset, spec, options, k, pr.GetValue(seed),
-                new TrainingOptions { MaxPatterns = limit, Progress = report }, (done, total) => report("training runs", done, total)));
+                new TrainingOptions { MaxPatterns = limit, Progress = report, MaxMemoryBytes = memory, Solver = new SolverSettings { TimeLimitSeconds = seconds } }, (done, total) => report("training runs", done, total)));
             if (svgFile is not null)
                 CliRunner.WriteFileAtomically(svgFile.FullName, ComparisonReport.Svg(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
             if (asJson) Console.WriteLine(Json.Text(ComparisonReport.ToJson(comparison, options, svgFile?.ToString())));
             else ComparisonReport.WriteTable(comparison, options, svgFile?.ToString());
             foreach (var r in comparison.Below)
                 Console.Error.WriteLine($"error: run with seed {r.Seed} reached {r.Result.Objective:G10}, below the exact optimum {comparison.Optimum:G10}: the exact solve is not optimal (status {comparison.Exact.Status.ToName()})");
-            return comparison.Below.Count == 0 ? 0 : 1;
+            if (comparison.Below.Count > 0) return CliRunner.Inconsistent;
+            return CliRunner.ExitCode(comparison.Exact.Status);
         }));
         return cmd;
     }

@@ -23,11 +23,11 @@ public static class PredictCommand
         var cmd = new Command("predict", "Print a trained network's predictions on data (and the loss, and the accuracy of a classifier, when the data has targets).") { net, data, json };
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var network = ModelRegistry.Load(pr.GetValue(net)!.FullName);
             int inputs = network.Architecture.Inputs;
-            var dataset = dataOptions.ReadFor(pr, pr.GetValue(data)!.FullName, inputs);
+            var dataset = dataOptions.ReadForNetwork(pr, pr.GetValue(data)!.FullName, network, needTarget: false);
             if (dataset.Columns != inputs)
                 throw new InputException($"the data has {dataset.Columns} feature columns but the network takes {inputs}; give data with the training features (and the target last)");
             var f = network.Outputs(dataset.X);

@@ -12,7 +12,8 @@ namespace ExactConvexNN.Cli.Commands;
 /// reads a problem file (format by extension) and solves it with the interior-point solver; <c>ecnn sdp</c> is the
 /// same command under the name semidefinite users look for (SDPA files report SDPA's primal objective c'x). Prints one result
 /// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
-/// The exit code is 0 whatever the numerical status (the status is the answer); invalid input exits with 2.
+/// Exit codes: 0 for a certified answer (solved, primal_infeasible, dual_infeasible), 3 for a run that ended without one
+/// (almost_solved, max_iterations, time_limit, numerical_error), 2 for invalid input (a nonconvex quadratic objective among it).
 /// </summary>
 public static class SolveCommand
 {
@@ -33,7 +34,7 @@ public static class SolveCommand
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds", DefaultValueFactory = _ => double.PositiveInfinity };
         var verbose = new Option<bool>("--verbose") { Description = "print the iteration log on standard error" };
         var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose };
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
             int iters = pr.GetValue(maxIter);
@@ -51,10 +52,14 @@ public static class SolveCommand
             var result = ConicSolver.Solve(problem.Problem, settings);
             var w = output ?? Console.Out;
             w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result) : ToLine(problem, result));
-            return 0;
+            return ExitCode(result.Status);
         }));
         return cmd;
     }
+
+    /// <summary>0 for solved and for the two infeasibility certificates, <see cref="CliRunner.NotSolved"/> for the other statuses.</summary>
+    public static int ExitCode(SolverStatus status) =>
+        status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible ? CliRunner.Success : CliRunner.NotSolved;
 
     private static string ToLine(ProblemFile file, SolverResult r) => string.Create(CultureInfo.InvariantCulture,
         $"{file.Name}: {r.Status.ToName()}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s");

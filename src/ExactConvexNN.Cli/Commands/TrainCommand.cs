@@ -24,9 +24,10 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
+        var maxMemory = MaxMemoryOption();
         var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
-            data, sample, seed, maxPatterns, output, json, noReduction, generic,
+            data, sample, seed, maxPatterns, output, json, noReduction, generic, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -34,7 +35,7 @@ public static class TrainCommand
         solver.AddTo(cmd);
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
-        cmd.SetAction(pr => CliRunner.Guard(() =>
+        cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
             if (pr.GetValue(sample) is int k && k < 1) throw new InputException($"--sample needs at least 1 pattern, got {k}");
@@ -52,13 +53,45 @@ public static class TrainCommand
             {
                 Sample = pr.GetValue(sample), Seed = pr.GetValue(seed), MaxPatterns = limit,
                 FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Solver = settings,
+                MaxMemoryBytes = MaxMemory(pr, maxMemory),
             };
             var result = Progress.RunPhases("preparing", !asJson && !verbose, report => ModelPipeline.Train(dataset, spec, options with { Progress = report }));
             if (verbose) Console.Error.WriteLine($"program: {result.Program.Describe()}");
-            if (outFile is not null) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());
-            Console.WriteLine(asJson ? Json.Text(TrainingReport.ToJson(result, outFile?.ToString())) : TrainingReport.ToText(result, outFile?.ToString()));
-            return 0;
+            int exit = ExitCode(result);
+            // A network that is not solved never replaces an existing file: the old network may be the good one.
+            bool keepOld = outFile is not null && exit != CliRunner.Success && File.Exists(outFile.FullName);
+            if (outFile is not null && !keepOld) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());
+            string? saved = keepOld ? null : outFile?.ToString();
+            Console.WriteLine(asJson ? Json.Text(TrainingReport.ToJson(result, saved)) : TrainingReport.ToText(result, saved));
+            if (exit != CliRunner.Success)
+                Console.Error.WriteLine($"not solved: status {result.Status.ToName()}{(double.IsFinite(result.Certificate?.LowerBound ?? 0) ? "" : ", the lower bound is not a number")}"
+                    + (keepOld ? $"; '{outFile}' was left unchanged (rerun with a larger --max-iter or --time-limit, or write to a new file)" : "")
+                    + $" (exit code {CliRunner.NotSolved})");
+            return exit;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// <see cref="CliRunner.Success"/> when the status is solved and the certificate (when there is one) has a finite bound;
+    /// <see cref="CliRunner.NotSolved"/> otherwise (almost_solved counts as not solved).
+    /// </summary>
+    public static int ExitCode(TrainingResult result) =>
+        result.Status == SolverStatus.Solved && (result.Certificate is null || double.IsFinite(result.Certificate.LowerBound))
+            ? CliRunner.Success : CliRunner.NotSolved;
+
+    /// <summary>The <c>--max-memory GB</c> option of the commands that build a convex program.</summary>
+    internal static Option<double?> MaxMemoryOption() => new("--max-memory")
+    {
+        Description = "refuse a program whose estimated memory is above this many GB (default: 4, or 60% of the available memory when less)",
+    };
+
+    /// <summary>The checked <c>--max-memory</c> in bytes, or null for the default.</summary>
+    /// <exception cref="InputException">Not a positive number.</exception>
+    internal static long? MaxMemory(ParseResult pr, Option<double?> option)
+    {
+        if (pr.GetValue(option) is not double gb) return null;
+        if (!(gb > 0) || !double.IsFinite(gb)) throw new InputException($"--max-memory must be a positive number of GB, got {gb.ToString(System.Globalization.CultureInfo.InvariantCulture)}; for example --max-memory 8");
+        return (long)Math.Min(gb * 1e9, long.MaxValue / 2.0);
     }
 }

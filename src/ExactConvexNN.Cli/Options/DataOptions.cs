@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ExactConvexNN.Data;
+using System.Text.Json.Nodes;
 using ExactConvexNN.Models;
+using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 
 namespace ExactConvexNN.Cli.Options;
@@ -56,6 +58,52 @@ public sealed class DataOptions
     /// <summary>Reads the CSV (the target by --target, or the last column) and applies the selection.</summary>
     public Dataset Read(ParseResult pr, string path, TargetMode mode = TargetMode.LastColumn) =>
         Selection(pr).Apply(CsvDataReader.Read(path, Target(pr), mode));
+
+    /// <summary>
+    /// Reads data for a saved network. When the network file records its "features" (as <c>ecnn train</c> writes them),
+    /// those columns are taken by name, in the file's order, wherever they are in the CSV; the target is --target, else the
+    /// file's "target" when the CSV has it, else the CSV's last column when it is not a feature. Without names: the last
+    /// column is the target (<paramref name="needTarget"/>), or as <see cref="ReadFor"/> (predict).
+    /// </summary>
+    /// <exception cref="InputException">A feature of the network is not a column of the CSV, or malformed data.</exception>
+    public Dataset ReadForNetwork(ParseResult pr, string path, INetwork network, bool needTarget)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var names = FeatureNames(network);
+        if (names is null) return needTarget ? Read(pr, path) : ReadFor(pr, path, network.Architecture.Inputs);
+        var all = CsvDataReader.Read(path, null, TargetMode.None);
+        var column = all.FeatureNames.Select((n, j) => (n, j)).ToDictionary(t => t.n, t => t.j, StringComparer.Ordinal);
+        var missing = names.Where(n => !column.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+            throw new InputException($"the network was trained on the features {string.Join(", ", names)}, but '{all.Source}' has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}; give data with those columns (any order)");
+        string? target = Target(pr);
+        if (target is not null && !column.ContainsKey(target))
+            throw new InputException($"target column '{target}' is not in '{all.Source}'; available columns: {string.Join(", ", all.FeatureNames)}");
+        if (target is not null && names.Contains(target))
+            throw new InputException($"--target '{target}' is one of the network's features; name the target column instead");
+        if (target is null && network.Metadata.TryGetValue("target", out var t) && t is JsonValue tv && tv.TryGetValue(out string? fileTarget)
+            && fileTarget is not null && column.ContainsKey(fileTarget) && !names.Contains(fileTarget))
+            target = fileTarget;
+        string last = all.FeatureNames[^1];
+        if (target is null && !names.Contains(last)) target = last;
+        int n = all.Rows;
+        var x = new double[n, names.Count];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < names.Count; j++) x[i, j] = all.X[i, column[names[j]]];
+        double[]? y = target is null ? null : Enumerable.Range(0, n).Select(i => all.X[i, column[target]]).ToArray();
+        return Selection(pr).Apply(Dataset.Create(x, y, names, target, all.Source));
+    }
+
+    /// <summary>The network file's "features" when it lists one name per input, else null.</summary>
+    public static IReadOnlyList<string>? FeatureNames(INetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (!network.Metadata.TryGetValue("features", out var node) || node is not JsonArray a || a.Count != network.Architecture.Inputs) return null;
+        var names = new List<string>();
+        foreach (var e in a)
+            if (e is JsonValue v && v.TryGetValue(out string? name) && !string.IsNullOrEmpty(name)) names.Add(name); else return null;
+        return names.Distinct(StringComparer.Ordinal).Count() == names.Count ? names : null;
+    }
 
     /// <summary>
     /// Reads data for a network with <paramref name="inputs"/> features: without --target, a file with exactly that many

@@ -23,7 +23,7 @@ public static class ComparisonReport
             ["activation"] = exact.Model.ActivationName,
             ["optimum"] = new JsonObject
             {
-                ["objective"] = c.Optimum,
+                ["objective"] = Json.Num(c.Optimum),
                 ["network_objective"] = Json.Num(exact.RecoveredObjective),
                 ["program_value"] = Json.Num(exact.Primal),
                 ["lower_bound"] = Json.Num(cert.LowerBound),

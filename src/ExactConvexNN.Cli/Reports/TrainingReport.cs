@@ -32,6 +32,8 @@ public static class TrainingReport
             ["thin_regions"] = r.ThinChambers,
             ["sampled"] = r.Sampled,
             ["upper_bound_only"] = r.Sampled,
+            ["samples_drawn"] = r.Arrangement?.SamplesDrawn,
+            ["sampling_stopped"] = r.Arrangement?.SamplingStopped,
             ["activation"] = r.Model.ActivationName,
             ["loss"] = r.Model.LossName,
             ["architecture"] = r.Network.Architecture.Describe(),
@@ -39,6 +41,7 @@ public static class TrainingReport
             ["classes"] = r.Model.Classes,
             ["train_accuracy"] = Json.Num(r.TrainAccuracy),
             ["beta"] = r.Model.Beta,
+            ["beta_max"] = Json.Num(r.BetaMax),
             ["bias"] = r.Model.Bias,
             ["variables"] = r.Program.Problem.Variables,
             ["constraints"] = r.Program.Problem.Constraints,
@@ -67,13 +70,18 @@ public static class TrainingReport
         w.WriteLine($"primal          {r.Primal:G10}   ({text.ProgramValue}: {text.Objective})");
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
+        if (r.BetaMax is double betaMax)
+            w.WriteLine(r.Model.Beta >= betaMax
+                ? $"beta_max        {betaMax:G6}: beta {r.Model.Beta:G6} is at or above it, so the zero network is the exact optimum"
+                : $"beta_max        {betaMax:G6} (at or above it the zero network is optimal)");
         w.WriteLine($"network         {r.Network.NeuronCount} neuron{(r.Network.NeuronCount == 1 ? "" : "s")}, objective {r.RecoveredObjective:G10}{text.Recovery}");
         if (r.Certificate is { } cert)
             w.WriteLine(CertificateLine(cert, text.BoundMethod));
         if (r.Chambers is int chambers)
         {
             if (r.Sampled)
-                w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum");
+                w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum"
+                    + (r.Arrangement?.SamplingStopped is string why ? $" (sampling stopped after {r.Arrangement.SamplesDrawn:N0} directions: {why})" : ""));
             else
                 w.WriteLine($"chambers        {chambers} (all activation patterns, exact)" + (r.ThinChambers > 0
                     ? $"; {r.ThinChambers} numerical slivers (width < {ChamberCone.ThinWidth:0e0}) left out of the program, as their faces are in their neighbours'"

@@ -28,6 +28,10 @@ public sealed class Arrangement
     public required BigInteger EstimatedChambers { get; init; }
     /// <summary>True when the chambers were found by random-direction sampling: a subset of the exact set, not all of it.</summary>
     public bool Sampled { get; init; }
+    /// <summary>Sampling: the directions actually drawn (fewer than asked when the sampler stopped early, see <see cref="SamplingStopped"/>).</summary>
+    public long? SamplesDrawn { get; init; }
+    /// <summary>Sampling: why the sampler stopped before drawing every direction asked for (null when it drew them all).</summary>
+    public string? SamplingStopped { get; init; }
     /// <summary>Wall-clock seconds of the enumeration.</summary>
     public double Seconds { get; init; }
 }

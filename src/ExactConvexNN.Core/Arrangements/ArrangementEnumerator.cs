@@ -139,7 +139,9 @@ public static class ArrangementEnumerator
     /// <summary>
     /// Random-direction sampling, the approximate method of the papers: g ~ N(0, I_d), keep the pattern 1[Xg &gt;= 0] when g
     /// lies strictly inside a chamber (decided exactly; a g on a hyperplane is discarded). The result is always a subset
-    /// of the exact chambers; facets are not determined.
+    /// of the exact chambers; facets are not determined. The useful work is capped: sampling stops once it has found the
+    /// closed-form count 2 sum_{k&lt;r} C(m-1, k) (no arrangement of rank r with m hyperplanes has more chambers), or after
+    /// <see cref="MaxFruitlessSamples"/> consecutive directions found nothing new; <see cref="Arrangement.SamplingStopped"/> says which.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is below 1.</exception>
     public static Arrangement Sample(double[,] x, int samples, int seed = 0)
@@ -154,8 +156,15 @@ public static class ArrangementEnumerator
         var seen = new HashSet<ulong[]>(BitsComparer.Instance);
         var chambers = new List<Chamber>();
         var g = new double[d];
+        long drawn = 0, fruitless = 0;
+        string? stopped = null;
         for (int s = 0; s < samples; s++)
         {
+            if (chambers.Count >= summary.EstimatedChambers)
+            { stopped = $"all {summary.EstimatedChambers:N0} possible patterns found (the closed-form maximum)"; break; }
+            if (fruitless >= MaxFruitlessSamples(chambers.Count))
+            { stopped = $"no new pattern in the last {fruitless:N0} directions"; break; }
+            drawn++;
             for (int i = 0; i < d; i++) g[i] = Gaussian(rng);
             var gi = ExactRows.ToIntegers(g);
             var bits = new ulong[words];
@@ -166,15 +175,19 @@ public static class ArrangementEnumerator
                 if (sign == 0) interior = false;
                 else if (sign > 0) bits[j >> 6] |= 1UL << (j & 63);
             }
-            if (interior && seen.Add(bits)) chambers.Add(new Chamber(n, bits, gi, null));
+            if (interior && seen.Add(bits)) { chambers.Add(new Chamber(n, bits, gi, null)); fruitless = 0; }
+            else fruitless++;
         }
         return new Arrangement
         {
             Rows = n, Columns = d, Rank = summary.RankEstimate, Hyperplanes = prepared.Canonical.Length,
             RowHyperplane = prepared.RowHyperplane, Chambers = chambers, EstimatedChambers = summary.EstimatedChambers,
-            Sampled = true, Seconds = clock.Elapsed.TotalSeconds,
+            Sampled = true, SamplesDrawn = drawn, SamplingStopped = stopped, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
+
+    /// <summary>Consecutive directions without a new pattern after which sampling stops: max(10,000, 10 x patterns found).</summary>
+    public static long MaxFruitlessSamples(int found) => Math.Max(10_000L, 10L * found);
 
     private static BigInteger[] Scaled(BigInteger[] v, int orientation) => orientation > 0 ? v : v.Select(e => -e).ToArray();
 

@@ -24,12 +24,11 @@ internal static class FamilyTraining
     /// <summary>Tenths of decimal digits of accuracy: 10 log10(1 / error), 0 when error >= 1.</summary>
     private static int Digits(double error) => error >= 1 || double.IsNaN(error) ? 0 : (int)Math.Min(1000, -10 * Math.Log10(Math.Max(error, 1e-100)));
 
-    /// <summary>|p - d| / max(|p|, |d|), 0 when both are 0.</summary>
-    public static double RelativeGap(double primal, double dual)
-    {
-        double scale = Math.Max(Math.Abs(primal), Math.Abs(dual));
-        return scale == 0 ? 0 : Math.Abs(primal - dual) / scale;
-    }
+    /// <summary>
+    /// |p - d| / max(1, min(|p|, |d|)): the solver's own relative gap (<see cref="SolutionMeasures.RelativeGap"/>), so that
+    /// the gap a training prints is the one its status is judged by (<see cref="TrainingGuards.HonestStatus"/>).
+    /// </summary>
+    public static double RelativeGap(double primal, double dual) => SolutionMeasures.RelativeGap(primal, dual);
 
     /// <summary>The multipliers of the first n O rows (the equality rows e = f(X) - Y, row-major) as an n x O matrix.</summary>
     public static double[,] DualCandidate(SolverResult solution, int n, int outputs)

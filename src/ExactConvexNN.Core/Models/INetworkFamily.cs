@@ -120,4 +120,6 @@ public sealed record CertificateRequest
     public Arrangement? Arrangement { get; init; }
     /// <summary>Called with (done, total) while enumerating chambers.</summary>
     public Action<int, int>? Progress { get; init; }
+    /// <summary>Cancels a long enumeration of chambers (an <see cref="OperationCanceledException"/> then ends the certificate).</summary>
+    public CancellationToken Cancellation { get; init; }
 }

@@ -20,8 +20,12 @@ public static class ModelPipeline
         options ??= new TrainingOptions();
         model.Validated();
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or a named target)");
+        TrainingGuards.CheckMagnitudes(data);
         var family = ModelRegistry.For(model);
-        var result = family.Train(data, model, options);
+        if (family is ReluFamily relu)
+            TrainingGuards.CheckReluProgramSize(relu.Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+        var result = TrainingGuards.HonestStatus(family.Train(data, model, options), options);
+        if (family is ReluFamily reluFamily) result = TrainingGuards.AboveBetaMax(result, data, reluFamily);
         if (!options.Certify || result.Sampled) return result;
         var clock = Stopwatch.StartNew();
         var certificate = family.Certify(result.Network, data, model.Beta, new CertificateRequest
@@ -41,6 +45,7 @@ public static class ModelPipeline
         ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(data);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
+        TrainingGuards.CheckMagnitudes(data);
         return ModelRegistry.For(network).Certify(network, data, beta, request ?? new CertificateRequest());
     }
 

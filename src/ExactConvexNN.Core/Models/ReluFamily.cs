@@ -139,7 +139,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         if (arrangement is null)
         {
             var x = relu.Architecture.StackedPatches(data.X).X;
-            arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress });
+            arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress, Cancellation = request.Cancellation });
         }
         double[]? candidate = null;
         if (request.Candidate is { } v)

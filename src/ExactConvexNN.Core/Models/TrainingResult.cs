@@ -31,6 +31,11 @@ public sealed record TrainingOptions
     public double RecoveryTolerance { get; init; } = 1e-7;
     /// <summary>Poly: eigenvalues and weights below this fraction of the largest diagonal entry are dropped in the decomposition.</summary>
     public double DropTolerance { get; init; } = 1e-8;
+    /// <summary>
+    /// Refuse a program whose estimated memory is above this many bytes (<see cref="TrainingGuards.CheckReluProgramSize"/>);
+    /// by default <see cref="TrainingGuards.DefaultMemoryLimit"/>.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
     /// <summary>Certify the trained network (a lower bound over every chamber; not for sampled patterns).</summary>
     public bool Certify { get; init; } = true;
     /// <summary>The relative gap under which the trained network counts as certified optimal.</summary>
@@ -58,7 +63,7 @@ public interface IConvexProgram
 /// <list type="bullet">
 /// <item><see cref="Status"/>: the solver's status;</item>
 /// <item><see cref="Primal"/>: the convex (or SDP) objective recomputed from the solution's blocks; <see cref="Dual"/>: the solver's dual value;
-/// <see cref="RelativeGap"/>: |primal - dual| / max(|primal|, |dual|);</item>
+/// <see cref="RelativeGap"/>: |primal - dual| / max(1, min(|primal|, |dual|)), the solver's measure;</item>
 /// <item><see cref="Network"/> and <see cref="RecoveredObjective"/>: the recovered network and its objective computed from the network itself
 /// (the two values agree at an optimum);</item>
 /// <item><see cref="Certificate"/>: a lower bound independent of the solver, and the network's gap to it (null when not certified, e.g. sampled patterns);</item>
@@ -78,7 +83,7 @@ public sealed record TrainingResult
     public required double Primal { get; init; }
     /// <summary>The solver's dual objective.</summary>
     public required double Dual { get; init; }
-    /// <summary>|primal - dual| / max(|primal|, |dual|).</summary>
+    /// <summary>|primal - dual| / max(1, min(|primal|, |dual|)) (the solver's relative gap; <see cref="Status"/> is solved only when it is within tolerance).</summary>
     public required double RelativeGap { get; init; }
     /// <summary>The recovered network.</summary>
     public required INetwork Network { get; init; }
@@ -97,6 +102,11 @@ public sealed record TrainingResult
     /// Y - f(X) and solve the dual, so they are the natural candidate for a certificate.
     /// </summary>
     public required double[,] DualCandidate { get; init; }
+    /// <summary>
+    /// ReLU, exact chambers: beta_max, the smallest beta at which the zero network is optimal (<see cref="TrainingGuards.ReluBetaMax"/>);
+    /// null for other families and for sampled patterns.
+    /// </summary>
+    public double? BetaMax { get; init; }
     /// <summary>The certificate of the recovered network (null when not certified).</summary>
     public Certificate? Certificate { get; init; }
     /// <summary>The chambers, for families with an arrangement (null otherwise).</summary>

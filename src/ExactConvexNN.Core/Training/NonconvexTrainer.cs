@@ -422,6 +422,12 @@ public static partial class NonconvexTrainer
         ArgumentNullException.ThrowIfNull(options); ArgumentNullException.ThrowIfNull(data);
         int n = data.Rows;
         if (options.Neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {options.Neurons}; try --neurons 10");
+        // Parameters (d + 2 per neuron and output) in about six copies (weights, gradient, moments, best), and the n x m
+        // activations twice: refused before any allocation when above the memory limit.
+        long perRun = 8L * (6L * options.Neurons * (data.Columns + 2) + 2L * options.Neurons * n);
+        long limit = Models.TrainingGuards.DefaultMemoryLimit / Math.Max(1, Environment.ProcessorCount);
+        if (perRun > limit)
+            throw new InputException($"{options.Neurons:N0} neurons on {n:N0} samples need about {Models.TrainingGuards.Gb(perRun)} per run, above the {Models.TrainingGuards.Gb(limit)} each of {Environment.ProcessorCount} parallel runs may use; use fewer neurons (at most about {Math.Max(1, (long)((double)options.Neurons * limit / perRun)):N0})");
         double lr = options.LearningRate ?? NonconvexOptions.DefaultLearningRate(options.Optimizer, data, bias);
         if (!double.IsFinite(lr) || lr <= 0) throw new InputException($"the learning rate must be a positive number, got {lr.ToString(CultureInfo.InvariantCulture)}; try --lr 0.01");
         if (options.Epochs < 1) throw new InputException($"training needs at least 1 epoch, got {options.Epochs}; try --epochs 2000");

@@ -61,7 +61,8 @@ public static class OptimalityVerifier
         {
             if (candidate.Length != data.Rows) throw new InputException($"the dual candidate has {candidate.Length} entries, expected {data.Rows}");
             var other = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, candidate);
-            if (other.LowerBound > bound) (bound, rho, scale) = other;
+            // A residual that is not finite (weights whose products overflow) gives a NaN bound: the candidate's replaces it.
+            if (other.LowerBound > bound || double.IsNaN(bound)) (bound, rho, scale) = other;
         }
         return Certificate.FromBound(objective, bound, rho, scale, arrangement.Chambers.Count, tolerance, absoluteTolerance);
     }

@@ -24,7 +24,7 @@ public sealed record ProblemFile(ConicProblem Problem, bool Maximize, string Nam
     /// (<c>.dat-s</c>, <c>.sdpa</c>) file, chosen by extension; any of them may be gzip-compressed with a further <c>.gz</c>
     /// (<c>problem.qps.gz</c>), which is checked for truncation and damage (see <see cref="InputText"/>).
     /// </summary>
-    /// <exception cref="InputException">The file is missing, has another extension, or is malformed (the message names the line and the fix).</exception>
+    /// <exception cref="InputException">The file is missing, has another extension, is malformed (the message names the line and the fix), or its quadratic objective is not convex (<see cref="Problem.Convexity"/>).</exception>
     public static ProblemFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -32,11 +32,14 @@ public sealed record ProblemFile(ConicProblem Problem, bool Maximize, string Nam
         if (!Extensions.Contains(ext))
             throw new InputException($"'{path}' has extension '{ext}'; use a .cbf (Conic Benchmark Format), .qps/.mps (MPS) or .dat-s/.sdpa (SDPA sparse) file, optionally gzipped (.cbf.gz, ...)");
         if (!File.Exists(path)) throw new InputException($"file not found: '{path}'; check the path");
-        return ext switch
+        var file = ext switch
         {
             ".cbf" => CbfReader.Read(path),
             ".dat-s" or ".sdpa" => SdpaReader.Read(path),
             _ => QpsReader.Read(path),
         };
+        // A nonconvex quadratic objective would come back as a stationary point labelled (almost) solved.
+        Solver.Problem.Convexity.RequireConvex(file.Problem, path);
+        return file;
     }
 }

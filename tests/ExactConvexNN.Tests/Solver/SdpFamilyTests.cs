@@ -100,11 +100,11 @@ public class SdpFamilyTests
             var output = new StringWriter();
             var root = new RootCommand("test") { SolveCommand.Create(output) };
             int exit = CliRunner.Run(root, ["solve", path, "--json"]);
-            Assert.Equal(0, exit);
             using var doc = JsonDocument.Parse(output.ToString());
             var o = doc.RootElement;
             string status = o.GetProperty("status").GetString()!;
             Assert.Contains(status, new[] { "solved", "almost_solved" });
+            Assert.Equal(status == "solved" ? CliRunner.Success : CliRunner.NotSolved, exit); // almost_solved ran but did not solve: 3
             // The objectives are those of the reported point, which meets the reduced tolerance.
             double primal = o.GetProperty("objective").GetDouble(), dual = o.GetProperty("dual_objective").GetDouble();
             Assert.True(SolutionMeasures.RelativeGap(primal, dual) < new SolverSettings().ReducedTolerance);
