@@ -36,6 +36,10 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
     }
 
     /// <inheritdoc/>
+    public override void CheckSize(Dataset data, ModelSpec model, TrainingOptions options) =>
+        TrainingGuards.CheckReluProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+
+    /// <inheritdoc/>
     public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {
         var clock = Stopwatch.StartNew();

@@ -37,6 +37,13 @@ public interface INetworkFamily
     /// <exception cref="Solver.InputException">The model does not fit the data or the family.</exception>
     NetworkArchitecture Architecture(ModelSpec model, int inputs);
 
+    /// <summary>Refuses, before any work proportional to it, a program that would not fit in memory.</summary>
+    /// <exception cref="Solver.InputException">The estimate is above the limit of <see cref="TrainingOptions.MaxMemoryBytes"/>.</exception>
+    void CheckSize(Dataset data, ModelSpec model, TrainingOptions options);
+
+    /// <summary>The trained result with the family's exact facts added after the solve (ReLU: beta_max, and the zero network above it).</summary>
+    TrainingResult Complete(TrainingResult result, Dataset data);
+
     /// <summary>Builds the program from the data, solves it, and recovers the network (the certificate is the pipeline's).</summary>
     /// <exception cref="Solver.InputException">Invalid data or model, or a program too large to build.</exception>
     TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options);
@@ -75,6 +82,10 @@ public abstract class NetworkFamily : INetworkFamily
     public abstract NetworkArchitecture Architecture(ModelSpec model, int inputs);
     /// <inheritdoc/>
     public abstract TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options);
+    /// <inheritdoc/>
+    public virtual void CheckSize(Dataset data, ModelSpec model, TrainingOptions options) { }
+    /// <inheritdoc/>
+    public virtual TrainingResult Complete(TrainingResult result, Dataset data) => result;
     /// <inheritdoc/>
     public abstract Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request);
     /// <inheritdoc/>

@@ -35,6 +35,13 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     }
 
     /// <inheritdoc/>
+    public override void CheckSize(Dataset data, ModelSpec model, TrainingOptions options) =>
+        TrainingGuards.CheckReluProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+
+    /// <inheritdoc/>
+    public override TrainingResult Complete(TrainingResult result, Dataset data) => TrainingGuards.AboveBetaMax(result, data, this);
+
+    /// <inheritdoc/>
     public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {
         var clock = Stopwatch.StartNew();
