@@ -68,7 +68,7 @@ public static class CompareCommand
             if (svgFile is not null)
                 CliRunner.WriteFileAtomically(svgFile.FullName, ComparisonReport.Svg(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
             if (pngFile is not null)
-                WriteBytesAtomically(pngFile.FullName, ComparisonReport.Png(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
+                CliRunner.WriteFileAtomically(pngFile.FullName, ComparisonReport.Png(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
             if (asJson) Console.WriteLine(Json.Text(ComparisonReport.ToJson(comparison, options, svgFile?.ToString())));
             else ComparisonReport.WriteTable(comparison, options, svgFile?.ToString());
             foreach (var r in comparison.Below)
@@ -76,12 +76,5 @@ public static class CompareCommand
             return comparison.Below.Count == 0 ? 0 : 1;
         }));
         return cmd;
-    }
-
-    private static void WriteBytesAtomically(string path, byte[] bytes)
-    {
-        var tmp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
     }
 }

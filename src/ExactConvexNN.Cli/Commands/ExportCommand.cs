@@ -24,19 +24,10 @@ public static class ExportCommand
             CliRunner.CheckOutput(output, input);
             var network = ModelRegistry.Load(input.FullName);
             var bytes = OnnxExport.ToOnnx(network);
-            WriteAtomically(output.FullName, bytes);
+            CliRunner.WriteFileAtomically(output.FullName, bytes);
             Console.WriteLine($"wrote {output} ({bytes.Length:N0} bytes): ONNX opset {OnnxExport.Opset}, input \"x\" [N, {network.Architecture.Inputs}] float64, output \"y\" [N, {network.Architecture.Outputs}] float64");
             return 0;
         }));
         return cmd;
-    }
-
-    /// <summary>Writes the bytes to a temporary file beside <paramref name="path"/> and moves it over the target.</summary>
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var dir = Path.GetDirectoryName(path)!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
     }
 }
