@@ -118,13 +118,18 @@ public static class CliRunner
     /// Writes a file atomically: the content goes to a temporary file beside the target, which is then
     /// moved over it, so a failure never leaves a half-written file.
     /// </summary>
-    public static void WriteFileAtomically(string path, string content)
+    public static void WriteFileAtomically(string path, string content) => WriteAtomically(path, tmp => File.WriteAllText(tmp, content));
+
+    /// <summary>Writes bytes atomically, like <see cref="WriteFileAtomically(string, string)"/>.</summary>
+    public static void WriteFileAtomically(string path, byte[] content) => WriteAtomically(path, tmp => File.WriteAllBytes(tmp, content));
+
+    private static void WriteAtomically(string path, Action<string> write)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new InputException($"cannot write '{path}': folder '{dir}' does not exist; create it or choose another path");
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, content);
+        write(tmp);
         File.Move(tmp, full, overwrite: true);
     }
 }

@@ -113,7 +113,7 @@ public static class ArrangementsCommand
         {
             var arr = new JsonArray();
             foreach (var c in a.Chambers)
-                arr.Add(new JsonObject
+                arr.Add((JsonNode)new JsonObject
                 {
                     ["pattern"] = c.ToString(),
                     ["witness"] = new JsonArray(c.Witness.Select(Number).ToArray()),

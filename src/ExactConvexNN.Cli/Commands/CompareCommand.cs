@@ -10,7 +10,7 @@ using ExactConvexNN.Training;
 namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
-/// <c>ecnn compare DATA --beta B [model options] [--neurons M] [--inits K] [--optimizer gd|sgd|adam] [--epochs E] [--lr L] [--svg FILE] [--json]</c>:
+/// <c>ecnn compare DATA --beta B [model options] [--neurons M] [--inits K] [--optimizer gd|sgd|adam] [--epochs E] [--lr L] [--svg FILE] [--png FILE] [--json]</c>:
 /// the certified global optimum of the model (<see cref="ModelComparison.Run"/>) against K seeded runs of a first-order
 /// method on the same nonconvex network, each with its own certificate. A run below the optimum beyond rounding would
 /// mean a wrong optimum: it is reported and the exit code is 1. An exact solve that ends unsolved (time_limit,
@@ -34,12 +34,13 @@ public static class CompareCommand
         var seed = new Option<int>("--seed") { Description = "seed of the first run", DefaultValueFactory = _ => 1 };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
         var svg = new Option<FileInfo?>("--svg") { Description = "write the objective - optimum of every run against the epoch (log scale) as an SVG picture" };
+        var png = new Option<FileInfo?>("--png") { Description = "write the same picture as --svg as a PNG image" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds of the exact solve (its status is then time_limit, exit code 3)", DefaultValueFactory = _ => double.PositiveInfinity };
         var maxMemory = TrainCommand.MaxMemoryOption();
         var cmd = new Command("compare", "Compare first-order training (gd, sgd, adam) from random initializations with the certified global optimum.")
         {
-            data, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, json, timeLimit, maxMemory,
+            data, neurons, inits, optimizer, epochs, lr, batch, initScale, seed, maxPatterns, svg, png, json, timeLimit, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -56,6 +57,8 @@ public static class CompareCommand
             long? memory = TrainCommand.MaxMemory(pr, maxMemory);
             var svgFile = pr.GetValue(svg);
             CliRunner.CheckOutput(svgFile, file);
+            var pngFile = pr.GetValue(png);
+            CliRunner.CheckOutput(pngFile, file);
             var options = new NonconvexOptions
             {
                 Neurons = pr.GetValue(neurons), Optimizer = NonconvexTrainer.Parse(pr.GetValue(optimizer)!),
@@ -69,6 +72,8 @@ public static class CompareCommand
                 new TrainingOptions { MaxPatterns = limit, Progress = report, MaxMemoryBytes = memory, Solver = new SolverSettings { TimeLimitSeconds = seconds } }, (done, total) => report("training runs", done, total)));
             if (svgFile is not null)
                 CliRunner.WriteFileAtomically(svgFile.FullName, ComparisonReport.Svg(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
+            if (pngFile is not null)
+                CliRunner.WriteFileAtomically(pngFile.FullName, ComparisonReport.Png(comparison, options, Path.GetFileName(dataset.Source), dataset.Rows));
             if (asJson) Console.WriteLine(Json.Text(ComparisonReport.ToJson(comparison, options, svgFile?.ToString())));
             else ComparisonReport.WriteTable(comparison, options, svgFile?.ToString());
             foreach (var r in comparison.Below)

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Solver.Formats;
 using ExactConvexNN.Solver.Problem;
@@ -68,7 +68,7 @@ public static class SolveCommand
     {
         // NaN and infinities have no JSON form: they are written as null.
         static double? J(double v) => double.IsFinite(v) ? v : null;
-        var o = new Dictionary<string, object?>
+        var o = new JsonObject
         {
             ["file"] = path,
             ["name"] = file.Name,
@@ -87,6 +87,6 @@ public static class SolveCommand
             ["variables"] = file.Problem.Variables,
             ["constraints"] = file.Problem.Constraints,
         };
-        return JsonSerializer.Serialize(o);
+        return o.ToJsonString();
     }
 }

@@ -120,6 +120,19 @@ public static class ComparisonReport
     /// <summary>The SVG of every run's objective - optimum against the epoch.</summary>
     public static string Svg(Comparison c, NonconvexOptions o, string dataName, int rows)
     {
+        var (curves, title, subtitle) = Picture(c, o, dataName, rows);
+        return ConvergenceSvg.Render(curves, c.Optimum, title, subtitle);
+    }
+
+    /// <summary>The PNG of the same picture as <see cref="Svg"/> (ScottPlot).</summary>
+    public static byte[] Png(Comparison c, NonconvexOptions o, string dataName, int rows)
+    {
+        var (curves, title, subtitle) = Picture(c, o, dataName, rows);
+        return ConvergencePng.Render(curves, c.Optimum, title, subtitle);
+    }
+
+    private static (ConvergenceCurve[] Curves, string Title, string Subtitle) Picture(Comparison c, NonconvexOptions o, string dataName, int rows)
+    {
         var exact = c.Exact;
         string method = NonconvexTrainer.Name(o.Optimizer);
         string title = $"{method} from {c.Runs.Count} random initializations vs the global optimum ({exact.Model.ActivationName})";
@@ -127,6 +140,6 @@ public static class ComparisonReport
         string shape = arch.Image is null ? $"d = {arch.Inputs}{(arch.Bias ? " + bias" : "")}" : arch.Describe();
         string subtitle = string.Create(Ci, $"{dataName}: n = {rows}, {shape}, beta = {exact.Model.Beta:G4}; m = {o.Neurons} neurons, lr {c.LearningRate:G3}, {o.Epochs} epochs");
         var curves = c.Runs.Select(r => new ConvergenceCurve($"seed {r.Seed}", r.Result.History)).ToArray();
-        return ConvergenceSvg.Render(curves, c.Optimum, title, subtitle);
+        return (curves, title, subtitle);
     }
 }

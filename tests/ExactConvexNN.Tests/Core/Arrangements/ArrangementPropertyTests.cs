@@ -19,28 +19,38 @@ public class ArrangementPropertyTests
         public override string ToString() => $"n={N} d={D} range={Range} seed={Seed}";
     }
 
-    private static Arbitrary<Case> Cases(int maxN = 10, int maxD = 4) => Arb.From(
+    private static Arbitrary<Case> Cases(int maxN, int maxD) => Arb.From(
         from n in Gen.Choose(1, maxN)
         from d in Gen.Choose(1, maxD)
         from range in Gen.Choose(1, 3)
         from seed in Gen.Choose(0, 1_000_000)
         select new Case(n, d, range, seed));
 
-    private static void Check(Property p) => p.Check(Config.QuickThrowOnFailure.WithMaxTest(60));
+    /// <summary>Cases with n &lt;= 10, d &lt;= 4.</summary>
+    public static class Small { public static Arbitrary<Case> Cases() => ArrangementPropertyTests.Cases(10, 4); }
+    /// <summary>Cases with n &lt;= 10, d &lt;= 3.</summary>
+    public static class ThreeColumns { public static Arbitrary<Case> Cases() => ArrangementPropertyTests.Cases(10, 3); }
+    /// <summary>Cases with n &lt;= 8, d &lt;= 3 (every pair of chambers is compared).</summary>
+    public static class EightRowsThreeColumns { public static Arbitrary<Case> Cases() => ArrangementPropertyTests.Cases(8, 3); }
 
-    [Fact]
-    public void EveryWitnessRecomputesItsPatternAndCountMatchesZaslavsky() => Check(Prop.ForAll(Cases(), c =>
+    private const int Tests = 60;
+
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void EveryWitnessRecomputesItsPatternAndCountMatchesZaslavsky(Case c)
     {
         var x = c.X;
         var a = ArrangementEnumerator.Enumerate(x);
         Assert.Equal(a.ExpectedChambers, (BigInteger)a.Chambers.Count);
         Assert.Equal(a.Chambers.Count, Patterns(a).Count);
         foreach (var ch in a.Chambers) AssertWitnessRecomputesPattern(x, ch);
-    }));
+    }
+
+    /// <summary>Cases with n &lt;= 11, d &lt;= 6 (both exact enumeration methods compared).</summary>
+    public static class ElevenRowsSixColumns { public static Arbitrary<Case> Cases() => ArrangementPropertyTests.Cases(11, 6); }
 
     [Trait("Category", "Slow")]
-    [Fact]
-    public void FlatByFlatEnumerationFindsTheChambersAndFacetsOfRestrictionByRestriction() => Check(Prop.ForAll(Cases(maxN: 11, maxD: 6), c =>
+    [Property(Arbitrary = new[] { typeof(ElevenRowsSixColumns) }, MaxTest = Tests)]
+    public void FlatByFlatEnumerationFindsTheChambersAndFacetsOfRestrictionByRestriction(Case c)
     {
         // Both exact methods on every rank (1 forces flats everywhere, int.MaxValue never): same patterns, same facet
         // rows, witnesses inside their chambers.
@@ -55,10 +65,10 @@ public class ArrangementPropertyTests
             Assert.Equal(rows, string.Join(",", ch.FacetRows!));
             AssertWitnessRecomputesPattern(x, ch);
         }
-    }));
+    }
 
-    [Fact]
-    public void PermutingRowsPermutesThePatterns() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void PermutingRowsPermutesThePatterns(Case c)
     {
         var x = c.X;
         int n = c.N, d = c.D;
@@ -68,10 +78,10 @@ public class ArrangementPropertyTests
         var expected = Patterns(ArrangementEnumerator.Enumerate(x))
             .Select(p => new string(Enumerable.Range(0, n).Select(i => p[perm[i]]).ToArray())).ToHashSet();
         Assert.True(expected.SetEquals(Patterns(ArrangementEnumerator.Enumerate(y))), c.ToString());
-    }));
+    }
 
-    [Fact]
-    public void PositiveRowScalingChangesNothing() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void PositiveRowScalingChangesNothing(Case c)
     {
         var x = c.X;
         var y = (double[,])x.Clone();
@@ -82,10 +92,10 @@ public class ArrangementPropertyTests
             for (int j = 0; j < c.D; j++) y[i, j] *= s;
         }
         Assert.True(Patterns(ArrangementEnumerator.Enumerate(x)).SetEquals(Patterns(ArrangementEnumerator.Enumerate(y))), c.ToString());
-    }));
+    }
 
-    [Fact]
-    public void InvertibleColumnChangeAndZeroColumnChangeNothing() => Check(Prop.ForAll(Cases(maxD: 3), c =>
+    [Property(Arbitrary = new[] { typeof(ThreeColumns) }, MaxTest = Tests)]
+    public void InvertibleColumnChangeAndZeroColumnChangeNothing(Case c)
     {
         var x = c.X;
         int n = c.N, d = c.D;
@@ -104,10 +114,10 @@ public class ArrangementPropertyTests
             }
         var before = Patterns(ArrangementEnumerator.Enumerate(x));
         Assert.True(before.SetEquals(Patterns(ArrangementEnumerator.Enumerate(xa))), c.ToString());
-    }));
+    }
 
-    [Fact]
-    public void ComplementsOnNonzeroRowsComeInPairs() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void ComplementsOnNonzeroRowsComeInPairs(Case c)
     {
         var x = c.X;
         var zero = Enumerable.Range(0, c.N).Select(i => Enumerable.Range(0, c.D).All(j => x[i, j] == 0)).ToArray();
@@ -117,19 +127,19 @@ public class ArrangementPropertyTests
             var complement = new string(p.Select((ch, i) => zero[i] ? '1' : ch == '1' ? '0' : '1').ToArray());
             Assert.Contains(complement, patterns);
         }
-    }));
+    }
 
-    [Fact]
-    public void SampledPatternsAreAlwaysExactChambers() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void SampledPatternsAreAlwaysExactChambers(Case c)
     {
         var x = c.X;
         var exact = Patterns(ArrangementEnumerator.Enumerate(x));
         var sampled = ArrangementEnumerator.Sample(x, 50, c.Seed);
         Assert.Subset(exact, Patterns(sampled));
-    }));
+    }
 
-    [Fact]
-    public void FacetRowsDescribeTheSameCone() => Check(Prop.ForAll(Cases(maxN: 8, maxD: 3), c =>
+    [Property(Arbitrary = new[] { typeof(EightRowsThreeColumns) }, MaxTest = Tests)]
+    public void FacetRowsDescribeTheSameCone(Case c)
     {
         // Every exact pattern's chamber is cut out by its facet rows alone: no other exact chamber agrees with it on
         // all facet rows (otherwise the facet inequalities would not determine the chamber).
@@ -138,10 +148,10 @@ public class ArrangementPropertyTests
             foreach (var other in a.Chambers)
                 if (!ReferenceEquals(ch, other))
                     Assert.False(ch.FacetRows!.All(j => ch[j] == other[j]), $"{c}: facets of {ch} do not separate it from {other}");
-    }));
+    }
 
-    [Fact]
-    public void CrossingEachFacetLeadsToAChamberThatDiffersOnlyThere() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Small) }, MaxTest = Tests)]
+    public void CrossingEachFacetLeadsToAChamberThatDiffersOnlyThere(Case c)
     {
         // A facet row is irredundant: the neighbour across it differs exactly on the rows of that hyperplane.
         var a = ArrangementEnumerator.Enumerate(c.X);
@@ -153,28 +163,33 @@ public class ArrangementPropertyTests
                 var neighbour = new string(Enumerable.Range(0, c.N).Select(j => a.RowHyperplane[j] == h ? (ch[j] ? '0' : '1') : (ch[j] ? '1' : '0')).ToArray());
                 Assert.Contains(neighbour, patterns);
             }
-    }));
+    }
 }
 
 /// <summary>The two enumerators are independent algorithms (restriction recursion vs incremental exact-LP splits): they must agree.</summary>
 public class EnumeratorAgreementTests
 {
-    [Fact]
-    public void RestrictionAndIncrementalEnumeratorsFindTheSamePatternsAndFacets() =>
-        Prop.ForAll(Arb.From(
+    /// <summary>Cases with n &lt;= 9, d &lt;= 4.</summary>
+    public static class Cases
+    {
+        public static Arbitrary<ArrangementPropertyTests.Case> Small() => Arb.From(
             from n in Gen.Choose(1, 9)
             from d in Gen.Choose(1, 4)
             from range in Gen.Choose(1, 3)
             from seed in Gen.Choose(0, 1_000_000)
-            select (n, d, range, seed)), c =>
-        {
-            var x = SmallIntegers(c.n, c.d, c.range, c.seed);
-            var fast = ArrangementEnumerator.Enumerate(x);
-            var slow = IncrementalEnumerator.Enumerate(x);
-            Assert.True(Patterns(fast).SetEquals(Patterns(slow)), $"{c}");
-            var facetsSlow = slow.Chambers.ToDictionary(ch => ch.ToString(), ch => ch.FacetRows!);
-            foreach (var ch in fast.Chambers) Assert.Equal(facetsSlow[ch.ToString()], ch.FacetRows!);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+            select new ArrangementPropertyTests.Case(n, d, range, seed));
+    }
+
+    [Property(Arbitrary = new[] { typeof(Cases) }, MaxTest = 40)]
+    public void RestrictionAndIncrementalEnumeratorsFindTheSamePatternsAndFacets(ArrangementPropertyTests.Case c)
+    {
+        var x = c.X;
+        var fast = ArrangementEnumerator.Enumerate(x);
+        var slow = IncrementalEnumerator.Enumerate(x);
+        Assert.True(Patterns(fast).SetEquals(Patterns(slow)), $"{c}");
+        var facetsSlow = slow.Chambers.ToDictionary(ch => ch.ToString(), ch => ch.FacetRows!);
+        foreach (var ch in fast.Chambers) Assert.Equal(facetsSlow[ch.ToString()], ch.FacetRows!);
+    }
 
     [Fact]
     public void EnumeratorsAgreeOnGaussianData()

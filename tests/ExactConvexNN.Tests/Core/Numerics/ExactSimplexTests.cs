@@ -95,29 +95,39 @@ public class ExactSimplexTests
     private static readonly Gen<BigInteger[]> SmallVector3 =
         Gen.ArrayOf(Gen.Choose(-5, 5), 3).Select(v => v.Select(a => (BigInteger)a).ToArray());
 
-    [Fact]
-    public void RowsOrientedTowardsAPointAreFeasible() =>
-        // Flipping each random row to the side of a random g0 makes g0 strictly feasible by construction.
-        Prop.ForAll(Arb.From(Gen.Zip(SmallVector3.Where(v => !ExactVector.IsZero(v)), Gen.Choose(1, 8).SelectMany(k => Gen.ArrayOf(SmallVector3, k)))), t =>
-        {
-            var (g0, raw) = t;
-            var rows = raw.Select(r => ExactRows.Dot(r, g0).Sign < 0 ? r.Select(a => -a).ToArray() : r)
-                .Where(r => ExactRows.Dot(r, g0).Sign > 0).ToArray();
-            if (ExactSimplex.FindInterior(rows, 3, out var g) != FeasibilityStatus.Feasible) return false;
-            return rows.All(r => ExactRows.Dot(r, g) > 0);
-        }).QuickCheckThrowOnFailure();
+    /// <summary>The generators of these properties: small integer vectors in three dimensions.</summary>
+    public static class Generators
+    {
+        /// <summary>A nonzero point g0 and 1..8 rows.</summary>
+        public static Arbitrary<(BigInteger[] G0, BigInteger[][] Rows)> PointAndRows() =>
+            Arb.From(Gen.Zip(SmallVector3.Where(v => !ExactVector.IsZero(v)), Gen.Choose(1, 8).SelectMany(k => Gen.ArrayOf(SmallVector3, k))));
 
-    [Fact]
-    public void RowsWithANegativeCombinationAreInfeasible() =>
-        // Appending -(sum of positive multiples of the rows) makes y'A = 0 with y > 0: infeasible by Gordan.
-        Prop.ForAll(Arb.From(Gen.Zip(Gen.Choose(1, 6).SelectMany(k => Gen.ArrayOf(SmallVector3, k)), Gen.ArrayOf(Gen.Choose(1, 4), 6))), t =>
-        {
-            var (raw, weights) = t;
-            var rows = raw.ToList();
-            var last = new BigInteger[3];
-            for (int i = 0; i < rows.Count; i++)
-                for (int j = 0; j < 3; j++) last[j] -= weights[i] * rows[i][j];
-            rows.Add(last);
-            return ExactSimplex.FindInterior(rows, 3, out _) == FeasibilityStatus.Infeasible;
-        }).QuickCheckThrowOnFailure();
+        /// <summary>1..6 rows and six positive weights 1..4.</summary>
+        public static Arbitrary<(BigInteger[][] Rows, int[] Weights)> RowsAndWeights() =>
+            Arb.From(Gen.Zip(Gen.Choose(1, 6).SelectMany(k => Gen.ArrayOf(SmallVector3, k)), Gen.ArrayOf(Gen.Choose(1, 4), 6)));
+    }
+
+    /// <remarks>Flipping each random row to the side of a random g0 makes g0 strictly feasible by construction.</remarks>
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool RowsOrientedTowardsAPointAreFeasible((BigInteger[] G0, BigInteger[][] Rows) t)
+    {
+        var (g0, raw) = t;
+        var rows = raw.Select(r => ExactRows.Dot(r, g0).Sign < 0 ? r.Select(a => -a).ToArray() : r)
+            .Where(r => ExactRows.Dot(r, g0).Sign > 0).ToArray();
+        if (ExactSimplex.FindInterior(rows, 3, out var g) != FeasibilityStatus.Feasible) return false;
+        return rows.All(r => ExactRows.Dot(r, g) > 0);
+    }
+
+    /// <remarks>Appending -(sum of positive multiples of the rows) makes y'A = 0 with y &gt; 0: infeasible by Gordan.</remarks>
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool RowsWithANegativeCombinationAreInfeasible((BigInteger[][] Rows, int[] Weights) t)
+    {
+        var (raw, weights) = t;
+        var rows = raw.ToList();
+        var last = new BigInteger[3];
+        for (int i = 0; i < rows.Count; i++)
+            for (int j = 0; j < 3; j++) last[j] -= weights[i] * rows[i][j];
+        rows.Add(last);
+        return ExactSimplex.FindInterior(rows, 3, out _) == FeasibilityStatus.Infeasible;
+    }
 }

@@ -7,54 +7,53 @@ namespace ExactConvexNN.Tests.Core.Numerics;
 
 public class RationalTests
 {
-    /// <summary>Rationals p/q with numerators and denominators up to about 2^40 (products overflow long).</summary>
-    private static readonly Arbitrary<Rational> Rationals = Arb.From(
-        Gen.Zip(Gen.Zip(Gen.Choose(-1_000_000, 1_000_000), Gen.Choose(1, 1_000_000)), Gen.Choose(0, 20))
-            .Select(t => Rational.Create((BigInteger)t.Item1.Item1 << t.Item2, t.Item1.Item2)));
+    /// <summary>The generators of these properties.</summary>
+    public static class Generators
+    {
+        /// <summary>Rationals p/q with numerators and denominators up to about 2^40 (products overflow long).</summary>
+        public static Arbitrary<Rational> Rationals() => Arb.From(
+            Gen.Zip(Gen.Zip(Gen.Choose(-1_000_000, 1_000_000), Gen.Choose(1, 1_000_000)), Gen.Choose(0, 20))
+                .Select(t => Rational.Create((BigInteger)t.Item1.Item1 << t.Item2, t.Item1.Item2)));
 
-    private static readonly Arbitrary<(Rational, Rational, Rational)> Triples = Arb.From(
-        Gen.Zip(Gen.Zip(Rationals.Generator, Rationals.Generator), Rationals.Generator)
-            .Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2)));
+        /// <summary>Every finite double, from uniformly random bit patterns (all exponents, subnormals, signed zeros).</summary>
+        public static Arbitrary<double> FiniteDoubles() => Arb.From(
+            Gen.Zip(Gen.Choose(int.MinValue, int.MaxValue), Gen.Choose(int.MinValue, int.MaxValue))
+                .Select(t => BitConverter.Int64BitsToDouble(((long)t.Item1 << 32) | (uint)t.Item2))
+                .Where(double.IsFinite));
 
-    /// <summary>Every finite double, from uniformly random bit patterns (all exponents, subnormals, signed zeros).</summary>
-    private static readonly Arbitrary<double> FiniteDoubles = Arb.From(
-        Gen.Zip(Gen.Choose(int.MinValue, int.MaxValue), Gen.Choose(int.MinValue, int.MaxValue))
-            .Select(t => BitConverter.Int64BitsToDouble(((long)t.Item1 << 32) | (uint)t.Item2))
-            .Where(double.IsFinite));
+        /// <summary>Integer fractions p/q with |p| &lt;= int.MaxValue and 1 &lt;= q &lt;= int.MaxValue.</summary>
+        public static Arbitrary<(int P, int Q)> Fractions() =>
+            Arb.From(Gen.Zip(Gen.Choose(-int.MaxValue, int.MaxValue), Gen.Choose(1, int.MaxValue)));
+    }
 
-    [Fact]
-    public void AdditionAndMultiplicationSatisfyTheFieldLaws() =>
-        Prop.ForAll(Triples, t =>
-        {
-            var (a, b, c) = t;
-            return a + b == b + a && a * b == b * a
-                && (a + b) + c == a + (b + c) && (a * b) * c == a * (b * c)
-                && a * (b + c) == a * b + a * c
-                && a + Rational.Zero == a && a * Rational.One == a
-                && a + (-a) == Rational.Zero && a - b == a + (-b)
-                && (a.IsZero || a * (Rational.One / a) == Rational.One)
-                && (b.IsZero || (a / b) * b == a);
-        }).QuickCheckThrowOnFailure();
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool AdditionAndMultiplicationSatisfyTheFieldLaws(Rational a, Rational b, Rational c)
+    {
+        return a + b == b + a && a * b == b * a
+            && (a + b) + c == a + (b + c) && (a * b) * c == a * (b * c)
+            && a * (b + c) == a * b + a * c
+            && a + Rational.Zero == a && a * Rational.One == a
+            && a + (-a) == Rational.Zero && a - b == a + (-b)
+            && (a.IsZero || a * (Rational.One / a) == Rational.One)
+            && (b.IsZero || (a / b) * b == a);
+    }
 
-    [Fact]
-    public void ValuesAreNormalizedSoEqualityIsStructural() =>
-        Prop.ForAll(Rationals, a =>
-        {
-            bool lowest = BigInteger.GreatestCommonDivisor(a.Numerator, a.Denominator).IsOne || a.IsZero;
-            var scaled = Rational.Create(a.Numerator * -7, a.Denominator * -7);
-            return a.Denominator.Sign > 0 && lowest && scaled == a && scaled.GetHashCode() == a.GetHashCode()
-                && (!a.IsZero || a.Denominator.IsOne);
-        }).QuickCheckThrowOnFailure();
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool ValuesAreNormalizedSoEqualityIsStructural(Rational a)
+    {
+        bool lowest = BigInteger.GreatestCommonDivisor(a.Numerator, a.Denominator).IsOne || a.IsZero;
+        var scaled = Rational.Create(a.Numerator * -7, a.Denominator * -7);
+        return a.Denominator.Sign > 0 && lowest && scaled == a && scaled.GetHashCode() == a.GetHashCode()
+            && (!a.IsZero || a.Denominator.IsOne);
+    }
 
-    [Fact]
-    public void OrderAgreesWithTheSignOfTheDifference() =>
-        Prop.ForAll(Triples, t =>
-        {
-            var (a, b, c) = t;
-            int s = (a - b).Sign;
-            return a.CompareTo(b) == s && (a < b) == (s < 0) && (a >= b) == (s >= 0)
-                && (a.CompareTo(b) > 0 || b.CompareTo(c) > 0 || a <= c); // transitivity of <=
-        }).QuickCheckThrowOnFailure();
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool OrderAgreesWithTheSignOfTheDifference(Rational a, Rational b, Rational c)
+    {
+        int s = (a - b).Sign;
+        return a.CompareTo(b) == s && (a < b) == (s < 0) && (a >= b) == (s >= 0)
+            && (a.CompareTo(b) > 0 || b.CompareTo(c) > 0 || a <= c); // transitivity of <=
+    }
 
     [Fact]
     public void DefaultValueIsZero()
@@ -66,15 +65,14 @@ public class RationalTests
         Assert.Equal(Rational.One, z + Rational.One);
     }
 
-    [Fact]
-    public void EveryFiniteDoubleRoundTripsExactly() =>
-        Prop.ForAll(FiniteDoubles, x =>
-        {
-            var r = Rational.FromDouble(x);
-            // Bitwise equality except that -0.0 maps to the rational zero and back to +0.0.
-            return x == 0 ? r.IsZero && r.ToDouble() == 0 : BitConverter.DoubleToInt64Bits(r.ToDouble()) == BitConverter.DoubleToInt64Bits(x)
-                && r.Denominator.IsPowerOfTwo;
-        }).QuickCheckThrowOnFailure();
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool EveryFiniteDoubleRoundTripsExactly(double x)
+    {
+        var r = Rational.FromDouble(x);
+        // Bitwise equality except that -0.0 maps to the rational zero and back to +0.0.
+        return x == 0 ? r.IsZero && r.ToDouble() == 0 : BitConverter.DoubleToInt64Bits(r.ToDouble()) == BitConverter.DoubleToInt64Bits(x)
+            && r.Denominator.IsPowerOfTwo;
+    }
 
     [Fact]
     public void ConversionFromDoubleIsTheExactBinaryValue()
@@ -88,11 +86,10 @@ public class RationalTests
         Assert.Throws<ArgumentException>(() => Rational.FromDouble(double.NegativeInfinity));
     }
 
-    [Fact]
-    public void ToDoubleRoundsToNearestLikeIeeeDivision() =>
-        // IEEE division of two exactly representable integers is correctly rounded: an independent oracle.
-        Prop.ForAll(Arb.From(Gen.Zip(Gen.Choose(-int.MaxValue, int.MaxValue), Gen.Choose(1, int.MaxValue))), t =>
-            Rational.Create(t.Item1, t.Item2).ToDouble() == (double)t.Item1 / t.Item2).QuickCheckThrowOnFailure();
+    /// <remarks>IEEE division of two exactly representable integers is correctly rounded: an independent oracle.</remarks>
+    [Property(Arbitrary = new[] { typeof(Generators) })]
+    public bool ToDoubleRoundsToNearestLikeIeeeDivision((int P, int Q) t) =>
+        Rational.Create(t.P, t.Q).ToDouble() == (double)t.P / t.Q;
 
     [Fact]
     public void ToDoubleHandlesTiesOverflowAndUnderflow()

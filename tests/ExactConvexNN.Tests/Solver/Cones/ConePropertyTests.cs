@@ -21,7 +21,6 @@ public abstract class ConePropertyTests
     /// <summary>Independent membership test: the smallest eigenvalue of x in the cone's Jordan algebra.</summary>
     protected abstract double Margin(double[] x);
 
-    private static Arbitrary<int> Seeds => Gen.Choose(0, 1_000_000).ToArbitrary();
 
     private static double[] RandomVector(Random rng, int n)
     {
@@ -39,8 +38,8 @@ public abstract class ConePropertyTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tol * scale, $"entry {i}: expected {expected[i]}, got {actual[i]}");
     }
 
-    [Fact]
-    public void BarrierGradientMatchesFiniteDifferences() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void BarrierGradientMatchesFiniteDifferences(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var x = InteriorPoint(rng); int n = x.Length;
@@ -55,10 +54,10 @@ public abstract class ConePropertyTests
             fd[i] = (cone.Barrier(xp) - cone.Barrier(xm)) / (2 * h);
         }
         AssertClose(fd, g, 1e-5);
-    }).QuickCheckThrowOnFailure();
+    }
 
-    [Fact]
-    public void BarrierHessianMatchesFiniteDifferencesOfGradient() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void BarrierHessianMatchesFiniteDifferencesOfGradient(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var x = InteriorPoint(rng); int n = x.Length;
@@ -72,10 +71,10 @@ public abstract class ConePropertyTests
         var fd = new double[n];
         for (int i = 0; i < n; i++) fd[i] = (gp[i] - gm[i]) / (2 * h);
         AssertClose(fd, hv, 1e-5);
-    }).QuickCheckThrowOnFailure();
+    }
 
-    [Fact]
-    public void NesterovToddScalingSatisfiesWzEqualsWInverseTransposeSEqualsLambda() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void NesterovToddScalingSatisfiesWzEqualsWInverseTransposeSEqualsLambda(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var s = InteriorPoint(rng); var z = InteriorPoint(rng); int n = s.Length;
@@ -90,10 +89,10 @@ public abstract class ConePropertyTests
         for (int i = 0; i < n; i++) { ll += lambda[i] * lambda[i]; sz += s[i] * z[i]; }
         Assert.Equal(sz, ll, 1e-10 * Math.Max(1, sz));
         Assert.True(Margin(lambda) > 0);
-    }).QuickCheckThrowOnFailure();
+    }
 
-    [Fact]
-    public void HessianBlockMatchesWTransposeWAndTheInversesUndoW() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void HessianBlockMatchesWTransposeWAndTheInversesUndoW(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var s = InteriorPoint(rng); var z = InteriorPoint(rng); int n = s.Length;
@@ -116,7 +115,7 @@ public abstract class ConePropertyTests
                 Assert.Equal(wwe[i], packed, 1e-9 * Math.Max(1, Math.Abs(wwe[i])));
             }
         }
-    }).QuickCheckThrowOnFailure();
+    }
 
     /// <summary>Entry (i, j) of a packed W'W block: diagonal, dense upper by column, or block-diagonal for a product.</summary>
     internal static double PackedEntry(ICone cone, ReadOnlySpan<double> block, int i, int j)
@@ -138,8 +137,8 @@ public abstract class ConePropertyTests
         return block[hi2 * (hi2 + 1) / 2 + lo2];
     }
 
-    [Fact]
-    public void JordanDivideInvertsJordanProduct() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void JordanDivideInvertsJordanProduct(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var lambda = InteriorPoint(rng); var u = RandomVector(rng, lambda.Length);
@@ -147,10 +146,10 @@ public abstract class ConePropertyTests
         cone.JordanProduct(lambda, u, v);
         cone.JordanDivide(lambda, v, back);
         AssertClose(u, back, 1e-9);
-    }).QuickCheckThrowOnFailure();
+    }
 
-    [Fact]
-    public void StepLengthStopsAtTheBoundary() => Prop.ForAll(Seeds, seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void StepLengthStopsAtTheBoundary(Seed seed)
     {
         var rng = new Random(seed); var cone = CreateCone();
         var x = InteriorPoint(rng); int n = x.Length;
@@ -165,7 +164,7 @@ public abstract class ConePropertyTests
             for (int i = 0; i < n; i++) at[i] = x[i] + 1.001 * alpha * dx[i];
             Assert.True(Margin(at) < 0, "the step stops before the boundary");
         }
-    }).QuickCheckThrowOnFailure();
+    }
 }
 
 public sealed class NonnegativeConePropertyTests : ConePropertyTests
@@ -193,8 +192,8 @@ public sealed class SecondOrderConePropertyTests : ConePropertyTests
 
 public class SecondOrderConeExpansionTests
 {
-    [Fact]
-    public void SparseExpansionEqualsWAppliedTwice() => Prop.ForAll(Gen.Choose(0, 1_000_000).ToArbitrary(), seed =>
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) })]
+    public void SparseExpansionEqualsWAppliedTwice(Seed seed)
     {
         var rng = new Random(seed);
         int n = 1 + rng.Next(7);
@@ -216,7 +215,7 @@ public class SecondOrderConeExpansionTests
                 Assert.Equal(wwe[i], expanded, 1e-9 * Math.Max(1, Math.Abs(wwe[i])));
             }
         }
-    }).QuickCheckThrowOnFailure();
+    }
 }
 
 public sealed class ScalarSecondOrderConePropertyTests : ConePropertyTests

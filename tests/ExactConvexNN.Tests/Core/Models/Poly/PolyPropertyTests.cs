@@ -32,24 +32,26 @@ public class PolyPropertyTests
         public override string ToString() => $"n={N} d={D} bias={Bias} integer={Integer} beta={Beta} sigma=({A},{B},{C}) seed={Seed}";
     }
 
-    private static Arbitrary<Case> Cases() => Arb.From(
-        from n in Gen.Choose(1, 12)
-        from d in Gen.Choose(1, 3)
-        from bias in Gen.Elements(false, true)
-        from integer in Gen.Elements(true, false)
-        from beta in Gen.Elements(0.01, 0.1, 0.5, 2.0)
-        from a in Gen.Elements(0.09, 1.0, 0.0, -0.5)
-        from b in Gen.Elements(0.5, 0.0, -1.0)
-        from c in Gen.Elements(0.47, 0.0, 1.0)
-        from seed in Gen.Choose(0, 1_000_000)
-        select new Case(n, d, bias, integer, beta, a, b, c, seed));
-
-    private static void Check(Property p) => p.Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+    /// <summary>The generator of <see cref="Case"/>.</summary>
+    public static class Cases
+    {
+        public static Arbitrary<Case> All() => Arb.From(
+            from n in Gen.Choose(1, 12)
+            from d in Gen.Choose(1, 3)
+            from bias in Gen.Elements(false, true)
+            from integer in Gen.Elements(true, false)
+            from beta in Gen.Elements(0.01, 0.1, 0.5, 2.0)
+            from a in Gen.Elements(0.09, 1.0, 0.0, -0.5)
+            from b in Gen.Elements(0.5, 0.0, -1.0)
+            from c in Gen.Elements(0.47, 0.0, 1.0)
+            from seed in Gen.Choose(0, 1_000_000)
+            select new Case(n, d, bias, integer, beta, a, b, c, seed));
+    }
 
     private static double Scale(double v) => Math.Max(1, Math.Abs(v));
 
-    [Fact]
-    public void RecoveredNetworkAttainsTheOptimumAndNoRandomNetworkBeatsIt() => Check(Prop.ForAll(Cases(), c =>
+    [Property(Arbitrary = new[] { typeof(Cases) }, MaxTest = 40)]
+    public void RecoveredNetworkAttainsTheOptimumAndNoRandomNetworkBeatsIt(Case c)
     {
         var data = c.Data;
         var r = Fit.Poly(data, new ModelSpec { Activation = ActivationKind.Poly, Beta = c.Beta, Bias = c.Bias, Poly = c.Activation });
@@ -66,5 +68,5 @@ public class PolyPropertyTests
             double f = PolyNetwork.Create(arch, c.Activation, neurons).Objective(data.X, y, c.Beta);
             Assert.True(f >= r.Primal - 1e-6 * Scale(r.Primal), $"{c}: a random network reached {f} < SDP optimum {r.Primal}");
         }
-    }));
+    }
 }

@@ -1,0 +1,257 @@
+using System.Text;
+using ExactConvexNN.Networks;
+using ExactConvexNN.Solver;
+
+namespace ExactConvexNN.Export;
+
+/// <summary>
+/// A trained network as an ONNX model (opset 13, IR version 8): input "x" (float64, N x inputs), output "y" (float64,
+/// N x outputs), computing exactly what <see cref="INetwork.Outputs"/> computes, in double precision.
+/// <para>
+/// Fully connected: <c>y = act([x;1 if bias] U) W</c>, with U the p x J first-layer weights and W the J x O second-layer
+/// weights. Convolutional: the patches are gathered from x padded with one zero column (Gather by a precomputed index
+/// table, so zero padding and strides need no Conv), reshaped to N x K x p, multiplied by U (N x K x J), activated,
+/// pooled by a K x R matrix (1 for sum pooling, 1/|P_r| for average pooling) and flattened to N x (J R) before the
+/// second layer W (J R x O, row j R + r, column o holds w_{j, r O + o}).
+/// </para>
+/// The ONNX protobuf is written by hand (the few messages used: ModelProto, GraphProto, NodeProto, AttributeProto,
+/// TensorProto, ValueInfoProto).
+/// </summary>
+public static class OnnxExport
+{
+    /// <summary>The ONNX opset the model uses.</summary>
+    public const int Opset = 13;
+
+    /// <summary>The ONNX model of a ReLU or polynomial network.</summary>
+    /// <exception cref="InputException">The network's family has no ONNX form.</exception>
+    public static byte[] ToOnnx(INetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var arch = network.Architecture;
+        // The first-layer weights (p x J) and the second-layer weights per neuron (R O each), whatever the family.
+        List<(double[] U, double[] W)> neurons = network switch
+        {
+            TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
+            PolyNetwork poly => poly.Neurons.Select(n => (n.U, n.W)).ToList(),
+            _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu or poly network"),
+        };
+        int p = arch.PatchLength, r = arch.Regions.Count, o = arch.Outputs;
+        // A network without neurons predicts 0: one neuron with zero weights gives exactly that and avoids empty tensors.
+        if (neurons.Count == 0) neurons.Add((new double[p], new double[r * o]));
+        int j = neurons.Count;
+
+        var g = new Graph();
+        var u = new double[p * j];
+        for (int c = 0; c < p; c++) for (int q = 0; q < j; q++) u[c * j + q] = neurons[q].U[c];
+        var w = new double[j * r * o];
+        for (int q = 0; q < j; q++)
+            for (int t = 0; t < r; t++)
+                for (int s = 0; s < o; s++) w[(q * r + t) * o + s] = neurons[q].W[t * o + s];
+        g.Double("U", u, p, j);
+        g.Double("W", w, j * r, o);
+
+        string z;
+        if (arch.Image is null)
+        {
+            string input = "x";
+            if (arch.Bias)
+            {
+                // [x, 1]: pad the last axis with one column of ones.
+                g.Int64("bias_pads", [0, 0, 0, 1], 4);
+                g.Double("one", [1.0]);
+                g.Node("Pad", ["x", "bias_pads", "one"], "x1");
+                input = "x1";
+            }
+            g.Node("MatMul", [input, "U"], "z");                      // N x J
+            z = Activate(g, network, "z");
+            g.Node("MatMul", [z, "W"], "y");                          // N x O
+        }
+        else
+        {
+            int k = arch.Patches;
+            g.Int64("zero_pads", [0, 0, 0, 1], 4);
+            g.Double("zero", [0.0]);
+            g.Node("Pad", ["x", "zero_pads", "zero"], "x0");          // N x (d + 1), column d is 0
+            g.Int64("patch_index", PatchIndex(arch), k * p);
+            g.Node("Gather", ["x0", "patch_index"], "flat_patches", Attribute.Int("axis", 1));   // N x K p
+            g.Int64("patch_shape", [0, k, p], 3);
+            g.Node("Reshape", ["flat_patches", "patch_shape"], "patches"); // N x K x p
+            g.Node("MatMul", ["patches", "U"], "z");                  // N x K x J
+            z = Activate(g, network, "z");
+            g.Node("Transpose", [z], "zt", Attribute.Ints("perm", [0, 2, 1]));              // N x J x K
+            var pool = new double[k * r];
+            for (int t = 0; t < r; t++)
+            {
+                var region = arch.Regions[t];
+                foreach (int q in region) pool[q * r + t] = arch.SumPooling ? 1.0 : 1.0 / region.Length;
+            }
+            g.Double("pool", pool, k, r);
+            g.Node("MatMul", ["zt", "pool"], "pooled");               // N x J x R
+            g.Int64("pooled_shape", [0, j * r], 2);
+            g.Node("Reshape", ["pooled", "pooled_shape"], "features"); // N x J R
+            g.Node("MatMul", ["features", "W"], "y");                 // N x O
+        }
+        return g.Model(arch.Inputs, o, $"ecnn {network.Activation} {arch.Describe()}");
+    }
+
+    /// <summary>The activation of the pre-activations <paramref name="z"/>; returns the output's name.</summary>
+    private static string Activate(Graph g, INetwork network, string z)
+    {
+        switch (network)
+        {
+            case TwoLayerReluNetwork:
+                g.Node("Relu", [z], "act");
+                return "act";
+            case PolyNetwork poly:
+                // sigma(z) = (a z + b) z + c, as PolynomialActivation.Value computes it.
+                var s = poly.Polynomial;
+                g.Double("poly_a", [s.A]); g.Double("poly_b", [s.B]); g.Double("poly_c", [s.C]);
+                g.Node("Mul", [z, "poly_a"], "az");
+                g.Node("Add", ["az", "poly_b"], "azb");
+                g.Node("Mul", ["azb", z], "azbz");
+                g.Node("Add", ["azbz", "poly_c"], "act");
+                return "act";
+            default:
+                throw new InputException($"no ONNX export for networks with activation '{network.Activation}'");
+        }
+    }
+
+    /// <summary>
+    /// For patch k and position c, the column of x it copies, or <see cref="NetworkArchitecture.Inputs"/> for zero
+    /// padding: read off <see cref="NetworkArchitecture.ExtractPatches"/> applied to one row holding 1, 2, ..., d.
+    /// </summary>
+    internal static long[] PatchIndex(NetworkArchitecture arch)
+    {
+        int d = arch.Inputs;
+        var probe = new double[1, d];
+        for (int i = 0; i < d; i++) probe[0, i] = i + 1;
+        var row = arch.ExtractPatches(probe)[0];
+        var index = new long[row.Length];
+        for (int t = 0; t < row.Length; t++)
+        {
+            double v = row[t];
+            if (v != Math.Floor(v) || v < 0 || v > d) throw new InvalidOperationException($"patch value {v} is not a copy of an input");
+            index[t] = v == 0 ? d : (long)v - 1;
+        }
+        return index;
+    }
+
+    /// <summary>An ONNX attribute (INT or INTS).</summary>
+    private sealed record Attribute(string Name, long[] Values, bool Single)
+    {
+        public static Attribute Int(string name, long v) => new(name, [v], true);
+        public static Attribute Ints(string name, long[] v) => new(name, v, false);
+
+        public byte[] Encode()
+        {
+            var m = new ProtoWriter();
+            m.String(1, Name);
+            if (Single) m.Varint(3, Values[0]);
+            else foreach (long v in Values) m.Varint(8, v);
+            m.Varint(20, Single ? 2 : 7);   // AttributeType INT = 2, INTS = 7
+            return m.ToArray();
+        }
+    }
+
+    /// <summary>The graph under construction: nodes and initializers, in order.</summary>
+    private sealed class Graph
+    {
+        private const int DoubleType = 11, Int64Type = 7;   // TensorProto.DataType
+        private readonly List<byte[]> _nodes = [];
+        private readonly List<byte[]> _initializers = [];
+
+        public void Node(string op, string[] inputs, string output, params Attribute[] attributes)
+        {
+            var m = new ProtoWriter();
+            foreach (var i in inputs) m.String(1, i);
+            m.String(2, output);
+            m.String(3, $"{op}_{_nodes.Count}");
+            m.String(4, op);
+            foreach (var a in attributes) m.Message(5, a.Encode());
+            _nodes.Add(m.ToArray());
+        }
+
+        /// <summary>A float64 initializer of the given dimensions (none: a scalar).</summary>
+        public void Double(string name, double[] values, params long[] dims)
+        {
+            var raw = new byte[values.Length * 8];
+            for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(raw.AsSpan(i * 8), BitConverter.DoubleToInt64Bits(values[i]));
+            if (!BitConverter.IsLittleEndian) for (int i = 0; i < values.Length; i++) raw.AsSpan(i * 8, 8).Reverse();
+            Tensor(name, DoubleType, raw, dims);
+        }
+
+        /// <summary>An int64 initializer of the given dimensions.</summary>
+        public void Int64(string name, long[] values, params long[] dims)
+        {
+            var raw = new byte[values.Length * 8];
+            for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(raw.AsSpan(i * 8), values[i]);
+            if (!BitConverter.IsLittleEndian) for (int i = 0; i < values.Length; i++) raw.AsSpan(i * 8, 8).Reverse();
+            Tensor(name, Int64Type, raw, dims);
+        }
+
+        private void Tensor(string name, int type, byte[] raw, long[] dims)
+        {
+            var m = new ProtoWriter();
+            foreach (long dim in dims) m.Varint(1, dim);
+            m.Varint(2, type);
+            m.String(8, name);
+            m.Bytes(9, raw);
+            _initializers.Add(m.ToArray());
+        }
+
+        /// <summary>A float64 matrix value "name" of shape [N, columns] with N symbolic.</summary>
+        private static byte[] ValueInfo(string name, int columns)
+        {
+            var rows = new ProtoWriter(); rows.String(2, "N");
+            var cols = new ProtoWriter(); cols.Varint(1, columns);
+            var shape = new ProtoWriter(); shape.Message(1, rows.ToArray()); shape.Message(1, cols.ToArray());
+            var tensor = new ProtoWriter(); tensor.Varint(1, DoubleType); tensor.Message(2, shape.ToArray());
+            var type = new ProtoWriter(); type.Message(1, tensor.ToArray());
+            var m = new ProtoWriter(); m.String(1, name); m.Message(2, type.ToArray());
+            return m.ToArray();
+        }
+
+        public byte[] Model(int inputs, int outputs, string doc)
+        {
+            var graph = new ProtoWriter();
+            foreach (var n in _nodes) graph.Message(1, n);
+            graph.String(2, "ecnn");
+            foreach (var t in _initializers) graph.Message(5, t);
+            graph.String(10, doc);
+            graph.Message(11, ValueInfo("x", inputs));
+            graph.Message(12, ValueInfo("y", outputs));
+            var opset = new ProtoWriter(); opset.String(1, ""); opset.Varint(2, Opset);
+            var model = new ProtoWriter();
+            model.Varint(1, 8);                                   // ir_version
+            model.String(2, "ecnn");                              // producer_name
+            model.String(3, typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0"); // producer_version
+            model.Message(7, graph.ToArray());
+            model.Message(8, opset.ToArray());
+            return model.ToArray();
+        }
+    }
+
+    /// <summary>The protobuf wire format: varints and length-delimited fields.</summary>
+    private sealed class ProtoWriter : IDisposable
+    {
+        private readonly MemoryStream _s = new();
+
+        public void Dispose() => _s.Dispose();
+
+        private void Raw(ulong v)
+        {
+            while (v >= 0x80) { _s.WriteByte((byte)(v | 0x80)); v >>= 7; }
+            _s.WriteByte((byte)v);
+        }
+
+        public void Varint(int field, long value) { Raw((ulong)field << 3); Raw((ulong)value); }
+
+        public void Bytes(int field, byte[] value) { Raw(((ulong)field << 3) | 2); Raw((ulong)value.Length); _s.Write(value); }
+
+        public void String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
+
+        public void Message(int field, byte[] encoded) => Bytes(field, encoded);
+
+        public byte[] ToArray() => _s.ToArray();
+    }
+}
