@@ -98,6 +98,24 @@ public static class CliRunner
     }
 
     /// <summary>
+    /// A cancellation source that cancels after <paramref name="seconds"/> (never when infinite). The timer is a dedicated
+    /// background thread, not a thread-pool timer: the enumeration's parallel loops occupy the pool, and a pool timer can
+    /// then fire only after the work it should stop.
+    /// </summary>
+    public static CancellationTokenSource CancelAfter(double seconds)
+    {
+        var source = new CancellationTokenSource();
+        if (!double.IsFinite(seconds)) return source;
+        var token = source.Token;
+        new Thread(() =>
+        {
+            try { if (!token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Math.Min(seconds, int.MaxValue / 1000.0)))) source.Cancel(); }
+            catch (ObjectDisposedException) { } // the work finished first and disposed the source
+        }) { IsBackground = true, Name = "ecnn time limit" }.Start();
+        return source;
+    }
+
+    /// <summary>
     /// Checks an output path before any work: its folder exists, it is not a folder, and it is none of the inputs
     /// (a network written over the data it was trained on would destroy the data).
     /// </summary>

@@ -59,7 +59,7 @@ public static class VerifyCommand
             bool asJson = pr.GetValue(json);
 
             var clock = Stopwatch.StartNew();
-            using var cancel = double.IsFinite(seconds0) ? new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(seconds0, int.MaxValue / 1000.0))) : new CancellationTokenSource();
+            using var cancel = CliRunner.CancelAfter(seconds0);
             Certificate cert;
             try
             {

@@ -129,15 +129,21 @@ internal static class ChamberRecursion
     private static BigInteger[] Witness(CentralArrangement a, Candidate c)
     {
         var p = a.Lift(c.Restriction, c.Sub.Witness);
-        var dir = a.Normals[c.Hyperplane];
+        return StepInside(p, a.Normals[c.Hyperplane], c.Side, c.Facets.Where(f => f != c.Hyperplane).Select(f => a.Normals[f]));
+    }
+
+    /// <summary>
+    /// A point strictly inside the face beside P: P + t s e for t half the distance to the first hyperplane (normals b)
+    /// the ray crosses, scaled to integers and reduced; P + s e when none is crossed.
+    /// </summary>
+    internal static BigInteger[] StepInside(BigInteger[] p, BigInteger[] dir, int side, IEnumerable<BigInteger[]> normals)
+    {
         BigInteger bestNum = BigInteger.MinusOne, bestDen = BigInteger.One;
-        foreach (int f in c.Facets)
+        foreach (var b in normals)
         {
-            if (f == c.Hyperplane) continue;
-            var b = a.Normals[f];
-            // b'(P + t s a) = 0 at t = -b'P / (s b'a): a crossing when t > 0.
+            // b'(P + t s e) = 0 at t = -b'P / (s b'e): a crossing when t > 0.
             var bp = ExactRows.Dot(b, p);
-            var slope = c.Side * ExactRows.Dot(b, dir);
+            var slope = side * ExactRows.Dot(b, dir);
             if (slope.IsZero || slope.Sign == bp.Sign) continue;
             var num = BigInteger.Abs(bp); var den = BigInteger.Abs(slope);
             if (bestNum.Sign < 0 || num * bestDen < bestNum * den) { bestNum = num; bestDen = den; }
@@ -145,13 +151,13 @@ internal static class ChamberRecursion
         var w = new BigInteger[p.Length];
         if (bestNum.Sign < 0)
         {
-            // No facet is crossed: the whole ray P + t s a (t > 0) lies in the chamber.
-            for (int i = 0; i < w.Length; i++) w[i] = p[i] + c.Side * dir[i];
+            // No hyperplane is crossed: the whole ray P + t s e (t > 0) lies in the face.
+            for (int i = 0; i < w.Length; i++) w[i] = p[i] + side * dir[i];
         }
         else
         {
-            // t = num / (2 den): w = 2 den P + s num a (a positive multiple of P + t s a).
-            var twoDen = 2 * bestDen; var step = c.Side * bestNum;
+            // t = num / (2 den): w = 2 den P + s num e (a positive multiple of P + t s e).
+            var twoDen = 2 * bestDen; var step = side * bestNum;
             for (int i = 0; i < w.Length; i++) w[i] = twoDen * p[i] + step * dir[i];
         }
         ExactRows.Reduce(w);

@@ -143,33 +143,10 @@ internal sealed class FlatRecursion
     /// </summary>
     private BigInteger[] Witness(Candidate c, BigInteger[][] basis)
     {
-        var p = c.Sub.Witness;
         int j = 0;
         while (c.Class.Normal[j].IsZero) j++;
-        var dir = basis[j];
-        BigInteger bestNum = BigInteger.MinusOne, bestDen = BigInteger.One;
-        for (int g = 0; g < _m; g++)
-        {
-            if (Has(c.SubClosure, g)) continue;
-            var b = _a.Normals[g];
-            // b'(p + t side e) = 0 at t = -b'p / (side b'e): a crossing when t > 0.
-            var bp = ExactRows.Dot(b, p);
-            var slope = c.Side * ExactRows.Dot(b, dir);
-            if (slope.IsZero || slope.Sign == bp.Sign) continue;
-            var num = BigInteger.Abs(bp); var den = BigInteger.Abs(slope);
-            if (bestNum.Sign < 0 || num * bestDen < bestNum * den) { bestNum = num; bestDen = den; }
-        }
-        var w = new BigInteger[p.Length];
-        if (bestNum.Sign < 0)
-            for (int i = 0; i < w.Length; i++) w[i] = p[i] + c.Side * dir[i];
-        else
-        {
-            // t = num / (2 den): w = 2 den p + side num e (a positive multiple of p + t side e).
-            var twoDen = 2 * bestDen; var step = c.Side * bestNum;
-            for (int i = 0; i < w.Length; i++) w[i] = twoDen * p[i] + step * dir[i];
-        }
-        ExactRows.Reduce(w);
-        return w;
+        var outside = Enumerable.Range(0, _m).Where(g => !Has(c.SubClosure, g)).Select(g => _a.Normals[g]);
+        return ChamberRecursion.StepInside(c.Sub.Witness, basis[j], c.Side, outside);
     }
 
     /// <summary>A line: its two rays ±B_0; sign(g'(±B_0)) = ±orientation_g (c_g = (g'B_0) is canonicalized to 1).</summary>

@@ -93,14 +93,11 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
     public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var gated = network as GatedReluNetwork ?? throw new ArgumentException("the gated family certifies gated ReLU networks");
-        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
-        if (data.Columns != gated.Architecture.Inputs)
-            throw new InputException($"the network takes {gated.Architecture.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on");
+        var gated = Fitting<GatedReluNetwork>(network, data);
         var x = gated.Architecture.StackedPatches(data.X).X;
         var arrangement = request.Arrangement ?? ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress });
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
-        var y = data.Y;
+        var y = data.Y!;
         var f = gated.Outputs(data.X);
         double objective = gated.Objective(data.X, ClassTargets.Column(y), beta);
         var residual = new double[y.Length];

@@ -91,6 +91,17 @@ public abstract class NetworkFamily : INetworkFamily
     /// <inheritdoc/>
     public abstract INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons);
 
+    /// <summary>The network as this family's type, on data with targets and its number of inputs.</summary>
+    /// <exception cref="Solver.InputException">No targets, or another number of feature columns.</exception>
+    protected T Fitting<T>(INetwork network, Dataset data) where T : class, INetwork
+    {
+        var typed = network as T ?? throw new ArgumentException($"the {Name} family certifies {Name} networks");
+        if (data.Y is null) throw new Solver.InputException($"the data '{data.Source}' has no target column; verification needs targets");
+        if (data.Columns != typed.Architecture.Inputs)
+            throw new Solver.InputException($"the network takes {typed.Architecture.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on");
+        return typed;
+    }
+
     /// <summary>
     /// The architecture of <paramref name="model"/> on <paramref name="inputs"/> feature columns: fully connected (with the
     /// model's bias), or convolutional with the model's shape, whose values must be the data's columns.

@@ -67,11 +67,8 @@ public sealed class PolyFamily() : NetworkFamily("poly", ActivationKind.Poly, ne
     public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var poly = network as PolyNetwork ?? throw new ArgumentException("the poly family certifies polynomial networks");
-        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
-        if (data.Columns != poly.Architecture.Inputs)
-            throw new InputException($"the network takes {poly.Architecture.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on");
-        var y = poly.Targets(data.Y);
+        var poly = Fitting<PolyNetwork>(network, data);
+        var y = poly.Targets(data.Y!);
         return PolyOptimalityVerifier.VerifyBest(poly, data.X, y, beta, request.Candidate is null ? [null] : [request.Candidate, null], request.Tolerance);
     }
 

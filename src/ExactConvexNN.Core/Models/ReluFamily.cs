@@ -139,9 +139,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var relu = network as TwoLayerReluNetwork ?? throw new ArgumentException("the ReLU family certifies ReLU networks");
-        if (data.Columns != relu.Inputs)
-            throw new InputException($"the network takes {relu.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on");
+        var relu = Fitting<TwoLayerReluNetwork>(network, data);
         var arrangement = request.Arrangement;
         if (arrangement is null)
         {
