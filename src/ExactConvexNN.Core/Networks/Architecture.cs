@@ -60,6 +60,7 @@ public sealed record ImageShape(int Channels, int Height, int Width, int Filter,
             throw new InputException(Signal
                 ? $"--filter {Filter} is longer than the signal of length {Width} (padding {Padding}); use a filter of at most {Width + 2 * Padding}"
                 : $"--filter {Filter} is larger than the {Height} x {Width} image (padding {Padding}); use a filter of at most {Math.Min(Height, Width) + 2 * Padding}");
+        if (Padding >= Filter) throw new InputException($"--padding {Padding} is not smaller than the filter {Filter}: the extra rows and columns would only add patches of zeros; use a padding of at most {Filter - 1}");
         if (Pool < 0) throw new InputException($"--pool {Pool} is negative; give a pool size >= 1, or 0 for global pooling");
         if ((long)Channels * Height * Width > MaxValues)
             throw new InputException($"{flag} {ShapeText} has {(long)Channels * Height * Width:N0} values per sample, more than {MaxValues:N0}; use a smaller shape");

@@ -20,7 +20,9 @@ internal static partial class FuzzKit
     public static int Seed => int.TryParse(Environment.GetEnvironmentVariable("ECNN_FUZZ_SEED"), out int s) ? s : 20240611;
 
     /// <summary>The time one parse may take.</summary>
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(2);
+    // A hang runs for minutes; a parse takes milliseconds. 10 s tells them apart even on a machine loaded several times
+    // over (2 s did not: parses of a few hundred milliseconds waited that long for a core).
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     /// <summary>Values that stress number and count parsing.</summary>
     public static readonly string[] Extremes =
