@@ -177,19 +177,7 @@ internal static class ChamberRecursion
             var n = a.Normals[0];
             return [new Region([1UL], [n[0], n[1]], [0]), new Region([0UL], [-n[0], -n[1]], [0])];
         }
-        var rays = new (BigInteger X, BigInteger Y, int Line)[2 * m];
-        for (int h = 0; h < m; h++)
-        {
-            var n = a.Normals[h];
-            rays[2 * h] = (-n[1], n[0], h);
-            rays[2 * h + 1] = (n[1], -n[0], h);
-        }
-        Array.Sort(rays, (u, v) =>
-        {
-            int hu = Half(u.X, u.Y), hv = Half(v.X, v.Y);
-            if (hu != hv) return hu.CompareTo(hv);
-            return -(u.X * v.Y - u.Y * v.X).Sign;
-        });
+        var rays = SortedRays(m, h => a.Normals[h]);
         var regions = new List<Region>(2 * m);
         ulong[]? signs = null;
         for (int i = 0; i < 2 * m; i++)
@@ -218,6 +206,28 @@ internal static class ChamberRecursion
             }));
         }
         return regions;
+    }
+
+    /// <summary>
+    /// The 2L rays ±(-c_2, c_1) of L lines c'q = 0 through the origin of a plane, sorted by angle exactly (half-plane,
+    /// then the sign of the cross product): consecutive rays bound the sectors, each tagged with its line.
+    /// </summary>
+    internal static (BigInteger X, BigInteger Y, int Line)[] SortedRays(int lines, Func<int, BigInteger[]> normal)
+    {
+        var rays = new (BigInteger X, BigInteger Y, int Line)[2 * lines];
+        for (int h = 0; h < lines; h++)
+        {
+            var n = normal(h);
+            rays[2 * h] = (-n[1], n[0], h);
+            rays[2 * h + 1] = (n[1], -n[0], h);
+        }
+        Array.Sort(rays, (u, v) =>
+        {
+            int hu = Half(u.X, u.Y), hv = Half(v.X, v.Y);
+            if (hu != hv) return hu.CompareTo(hv);
+            return -(u.X * v.Y - u.Y * v.X).Sign;
+        });
+        return rays;
     }
 
     /// <summary>0 for angles in [0, pi), 1 for [pi, 2 pi).</summary>

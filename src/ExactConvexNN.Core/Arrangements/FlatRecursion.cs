@@ -174,19 +174,7 @@ internal sealed class FlatRecursion
             var n = classes[0].Normal;
             return [Sector(n[0], n[1], 0, 0), Sector(-n[0], -n[1], 0, 0)];
         }
-        var rays = new (BigInteger X, BigInteger Y, int Line)[2 * lines];
-        for (int h = 0; h < lines; h++)
-        {
-            var n = classes[h].Normal;
-            rays[2 * h] = (-n[1], n[0], h);
-            rays[2 * h + 1] = (n[1], -n[0], h);
-        }
-        Array.Sort(rays, (u, v) =>
-        {
-            int hu = Half(u.X, u.Y), hv = Half(v.X, v.Y);
-            if (hu != hv) return hu.CompareTo(hv);
-            return -(u.X * v.Y - u.Y * v.X).Sign;
-        });
+        var rays = ChamberRecursion.SortedRays(lines, h => classes[h].Normal);
         var regions = new List<Region>(2 * lines);
         for (int i = 0; i < 2 * lines; i++)
         {
@@ -211,9 +199,6 @@ internal sealed class FlatRecursion
             return new Region(signs, facets, () => Lift(basis, [x, y]));
         }
     }
-
-    /// <summary>0 for angles in [0, pi), 1 for [pi, 2 pi).</summary>
-    private static int Half(BigInteger x, BigInteger y) => y.Sign > 0 || (y.IsZero && x.Sign > 0) ? 0 : 1;
 
     /// <summary>sum_i q_i B_i, reduced by its gcd.</summary>
     private static BigInteger[] Lift(BigInteger[][] basis, ReadOnlySpan<BigInteger> q)
