@@ -302,10 +302,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     public bool Update(ICone cones)
     {
         _factored = false;
+        long t0 = SolverProfile.Start();
         AssembleCouplingTerms();
-        if (!FactorBlocks()) return false;
+        bool ok = FactorBlocks();
+        SolverProfile.Stop(ProfilePhase.BlockFactor, t0);
+        if (!ok) return false;
+        t0 = SolverProfile.Start();
         AssembleSchurComplement();
+        SolverProfile.Stop(ProfilePhase.SchurFormation, t0);
+        t0 = SolverProfile.Start();
         _factored = FactorSchurComplement();
+        SolverProfile.Stop(ProfilePhase.SchurFactor, t0);
         return _factored;
     }
 
@@ -471,6 +478,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <summary>One elimination pass: rhs = [r_x; r_z] to sol = [x; z] (blocks in parallel).</summary>
     private void SolveOnce(double[] rhs, double[] sol)
     {
+        long t0 = SolverProfile.Start();
         // Per block: t_b = S_b^-1 r~_b with r~_b = r_b + A_b' H_b^-1 r_zb (kept in x_b); each worker sums G_b t_b.
         ForEachPart((w, b0, b1) =>
         {
@@ -498,6 +506,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         {
             for (int b = b0; b < b1; b++) BackSubstituteBlock(b, rhs, sol, w);
         });
+        SolverProfile.Stop(ProfilePhase.SolvePass, t0);
     }
 
     /// <summary>x_b = t_b = S_b^-1 (r_b + A_b' H_b^-1 r_zb) and w.Z0 += G_b t_b.</summary>
@@ -606,6 +615,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]], block by block in parallel; returns ||_res||_inf.</summary>
     double IRefinementTarget.ComputeResidual()
     {
+        long t0 = SolverProfile.Start();
         double[] x = _residualSource;
         _sol.CopyTo(x, 0);
         // Blocks: r_xb = b_xb - A_b' z_b - G_b' z_0;  r_zb = b_zb - A_b x_b + W'W z_b;  each worker sums G_b x_b.
@@ -637,6 +647,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             }
             r[j] = v;
         }
+        SolverProfile.Stop(ProfilePhase.RefinementResidual, t0);
         return VectorOps.NormInf(r);
     }
 
