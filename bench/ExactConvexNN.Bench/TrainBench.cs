@@ -9,7 +9,7 @@ namespace ExactConvexNN.Bench;
 /// Exact training end to end on Gaussian data in R^3 with targets from a planted two-neuron ReLU network plus noise,
 /// beta = 0.01 (the sizes of the training issue's acceptance figures), and on a real data set, each certified.
 /// Arguments: [n ...] (default 50 100 200); "--generic" also times the generic sparse KKT path; "--no-iris" skips iris;
-/// "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
+/// "--workers N" caps the KKT solver's threads; "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
 /// network's objective minus the convex optimum, relative; "thin" the chambers left out as numerical slivers; "cert" the
 /// certificate's verdict; "peak MiB" the peak resident memory of this run alone (Linux: VmHWM after clearing it through
 /// /proc/self/clear_refs; elsewhere the process peak so far).
@@ -19,15 +19,19 @@ public static class TrainBench
     public static void Run(string[] args)
     {
         bool generic = args.Contains("--generic"), profile = args.Contains("--profile");
-        var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty().ToArray();
+        int wi = Array.IndexOf(args, "--workers");
+        int workers = wi >= 0 && wi + 1 < args.Length ? int.Parse(args[wi + 1]) : 8;
+        var sizes = args.Where((a, i) => int.TryParse(a, out _) && !(i > 0 && args[i - 1] == "--workers")).Select(int.Parse).DefaultIfEmpty().ToArray();
+        var options = new TrainingOptions();
+        options = options with { Solver = options.Solver with { MaxWorkers = workers } };
         if (sizes is [0]) sizes = [50, 100, 200];
         ModelPipeline.Train(Planted(10, 3, 0), new ModelSpec { Beta = 0.01 }); // JIT warm-up
         Console.WriteLine($"load average {LoadAverage()}");
         Console.WriteLine($"{"data",-22} {"n",5} {"chambers",9} {"vars",9} {"iters",5} {"status",8} {"primal",14} {"rel.gap",9} {"neurons",7} {"recov-opt",9} {"thin",5} {"cert",9} {"enum s",7} {"solve s",8} {"cert s",7} {"total s",8} {"CPU s",7} {"peak MiB",9}");
         foreach (int n in sizes)
         {
-            Report($"planted R^3", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, new TrainingOptions(), profile);
-            if (generic) Report($"planted R^3 (generic)", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, new TrainingOptions { StructuredSolver = false }, profile);
+            Report($"planted R^3", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, options, profile);
+            if (generic) Report($"planted R^3 (generic)", Planted(n, 3, 42 + n), new ModelSpec { Beta = 0.01 }, options with { StructuredSolver = false }, profile);
         }
         var root = FindProblems();
         if (root is not null && sizes.Max() >= 100 && !args.Contains("--no-iris"))
@@ -37,7 +41,7 @@ public static class TrainBench
             var x = new double[iris.Rows, 2];
             var y = new double[iris.Rows];
             for (int i = 0; i < iris.Rows; i++) { x[i, 0] = iris.X[i, 0]; x[i, 1] = iris.X[i, 1]; y[i] = iris.X[i, 3]; }
-            Report("iris sepal -> petal w", Dataset.Create(x, y, ["sepal_length", "sepal_width"], "petal_width", "iris"), new ModelSpec { Beta = 0.01, Bias = true }, new TrainingOptions(), profile);
+            Report("iris sepal -> petal w", Dataset.Create(x, y, ["sepal_length", "sepal_width"], "petal_width", "iris"), new ModelSpec { Beta = 0.01, Bias = true }, options, profile);
         }
         Console.WriteLine($"load average {LoadAverage()}");
     }

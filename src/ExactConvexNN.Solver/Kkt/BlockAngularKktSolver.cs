@@ -47,27 +47,34 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private readonly int[] _aOffset;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
-    private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; first chunk column of each block (prefix sums of r_b)
+    private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; prefix sums of r_b in the formation order
+    private readonly int[] _order;                 // blocks in the order of the Schur complement formation (similar coupling rows together)
     private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
     private readonly int[] _vOffset;
     private readonly int[] _redOffset, _redValOffset, _redRows;   // per block: the coupling rows G_b touches, where its values start
     private readonly double[] _redVal;             // per block: G_b V_b on those rows (rows x r_b, row-major)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
-    private readonly double[] _chunk, _couplingBlock;
+    private readonly int[] _chunkStart;             // first block of each chunk of the Schur complement formation, and _blocks
+    private readonly double[] _couplingBlock;
     private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz, _residualSource;
     private readonly Scratch[] _scratch;           // one per worker: blocks are processed in parallel
     private readonly int[] _parts;                 // block ranges of the workers
 
     /// <summary>Work arrays of one worker.</summary>
-    private sealed class Scratch(int scratch, int colBuf, int coupling)
+    private sealed class Scratch(int scratch, int colBuf, int coupling, int chunkColumns, bool accumulator)
     {
         public readonly double[] Work = new double[scratch], Work2 = new double[scratch], ColBuf = new double[colBuf];
         public readonly double[] Z0 = new double[coupling];
+        // Schur complement formation: the compacted chunk Z_U (|U| x k), its product, the own accumulator, the row maps.
+        public readonly double[] Chunk = new double[coupling * chunkColumns], Product = new double[coupling * coupling];
+        public readonly double[] M = accumulator ? new double[coupling * coupling] : [];
+        public readonly int[] RowPos = new int[coupling], RowList = new int[coupling];
         public bool Ok;
     }
     private readonly IterativeRefinement _refinement;
     private bool _factored;
+    private bool _accurate;                       // a solve with the current factorization met the refinement tolerance unrefined
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
         double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
@@ -81,16 +88,25 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
         _rank = rank; _v = v; _vOffset = vOffset; _redOffset = redOffset; _redValOffset = redValOffset; _redRows = redRows; _redVal = redVal;
+        _order = FormationOrder(_nc, _blocks, redOffset, redRows, settings.BlockAngularChunkColumns / Math.Max(1, rank.DefaultIfEmpty(1).Max()));
         _zCols = new int[_blocks + 1];
-        for (int b = 0; b < _blocks; b++) _zCols[b + 1] = _zCols[b] + rank[b];
+        for (int k = 0; k < _blocks; k++) _zCols[k + 1] = _zCols[k] + rank[_order[k]];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
         _chunkColumns = settings.BlockAngularChunkColumns;
-        _chunk = new double[_nc * _chunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
         int workers = Math.Clamp(Environment.ProcessorCount, 1, settings.MaxWorkers);
-        _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
+        _scratch = Enumerable.Range(0, workers).Select(p => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc, _chunkColumns, p > 0)).ToArray();
+        // Chunks: consecutive blocks with at most _chunkColumns columns of Z in all.
+        var starts = new List<int> { 0 };
+        for (int k = 0, filled = 0; k < _blocks; k++)
+        {
+            if (filled + rank[_order[k]] > _chunkColumns) { starts.Add(k); filled = 0; }
+            filled += rank[_order[k]];
+        }
+        if (starts[^1] != _blocks) starts.Add(_blocks);
+        _chunkStart = [.. starts];
         // Contiguous block ranges of about equal work (rows + coupled entries).
         _parts = new int[workers + 1];
         long total = 0;
@@ -301,7 +317,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <inheritdoc/>
     public bool Update(ICone cones)
     {
-        _factored = false;
+        _factored = false; _accurate = false;
         long t0 = SolverProfile.Start();
         AssembleCouplingTerms();
         bool ok = FactorBlocks();
@@ -356,27 +372,97 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         return true;
     }
 
-    /// <summary>Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.</summary>
+    /// <summary>
+    /// Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time, the chunks shared
+    /// out among the workers, each into its own accumulator (worker 0 into M itself), summed at the end. A chunk keeps only
+    /// the union U of the coupling rows its blocks touch (each block's rows are those of its chamber's active samples, about
+    /// half): Z_U is |U| x k, the product Z_U Z_U' is |U|² k / 2 instead of n_c² k / 2, and it is added to M on U x U.
+    /// </summary>
     private void AssembleSchurComplement()
     {
-        int first = 0;
-        while (first < _blocks)
+        int chunks = _chunkStart.Length - 1;
+        if (_scratch.Length == 1 || chunks < 2) { for (int c = 0; c < chunks; c++) AccumulateChunk(c, _scratch[0], _m0); return; }
+        Parallel.For(0, _scratch.Length, p =>
         {
-            int last = first, filled = 0;
-            while (last < _blocks && filled + _rank[last] <= _chunkColumns) filled += _rank[last++];
-            int from = first, to = last;
-            Array.Clear(_chunk);
-            if (to - from > 64)
-                Parallel.For(0, _scratch.Length, p =>
-                {
-                    int lo = from + (to - from) * p / _scratch.Length, hi = from + (to - from) * (p + 1) / _scratch.Length;
-                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
-                });
-            else
-                for (int b = from; b < to; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
-            if (filled > 0) FlushChunk(filled);
-            first = last;
+            var w = _scratch[p];
+            var acc = p == 0 ? _m0 : w.M;
+            if (p != 0) Array.Clear(w.M);
+            for (int c = p; c < chunks; c += _scratch.Length) AccumulateChunk(c, w, acc);
+        });
+        // M += Σ_p M_p (lower triangle).
+        for (int p = 1; p < _scratch.Length; p++)
+            for (int i = 0; i < _nc; i++)
+                VectorOps.Axpy(1.0, _scratch[p].M.AsSpan(i * _nc, i + 1), _m0.AsSpan(i * _nc, i + 1));
+    }
+
+    /// <summary>
+    /// The order of the blocks in the Schur complement formation: blocks whose coupling rows are alike next to each other,
+    /// so that each chunk's union of rows stays small. Each block gets the random projection p_b = Σ_{i in rows(b)} h_i
+    /// (h_i Gaussian in R^8, fixed seed: the distance between two projections estimates the Hamming distance of the row
+    /// sets), and the blocks are ordered as the leaves of a k-d tree on these points (recursive median splits on the
+    /// widest coordinate) down to groups of about <paramref name="leaf"/> blocks. Analysis only, once per solve.
+    /// </summary>
+    private static int[] FormationOrder(int nc, int blocks, int[] redOffset, int[] redRows, int leaf)
+    {
+        const int dims = 8;
+        var order = new int[blocks];
+        for (int b = 0; b < blocks; b++) order[b] = b;
+        if (blocks <= Math.Max(2, leaf)) return order;
+        var rng = new Random(12345);
+        var h = new double[nc * dims];
+        for (int i = 0; i < h.Length; i++) h[i] = rng.NextDouble() * 2 - 1;
+        var p = new double[blocks * dims];
+        for (int b = 0; b < blocks; b++)
+            for (int i = redOffset[b]; i < redOffset[b + 1]; i++)
+                for (int k = 0; k < dims; k++) p[b * dims + k] += h[redRows[i] * dims + k];
+        var keys = new double[blocks];
+        Split(0, blocks);
+        return order;
+
+        void Split(int lo, int hi)
+        {
+            if (hi - lo <= Math.Max(2, leaf)) return;
+            int best = 0; double width = -1;
+            for (int k = 0; k < dims; k++)
+            {
+                double mn = double.PositiveInfinity, mx = double.NegativeInfinity;
+                for (int t = lo; t < hi; t++) { double v = p[order[t] * dims + k]; mn = Math.Min(mn, v); mx = Math.Max(mx, v); }
+                if (mx - mn > width) { width = mx - mn; best = k; }
+            }
+            for (int t = lo; t < hi; t++) keys[t] = p[order[t] * dims + best];
+            Array.Sort(keys, order, lo, hi - lo);
+            int mid = lo + (hi - lo) / 2;
+            Split(lo, mid); Split(mid, hi);
         }
+    }
+
+    /// <summary>acc[U x U] += Z_U Z_U' for the blocks of chunk c (lower triangle), U the union of their coupling rows.</summary>
+    private void AccumulateChunk(int c, Scratch w, double[] acc)
+    {
+        int from = _chunkStart[c], to = _chunkStart[c + 1];
+        int filled = _zCols[to] - _zCols[from];
+        if (filled == 0) return;
+        // U: mark the rows, then list them in increasing order (so the lower triangle maps to the lower triangle).
+        var pos = w.RowPos; var rows = w.RowList;
+        for (int k = from; k < to; k++)
+            for (int i = _redOffset[_order[k]]; i < _redOffset[_order[k] + 1]; i++) pos[_redRows[i]] = 1;
+        int u = 0;
+        for (int i = 0; i < _nc; i++)
+            if (pos[i] != 0) { pos[i] = u; rows[u++] = i; }
+        var z = w.Chunk.AsSpan(0, u * filled);
+        z.Clear();
+        for (int k = from; k < to; k++) WriteZ(_order[k], z, filled, _zCols[k] - _zCols[from], pos);
+        var t = w.Product.AsSpan(0, u * u);
+        t.Clear();
+        DenseKernels.SymmetricRankKUpdateLowerSerial(t, u, z, filled);
+        // acc[U_a, U_b] += T[a, b] for b <= a; then clear the marks.
+        for (int a = 0; a < u; a++)
+        {
+            var ta = t.Slice(a * u, a + 1);
+            int rowBase = rows[a] * _nc;
+            for (int b = 0; b <= a; b++) acc[rowBase + rows[b]] += ta[b];
+        }
+        for (int a = 0; a < u; a++) pos[rows[a]] = 0;
     }
 
     /// <summary>Factorization of the Schur complement M = L L' (Cholesky, on a copy).</summary>
@@ -434,15 +520,15 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         return DenseKernels.QrLowerFactor(yv, w, rb, _r.AsSpan(_rOffset[b], rb * rb));
     }
 
-    /// <summary>Columns [c0, c0 + r_b) of the (zeroed) chunk get Z_b = (G_b V_b) R on the rows G_b touches.</summary>
-    private void WriteZ(int b, Span<double> chunk, int c0)
+    /// <summary>Columns [c0, c0 + r_b) of the (zeroed) chunk (row stride <paramref name="stride"/>) get Z_b = (G_b V_b) R on the rows G_b touches, at their compact positions <paramref name="pos"/>.</summary>
+    private void WriteZ(int b, Span<double> chunk, int stride, int c0, int[] pos)
     {
         int rb = _rank[b];
         var rf = _r.AsSpan(_rOffset[b], rb * rb);
         for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
             var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
-            var z = chunk.Slice(_redRows[i] * _chunkColumns + c0, rb);
+            var z = chunk.Slice(pos[_redRows[i]] * stride + c0, rb);
             // z_s = sum_{t >= s} g_t R[t, s] (R lower triangular).
             for (int s = 0; s < rb; s++)
             {
@@ -453,15 +539,6 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
     }
 
-    private void FlushChunk(int columns)
-    {
-        // M += Z Z' over the filled columns: compact rows to width `columns` when the chunk is partly filled.
-        if (columns < _chunkColumns)
-            for (int row = 1; row < _nc; row++)
-                _chunk.AsSpan(row * _chunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
-        DenseKernels.SymmetricRankKUpdateLower(_m0, _nc, _chunk.AsSpan(0, _nc * columns), columns);
-    }
-
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
@@ -469,8 +546,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var sol = _sol.AsSpan();
         rhsX.CopyTo(_rhs); rhsZ.CopyTo(_rhs.AsSpan(_n));
         SolveOnce(_rhs, _sol);
-        // Iterative refinement against the exact system, while it pays.
-        _refinement.Run(this, VectorOps.NormInf(_rhs));
+        // Iterative refinement against the exact system, while it pays; skipped once a solve with this factorization
+        // needed no correction (SolverSettings.RefinementTrustAccurateFactorization).
+        _refinement.RunUnlessAccurate(this, VectorOps.NormInf(_rhs), ref _accurate);
         sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
