@@ -23,6 +23,7 @@ public static class TrainBench
         int workers = wi >= 0 && wi + 1 < args.Length ? int.Parse(args[wi + 1]) : 8;
         var sizes = args.Where((a, i) => int.TryParse(a, out _) && !(i > 0 && args[i - 1] == "--workers")).Select(int.Parse).DefaultIfEmpty().ToArray();
         var options = new TrainingOptions();
+        SolverProfile.ThreadCpu = profile && workers == 1;
         options = options with { Solver = options.Solver with { MaxWorkers = workers } };
         if (sizes is [0]) sizes = [50, 100, 200];
         ModelPipeline.Train(Planted(10, 3, 0), new ModelSpec { Beta = 0.01 }); // JIT warm-up
@@ -77,7 +78,7 @@ public static class TrainBench
             }
             accounted += s;
             long calls = SolverProfile.Calls(phase);
-            parts.Add($"{phase} {s:F2}" + (calls > 1 ? $" ({calls})" : ""));
+            parts.Add($"{phase} {s:F2}" + (SolverProfile.ThreadCpu ? $"/{SolverProfile.CpuSeconds(phase):F2}cpu" : "") + (calls > 1 ? $" ({calls})" : ""));
         }
         Console.WriteLine("    profile s: " + string.Join(", ", parts) + $"; unaccounted {seconds - accounted:F2}");
     }

@@ -43,8 +43,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private readonly double[] _pc;                 // diagonal of P on the coupling variables
     private readonly int[] _blockCones;            // cone index boundaries per block (cones of block b: [_blockCones[b], _blockCones[b+1]))
     private readonly int _couplingConeEnd;         // cones [0, _couplingConeEnd) lie in the coupling rows
-    private readonly double[] _aBlock;             // dense A_b (h_b x w_b, row-major) per block
-    private readonly int[] _aOffset;
+    private readonly int[] _aPtr, _aCol;           // A_b by rows (CSR over the block rows: row i >= n_c at [_aPtr[i - n_c], _aPtr[i - n_c + 1]), columns local to the block)
+    private readonly double[] _aVal;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
     private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; prefix sums of r_b in the formation order
@@ -77,13 +77,13 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private bool _accurate;                       // a solve with the current factorization met the refinement tolerance unrefined
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
-        double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
+        double[] pc, int[] blockCones, int couplingConeEnd, int[] aPtr, int[] aCol, double[] aVal, int[] jOffset, int[] jLocal,
         int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
         int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal)
     {
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
-        _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aBlock = aBlock; _aOffset = aOffset;
+        _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aPtr = aPtr; _aCol = aCol; _aVal = aVal;
         _jOffset = jOffset; _jLocal = jLocal;
         _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
@@ -220,15 +220,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 if (pUpper.Values[q] != 0) pc[j] = pUpper.Values[q];
         if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
 
-        // Dense A_b and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
-        var aOffset = new int[nb + 1];
+        // A_b by rows (CSR) and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
         int maxW = 0, maxH = 0;
-        for (int b = 0; b < nb; b++)
-        {
-            int w = bc[b + 1] - bc[b], h = br[b + 1] - br[b];
-            aOffset[b + 1] = aOffset[b] + w * h; maxW = Math.Max(maxW, w); maxH = Math.Max(maxH, h);
-        }
-        var aBlock = new double[aOffset[nb]];
+        for (int b = 0; b < nb; b++) { maxW = Math.Max(maxW, bc[b + 1] - bc[b]); maxH = Math.Max(maxH, br[b + 1] - br[b]); }
+        int m = a.Rows;
+        var aPtr = new int[m - nc + 1];
+        for (int j = mc; j < n; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] >= nc && a.Values[q] != 0) aPtr[a.RowIndices[q] - nc + 1]++;
+        for (int i = 0; i < m - nc; i++) aPtr[i + 1] += aPtr[i];
+        var aCol = new int[aPtr[m - nc]]; var aVal = new double[aPtr[m - nc]];
+        var aNext = aPtr[..^1].ToArray();
         var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
         var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
         for (int b = 0; b < nb; b++)
@@ -247,7 +249,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                         if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
                         gRowList.Add(i); gValList.Add(v);
                     }
-                    else aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
+                    else if (v != 0) { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
                 }
                 if (coupled) gPtrList.Add(gRowList.Count);
             }
@@ -302,7 +304,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + rank[b] * rank[b];
             if (rank[b] > settings.BlockAngularChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {settings.BlockAngularChunkColumns}");
         }
-        return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
+        return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aPtr, aCol, aVal,
             jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
             rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
@@ -482,7 +484,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         int w = _layout.BlockColumns[b + 1] - _layout.BlockColumns[b];
         int h = _layout.BlockRows[b + 1] - _layout.BlockRows[b];
         int r0 = _layout.BlockRows[b];
-        var a = _aBlock.AsSpan(_aOffset[b], w * h);
+        // Dense A_b (row-major) from its rows, in Work2 until Y needs it.
+        var a = sc.Work2.AsSpan(0, w * h);
+        a.Clear();
+        for (int i = 0; i < h; i++)
+            for (int q = _aPtr[r0 - _nc + i]; q < _aPtr[r0 - _nc + i + 1]; q++) a[i * w + _aCol[q]] = _aVal[q];
         var bm = sc.Work.AsSpan(0, h * w);       // B, column-major: column c at [c*h, c*h+h)
         var col = sc.ColBuf.AsSpan(0, h);
         for (int c = 0; c < w; c++)
@@ -595,14 +601,14 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var tb = sol.AsSpan(c0, width);
         var hinv = w.Work.AsSpan(0, h);
         ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         rhs.AsSpan(c0, width).CopyTo(tb);
+        // t_b += A_b' hinv, row by row.
+        int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double v = hinv[i];
             if (v == 0) continue;
-            var ai = a.Slice(i * width, width);
-            for (int c = 0; c < width; c++) tb[c] += ai[c] * v;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) tb[_aCol[q]] += _aVal[q] * v;
         }
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
         AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
@@ -620,9 +626,15 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
         var xb = sol.AsSpan(c0, width);
         for (int c = 0; c < width; c++) xb[c] -= g[c];
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         var v2 = w.Work.AsSpan(0, h);
-        for (int i = 0; i < h; i++) v2[i] = DenseKernels.Dot(a.Slice(i * width, width), xb) - rhs[_n + r0 + i];
+        // v2 = A_b x_b - r_zb, row by row.
+        int p0 = r0 - _nc;
+        for (int i = 0; i < h; i++)
+        {
+            double sum = -rhs[_n + r0 + i];
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum += _aVal[q] * xb[_aCol[q]];
+            v2[i] = sum;
+        }
         ApplyHInverse(b, v2, sol.AsSpan(_n + r0, h), w);
     }
 
@@ -642,13 +654,26 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
         var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
-        for (int i = i0; i < i1; i++)
+        var rows = _redRows.AsSpan(i0, i1 - i0);
+        // acc[row_i] += (G_b V_b)_i · c, unrolled for the common ranks 3 and 4.
+        if (rb == 3)
         {
-            var gi = g.Slice((i - i0) * rb, rb);
-            double sum = 0;
-            for (int k = 0; k < rb; k++) sum += gi[k] * c[k];
-            acc[_redRows[i]] += sum;
+            double c0 = c[0], c1 = c[1], c2 = c[2];
+            for (int i = 0; i < rows.Length; i++) acc[rows[i]] += g[3 * i] * c0 + g[3 * i + 1] * c1 + g[3 * i + 2] * c2;
         }
+        else if (rb == 4)
+        {
+            double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+            for (int i = 0; i < rows.Length; i++) acc[rows[i]] += g[4 * i] * c0 + g[4 * i + 1] * c1 + g[4 * i + 2] * c2 + g[4 * i + 3] * c3;
+        }
+        else
+            for (int i = 0; i < rows.Length; i++)
+            {
+                var gi = g.Slice(i * rb, rb);
+                double sum = 0;
+                for (int k = 0; k < rb; k++) sum += gi[k] * c[k];
+                acc[rows[i]] += sum;
+            }
     }
 
     /// <summary>out_J = G_b' z0 = V_b ((G_b V_b)' z0) on the block's coupled entries (others untouched).</summary>
@@ -660,13 +685,28 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         c.Clear();
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
         var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
-        for (int i = i0; i < i1; i++)
+        var rows = _redRows.AsSpan(i0, i1 - i0);
+        // c = (G_b V_b)' z0 over the rows G_b touches, unrolled for the common ranks 3 and 4.
+        if (rb == 3)
         {
-            double zi = z0[_redRows[i]];
-            if (zi == 0) continue;
-            var gi = g.Slice((i - i0) * rb, rb);
-            for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
+            double c0 = 0, c1 = 0, c2 = 0;
+            for (int i = 0; i < rows.Length; i++) { double zi = z0[rows[i]]; c0 += g[3 * i] * zi; c1 += g[3 * i + 1] * zi; c2 += g[3 * i + 2] * zi; }
+            c[0] = c0; c[1] = c1; c[2] = c2;
         }
+        else if (rb == 4)
+        {
+            double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+            for (int i = 0; i < rows.Length; i++) { double zi = z0[rows[i]]; c0 += g[4 * i] * zi; c1 += g[4 * i + 1] * zi; c2 += g[4 * i + 2] * zi; c3 += g[4 * i + 3] * zi; }
+            c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
+        }
+        else
+            for (int i = 0; i < rows.Length; i++)
+            {
+                double zi = z0[rows[i]];
+                if (zi == 0) continue;
+                var gi = g.Slice(i * rb, rb);
+                for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
+            }
         var v = _v.AsSpan(_vOffset[b], kb * rb);
         for (int t = 0; t < kb; t++)
         {
@@ -739,17 +779,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     {
         int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
         int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         var xb = x.AsSpan(c0, width); var zb = x.AsSpan(_n + r0, h); var z0 = x.AsSpan(_n, _nc);
         var rx = _res.AsSpan(c0, width); var rz = _res.AsSpan(_n + r0, h);
         _rhs.AsSpan(c0, width).CopyTo(rx);
-        // r_xb -= A_b' z_b.
+        // r_xb -= A_b' z_b, row by row.
+        int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double zi = zb[i];
             if (zi == 0) continue;
-            var ai = a.Slice(i * width, width);
-            for (int c = 0; c < width; c++) rx[c] -= ai[c] * zi;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rx[_aCol[q]] -= _aVal[q] * zi;
         }
         // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
         var gz = w.Work2.AsSpan(0, width);
@@ -764,6 +803,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             cone.MultiplyW(zb.Slice(o, d), wz.Slice(o, d));
             cone.MultiplyWTranspose(wz.Slice(o, d), wwz.Slice(o, d));
         }
-        for (int i = 0; i < h; i++) rz[i] = _rhs[_n + r0 + i] - DenseKernels.Dot(a.Slice(i * width, width), xb) + wwz[i];
+        for (int i = 0; i < h; i++)
+        {
+            double sum = _rhs[_n + r0 + i] + wwz[i];
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum -= _aVal[q] * xb[_aCol[q]];
+            rz[i] = sum;
+        }
     }
 }

@@ -42,18 +42,54 @@ public static class SolverProfile
 {
     private static readonly long[] Ticks = new long[Enum.GetValues<ProfilePhase>().Length];
     private static readonly long[] Counts = new long[Ticks.Length];
+    private static readonly long[] CpuNanoseconds = new long[Ticks.Length];
+    [ThreadStatic] private static long[]? _cpuStack;   // CPU time at each open Start (phases nest: Start/Stop pair up last in, first out)
+    [ThreadStatic] private static int _cpuDepth;
+
+    /// <summary>Also record the recording thread's CPU time per phase (Linux only; with one worker it is the phase's whole CPU time).</summary>
+    public static bool ThreadCpu { get; set; }
 
     /// <summary>Clears every phase.</summary>
-    public static void Reset() { Array.Clear(Ticks); Array.Clear(Counts); }
+    public static void Reset() { Array.Clear(Ticks); Array.Clear(Counts); Array.Clear(CpuNanoseconds); }
 
     /// <summary>A timestamp to pass to <see cref="Stop"/>.</summary>
-    public static long Start() => Stopwatch.GetTimestamp();
+    public static long Start()
+    {
+        if (ThreadCpu)
+        {
+            _cpuStack ??= new long[32];
+            if (_cpuDepth < _cpuStack.Length) _cpuStack[_cpuDepth] = ThreadCpuNanoseconds();
+            _cpuDepth++;
+        }
+        return Stopwatch.GetTimestamp();
+    }
 
-    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="phase"/> and counts one call.</summary>
+    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="phase"/> and counts one call (Start/Stop pairs nest).</summary>
     public static void Stop(ProfilePhase phase, long start)
     {
         Ticks[(int)phase] += Stopwatch.GetTimestamp() - start;
         Counts[(int)phase]++;
+        if (ThreadCpu && _cpuDepth > 0)
+        {
+            _cpuDepth--;
+            if (_cpuDepth < _cpuStack!.Length) CpuNanoseconds[(int)phase] += ThreadCpuNanoseconds() - _cpuStack[_cpuDepth];
+        }
+    }
+
+    /// <summary>CPU seconds of the recording thread in <paramref name="phase"/> (0 unless <see cref="ThreadCpu"/>).</summary>
+    public static double CpuSeconds(ProfilePhase phase) => CpuNanoseconds[(int)phase] * 1e-9;
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec value);
+
+    private static long ThreadCpuNanoseconds()
+    {
+        try { return ClockGetTime(3, out var t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : 0; }   // CLOCK_THREAD_CPUTIME_ID
+        catch (DllNotFoundException) { return 0; }
+        catch (EntryPointNotFoundException) { return 0; }
     }
 
     /// <summary>Seconds accumulated in <paramref name="phase"/> since the last <see cref="Reset"/>.</summary>
