@@ -97,6 +97,13 @@ public sealed record SolverSettings
     /// A step that does not reduce it at all is undone.
     /// </summary>
     public double RefinementStopRatio { get; init; } = 5.0;
+    /// <summary>
+    /// Solvers with an exact (unregularized) factorization, the block-angular one: once a solve with the current
+    /// factorization met the refinement tolerance without a correction, the other solves with that factorization skip the
+    /// residual (it costs as much as the solve); the first solve after each factorization is always checked and refined
+    /// (default true). The interior-point iteration's own residuals and the final checks of a solution are unaffected.
+    /// </summary>
+    public bool RefinementTrustAccurateFactorization { get; init; } = true;
 
     /// <summary>Fraction of the step to the cone boundary that the iteration takes (default 0.99).</summary>
     public double StepFraction { get; init; } = 0.99;

@@ -49,6 +49,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
         var patches = arch.StackedPatches(data.X);
         var x = patches.X;
+        long phase = SolverProfile.Start();
         var arrangement = options.Sample is int k
             ? ArrangementEnumerator.Sample(x, k, options.Seed)
             : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
@@ -58,15 +59,22 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
                 Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
             });
         double enumeration = clock.Elapsed.TotalSeconds;
+        SolverProfile.Stop(ProfilePhase.Enumeration, phase);
 
         // Thin chambers (numerical slivers, see ChamberCone) stay out of the program; the certificate still checks them.
+        phase = SolverProfile.Start();
         var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
+        SolverProfile.Stop(ProfilePhase.FacetRows, phase);
+        phase = SolverProfile.Start();
         var program = ConvexReluProgram.Build(x, y, model.Beta, thick, options.FacetReduction, data.Rows);
+        SolverProfile.Stop(ProfilePhase.ProgramAssembly, phase);
         var solveClock = Stopwatch.StartNew();
         var solution = Solve(program, options, options.Solver);
         double solve = solveClock.Elapsed.TotalSeconds;
         double primal = program.Objective(solution.X, y);
+        phase = SolverProfile.Start();
         var neurons = Recover(data, x, arch, model.Beta, options, program, solution, primal);
+        SolverProfile.Stop(ProfilePhase.Recovery, phase);
 
         string trainedBy = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)";
         var meta = FamilyTraining.Metadata(data, model, trainedBy, solution, data.Rows);

@@ -110,7 +110,9 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
 
         var nonzeroRows = ChamberCone.NonzeroRows(x);
         var blocks = chambers.Where(c => !c.IsAllZero).ToArray();
+        long facetClock = SolverProfile.Start();
         var rows = blocks.Select(c => reduceToFacets ? ChamberCone.Rows(x, c, nonzeroRows) : nonzeroRows).ToArray();
+        SolverProfile.Stop(ProfilePhase.FacetRows, facetClock);
         int nb = blocks.Length, width = 2 * (d + 1);
 
         // Row layout: n equality rows, then per block [SOC u (d+1), SOC v (d+1), sign rows u, sign rows v].

@@ -75,12 +75,15 @@ internal sealed class InteriorPointSolver
     /// <summary>Equilibrates the problem, builds the cones and the KKT solver, and allocates every buffer.</summary>
     public static InteriorPointSolver Create(ConicProblem problem, SolverSettings settings, KktSolverFactory kktFactory)
     {
+        long t0 = SolverProfile.Start();
         var cones = CompositeCone.Create(problem.Cones);
         var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
         var kkt = kktFactory(eq.P, eq.A, cones, settings);
         if (kkt.Variables != problem.Variables || kkt.Constraints != problem.Constraints)
             throw new ArgumentException($"the KKT solver is {kkt.Variables}x{kkt.Constraints}, expected {problem.Variables}x{problem.Constraints}");
-        return new InteriorPointSolver(problem, settings, eq, cones, kkt);
+        var solver = new InteriorPointSolver(problem, settings, eq, cones, kkt);
+        SolverProfile.Stop(ProfilePhase.SolverSetup, t0);
+        return solver;
     }
 
     /// <summary>The main loop: residuals, termination, scaling, predictor, corrector, step.</summary>
@@ -234,7 +237,13 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>NT scaling at (s, z), λ = W z, and the factorization of [[P, A'], [A, -W'W]].</summary>
-    private bool UpdateScalingAndFactor() => _cones.UpdateScaling(_point.S, _point.Z, _lambda) && _kkt.Update(_cones);
+    private bool UpdateScalingAndFactor()
+    {
+        long t0 = SolverProfile.Start();
+        bool ok = _cones.UpdateScaling(_point.S, _point.Z, _lambda);
+        SolverProfile.Stop(ProfilePhase.Scaling, t0);
+        return ok && _kkt.Update(_cones);
+    }
 
     /// <summary>
     /// K [x2; z2] = [-q; b], and the denominator of the τ equation in its stable form

@@ -43,54 +43,70 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private readonly double[] _pc;                 // diagonal of P on the coupling variables
     private readonly int[] _blockCones;            // cone index boundaries per block (cones of block b: [_blockCones[b], _blockCones[b+1]))
     private readonly int _couplingConeEnd;         // cones [0, _couplingConeEnd) lie in the coupling rows
-    private readonly double[] _aBlock;             // dense A_b (h_b x w_b, row-major) per block
-    private readonly int[] _aOffset;
+    private readonly int[] _aPtr, _aCol;           // A_b by rows (CSR over the block rows: row i >= n_c at [_aPtr[i - n_c], _aPtr[i - n_c + 1]), columns local to the block)
+    private readonly double[] _aVal;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
     private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
-    private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; first chunk column of each block (prefix sums of r_b)
+    private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; prefix sums of r_b in the formation order
+    private readonly int[] _order;                 // blocks in the order of the Schur complement formation (similar coupling rows together)
     private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
     private readonly int[] _vOffset;
     private readonly int[] _redOffset, _redValOffset, _redRows;   // per block: the coupling rows G_b touches, where its values start
     private readonly double[] _redVal;             // per block: G_b V_b on those rows (rows x r_b, row-major)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
-    private readonly double[] _chunk, _couplingBlock;
+    private readonly int[] _chunkStart;             // first block of each chunk of the Schur complement formation, and _blocks
+    private readonly double[] _couplingBlock;
     private readonly double[] _sol, _res, _corr, _rhs, _hz, _hhz, _residualSource;
     private readonly Scratch[] _scratch;           // one per worker: blocks are processed in parallel
     private readonly int[] _parts;                 // block ranges of the workers
 
     /// <summary>Work arrays of one worker.</summary>
-    private sealed class Scratch(int scratch, int colBuf, int coupling)
+    private sealed class Scratch(int scratch, int colBuf, int coupling, int chunkColumns, bool accumulator)
     {
         public readonly double[] Work = new double[scratch], Work2 = new double[scratch], ColBuf = new double[colBuf];
         public readonly double[] Z0 = new double[coupling];
+        // Schur complement formation: the compacted chunk Z_U (|U| x k), its product, the own accumulator, the row maps.
+        public readonly double[] Chunk = new double[coupling * chunkColumns], Product = new double[coupling * coupling];
+        public readonly double[] M = accumulator ? new double[coupling * coupling] : [];
+        public readonly int[] RowPos = new int[coupling], RowList = new int[coupling];
         public bool Ok;
     }
     private readonly IterativeRefinement _refinement;
     private bool _factored;
+    private bool _accurate;                       // a solve with the current factorization met the refinement tolerance unrefined
 
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
-        double[] pc, int[] blockCones, int couplingConeEnd, double[] aBlock, int[] aOffset, int[] jOffset, int[] jLocal,
+        double[] pc, int[] blockCones, int couplingConeEnd, int[] aPtr, int[] aCol, double[] aVal, int[] jOffset, int[] jLocal,
         int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
         int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal)
     {
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
-        _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aBlock = aBlock; _aOffset = aOffset;
+        _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aPtr = aPtr; _aCol = aCol; _aVal = aVal;
         _jOffset = jOffset; _jLocal = jLocal;
         _lOffset = lOffset; _rOffset = rOffset;
         _l = new double[lOffset[^1]]; _r = new double[rOffset[^1]];
         _rank = rank; _v = v; _vOffset = vOffset; _redOffset = redOffset; _redValOffset = redValOffset; _redRows = redRows; _redVal = redVal;
+        _order = FormationOrder(_nc, _blocks, redOffset, redRows, settings.BlockAngularChunkColumns / Math.Max(1, rank.DefaultIfEmpty(1).Max()));
         _zCols = new int[_blocks + 1];
-        for (int b = 0; b < _blocks; b++) _zCols[b + 1] = _zCols[b] + rank[b];
+        for (int k = 0; k < _blocks; k++) _zCols[k + 1] = _zCols[k] + rank[_order[k]];
         _m0 = new double[_nc * _nc]; _mFactor = new double[_nc * _nc];
         int scratch = Math.Max(maxWidth * maxHeight, maxWidth * maxWidth) + 2 * maxHeight + 2 * maxWidth;
         _chunkColumns = settings.BlockAngularChunkColumns;
-        _chunk = new double[_nc * _chunkColumns];
         _couplingBlock = new double[Enumerable.Range(0, couplingConeEnd).Select(k => cones.Cones[k].HessianBlockLength).DefaultIfEmpty(0).Max()];
         _sol = new double[_n + _m]; _res = new double[_n + _m]; _corr = new double[_n + _m]; _rhs = new double[_n + _m]; _hz = new double[_m]; _hhz = new double[_m]; _residualSource = new double[_n + _m];
         int workers = Math.Clamp(Environment.ProcessorCount, 1, settings.MaxWorkers);
-        _scratch = Enumerable.Range(0, workers).Select(_ => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc)).ToArray();
+        _scratch = Enumerable.Range(0, workers).Select(p => new Scratch(scratch, Math.Max(maxHeight, maxWidth), _nc, _chunkColumns, p > 0)).ToArray();
+        // Chunks: consecutive blocks with at most _chunkColumns columns of Z in all.
+        var starts = new List<int> { 0 };
+        for (int k = 0, filled = 0; k < _blocks; k++)
+        {
+            if (filled + rank[_order[k]] > _chunkColumns) { starts.Add(k); filled = 0; }
+            filled += rank[_order[k]];
+        }
+        if (starts[^1] != _blocks) starts.Add(_blocks);
+        _chunkStart = [.. starts];
         // Contiguous block ranges of about equal work (rows + coupled entries).
         _parts = new int[workers + 1];
         long total = 0;
@@ -204,15 +220,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 if (pUpper.Values[q] != 0) pc[j] = pUpper.Values[q];
         if (pc.Any(v => !(v > 0))) throw new ArgumentException("P must be positive on every coupling variable");
 
-        // Dense A_b and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
-        var aOffset = new int[nb + 1];
+        // A_b by rows (CSR) and the coupling columns G_b (Analyze checked that block rows touch only their block's columns).
         int maxW = 0, maxH = 0;
-        for (int b = 0; b < nb; b++)
-        {
-            int w = bc[b + 1] - bc[b], h = br[b + 1] - br[b];
-            aOffset[b + 1] = aOffset[b] + w * h; maxW = Math.Max(maxW, w); maxH = Math.Max(maxH, h);
-        }
-        var aBlock = new double[aOffset[nb]];
+        for (int b = 0; b < nb; b++) { maxW = Math.Max(maxW, bc[b + 1] - bc[b]); maxH = Math.Max(maxH, br[b + 1] - br[b]); }
+        int m = a.Rows;
+        var aPtr = new int[m - nc + 1];
+        for (int j = mc; j < n; j++)
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] >= nc && a.Values[q] != 0) aPtr[a.RowIndices[q] - nc + 1]++;
+        for (int i = 0; i < m - nc; i++) aPtr[i + 1] += aPtr[i];
+        var aCol = new int[aPtr[m - nc]]; var aVal = new double[aPtr[m - nc]];
+        var aNext = aPtr[..^1].ToArray();
         var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
         var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
         for (int b = 0; b < nb; b++)
@@ -231,7 +249,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                         if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
                         gRowList.Add(i); gValList.Add(v);
                     }
-                    else aBlock[aOffset[b] + (i - br[b]) * w + (j - bc[b])] = v;
+                    else if (v != 0) { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
                 }
                 if (coupled) gPtrList.Add(gRowList.Count);
             }
@@ -286,7 +304,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             lOffset[b + 1] = lOffset[b] + w * w; rOffset[b + 1] = rOffset[b] + rank[b] * rank[b];
             if (rank[b] > settings.BlockAngularChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {settings.BlockAngularChunkColumns}");
         }
-        return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aBlock, aOffset,
+        return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aPtr, aCol, aVal,
             jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
             rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
     }
@@ -301,11 +319,18 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <inheritdoc/>
     public bool Update(ICone cones)
     {
-        _factored = false;
+        _factored = false; _accurate = false;
+        long t0 = SolverProfile.Start();
         AssembleCouplingTerms();
-        if (!FactorBlocks()) return false;
+        bool ok = FactorBlocks();
+        SolverProfile.Stop(ProfilePhase.BlockFactor, t0);
+        if (!ok) return false;
+        t0 = SolverProfile.Start();
         AssembleSchurComplement();
+        SolverProfile.Stop(ProfilePhase.SchurFormation, t0);
+        t0 = SolverProfile.Start();
         _factored = FactorSchurComplement();
+        SolverProfile.Stop(ProfilePhase.SchurFactor, t0);
         return _factored;
     }
 
@@ -349,27 +374,97 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         return true;
     }
 
-    /// <summary>Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time; each block fills its own chunk columns.</summary>
+    /// <summary>
+    /// Assembly of the Schur complement: M += Σ_b Z_b Z_b' (Z_b = G_b R), a chunk of blocks at a time, the chunks shared
+    /// out among the workers, each into its own accumulator (worker 0 into M itself), summed at the end. A chunk keeps only
+    /// the union U of the coupling rows its blocks touch (each block's rows are those of its chamber's active samples, about
+    /// half): Z_U is |U| x k, the product Z_U Z_U' is |U|² k / 2 instead of n_c² k / 2, and it is added to M on U x U.
+    /// </summary>
     private void AssembleSchurComplement()
     {
-        int first = 0;
-        while (first < _blocks)
+        int chunks = _chunkStart.Length - 1;
+        if (_scratch.Length == 1 || chunks < 2) { for (int c = 0; c < chunks; c++) AccumulateChunk(c, _scratch[0], _m0); return; }
+        Parallel.For(0, _scratch.Length, p =>
         {
-            int last = first, filled = 0;
-            while (last < _blocks && filled + _rank[last] <= _chunkColumns) filled += _rank[last++];
-            int from = first, to = last;
-            Array.Clear(_chunk);
-            if (to - from > 64)
-                Parallel.For(0, _scratch.Length, p =>
-                {
-                    int lo = from + (to - from) * p / _scratch.Length, hi = from + (to - from) * (p + 1) / _scratch.Length;
-                    for (int b = lo; b < hi; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
-                });
-            else
-                for (int b = from; b < to; b++) WriteZ(b, _chunk, _zCols[b] - _zCols[from]);
-            if (filled > 0) FlushChunk(filled);
-            first = last;
+            var w = _scratch[p];
+            var acc = p == 0 ? _m0 : w.M;
+            if (p != 0) Array.Clear(w.M);
+            for (int c = p; c < chunks; c += _scratch.Length) AccumulateChunk(c, w, acc);
+        });
+        // M += Σ_p M_p (lower triangle).
+        for (int p = 1; p < _scratch.Length; p++)
+            for (int i = 0; i < _nc; i++)
+                VectorOps.Axpy(1.0, _scratch[p].M.AsSpan(i * _nc, i + 1), _m0.AsSpan(i * _nc, i + 1));
+    }
+
+    /// <summary>
+    /// The order of the blocks in the Schur complement formation: blocks whose coupling rows are alike next to each other,
+    /// so that each chunk's union of rows stays small. Each block gets the random projection p_b = Σ_{i in rows(b)} h_i
+    /// (h_i Gaussian in R^8, fixed seed: the distance between two projections estimates the Hamming distance of the row
+    /// sets), and the blocks are ordered as the leaves of a k-d tree on these points (recursive median splits on the
+    /// widest coordinate) down to groups of about <paramref name="leaf"/> blocks. Analysis only, once per solve.
+    /// </summary>
+    private static int[] FormationOrder(int nc, int blocks, int[] redOffset, int[] redRows, int leaf)
+    {
+        const int dims = 8;
+        var order = new int[blocks];
+        for (int b = 0; b < blocks; b++) order[b] = b;
+        if (blocks <= Math.Max(2, leaf)) return order;
+        var rng = new Random(12345);
+        var h = new double[nc * dims];
+        for (int i = 0; i < h.Length; i++) h[i] = rng.NextDouble() * 2 - 1;
+        var p = new double[blocks * dims];
+        for (int b = 0; b < blocks; b++)
+            for (int i = redOffset[b]; i < redOffset[b + 1]; i++)
+                for (int k = 0; k < dims; k++) p[b * dims + k] += h[redRows[i] * dims + k];
+        var keys = new double[blocks];
+        Split(0, blocks);
+        return order;
+
+        void Split(int lo, int hi)
+        {
+            if (hi - lo <= Math.Max(2, leaf)) return;
+            int best = 0; double width = -1;
+            for (int k = 0; k < dims; k++)
+            {
+                double mn = double.PositiveInfinity, mx = double.NegativeInfinity;
+                for (int t = lo; t < hi; t++) { double v = p[order[t] * dims + k]; mn = Math.Min(mn, v); mx = Math.Max(mx, v); }
+                if (mx - mn > width) { width = mx - mn; best = k; }
+            }
+            for (int t = lo; t < hi; t++) keys[t] = p[order[t] * dims + best];
+            Array.Sort(keys, order, lo, hi - lo);
+            int mid = lo + (hi - lo) / 2;
+            Split(lo, mid); Split(mid, hi);
         }
+    }
+
+    /// <summary>acc[U x U] += Z_U Z_U' for the blocks of chunk c (lower triangle), U the union of their coupling rows.</summary>
+    private void AccumulateChunk(int c, Scratch w, double[] acc)
+    {
+        int from = _chunkStart[c], to = _chunkStart[c + 1];
+        int filled = _zCols[to] - _zCols[from];
+        if (filled == 0) return;
+        // U: mark the rows, then list them in increasing order (so the lower triangle maps to the lower triangle).
+        var pos = w.RowPos; var rows = w.RowList;
+        for (int k = from; k < to; k++)
+            for (int i = _redOffset[_order[k]]; i < _redOffset[_order[k] + 1]; i++) pos[_redRows[i]] = 1;
+        int u = 0;
+        for (int i = 0; i < _nc; i++)
+            if (pos[i] != 0) { pos[i] = u; rows[u++] = i; }
+        var z = w.Chunk.AsSpan(0, u * filled);
+        z.Clear();
+        for (int k = from; k < to; k++) WriteZ(_order[k], z, filled, _zCols[k] - _zCols[from], pos);
+        var t = w.Product.AsSpan(0, u * u);
+        t.Clear();
+        DenseKernels.SymmetricRankKUpdateLowerSerial(t, u, z, filled);
+        // acc[U_a, U_b] += T[a, b] for b <= a; then clear the marks.
+        for (int a = 0; a < u; a++)
+        {
+            var ta = t.Slice(a * u, a + 1);
+            int rowBase = rows[a] * _nc;
+            for (int b = 0; b <= a; b++) acc[rowBase + rows[b]] += ta[b];
+        }
+        for (int a = 0; a < u; a++) pos[rows[a]] = 0;
     }
 
     /// <summary>Factorization of the Schur complement M = L L' (Cholesky, on a copy).</summary>
@@ -389,7 +484,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         int w = _layout.BlockColumns[b + 1] - _layout.BlockColumns[b];
         int h = _layout.BlockRows[b + 1] - _layout.BlockRows[b];
         int r0 = _layout.BlockRows[b];
-        var a = _aBlock.AsSpan(_aOffset[b], w * h);
+        // Dense A_b (row-major) from its rows, in Work2 until Y needs it.
+        var a = sc.Work2.AsSpan(0, w * h);
+        a.Clear();
+        for (int i = 0; i < h; i++)
+            for (int q = _aPtr[r0 - _nc + i]; q < _aPtr[r0 - _nc + i + 1]; q++) a[i * w + _aCol[q]] = _aVal[q];
         var bm = sc.Work.AsSpan(0, h * w);       // B, column-major: column c at [c*h, c*h+h)
         var col = sc.ColBuf.AsSpan(0, h);
         for (int c = 0; c < w; c++)
@@ -427,15 +526,15 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         return DenseKernels.QrLowerFactor(yv, w, rb, _r.AsSpan(_rOffset[b], rb * rb));
     }
 
-    /// <summary>Columns [c0, c0 + r_b) of the (zeroed) chunk get Z_b = (G_b V_b) R on the rows G_b touches.</summary>
-    private void WriteZ(int b, Span<double> chunk, int c0)
+    /// <summary>Columns [c0, c0 + r_b) of the (zeroed) chunk (row stride <paramref name="stride"/>) get Z_b = (G_b V_b) R on the rows G_b touches, at their compact positions <paramref name="pos"/>.</summary>
+    private void WriteZ(int b, Span<double> chunk, int stride, int c0, int[] pos)
     {
         int rb = _rank[b];
         var rf = _r.AsSpan(_rOffset[b], rb * rb);
         for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
             var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
-            var z = chunk.Slice(_redRows[i] * _chunkColumns + c0, rb);
+            var z = chunk.Slice(pos[_redRows[i]] * stride + c0, rb);
             // z_s = sum_{t >= s} g_t R[t, s] (R lower triangular).
             for (int s = 0; s < rb; s++)
             {
@@ -446,15 +545,6 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
     }
 
-    private void FlushChunk(int columns)
-    {
-        // M += Z Z' over the filled columns: compact rows to width `columns` when the chunk is partly filled.
-        if (columns < _chunkColumns)
-            for (int row = 1; row < _nc; row++)
-                _chunk.AsSpan(row * _chunkColumns, columns).CopyTo(_chunk.AsSpan(row * columns, columns));
-        DenseKernels.SymmetricRankKUpdateLower(_m0, _nc, _chunk.AsSpan(0, _nc * columns), columns);
-    }
-
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
@@ -462,8 +552,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var sol = _sol.AsSpan();
         rhsX.CopyTo(_rhs); rhsZ.CopyTo(_rhs.AsSpan(_n));
         SolveOnce(_rhs, _sol);
-        // Iterative refinement against the exact system, while it pays.
-        _refinement.Run(this, VectorOps.NormInf(_rhs));
+        // Iterative refinement against the exact system, while it pays; skipped once a solve with this factorization
+        // needed no correction (SolverSettings.RefinementTrustAccurateFactorization).
+        _refinement.RunUnlessAccurate(this, VectorOps.NormInf(_rhs), ref _accurate);
         sol[.._n].CopyTo(x); sol[_n..].CopyTo(z);
         return VectorOps.AllFinite(sol);
     }
@@ -471,6 +562,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <summary>One elimination pass: rhs = [r_x; r_z] to sol = [x; z] (blocks in parallel).</summary>
     private void SolveOnce(double[] rhs, double[] sol)
     {
+        long t0 = SolverProfile.Start();
         // Per block: t_b = S_b^-1 r~_b with r~_b = r_b + A_b' H_b^-1 r_zb (kept in x_b); each worker sums G_b t_b.
         ForEachPart((w, b0, b1) =>
         {
@@ -498,6 +590,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         {
             for (int b = b0; b < b1; b++) BackSubstituteBlock(b, rhs, sol, w);
         });
+        SolverProfile.Stop(ProfilePhase.SolvePass, t0);
     }
 
     /// <summary>x_b = t_b = S_b^-1 (r_b + A_b' H_b^-1 r_zb) and w.Z0 += G_b t_b.</summary>
@@ -508,14 +601,14 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var tb = sol.AsSpan(c0, width);
         var hinv = w.Work.AsSpan(0, h);
         ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         rhs.AsSpan(c0, width).CopyTo(tb);
+        // t_b += A_b' hinv, row by row.
+        int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double v = hinv[i];
             if (v == 0) continue;
-            var ai = a.Slice(i * width, width);
-            for (int c = 0; c < width; c++) tb[c] += ai[c] * v;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) tb[_aCol[q]] += _aVal[q] * v;
         }
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
         AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
@@ -533,9 +626,15 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
         var xb = sol.AsSpan(c0, width);
         for (int c = 0; c < width; c++) xb[c] -= g[c];
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         var v2 = w.Work.AsSpan(0, h);
-        for (int i = 0; i < h; i++) v2[i] = DenseKernels.Dot(a.Slice(i * width, width), xb) - rhs[_n + r0 + i];
+        // v2 = A_b x_b - r_zb, row by row.
+        int p0 = r0 - _nc;
+        for (int i = 0; i < h; i++)
+        {
+            double sum = -rhs[_n + r0 + i];
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum += _aVal[q] * xb[_aCol[q]];
+            v2[i] = sum;
+        }
         ApplyHInverse(b, v2, sol.AsSpan(_n + r0, h), w);
     }
 
@@ -555,13 +654,26 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
         var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
-        for (int i = i0; i < i1; i++)
+        var rows = _redRows.AsSpan(i0, i1 - i0);
+        // acc[row_i] += (G_b V_b)_i · c, unrolled for the common ranks 3 and 4.
+        if (rb == 3)
         {
-            var gi = g.Slice((i - i0) * rb, rb);
-            double sum = 0;
-            for (int k = 0; k < rb; k++) sum += gi[k] * c[k];
-            acc[_redRows[i]] += sum;
+            double c0 = c[0], c1 = c[1], c2 = c[2];
+            for (int i = 0; i < rows.Length; i++) acc[rows[i]] += g[3 * i] * c0 + g[3 * i + 1] * c1 + g[3 * i + 2] * c2;
         }
+        else if (rb == 4)
+        {
+            double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+            for (int i = 0; i < rows.Length; i++) acc[rows[i]] += g[4 * i] * c0 + g[4 * i + 1] * c1 + g[4 * i + 2] * c2 + g[4 * i + 3] * c3;
+        }
+        else
+            for (int i = 0; i < rows.Length; i++)
+            {
+                var gi = g.Slice(i * rb, rb);
+                double sum = 0;
+                for (int k = 0; k < rb; k++) sum += gi[k] * c[k];
+                acc[rows[i]] += sum;
+            }
     }
 
     /// <summary>out_J = G_b' z0 = V_b ((G_b V_b)' z0) on the block's coupled entries (others untouched).</summary>
@@ -573,13 +685,28 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         c.Clear();
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
         var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
-        for (int i = i0; i < i1; i++)
+        var rows = _redRows.AsSpan(i0, i1 - i0);
+        // c = (G_b V_b)' z0 over the rows G_b touches, unrolled for the common ranks 3 and 4.
+        if (rb == 3)
         {
-            double zi = z0[_redRows[i]];
-            if (zi == 0) continue;
-            var gi = g.Slice((i - i0) * rb, rb);
-            for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
+            double c0 = 0, c1 = 0, c2 = 0;
+            for (int i = 0; i < rows.Length; i++) { double zi = z0[rows[i]]; c0 += g[3 * i] * zi; c1 += g[3 * i + 1] * zi; c2 += g[3 * i + 2] * zi; }
+            c[0] = c0; c[1] = c1; c[2] = c2;
         }
+        else if (rb == 4)
+        {
+            double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+            for (int i = 0; i < rows.Length; i++) { double zi = z0[rows[i]]; c0 += g[4 * i] * zi; c1 += g[4 * i + 1] * zi; c2 += g[4 * i + 2] * zi; c3 += g[4 * i + 3] * zi; }
+            c[0] = c0; c[1] = c1; c[2] = c2; c[3] = c3;
+        }
+        else
+            for (int i = 0; i < rows.Length; i++)
+            {
+                double zi = z0[rows[i]];
+                if (zi == 0) continue;
+                var gi = g.Slice(i * rb, rb);
+                for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
+            }
         var v = _v.AsSpan(_vOffset[b], kb * rb);
         for (int t = 0; t < kb; t++)
         {
@@ -606,6 +733,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// <summary>_res = b - K sol for K = [[P, A'], [A, -W'W]], block by block in parallel; returns ||_res||_inf.</summary>
     double IRefinementTarget.ComputeResidual()
     {
+        long t0 = SolverProfile.Start();
         double[] x = _residualSource;
         _sol.CopyTo(x, 0);
         // Blocks: r_xb = b_xb - A_b' z_b - G_b' z_0;  r_zb = b_zb - A_b x_b + W'W z_b;  each worker sums G_b x_b.
@@ -637,6 +765,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             }
             r[j] = v;
         }
+        SolverProfile.Stop(ProfilePhase.RefinementResidual, t0);
         return VectorOps.NormInf(r);
     }
 
@@ -650,17 +779,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     {
         int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
         int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
-        var a = _aBlock.AsSpan(_aOffset[b], width * h);
         var xb = x.AsSpan(c0, width); var zb = x.AsSpan(_n + r0, h); var z0 = x.AsSpan(_n, _nc);
         var rx = _res.AsSpan(c0, width); var rz = _res.AsSpan(_n + r0, h);
         _rhs.AsSpan(c0, width).CopyTo(rx);
-        // r_xb -= A_b' z_b.
+        // r_xb -= A_b' z_b, row by row.
+        int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double zi = zb[i];
             if (zi == 0) continue;
-            var ai = a.Slice(i * width, width);
-            for (int c = 0; c < width; c++) rx[c] -= ai[c] * zi;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rx[_aCol[q]] -= _aVal[q] * zi;
         }
         // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
         var gz = w.Work2.AsSpan(0, width);
@@ -675,6 +803,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             cone.MultiplyW(zb.Slice(o, d), wz.Slice(o, d));
             cone.MultiplyWTranspose(wz.Slice(o, d), wwz.Slice(o, d));
         }
-        for (int i = 0; i < h; i++) rz[i] = _rhs[_n + r0 + i] - DenseKernels.Dot(a.Slice(i * width, width), xb) + wwz[i];
+        for (int i = 0; i < h; i++)
+        {
+            double sum = _rhs[_n + r0 + i] + wwz[i];
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum -= _aVal[q] * xb[_aCol[q]];
+            rz[i] = sum;
+        }
     }
 }

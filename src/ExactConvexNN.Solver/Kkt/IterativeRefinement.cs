@@ -28,6 +28,7 @@ internal readonly struct IterativeRefinement
 {
     private readonly int _steps;
     private readonly double _absolute, _relative, _stopRatio;
+    private readonly bool _trustAccurate;
 
     /// <summary>The refinement of <paramref name="settings"/> (steps, tolerances, stop ratio).</summary>
     public IterativeRefinement(SolverSettings settings)
@@ -36,16 +37,36 @@ internal readonly struct IterativeRefinement
         _absolute = settings.RefinementAbsoluteTolerance;
         _relative = settings.RefinementRelativeTolerance;
         _stopRatio = settings.RefinementStopRatio;
+        _trustAccurate = settings.RefinementTrustAccurateFactorization;
     }
 
     /// <summary>
     /// Refines the target's solution (already set to K̃^-1 b) for a right-hand side of infinity norm
     /// <paramref name="rhsNorm"/>; returns the final residual norm.
     /// </summary>
-    public double Run(IRefinementTarget target, double rhsNorm)
+    public double Run(IRefinementTarget target, double rhsNorm) => Run(target, rhsNorm, out _);
+
+    /// <summary>
+    /// Refinement for a solver whose factorization is exact (no regularization): skips the residual altogether when
+    /// <paramref name="accurate"/> is set (an earlier solve with the same factorization met the tolerance without a
+    /// correction, and <see cref="SolverSettings.RefinementTrustAccurateFactorization"/> is on), and otherwise refines and sets
+    /// <paramref name="accurate"/> when the first residual already met the tolerance. The caller clears
+    /// <paramref name="accurate"/> at every new factorization. Returns the final residual norm (0 when skipped).
+    /// </summary>
+    public double RunUnlessAccurate(IRefinementTarget target, double rhsNorm, ref bool accurate)
+    {
+        if (accurate && _trustAccurate) return 0;
+        double norm = Run(target, rhsNorm, out bool firstMet);
+        accurate = firstMet;
+        return norm;
+    }
+
+    /// <summary>As <see cref="Run(IRefinementTarget, double)"/>; <paramref name="firstMet"/> tells whether the unrefined solution already met the tolerance.</summary>
+    private double Run(IRefinementTarget target, double rhsNorm, out bool firstMet)
     {
         double resNorm = target.ComputeResidual();
         double tolerance = _absolute + _relative * rhsNorm;
+        firstMet = !(resNorm > tolerance);
         for (int step = 0; step < _steps; step++)
         {
             if (!(resNorm > tolerance)) break;

@@ -43,6 +43,14 @@ public static class DenseKernels
         }
     }
 
+    /// <summary>M += Z Z' (lower triangle) on the calling thread only, for callers that run their own workers: M is n x n and Z n x k, row-major.</summary>
+    public static void SymmetricRankKUpdateLowerSerial(Span<double> m, int n, ReadOnlySpan<double> z, int k)
+    {
+        if (m.Length < n * n || z.Length < n * k) throw new ArgumentException("M must be n x n and Z n x k");
+        if (n == 0 || k == 0) return;
+        RankKRows(m, n, z, k, 0, n);
+    }
+
     private static int[] TriangleRanges(int n, int parts)
     {
         // Row i costs about i + 1 dot products: cut the cumulative cost into equal parts.

@@ -150,6 +150,10 @@ public class ExactEnumeratorTests
         var x = Gaussian(200, 6, 7);
         var e = Assert.Throws<ArrangementTooLargeException>(() => ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = 100_000 }));
         Assert.Equal(ChamberRecursion.GeneralPositionCount(200, 6), e.Summary.EstimatedChambers);
+        // The refusal states the memory it avoided: chambers times the documented per-chamber estimate, in the message too.
+        Assert.Equal(e.Summary.EstimatedChambers * ArrangementEnumerator.EstimatedBytesPerChamber(200, e.Summary.Columns, 6), e.Summary.EstimatedBytes);
+        Assert.True(e.Summary.BytesPerChamber > 56 * 2 * e.Summary.Columns * 100);
+        Assert.Contains("bytes per chamber", e.Message);
         Assert.Contains("--sample", e.Message);
     }
 
