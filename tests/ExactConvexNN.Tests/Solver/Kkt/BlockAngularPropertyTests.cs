@@ -6,7 +6,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
 
-namespace ExactConvexNN.Tests.Solver;
+namespace ExactConvexNN.Tests.Solver.Kkt;
 
 /// <summary>
 /// The structured block-angular KKT path against the generic sparse (quasi-definite) path on random block-angular programs
