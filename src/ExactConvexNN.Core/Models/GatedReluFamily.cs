@@ -151,11 +151,26 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
         if (neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {neurons}");
         var x = arch.StackedPatches(data.X).X;
-        // The gates of the first-order runs: chambers' witnesses, spread over the enumeration order.
-        var chambers = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { IndependentCount = false }).Chambers.Where(c => !c.IsAllZero).ToArray();
+        // The gates of the first-order runs: chambers' centres, spread over the enumeration order.
+        var chambers = Chambers(data, arch, x);
         if (chambers.Length == 0) throw new InputException("the data has no chamber with an active row; every gate would be off");
         var gates = Enumerable.Range(0, neurons).Select(j => ChamberCone.Centre(x, chambers[(int)((long)j * chambers.Length / neurons)])).ToArray();
         return new GatedNonconvexObjective(arch, data.X, data.Y, model.Beta, gates);
+    }
+
+    // The chambers with an active row, per data set and architecture: the runs of a comparison share one enumeration.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Dataset, Dictionary<string, Chamber[]>> _chambers = new();
+
+    private Chamber[] Chambers(Dataset data, NetworkArchitecture arch, double[,] x)
+    {
+        var byShape = _chambers.GetValue(data, _ => []);
+        lock (byShape)
+        {
+            string key = arch.Describe();
+            if (!byShape.TryGetValue(key, out var chambers))
+                byShape[key] = chambers = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { IndependentCount = false }).Chambers.Where(c => !c.IsAllZero).ToArray();
+            return chambers;
+        }
     }
 }
 
