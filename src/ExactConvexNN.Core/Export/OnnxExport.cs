@@ -33,7 +33,8 @@ public static class OnnxExport
         {
             TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             PolyNetwork poly => poly.Neurons.Select(n => (n.U, n.W)).ToList(),
-            _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu or poly network"),
+            GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
+            _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu, poly or gated_relu network"),
         };
         int p = arch.PatchLength, r = arch.Regions.Count, o = arch.Outputs;
         // A network without neurons predicts 0: one neuron with zero weights gives exactly that and avoids empty tensors.
@@ -49,6 +50,15 @@ public static class OnnxExport
                 for (int s = 0; s < o; s++) w[(q * r + t) * o + s] = neurons[q].W[t * o + s];
         g.Double("U", u, p, j);
         g.Double("W", w, j * r, o);
+        if (network is GatedReluNetwork gatedNetwork)
+        {
+            // The gates G (p x J), beside U; a network without neurons got one zero neuron above, whose gate is zero too.
+            var gates = new double[p * j];
+            for (int c = 0; c < p; c++)
+                for (int q = 0; q < gatedNetwork.Neurons.Count; q++) gates[c * j + q] = gatedNetwork.Neurons[q].Gate[c];
+            g.Double("G", gates, p, j);
+            g.Double("gate_zero", [0.0]);
+        }
 
         string z;
         if (arch.Image is null)
@@ -63,6 +73,7 @@ public static class OnnxExport
                 input = "x1";
             }
             g.Node("MatMul", [input, "U"], "z");                      // N x J
+            if (network is GatedReluNetwork) g.Node("MatMul", [input, "G"], "zg");
             z = Activate(g, network, "z");
             g.Node("MatMul", [z, "W"], "y");                          // N x O
         }
@@ -77,6 +88,7 @@ public static class OnnxExport
             g.Int64("patch_shape", [0, k, p], 3);
             g.Node("Reshape", ["flat_patches", "patch_shape"], "patches"); // N x K x p
             g.Node("MatMul", ["patches", "U"], "z");                  // N x K x J
+            if (network is GatedReluNetwork) g.Node("MatMul", ["patches", "G"], "zg");
             z = Activate(g, network, "z");
             g.Node("Transpose", [z], "zt", Attribute.Ints("perm", [0, 2, 1]));              // N x J x K
             var pool = new double[k * r];
@@ -110,6 +122,12 @@ public static class OnnxExport
                 g.Node("Add", ["az", "poly_b"], "azb");
                 g.Node("Mul", ["azb", z], "azbz");
                 g.Node("Add", ["azbz", "poly_c"], "act");
+                return "act";
+            case GatedReluNetwork:
+                // 1[x'g >= 0] x'u: the gate's pre-activation zg, compared with 0 and cast to double (TensorProto DOUBLE = 11).
+                g.Node("GreaterOrEqual", ["zg", "gate_zero"], "open");
+                g.Node("Cast", ["open"], "open_d", Attribute.Int("to", 11));
+                g.Node("Mul", [z, "open_d"], "act");
                 return "act";
             default:
                 throw new InputException($"no ONNX export for networks with activation '{network.Activation}'");

@@ -36,11 +36,19 @@ public class OnnxExportTests
             Enumerable.Range(0, neurons).Select(_ => new PolyNeuron(Random(rng, arch.PatchLength), Random(rng, arch.WeightsPerNeuron))).ToList(), classes);
     }
 
+    private static GatedReluNetwork Gated(NetworkArchitecture arch, int neurons, int seed)
+    {
+        var rng = new Random(seed);
+        return GatedReluNetwork.Create(arch, Enumerable.Range(0, neurons)
+            .Select(_ => new GatedNeuron(Random(rng, arch.PatchLength), Random(rng, arch.PatchLength), 2 * rng.NextDouble() - 1)).ToList());
+    }
+
     /// <summary>Every family and architecture that exists, by name.</summary>
     public static TheoryData<string> Networks() =>
     [
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
+        "gated fc bias", "gated cnn image", "gated fc no neurons",
     ];
 
     private static INetwork Build(string name) => name switch
@@ -56,6 +64,9 @@ public class OnnxExportTests
         "poly cnn image pool 3 classes" => Poly(NetworkArchitecture.Convolutional(new ImageShape(2, 6, 6, 3, Stride: 1, Padding: 1, Pool: 4), outputs: 3), 3, 9, classes: 3),
         "poly cnn signal pool" => Poly(NetworkArchitecture.Convolutional(ImageShape.ForSignal(1, 10, 3, stride: 2, padding: 1, pool: 2)), 2, 10),
         "relu fc no neurons" => Relu(NetworkArchitecture.FullyConnected(2), 0, 11),
+        "gated fc bias" => Gated(NetworkArchitecture.FullyConnected(3, bias: true), 5, 12),
+        "gated cnn image" => Gated(NetworkArchitecture.Convolutional(new ImageShape(1, 5, 5, 3, Stride: 2, Padding: 1), sumPooling: true), 4, 13),
+        "gated fc no neurons" => Gated(NetworkArchitecture.FullyConnected(2), 0, 14),
         _ => throw new ArgumentException(name),
     };
 
