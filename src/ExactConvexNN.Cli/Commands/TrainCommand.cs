@@ -25,7 +25,7 @@ public static class TrainCommand
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
         var maxMemory = MaxMemoryOption();
-        var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
+        var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
             data, sample, seed, maxPatterns, output, json, noReduction, generic, maxMemory,
         };
