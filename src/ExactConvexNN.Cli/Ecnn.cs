@@ -17,6 +17,7 @@ public static class Ecnn
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(PathCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         return root;
     }

@@ -19,11 +19,16 @@ public sealed class ModelOptions
     private readonly Option<string?> _poly = new("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
     private readonly Option<int?> _classes = new("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
     private readonly ShapeOptions _shape = new();
+    private readonly bool _withBeta;
+
+    /// <summary>The model flags; without <paramref name="betaRequired"/> there is no --beta (a command that sets beta itself, such as path).</summary>
+    public ModelOptions(bool betaRequired = true) => _withBeta = betaRequired;
 
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _beta, _bias, _activation, _poly, _classes }) command.Options.Add(o);
+        if (_withBeta) command.Options.Add(_beta);
+        foreach (var o in new Option[] { _bias, _activation, _poly, _classes }) command.Options.Add(o);
         _shape.AddTo(command);
     }
 
@@ -36,7 +41,7 @@ public sealed class ModelOptions
     /// <exception cref="InputException">An unknown activation, a misplaced option, or malformed values.</exception>
     public ModelSpec Parse(ParseResult pr, params Option[] reluOnly)
     {
-        double beta = pr.GetValue(_beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
+        double beta = !_withBeta ? 0 : pr.GetValue(_beta) ?? throw new InputException("--beta is required; for example --beta 0.01");
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"--beta must be a finite number >= 0, got {beta.ToString(CultureInfo.InvariantCulture)}; for example --beta 0.01");
         string act = (pr.GetValue(_activation) ?? "relu").Trim().ToLowerInvariant();
         if (act is "gated_relu") act = "gated";
