@@ -17,16 +17,9 @@ public static class ConvergencePng
     /// <exception cref="InputException">No curves, an empty curve, or a non-finite optimum.</exception>
     public static byte[] Render(IReadOnlyList<ConvergenceCurve> curves, double optimum, string title, string subtitle)
     {
-        ArgumentNullException.ThrowIfNull(curves);
-        if (curves.Count == 0 || curves.Any(c => c.History.Count == 0)) throw new InputException("the convergence picture needs at least one run with at least one objective value");
-        if (!double.IsFinite(optimum)) throw new InputException($"the optimum must be finite, got {optimum}");
-
         // The same axis as the SVG: log10 of the excess, bottom edge at least 1e-7 relative, excess below it drawn on it.
+        var (yLo, yHi) = ConvergenceSvg.Axis(curves, optimum);
         double scale = Math.Max(Math.Abs(optimum), 1e-12);
-        var finite = curves.SelectMany(c => c.History).Where(double.IsFinite).DefaultIfEmpty(optimum).ToArray();
-        double top = Math.Max(finite.Max() - optimum, 1e-6 * scale);
-        double lowest = Math.Max(finite.Min() - optimum, 1e-10 * scale);
-        double yHi = Math.Ceiling(Math.Log10(top)), yLo = Math.Floor(Math.Log10(Math.Min(lowest, 1e-7 * scale)));
         double LogExcess(double v) => double.IsFinite(v) ? Math.Clamp(Math.Log10(Math.Max(v - optimum, Math.Pow(10, yLo))), yLo, yHi) : yHi;
 
         var plot = new ScottPlot.Plot();

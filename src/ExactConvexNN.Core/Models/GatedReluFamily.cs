@@ -46,7 +46,7 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
         var arch = Architecture(model, data.Columns);
         var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
         var x = arch.StackedPatches(data.X).X;
-        var arrangement = Gates(x, options.Sample, options.Seed, options.MaxPatterns, options.Progress);
+        var arrangement = TrainingChambers(x, options);
         double enumeration = clock.Elapsed.TotalSeconds;
         // Gates must be representable in doubles, so numerical slivers (ChamberCone.ThinWidth) are left out. Unlike in the
         // ReLU program this can change the optimum by more than O(width) (a gate's weights are not confined to its cone),
@@ -81,22 +81,13 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
         };
     }
 
-    private static Arrangement Gates(double[,] x, int? sample, int seed, long maxPatterns, Action<string, int, int>? progress) => sample is int k
-        ? ArrangementEnumerator.Sample(x, k, seed)
-        : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
-        {
-            MaxPatterns = maxPatterns, IndependentCount = false,
-            Progress = progress is null ? null : (done, total) => progress("enumerating chambers", done, total),
-        });
-
     /// <inheritdoc/>
     public override Certificate Certify(INetwork network, Dataset data, double beta, CertificateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var gated = Fitting<GatedReluNetwork>(network, data);
         var x = gated.Architecture.StackedPatches(data.X).X;
-        var arrangement = request.Arrangement ?? ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress });
-        if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
+        var arrangement = CertificateChambers(x, request);
         var y = data.Y!;
         var f = gated.Outputs(data.X);
         double objective = gated.Objective(data.X, ClassTargets.Column(y), beta);
@@ -271,11 +262,8 @@ public sealed class GatedNonconvexObjective : FirstOrderObjective
     /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
     public override void Initialize(Span<double> theta, double scale, Random rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
         CheckLength(theta.Length);
-        double su = scale / Math.Sqrt(_p), sw = scale / Math.Sqrt(_m);
-        for (int t = 0; t < _m * _p; t++) theta[t] = su * NonconvexTrainer.Gaussian(rng);
-        for (int j = 0; j < _m; j++) theta[_m * _p + j] = sw * NonconvexTrainer.Gaussian(rng);
+        InitializeTwoLayer(theta, _p, _m, scale, rng);
     }
 
     /// <inheritdoc/>

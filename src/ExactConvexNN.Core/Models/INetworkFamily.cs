@@ -91,6 +91,34 @@ public abstract class NetworkFamily : INetworkFamily
     /// <inheritdoc/>
     public abstract INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons);
 
+    /// <summary>
+    /// The chambers of the stacked patch rows <paramref name="x"/> for training: exact (refused above the options'
+    /// MaxPatterns, progress as "enumerating chambers"), or sampled when the options ask for it.
+    /// </summary>
+    protected static Arrangement TrainingChambers(double[,] x, TrainingOptions options) => options.Sample is int k
+        ? ArrangementEnumerator.Sample(x, k, options.Seed)
+        : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
+        {
+            MaxPatterns = options.MaxPatterns,
+            IndependentCount = false,
+            Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
+        });
+
+    /// <summary>
+    /// Every chamber of <paramref name="x"/> for a certificate: the request's own when it has them, else an exact
+    /// enumeration with the request's limit, progress and cancellation.
+    /// </summary>
+    /// <exception cref="Solver.InputException">Sampled chambers (a certificate needs them all), or too many chambers.</exception>
+    protected static Arrangement CertificateChambers(double[,] x, CertificateRequest request)
+    {
+        var arrangement = request.Arrangement ?? ArrangementEnumerator.Enumerate(x, new ArrangementOptions
+        {
+            MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress, Cancellation = request.Cancellation,
+        });
+        if (arrangement.Sampled) throw new Solver.InputException("verification needs every chamber; sampled chambers give no certificate");
+        return arrangement;
+    }
+
     /// <summary>The network as this family's type, on data with targets and its number of inputs.</summary>
     /// <exception cref="Solver.InputException">No targets, or another number of feature columns.</exception>
     protected T Fitting<T>(INetwork network, Dataset data) where T : class, INetwork

@@ -50,14 +50,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         var patches = arch.StackedPatches(data.X);
         var x = patches.X;
         long phase = SolverProfile.Start();
-        var arrangement = options.Sample is int k
-            ? ArrangementEnumerator.Sample(x, k, options.Seed)
-            : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
-            {
-                MaxPatterns = options.MaxPatterns,
-                IndependentCount = false,
-                Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
-            });
+        var arrangement = TrainingChambers(x, options);
         double enumeration = clock.Elapsed.TotalSeconds;
         SolverProfile.Stop(ProfilePhase.Enumeration, phase);
 
@@ -148,12 +141,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     {
         ArgumentNullException.ThrowIfNull(request);
         var relu = Fitting<TwoLayerReluNetwork>(network, data);
-        var arrangement = request.Arrangement;
-        if (arrangement is null)
-        {
-            var x = relu.Architecture.StackedPatches(data.X).X;
-            arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = request.MaxPatterns, IndependentCount = false, Progress = request.Progress, Cancellation = request.Cancellation });
-        }
+        var arrangement = request.Arrangement ?? CertificateChambers(relu.Architecture.StackedPatches(data.X).X, request);
         double[]? candidate = null;
         if (request.Candidate is { } v)
         {

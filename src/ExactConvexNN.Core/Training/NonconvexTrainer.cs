@@ -156,6 +156,18 @@ public abstract class FirstOrderObjective : INonconvexObjective
 
     INetwork INonconvexObjective.Unpack(ReadOnlySpan<double> theta, IReadOnlyDictionary<string, JsonNode?>? metadata) => UnpackNetwork(theta, metadata);
 
+    /// <summary>
+    /// The usual initialization of a width-m two-layer network packed as [u_1; ...; u_m; w_1 ... w_m] (u_j of length p):
+    /// u_j ~ N(0, s^2 I / p), then w_j ~ N(0, s^2 / m), in that order of draws.
+    /// </summary>
+    protected static void InitializeTwoLayer(Span<double> theta, int p, int m, double scale, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        double su = scale / Math.Sqrt(p), sw = scale / Math.Sqrt(m);
+        for (int k = 0; k < m * p; k++) theta[k] = su * NonconvexTrainer.Gaussian(rng);
+        for (int j = 0; j < m; j++) theta[m * p + j] = sw * NonconvexTrainer.Gaussian(rng);
+    }
+
     /// <summary>Refuses a parameter vector of the wrong length.</summary>
     protected void CheckLength(int length)
     {
@@ -279,12 +291,8 @@ public sealed class NonconvexObjective : FirstOrderObjective
     /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
     public override void Initialize(Span<double> theta, double scale, Random rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
         CheckLength(theta.Length);
-        int p = Width, m = Neurons;
-        double su = scale / Math.Sqrt(p), sw = scale / Math.Sqrt(m);
-        for (int k = 0; k < m * p; k++) theta[k] = su * NonconvexTrainer.Gaussian(rng);
-        for (int j = 0; j < m; j++) theta[m * p + j] = sw * NonconvexTrainer.Gaussian(rng);
+        InitializeTwoLayer(theta, Width, Neurons, scale, rng);
     }
 
     /// <summary>The packed parameters of <paramref name="network"/> (which must have this objective's architecture and width).</summary>

@@ -23,6 +23,24 @@ public static class ConvergenceSvg
 
     private const int Width = 860, Height = 520, Left = 80, Right = 200, Top = 56, Bottom = 64;
 
+    /// <summary>
+    /// The log10 range of the excess axis, shared by every renderer of the picture: excess e = objective - optimum on a
+    /// log axis whose bottom edge stands for the optimum; the axis reaches at least 1e-7 relative below, and anything
+    /// closer than the bottom edge (a run at the optimum to rounding) sits on it.
+    /// </summary>
+    /// <exception cref="InputException">No curves, an empty curve, or a non-finite optimum.</exception>
+    public static (double YLo, double YHi) Axis(IReadOnlyList<ConvergenceCurve> curves, double optimum)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        if (curves.Count == 0 || curves.Any(c => c.History.Count == 0)) throw new InputException("the convergence picture needs at least one run with at least one objective value");
+        if (!double.IsFinite(optimum)) throw new InputException($"the optimum must be finite, got {optimum}");
+        double scale = Math.Max(Math.Abs(optimum), 1e-12);
+        var finite = curves.SelectMany(c => c.History).Where(double.IsFinite).DefaultIfEmpty(optimum).ToArray();
+        double top = Math.Max(finite.Max() - optimum, 1e-6 * scale);
+        double lowest = Math.Max(finite.Min() - optimum, 1e-10 * scale);
+        return (Math.Floor(Math.Log10(Math.Min(lowest, 1e-7 * scale))), Math.Ceiling(Math.Log10(top)));
+    }
+
     /// <summary>Renders the curves against <paramref name="optimum"/>.</summary>
     /// <param name="curves">At least one curve with at least one value each.</param>
     /// <param name="optimum">The global optimum (the convex program's value).</param>
@@ -31,17 +49,8 @@ public static class ConvergenceSvg
     /// <exception cref="InputException">No curves, an empty curve, or a non-finite optimum.</exception>
     public static string Render(IReadOnlyList<ConvergenceCurve> curves, double optimum, string title, string subtitle)
     {
-        ArgumentNullException.ThrowIfNull(curves);
-        if (curves.Count == 0 || curves.Any(c => c.History.Count == 0)) throw new InputException("the convergence picture needs at least one run with at least one objective value");
-        if (!double.IsFinite(optimum)) throw new InputException($"the optimum must be finite, got {optimum}");
-
-        // Excess e = objective - optimum on a log axis whose bottom edge stands for the optimum: the axis reaches at least
-        // 1e-7 relative below, and anything closer than the bottom edge (a run at the optimum to rounding) sits on it.
+        var (yLo, yHi) = Axis(curves, optimum);
         double scale = Math.Max(Math.Abs(optimum), 1e-12);
-        var finite = curves.SelectMany(c => c.History).Where(double.IsFinite).DefaultIfEmpty(optimum).ToArray();
-        double top = Math.Max(finite.Max() - optimum, 1e-6 * scale);
-        double lowest = Math.Max(finite.Min() - optimum, 1e-10 * scale);
-        double yHi = Math.Ceiling(Math.Log10(top)), yLo = Math.Floor(Math.Log10(Math.Min(lowest, 1e-7 * scale)));
         double floor = Math.Pow(10, yLo);
         double Excess(double v) => Math.Max(v - optimum, floor);
         int epochs = curves.Max(c => c.History.Count) - 1;
