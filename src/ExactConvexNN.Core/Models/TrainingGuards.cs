@@ -141,7 +141,7 @@ public static class TrainingGuards
         return result with
         {
             Status = SolverStatus.Solved, Primal = half, Dual = half, RelativeGap = 0, Network = zero, RecoveredObjective = half,
-            DualCandidate = ClassTargets.Column(y), BetaMax = betaMax,
+            DualCandidate = ClassTargets.Column(y), BetaMax = betaMax, NeuronsBeforePruning = null,
         };
     }
 }

@@ -30,6 +30,11 @@ public sealed record TrainingOptions
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
     public double PruneTolerance { get; init; } = 1e-6;
     /// <summary>
+    /// ReLU: prune the recovered network to at most n neurons with the same predictions and no more weight decay
+    /// (<see cref="NeuronPruning"/>; the pruned network is kept only when its objective is not above the unpruned one's).
+    /// </summary>
+    public bool Prune { get; init; } = true;
+    /// <summary>
     /// ReLU: recovery polishes the solution's support while the network's objective is more than this, relative, above the
     /// convex value: ten times the solver's default tolerance.
     /// </summary>
@@ -112,6 +117,11 @@ public sealed record TrainingResult
     /// null for other families and for sampled patterns.
     /// </summary>
     public double? BetaMax { get; init; }
+    /// <summary>
+    /// ReLU with <see cref="TrainingOptions.Prune"/>: the neurons recovered from the program before pruning
+    /// (<see cref="NeuronPruning"/>); null when not pruned.
+    /// </summary>
+    public int? NeuronsBeforePruning { get; init; }
     /// <summary>The certificate of the recovered network (null when not certified).</summary>
     public Certificate? Certificate { get; init; }
     /// <summary>The chambers, for families with an arrangement (null otherwise).</summary>
