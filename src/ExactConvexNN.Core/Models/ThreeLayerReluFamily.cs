@@ -61,6 +61,33 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         ? value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
         : "about " + ((double)value).ToString("0.0e+0", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Exact patterns: records beta_max = rho3(y), the dual constraint at v = y bounded over every pattern pair
+    /// (<see cref="ThreeLayerCertificate.Rho"/>): at and above it the zero network is optimal (y itself is dual feasible and
+    /// certifies 1/2 ||y||^2), and the result is replaced by the zero network. The bound is tight to the accuracy of the
+    /// support problems' multipliers, so beta_max may sit a few parts in 10^8 above the exact threshold.
+    /// </summary>
+    public override TrainingResult Complete(TrainingResult result, Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(result); ArgumentNullException.ThrowIfNull(data);
+        if (result.Arrangement is not { Sampled: false } inner || result.Program is not ThreeLayerReluProgram program || data.Y is not { } y) return result;
+        var arch = Architecture(result.Model, data.Columns);
+        double betaMax = ThreeLayerCertificate.Rho(arch.StackedPatches(data.X).X, inner.Chambers, program.OuterChambers, y);
+        return TrainingGuards.AboveBetaMax(result, y, betaMax, meta => ThreeLayerReluNetwork.Create(arch, [], [], meta));
+    }
+
+    /// <summary>beta_max of the three-layer model on the data (see <see cref="Complete"/>): exact patterns, then rho3(y).</summary>
+    /// <exception cref="InputException">No targets, or too many pattern pairs.</exception>
+    public double BetaMax(Dataset data, ModelSpec model, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
+        var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; beta_max needs targets");
+        CheckSize(data, model, options with { Sample = null });
+        var x = Architecture(model, data.Columns).StackedPatches(data.X).X;
+        var patterns = DoubleArrangement.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }, data.Rows);
+        return ThreeLayerCertificate.Rho(x, patterns.Inner.Chambers, patterns.OuterChambers, y);
+    }
+
     /// <inheritdoc/>
     public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {

@@ -165,6 +165,21 @@ public class ThreeLayerReluTests
         Assert.True(pairs.OuterMatrix.GetLength(1) <= n, c);
     }
 
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 5, Replay = ReplaySeed)]
+    [Trait("Category", "Slow")]
+    public void AtBetaMaxTheZeroNetworkIsCertifiedAndJustBelowItIsNot(Seed seed)
+    {
+        var (data, c) = Tiny(seed, maxRows: 5);
+        var family = new ThreeLayerReluFamily();
+        double betaMax = family.BetaMax(data, Three(1), new TrainingOptions());
+        Assert.True(betaMax > 0, c);
+        var zero = ThreeLayerReluNetwork.Create(family.Architecture(Three(1), data.Columns), [], []);
+        Assert.True(ModelPipeline.Verify(zero, data, betaMax * (1 + 1e-6)).CertifiedOptimal, $"{c}: zero network at beta_max {betaMax}");
+        var below = ModelPipeline.Train(data, Three(betaMax * (1 - 1e-3)));
+        Assert.True(below.RecoveredObjective < zero.Objective(data.X, ClassTargets.Column(data.Y!), 0) - 1e-9, $"{c}: below beta_max the zero network is not optimal");
+        Assert.Equal(0, ModelPipeline.Train(data, Three(betaMax * 1.01)).Network.NeuronCount);
+    }
+
     [Fact]
     public void NetworkFileRoundTripsAndIsCertifiedAgain()
     {
