@@ -9,6 +9,7 @@ public static partial class BenchRegistry
     {
         benchmarks["verify"] = ("certificate vs exact training, planted ReLU data in R^3 (n = 200: 39,802 chambers), beta 0.01 [n ...]; and an Adam network", VerifyBench.Run);
         benchmarks["train"] = ("exact training end to end, planted ReLU data in R^3, beta 0.01 [n ...] [--generic]; and iris", TrainBench.Run);
+        benchmarks["path"] = ("regularization path warm-started vs cold, every point certified: [DATA.csv] (default iris_sepal with a bias) [--path N] (20) [--no-cold]", PathBench.Run);
         benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
         benchmarks["socp"] = ("conic IPM on planted random sparse SOCPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunSocp);
         benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);

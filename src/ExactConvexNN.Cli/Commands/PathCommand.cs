@@ -24,7 +24,8 @@ public static class PathCommand
         var count = new Option<int?>("--path") { Description = "N betas log-spaced from beta_max (ReLU: the smallest beta with the zero network optimal) down to beta_max / 1000" };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var cmd = new Command("path", "Train and certify a network at several betas: neurons, objective and training error along the regularization path.") { data, betas, count, maxPatterns, json };
+        var cold = new Option<bool>("--cold") { Description = "relu: train every beta from scratch instead of warm-starting from the previous beta's chambers (same certified results, slower)" };
+        var cmd = new Command("path", "Train and certify a network at several betas: neurons, objective and training error along the regularization path.") { data, betas, count, maxPatterns, json, cold };
         var model = new ModelOptions(betaRequired: false);
         model.AddTo(cmd);
         var dataOptions = new DataOptions();
@@ -42,7 +43,7 @@ public static class PathCommand
             var options = new TrainingOptions { MaxPatterns = limit };
             double[] values = list is not null ? ParseBetas(list) : ModelPath.LogSpaced(dataset, spec, n!.Value, options);
             bool asJson = pr.GetValue(json);
-            var path = Progress.Run("path", !asJson, report => ModelPath.Run(dataset, spec, values, options, report));
+            var path = Progress.Run("path", !asJson, report => ModelPath.Run(dataset, spec, values, options, report, warm: !pr.GetValue(cold)));
             if (asJson)
             {
                 Console.WriteLine(Json.Text(new JsonObject

@@ -62,6 +62,14 @@ internal static class FamilyTraining
         return meta;
     }
 
+    /// <summary>The settings at 1/100 of the feasibility and gap tolerances (not below 1e-12).</summary>
+    public static SolverSettings Tighter(SolverSettings s) => s with
+    {
+        FeasibilityTolerance = Math.Max(1e-12, s.FeasibilityTolerance / 100),
+        GapAbsoluteTolerance = Math.Max(1e-12, s.GapAbsoluteTolerance / 100),
+        GapRelativeTolerance = Math.Max(1e-12, s.GapRelativeTolerance / 100),
+    };
+
     /// <summary>Records the network's own objective in its metadata ("objective", null when not finite).</summary>
     public static void RecordObjective(Networks.INetwork network, double objective) =>
         ((Dictionary<string, JsonNode?>)network.Metadata)["objective"] = double.IsFinite(objective) ? objective : null;

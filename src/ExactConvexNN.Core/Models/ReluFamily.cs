@@ -56,7 +56,8 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
 
         // Thin chambers (numerical slivers, see ChamberCone) stay out of the program; the certificate still checks them.
         phase = SolverProfile.Start();
-        var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
+        var candidates = options.WorkingSet ?? arrangement.Chambers;
+        var thick = candidates.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
         SolverProfile.Stop(ProfilePhase.FacetRows, phase);
         phase = SolverProfile.Start();
         var program = ConvexReluProgram.Build(x, y, model.Beta, thick, options.FacetReduction, data.Rows);
@@ -83,7 +84,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
             RelativeGap = FamilyTraining.RelativeGap(primal, solution.DualObjective),
             Network = network, RecoveredObjective = recovered, Targets = ClassTargets.Column(y),
             Program = program, Solution = solution, DualCandidate = FamilyTraining.DualCandidate(solution, data.Rows, 1),
-            NeuronsBeforePruning = before, Arrangement = arrangement, ThinChambers = arrangement.Chambers.Count - thick.Length,
+            NeuronsBeforePruning = before, Arrangement = arrangement, ThinChambers = candidates.Count - thick.Length,
             PreparePhase = "enumeration", PrepareSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -159,13 +160,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         var kept = found.Distinct().ToArray();
         var small = ConvexReluProgram.Build(x, y, beta, kept!, reduceToFacets: false, data.Rows);
         var s = options.Solver;
-        var tight = s with
-        {
-            Verbose = false,
-            FeasibilityTolerance = Math.Max(1e-12, s.FeasibilityTolerance / 100),
-            GapAbsoluteTolerance = Math.Max(1e-12, s.GapAbsoluteTolerance / 100),
-            GapRelativeTolerance = Math.Max(1e-12, s.GapRelativeTolerance / 100),
-        };
+        var tight = FamilyTraining.Tighter(s) with { Verbose = false };
         var polished = Solve(small, options with { Progress = null }, tight);
         if (polished.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) return best;
         var again = small.RecoverNeurons(polished.X, arch.PatchLength, false, options.PruneTolerance);

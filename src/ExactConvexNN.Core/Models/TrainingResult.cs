@@ -25,6 +25,16 @@ public sealed record TrainingOptions
     /// by default <see cref="ThreeLayerReluFamily.DefaultMaxPatternPairs"/>.
     /// </summary>
     public long? MaxPatternPairs { get; init; }
+    /// <summary>
+    /// The exact chambers of this data, enumerated before (a regularization path reuses them across betas); null to
+    /// enumerate (or sample).
+    /// </summary>
+    public Arrangement? Chambers { get; init; }
+    /// <summary>
+    /// ReLU: the program's blocks are only these chambers of <see cref="Chambers"/> (a working set, as the warm-started
+    /// path uses); the certificate still checks every chamber. Null for all of them.
+    /// </summary>
+    public IReadOnlyList<Chamber>? WorkingSet { get; init; }
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>

@@ -100,16 +100,29 @@ public static class OptimalityVerifier
     /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows, with facets.</param>
     /// <param name="v">The vector v (length n).</param>
     /// <exception cref="InputException">A chamber without facets (sampled).</exception>
-    public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
+    public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v) =>
+        Supports(x, samples, chambers, v).DefaultIfEmpty(0).Max() * (1 + 1e-12);
+
+    /// <summary>
+    /// Each chamber's term of <see cref="Rho"/> (not inflated): an upper bound on max_{g in cone_i, ||g|| &lt;= 1} |v'D_i X g|,
+    /// the dual constraint of block i; a chamber whose value exceeds beta is one the candidate v violates.
+    /// </summary>
+    /// <param name="x">The stacked patch matrix (n K rows).</param>
+    /// <param name="samples">The number of samples n (row j belongs to sample j mod n).</param>
+    /// <param name="chambers">Chambers of the arrangement of <paramref name="x"/>'s rows, with facets.</param>
+    /// <param name="v">The vector v (length n).</param>
+    /// <exception cref="InputException">A chamber without facets (sampled).</exception>
+    public static double[] Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
         int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
-        double rho = 0;
+        var support = new double[chambers.Count];
         var c = new double[d];
         var nonzeroRows = ChamberCone.NonzeroRows(x);
         var rows = new List<double[]>();
-        foreach (var ch in chambers)
+        for (int i = 0; i < chambers.Count; i++)
         {
+            var ch = chambers[i];
             if (ch.FacetRows is null) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
             // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
             Array.Clear(c);
@@ -128,11 +141,11 @@ public static class OptimalityVerifier
                 for (int k = 0; k < d; k++) r[k] = sgn * x[j, k];
                 rows.Add(r);
             }
-            rho = Math.Max(rho, ConeSupport.UpperBound(rows, c));
+            double value = ConeSupport.UpperBound(rows, c);
             for (int k = 0; k < d; k++) c[k] = -c[k];
-            rho = Math.Max(rho, ConeSupport.UpperBound(rows, c));
+            support[i] = Math.Max(value, ConeSupport.UpperBound(rows, c));
         }
-        return rho * (1 + 1e-12);
+        return support;
     }
 
     /// <summary>
