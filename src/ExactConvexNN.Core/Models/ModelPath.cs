@@ -89,7 +89,8 @@ public static class ModelPath
         var working = new List<Chamber>();
         double[] v = (double[])y.Clone();   // the zero network's residual: the optimal dual at beta >= beta_max
         int done = 0;
-        var support = OptimalityVerifier.Supports(x, n, chambers, v);
+        var support = new double[chambers.Count];
+        OptimalityVerifier.Supports(x, n, chambers, v, support);
         foreach (int index in Enumerable.Range(0, betas.Count).OrderByDescending(i => betas[i]))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -106,7 +107,7 @@ public static class ModelPath
                 // value kept: they are the next round's (or the next beta's) violated chambers.
                 var f = r.Network.Outputs(data.X);
                 for (int i = 0; i < n; i++) v[i] = y[i] - f[i, 0];
-                support = OptimalityVerifier.Supports(x, n, chambers, v);
+                OptimalityVerifier.Supports(x, n, chambers, v, support);
                 var (bound, rho, scale) = OptimalityVerifier.ScaledBound(y, beta, support.DefaultIfEmpty(0).Max() * (1 + 1e-12), v);
                 var certificate = Certificate.FromBound(r.RecoveredObjective, bound, rho, scale, chambers.Count, options.CertificateTolerance);
                 if (r.Status == SolverStatus.Solved && certificate.CertifiedOptimal)
@@ -130,7 +131,7 @@ public static class ModelPath
                 found = ModelPipeline.Train(data, spec, options with { Chambers = arrangement });
                 var f = found.Network.Outputs(data.X);
                 for (int i = 0; i < n; i++) v[i] = y[i] - f[i, 0];
-                support = OptimalityVerifier.Supports(x, n, chambers, v);
+                OptimalityVerifier.Supports(x, n, chambers, v, support);
             }
             // The first beta also carries the shared work: the enumeration, the thin chambers and beta_max.
             results[index] = found with { Seconds = clock.Elapsed.TotalSeconds + (done == 0 ? setup : 0) };
