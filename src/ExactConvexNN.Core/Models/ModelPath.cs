@@ -135,7 +135,8 @@ public static class ModelPath
             }
             // The first beta also carries the shared work: the enumeration, the thin chambers and beta_max.
             results[index] = found with { Seconds = clock.Elapsed.TotalSeconds + (done == 0 ? setup : 0) };
-            progress?.Invoke(++done, betas.Count);
+            done++;
+            progress?.Invoke(done, betas.Count);
         }
         return results.Select(r => r!).ToList();
 
