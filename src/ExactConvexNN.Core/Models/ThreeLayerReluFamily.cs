@@ -34,8 +34,8 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Classes is not null) throw new InputException("classes apply to two-layer networks only; a three-layer network fits the target column as a regression");
-        if (model.Image is not null)
-            throw new InputException("three-layer networks are fully connected here; for a deep CNN train block by block with --layerwise J (drop --layers 3)");
+        if (model.Image is { Pool: not 0 })
+            throw new InputException($"pooling regions (pool {model.Image.Pool}) are not supported for three-layer CNNs: each unit sums its filters' activations over every patch (pool 0)");
         return Shape(model, inputs, 1, sumPooling: true);
     }
 
@@ -49,7 +49,7 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
         if (options.Sample is not null) return;
         var x = Architecture(model, data.Columns).StackedPatches(data.X).X;
-        var (inner, outer) = DoubleArrangement.Estimate(x);
+        var (inner, outer) = DoubleArrangement.Estimate(x, data.Rows);
         var pairs = inner * outer;
         long limit = options.MaxPatternPairs ?? DefaultMaxPatternPairs;
         if (pairs > limit)
@@ -61,6 +61,33 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         ? value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
         : "about " + ((double)value).ToString("0.0e+0", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Exact patterns: records beta_max = rho3(y), the dual constraint at v = y bounded over every pattern pair
+    /// (<see cref="ThreeLayerCertificate.Rho"/>): at and above it the zero network is optimal (y itself is dual feasible and
+    /// certifies 1/2 ||y||^2), and the result is replaced by the zero network. The bound is tight to the accuracy of the
+    /// support problems' multipliers, so beta_max may sit a few parts in 10^8 above the exact threshold.
+    /// </summary>
+    public override TrainingResult Complete(TrainingResult result, Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(result); ArgumentNullException.ThrowIfNull(data);
+        if (result.Arrangement is not { Sampled: false } inner || result.Program is not ThreeLayerReluProgram program || data.Y is not { } y) return result;
+        var arch = Architecture(result.Model, data.Columns);
+        double betaMax = ThreeLayerCertificate.Rho(arch.StackedPatches(data.X).X, inner.Chambers, program.OuterChambers, y);
+        return TrainingGuards.AboveBetaMax(result, y, betaMax, meta => ThreeLayerReluNetwork.Create(arch, [], [], meta));
+    }
+
+    /// <summary>beta_max of the three-layer model on the data (see <see cref="Complete"/>): exact patterns, then rho3(y).</summary>
+    /// <exception cref="InputException">No targets, or too many pattern pairs.</exception>
+    public double BetaMax(Dataset data, ModelSpec model, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
+        var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; beta_max needs targets");
+        CheckSize(data, model, options with { Sample = null });
+        var x = Architecture(model, data.Columns).StackedPatches(data.X).X;
+        var patterns = DoubleArrangement.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }, data.Rows);
+        return ThreeLayerCertificate.Rho(x, patterns.Inner.Chambers, patterns.OuterChambers, y);
+    }
+
     /// <inheritdoc/>
     public override TrainingResult Train(Dataset data, ModelSpec model, TrainingOptions options)
     {
@@ -70,12 +97,12 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
         var x = arch.StackedPatches(data.X).X;
         var patterns = options.Sample is int k
-            ? DoubleArrangement.Sample(x, k, options.Seed)
+            ? DoubleArrangement.Sample(x, k, options.Seed, data.Rows)
             : DoubleArrangement.Enumerate(x, new ArrangementOptions
             {
                 MaxPatterns = options.MaxPatterns, IndependentCount = false,
                 Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
-            });
+            }, data.Rows);
         double enumeration = clock.Elapsed.TotalSeconds;
         // Thin first-layer chambers (numerical slivers) stay out of the program, as for two layers; the certificate checks them.
         var thick = patterns.InnerChambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
@@ -133,7 +160,7 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         var three = Fitting<ThreeLayerReluNetwork>(network, data);
         var x = three.Architecture.StackedPatches(data.X).X;
         var inner = CertificateChambers(x, request);
-        var outer = ArrangementEnumerator.Enumerate(DoubleArrangement.OuterBasis(x, inner.Chambers), new ArrangementOptions
+        var outer = ArrangementEnumerator.Enumerate(DoubleArrangement.OuterBasis(x, inner.Chambers, data.Rows), new ArrangementOptions
         {
             MaxPatterns = request.MaxPatterns, IndependentCount = false, Cancellation = request.Cancellation,
         });

@@ -10,9 +10,10 @@ namespace ExactConvexNN.Networks;
 public sealed record FirstLayerNeuron(double[] U, double W, int Unit);
 
 /// <summary>
-/// A fully connected three-layer ReLU network of parallel sub-networks (Ergen &amp; Pilanci, ICML 2021):
+/// A three-layer ReLU network of parallel sub-networks (Ergen &amp; Pilanci, ICML 2021), fully connected or convolutional:
 /// <code>
-///   f(x) = sum_k c_k ( sum_(l in unit k) (x'u_l)_+ w_l )_+
+///   f(x) = sum_k c_k ( sum_(l in unit k) (x'u_l)_+ w_l )_+                  fully connected
+///   f(x) = sum_k c_k ( sum_(l in unit k) w_l sum_q (x_q'u_l)_+ )_+          CNN: filters u_l over the patches x_q
 /// </code>
 /// unit k having first-layer weights W_k = [u_l], second-layer weights w_k = [w_l] and output weight c_k. Its training
 /// objective is
@@ -53,7 +54,8 @@ public sealed class ThreeLayerReluNetwork : INetwork
         IReadOnlyDictionary<string, JsonNode?>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(neurons); ArgumentNullException.ThrowIfNull(unitWeights);
-        if (architecture.Image is not null || architecture.Outputs != 1) throw new ArgumentException("a three-layer ReLU network is fully connected with one output");
+        if (architecture.Outputs != 1 || architecture.Regions.Count != 1 || (architecture.Image is not null && !architecture.SumPooling))
+            throw new ArgumentException("a three-layer ReLU network has one output and, as a CNN, one global sum over the patches");
         int p = architecture.PatchLength;
         for (int k = 0; k < unitWeights.Count; k++)
             if (!double.IsFinite(unitWeights[k])) throw new ArgumentException($"unit {k + 1} has a non-finite output weight");
@@ -72,19 +74,20 @@ public sealed class ThreeLayerReluNetwork : INetwork
     {
         ArgumentNullException.ThrowIfNull(x);
         var rows = Architecture.ExtractPatches(x);
-        int n = rows.Length, p = Architecture.PatchLength;
+        int n = rows.Length, p = Architecture.PatchLength, patches = Architecture.Patches;
         var f = new double[n, 1];
         var h = new double[Units];
         for (int i = 0; i < n; i++)
         {
-            // h_k = sum_(l in k) (x'u_l)_+ w_l, f = sum_k c_k (h_k)_+.
+            // h_k = sum_(l in k) w_l sum_q (x_q'u_l)_+ over the patches q (one when fully connected), f = sum_k c_k (h_k)_+.
             Array.Clear(h);
             foreach (var nrn in Neurons)
-            {
-                double z = 0;
-                for (int c = 0; c < p; c++) z += rows[i][c] * nrn.U[c];
-                if (z > 0) h[nrn.Unit] += z * nrn.W;
-            }
+                for (int q = 0; q < patches; q++)
+                {
+                    double z = 0;
+                    for (int c = 0; c < p; c++) z += rows[i][q * p + c] * nrn.U[c];
+                    if (z > 0) h[nrn.Unit] += z * nrn.W;
+                }
             for (int k = 0; k < h.Length; k++) if (h[k] > 0) f[i, 0] += UnitWeights[k] * h[k];
         }
         return f;

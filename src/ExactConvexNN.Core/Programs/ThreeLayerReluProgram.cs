@@ -27,7 +27,7 @@ namespace ExactConvexNN.Programs;
 /// </summary>
 public sealed class ThreeLayerReluProgram : Models.IConvexProgram
 {
-    private readonly double[,] _x;
+    private readonly double[][,] _a;   // A_j = sum_k D_jk X_k (n x d), one per inner chamber
 
     /// <summary>One block: output sign s, outer chamber i, inner chamber j, rho = +1 (u) or -1 (v).</summary>
     public readonly record struct Block(int Sign, int Outer, int Inner, int Rho);
@@ -35,9 +35,9 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
     /// <summary>The conic program.</summary>
     public ConicProblem Problem { get; }
     /// <summary>Samples n.</summary>
-    public int Samples => _x.GetLength(0);
-    /// <summary>Columns d of X (with the bias column, if any).</summary>
-    public int Features => _x.GetLength(1);
+    public int Samples { get; }
+    /// <summary>Columns d of X (the patch length of a CNN; with the bias column, if any).</summary>
+    public int Features { get; }
     /// <summary>Regularization strength beta.</summary>
     public double Beta { get; }
     /// <summary>The second-layer patterns D_i.</summary>
@@ -51,28 +51,32 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
     /// <summary>Sign rows of the first layer, over every block.</summary>
     public long SignRows { get; }
 
-    private ThreeLayerReluProgram(ConicProblem problem, double[,] x, double beta, Chamber[] outer, Chamber[] inner, Block[] blocks, int outerRows, long signRows)
+    private ThreeLayerReluProgram(ConicProblem problem, double[][,] a, int samples, int features, double beta, Chamber[] outer, Chamber[] inner, Block[] blocks, int outerRows, long signRows)
     {
-        Problem = problem; _x = x; Beta = beta; OuterChambers = outer; InnerChambers = inner; Blocks = blocks; OuterRows = outerRows; SignRows = signRows;
+        Problem = problem; _a = a; Samples = samples; Features = features; Beta = beta; OuterChambers = outer; InnerChambers = inner; Blocks = blocks; OuterRows = outerRows; SignRows = signRows;
     }
 
     /// <summary>Index of the first variable ([t, a], d + 1 variables) of block <paramref name="b"/>.</summary>
     public int BlockVariable(int b) => Samples + b * (Features + 1);
 
-    /// <summary>Builds the program on X (n x d), targets y, beta and the two layers' chambers (all-zero ones are skipped).</summary>
+    /// <summary>
+    /// Builds the program on X (n x d, or the stacked patch rows [X_1; ...; X_K] of a CNN, row r belonging to sample
+    /// r mod n), targets y, beta and the two layers' chambers (all-zero ones are skipped): the inner chambers over X's
+    /// rows, the outer ones over the n samples.
+    /// </summary>
     /// <exception cref="InputException">beta is negative or not finite, or the sizes disagree.</exception>
     public static ThreeLayerReluProgram Build(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> outerChambers, IReadOnlyList<Chamber> innerChambers)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(outerChambers); ArgumentNullException.ThrowIfNull(innerChambers);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
-        int n = x.GetLength(0);
-        if (y.Length != n) throw new InputException($"{n} samples but {y.Length} targets");
-        if (outerChambers.Any(c => c.Rows != n) || innerChambers.Any(c => c.Rows != n)) throw new InputException($"the chambers were enumerated for other data (not {n} rows)");
+        int n = y.Length, rows = x.GetLength(0);
+        if (n < 1 || rows % n != 0) throw new InputException($"{rows} patch rows are not a whole number of patches for {n} samples");
+        if (outerChambers.Any(c => c.Rows != n) || innerChambers.Any(c => c.Rows != rows)) throw new InputException($"the chambers were enumerated for other data (not {n} samples and {rows} rows)");
         var outer = outerChambers.Where(c => !c.IsAllZero).ToArray();
         var inner = innerChambers.Where(c => !c.IsAllZero).ToArray();
-        var a = Assemble(x, outer, inner, [1, -1], y, beta, null);
-        return new ThreeLayerReluProgram(a.Problem, x, beta, outer, inner, a.Blocks, a.OuterRows, a.SignRows);
+        var a = Assemble(x, n, outer, inner, [1, -1], y, beta, null);
+        return new ThreeLayerReluProgram(a.Problem, a.Aggregated, n, x.GetLength(1), beta, outer, inner, a.Blocks, a.OuterRows, a.SignRows);
     }
 
     /// <summary>
@@ -85,23 +89,38 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(outer); ArgumentNullException.ThrowIfNull(innerChambers);
         var inner = innerChambers.Where(c => !c.IsAllZero).ToArray();
-        var a = Assemble(x, [outer], inner, [sign], null, 0, v.ToArray());
-        int n = x.GetLength(0);
+        int n = v.Length;
+        var a = Assemble(x, n, [outer], inner, [sign], null, 0, v.ToArray());
         var rowOf = new int[n];
         for (int r = 0; r < n; r++) rowOf[r] = a.GroupRow.TryGetValue((sign, 0, r), out int row) ? row : -1;
         return (a.Problem, rowOf);
     }
 
-    private sealed record Assembly(ConicProblem Problem, Block[] Blocks, int OuterRows, long SignRows, Dictionary<(int S, int I, int R), int> GroupRow);
+    private sealed record Assembly(ConicProblem Problem, Block[] Blocks, int OuterRows, long SignRows, Dictionary<(int S, int I, int R), int> GroupRow, double[][,] Aggregated);
+
+    /// <summary>
+    /// A_j = sum_k D_jk X_k (n x d): row t sums the chamber's active patch rows of sample t (D_j X when fully connected).
+    /// The fit of a block is D_i A_j a and the second layer's input sum_j A_j (u_j - v_j).
+    /// </summary>
+    public static double[,] Aggregate(double[,] x, int samples, Chamber chamber)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chamber);
+        int rows = x.GetLength(0), d = x.GetLength(1);
+        var a = new double[samples, d];
+        for (int r = 0; r < rows; r++)
+            if (chamber[r]) for (int k = 0; k < d; k++) a[r % samples, k] += x[r, k];
+        return a;
+    }
 
     /// <summary>
     /// The conic form over the blocks of the given signs and chambers. With targets y (training): the residual e and its n
     /// equality rows first, P = diag(1 on e), q = beta on every t. With a support vector v instead: one row sum t &lt;= 1
     /// first and q = -s rho X'D_i D_j v on each a (maximize s v'D_i h).
     /// </summary>
-    private static Assembly Assemble(double[,] x, Chamber[] outer, Chamber[] inner, int[] signs, double[]? y, double beta, double[]? support)
+    private static Assembly Assemble(double[,] x, int n, Chamber[] outer, Chamber[] inner, int[] signs, double[]? y, double beta, double[]? support)
     {
-        int n = x.GetLength(0), d = x.GetLength(1);
+        int d = x.GetLength(1);
+        var agg = inner.Select(c => Aggregate(x, n, c)).ToArray();
         bool fit = y is not null;
         int lead = fit ? n : 0;                 // the e variables
         int leadRows = fit ? n : 1;             // equality rows, or the ball row
@@ -110,7 +129,7 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
             for (int i = 0; i < outer.Length; i++)
                 for (int j = 0; j < inner.Length; j++)
                 {
-                    if (Meets(outer[i], inner[j], n)) blocks.Add(new Block(s, i, j, 1));
+                    if (Meets(outer[i], agg[j])) blocks.Add(new Block(s, i, j, 1));
                     blocks.Add(new Block(s, i, j, -1));
                 }
         long nvars = lead + (long)blocks.Count * (d + 1);
@@ -119,7 +138,7 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
         // Row layout: the lead rows, then the outer rows of each group (s, i), then per block its cone and sign rows.
         var nonzero = ChamberCone.NonzeroRows(x);
         var reachable = new bool[n];
-        foreach (int r in nonzero) reachable[r] = inner.Any(c => c[r]);
+        for (int t = 0; t < n; t++) reachable[t] = agg.Any(a => Enumerable.Range(0, d).Any(k => a[t, k] != 0));
         var innerRows = inner.Select(c => ChamberCone.Rows(x, c, nonzero)).ToArray();
         var groupRow = new Dictionary<(int S, int I, int R), int>();
         int row = leadRows;
@@ -155,17 +174,18 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
             for (int k = 0; k < d; k++)
             {
                 // Column of a_k, rows in increasing order: equality rows, outer rows, cone row, sign rows.
+                var aj = agg[j];
                 double dot = 0;
                 for (int r = 0; r < n; r++)
                 {
-                    if (!outer[i][r] || !inner[j][r] || x[r, k] == 0) continue;
-                    if (fit) { rowIdx.Add(r); vals.Add(-s * rho * x[r, k]); }
-                    else dot += x[r, k] * support![r];
+                    if (!outer[i][r] || aj[r, k] == 0) continue;
+                    if (fit) { rowIdx.Add(r); vals.Add(-s * rho * aj[r, k]); }
+                    else dot += aj[r, k] * support![r];
                 }
                 if (!fit) q[t0 + 1 + k] = -s * rho * dot;
                 for (int r = 0; r < n; r++)
-                    if (inner[j][r] && x[r, k] != 0 && groupRow.TryGetValue((s, i, r), out int gr))
-                    { rowIdx.Add(gr); vals.Add(-(outer[i][r] ? 1 : -1) * rho * x[r, k]); }
+                    if (aj[r, k] != 0 && groupRow.TryGetValue((s, i, r), out int gr))
+                    { rowIdx.Add(gr); vals.Add(-(outer[i][r] ? 1 : -1) * rho * aj[r, k]); }
                 rowIdx.Add(blockRow[b] + 1 + k); vals.Add(-1);
                 for (int t = 0; t < signsOfJ.Length; t++)
                 {
@@ -191,13 +211,14 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
             int sr = innerRows[blocks[b].Inner].Length;
             if (sr > 0) cones.Add(new NonnegativeConeSpec(sr));
         }
-        return new Assembly(ConicProblem.Create(p, q, a, bvec, cones), blocks.ToArray(), outerRows, signRows, groupRow);
+        return new Assembly(ConicProblem.Create(p, q, a, bvec, cones), blocks.ToArray(), outerRows, signRows, groupRow, agg);
     }
 
-    /// <summary>True when the two patterns share an active row (D_i D_j != 0).</summary>
-    private static bool Meets(Chamber outer, Chamber inner, int n)
+    /// <summary>True when D_i A_j is not zero: a positive neuron of chamber j can reach a row the outer pattern passes.</summary>
+    private static bool Meets(Chamber outer, double[,] aggregated)
     {
-        for (int r = 0; r < n; r++) if (outer[r] && inner[r]) return true;
+        for (int r = 0; r < aggregated.GetLength(0); r++)
+            if (outer[r]) for (int k = 0; k < aggregated.GetLength(1); k++) if (aggregated[r, k] != 0) return true;
         return false;
     }
 
@@ -214,9 +235,9 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
             penalty += Norm(a);
             for (int r = 0; r < n; r++)
             {
-                if (!OuterChambers[i][r] || !InnerChambers[j][r]) continue;
+                if (!OuterChambers[i][r]) continue;
                 double z = 0;
-                for (int k = 0; k < d; k++) z += _x[r, k] * a[k];
+                for (int k = 0; k < d; k++) z += _a[j][r, k] * a[k];
                 f[r] += s * rho * z;
             }
         }

@@ -8,7 +8,7 @@ namespace ExactConvexNN.Training;
 /// theta = [U (K m p, neuron (k, l) at (k m + l) p); w (K m); c (K)]:
 /// <code>
 ///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 sum_k (||W_k||_F^2 ||w_k||^2 + c_k^2),
-///   f(x) = sum_k c_k (sum_l (x'u_kl)_+ w_kl)_+.
+///   f(x) = sum_k c_k (sum_l w_kl sum_q (x_q'u_kl)_+)_+      (one patch x_q = x when fully connected).
 /// </code>
 /// Rescaling a unit's layers leaves f unchanged, and the smallest value of beta/2 (A B + c^2) over such rescalings is
 /// beta sqrt(A B) |c| = beta ||W_k||_F ||w_k|| |c_k|, the network's regularizer (<see cref="ThreeLayerReluNetwork.Regularizer"/>):
@@ -20,9 +20,9 @@ public sealed class ThreeLayerNonconvexObjective : FirstOrderObjective
     private readonly double[][] _x;
     private readonly double[] _y;
     private readonly NetworkArchitecture _architecture;
-    private readonly int _p, _k, _m;
+    private readonly int _p, _k, _m, _q;
     private readonly double _beta;
-    private readonly double[] _z, _h, _a, _b;   // scratch: first-layer pre-activations (K m), unit inputs (K), ||W_k||^2, ||w_k||^2
+    private readonly double[] _z, _s, _h, _a, _b;   // scratch: pre-activations (K m Q), sum_q (z)_+ (K m), unit inputs (K), ||W_k||^2, ||w_k||^2
 
     /// <summary>The objective on features X (n x d) and targets y, with <paramref name="units"/> units of <paramref name="perUnit"/> neurons.</summary>
     /// <exception cref="ArgumentException">Fewer than one unit or neuron, or sizes that disagree.</exception>
@@ -31,9 +31,9 @@ public sealed class ThreeLayerNonconvexObjective : FirstOrderObjective
         ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
         if (units < 1 || perUnit < 1) throw new ArgumentException($"a three-layer network needs at least one unit of one neuron, got {units} x {perUnit}");
         if (x.GetLength(0) != y.Length) throw new ArgumentException($"{x.GetLength(0)} rows but {y.Length} targets");
-        _architecture = architecture; _p = architecture.PatchLength; _k = units; _m = perUnit; _beta = beta;
+        _architecture = architecture; _p = architecture.PatchLength; _q = architecture.Patches; _k = units; _m = perUnit; _beta = beta;
         _x = architecture.ExtractPatches(x); _y = (double[])y.Clone();
-        _z = new double[units * perUnit]; _h = new double[units]; _a = new double[units]; _b = new double[units];
+        _z = new double[units * perUnit * _q]; _s = new double[units * perUnit]; _h = new double[units]; _a = new double[units]; _b = new double[units];
     }
 
     /// <inheritdoc/>
@@ -80,21 +80,27 @@ public sealed class ThreeLayerNonconvexObjective : FirstOrderObjective
         foreach (int i in batch)
         {
             var xi = _x[i];
-            // z_kl = x'u_kl, h_k = sum_l (z_kl)_+ w_kl, f = sum_k c_k (h_k)_+.
+            // z_klq = x_q'u_kl, s_kl = sum_q (z_klq)_+, h_k = sum_l s_kl w_kl, f = sum_k c_k (h_k)_+.
             double f = 0;
             Array.Clear(_h);
             for (int j = 0; j < km; j++)
             {
-                double z = 0;
-                for (int t = 0; t < p; t++) z += xi[t] * u[j * p + t];
-                _z[j] = z;
-                if (z > 0) _h[j / m] += z * w[j];
+                double sum = 0;
+                for (int q = 0; q < _q; q++)
+                {
+                    double z = 0;
+                    for (int t = 0; t < p; t++) z += xi[q * p + t] * u[j * p + t];
+                    _z[j * _q + q] = z;
+                    if (z > 0) sum += z;
+                }
+                _s[j] = sum;
+                _h[j / m] += sum * w[j];
             }
             for (int k = 0; k < _k; k++) if (_h[k] > 0) f += c[k] * _h[k];
             double r = f - _y[i];
             loss += r * r;
             if (!grad) continue;
-            // df/dc_k = (h_k)_+, df/dw_kl = c_k 1[h_k > 0] (z_kl)_+, df/du_kl = c_k 1[h_k > 0] w_kl 1[z_kl > 0] x.
+            // df/dc_k = (h_k)_+, df/dw_kl = c_k 1[h_k > 0] s_kl, df/du_kl = c_k 1[h_k > 0] w_kl sum_q 1[z_klq > 0] x_q.
             double cr = weight * r;
             for (int k = 0; k < _k; k++)
             {
@@ -104,10 +110,11 @@ public sealed class ThreeLayerNonconvexObjective : FirstOrderObjective
                 for (int l = 0; l < m; l++)
                 {
                     int j = k * m + l;
-                    if (_z[j] <= 0) continue;
-                    gradient[km * p + j] += ck * _z[j];
+                    if (_s[j] <= 0) continue;
+                    gradient[km * p + j] += ck * _s[j];
                     double cw = ck * w[j];
-                    for (int t = 0; t < p; t++) gradient[j * p + t] += cw * xi[t];
+                    for (int q = 0; q < _q; q++)
+                        if (_z[j * _q + q] > 0) for (int t = 0; t < p; t++) gradient[j * p + t] += cw * xi[q * p + t];
                 }
             }
         }

@@ -20,15 +20,15 @@ namespace ExactConvexNN.Verification;
 public static class ThreeLayerCertificate
 {
     /// <summary>An upper bound on rho3(v) over every pattern pair.</summary>
-    /// <param name="x">X (n x d, with the bias column if any).</param>
-    /// <param name="inner">Every first-layer chamber of X, with facets (exact enumeration).</param>
-    /// <param name="outer">Every second-layer chamber (of <see cref="DoubleArrangement.OuterBasis"/>).</param>
+    /// <param name="x">X (n x d, with the bias column if any), or a CNN's stacked patch rows (row r belongs to sample r mod n).</param>
+    /// <param name="inner">Every first-layer chamber of X's rows, with facets (exact enumeration).</param>
+    /// <param name="outer">Every second-layer chamber over the n samples (of <see cref="DoubleArrangement.OuterBasis"/>).</param>
     /// <param name="v">The candidate (length n).</param>
     /// <param name="cancellation">Stops the bound early (throws <see cref="OperationCanceledException"/>).</param>
     public static double Rho(double[,] x, IReadOnlyList<Chamber> inner, IReadOnlyList<Chamber> outer, double[] v, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(inner); ArgumentNullException.ThrowIfNull(outer); ArgumentNullException.ThrowIfNull(v);
-        int n = x.GetLength(0);
+        int n = v.Length;
         var groups = new List<(int Sign, Chamber Outer, double Rho0)>();
         var r = new double[n];
         foreach (var ch in outer)

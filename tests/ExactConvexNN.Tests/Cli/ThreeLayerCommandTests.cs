@@ -65,12 +65,27 @@ public class ThreeLayerCommandTests
 
     [Theory]
     [InlineData("--activation", "poly")]
-    [InlineData("--image", "1,2,1")]
-    public void ThreeLayersWithAnotherActivationOrAConvolutionAreRefused(string flag, string value)
+    [InlineData("--activation", "gated")]
+    public void ThreeLayersWithAnotherActivationAreRefused(string flag, string value)
     {
         var dir = CliHarness.TempDir();
-        var (exit, _, err) = CliHarness.Run("train", TinyCsv(dir), "--beta", "0.05", "--layers", "3", flag, value, "--filter", "1");
+        var (exit, _, err) = CliHarness.Run("train", TinyCsv(dir), "--beta", "0.05", "--layers", "3", flag, value);
         Assert.Equal(2, exit);
         Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("relu", err);
+    }
+
+    [Fact]
+    public void ThreeLayerCnnsOnSignalsAreTrainedAndVerified()
+    {
+        var dir = CliHarness.TempDir();
+        string data = Path.Combine(dir, "signals.csv"), net = Path.Combine(dir, "net.json");
+        File.WriteAllText(data, "a,b,c,d,y\n1,-2,0,2,0.4\n-1,1,2,0,-0.3\n2,0,-1,1,0.8\n0,1,1,-2,-0.6\n-2,2,1,1,0.1\n");
+        var (exit, output, err) = CliHarness.Run("train", data, "--beta", "0.05", "--layers", "3", "--signal", "1,4", "--filter", "2", "--out", net, "--json");
+        Assert.True(exit == CliRunner.Success, err);
+        Assert.Contains("CNN", (string)JsonNode.Parse(output)!["architecture"]!);
+        var (vExit, vOut, vErr) = CliHarness.Run("verify", data, net, "--json");
+        Assert.True(vExit == CliRunner.Success, vErr);
+        Assert.True((bool)JsonNode.Parse(vOut)!["certified_optimal"]!);
     }
 }

@@ -79,6 +79,34 @@ public class ThreeLayerReluTests
         Assert.True(verified.LowerBound <= three.RecoveredObjective + 1e-6 * Scale(value), $"{c}: a certificate bound above the optimum");
     }
 
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 5, Replay = ReplaySeed)]
+    [Trait("Category", "Slow")]
+    public void ThreeLayerCnnsAttainTheConvexOptimumAndAreNeverWorseThanTwoLayerCnns(Seed seed)
+    {
+        // Signals of length 3-4 with small integer values, 2-tap filters: n 3-5 samples, 2-3 patches each.
+        var rng = new Random(seed);
+        int n = rng.Next(3, 6), length = rng.Next(3, 5);
+        var x = new double[n, length];
+        var y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < length; j++) x[i, j] = rng.Next(-2, 3);
+            y[i] = Math.Round(2 * rng.NextDouble() - 1, 2);
+        }
+        var data = Dataset.Create(x, y);
+        string c = $"seed={seed} n={n} length={length}";
+        var shape = ImageShape.ForSignal(1, length, 2, 1, 0, 0);
+        var r = ModelPipeline.Train(data, Three(0.05) with { Image = shape });
+        Assert.Equal(SolverStatus.Solved, r.Status);
+        Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Scale(r.Primal), $"{c}: network {r.RecoveredObjective} vs program {r.Primal}");
+        if (r.ThinChambers == 0) Assert.True(r.Certificate!.CertifiedOptimal, $"{c}: relative gap {r.Certificate.RelativeGap}");
+        var two = ModelPipeline.Train(data, new ModelSpec { Beta = 0.05, Image = shape });
+        Assert.True(r.Certificate!.LowerBound <= two.RecoveredObjective + 1e-9 * Scale(two.RecoveredObjective), $"{c}: three-layer bound above a two-layer CNN");
+        var back = ModelRegistry.Read(NetworkJson.ParseObject(r.Network.ToJson(), "t"), "t");
+        var f1 = r.Network.Outputs(x); var f2 = back.Outputs(x);
+        for (int i = 0; i < n; i++) Assert.Equal(f1[i, 0], f2[i, 0], 12);
+    }
+
     /// <summary>
     /// The sign patterns 1[A c &gt;= 0] of A's column space found without the enumerator: for each s in {-1, 1}^n, the LP
     /// s_r (A c)_r &gt;= 1 on the nonzero rows (zero rows are always active) is feasible exactly when s is a chamber.
@@ -137,6 +165,21 @@ public class ThreeLayerReluTests
         Assert.True(pairs.OuterMatrix.GetLength(1) <= n, c);
     }
 
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 5, Replay = ReplaySeed)]
+    [Trait("Category", "Slow")]
+    public void AtBetaMaxTheZeroNetworkIsCertifiedAndJustBelowItIsNot(Seed seed)
+    {
+        var (data, c) = Tiny(seed, maxRows: 5);
+        var family = new ThreeLayerReluFamily();
+        double betaMax = family.BetaMax(data, Three(1), new TrainingOptions());
+        Assert.True(betaMax > 0, c);
+        var zero = ThreeLayerReluNetwork.Create(family.Architecture(Three(1), data.Columns), [], []);
+        Assert.True(ModelPipeline.Verify(zero, data, betaMax * (1 + 1e-6)).CertifiedOptimal, $"{c}: zero network at beta_max {betaMax}");
+        var below = ModelPipeline.Train(data, Three(betaMax * (1 - 1e-3)));
+        Assert.True(below.RecoveredObjective < zero.Objective(data.X, ClassTargets.Column(data.Y!), 0) - 1e-9, $"{c}: below beta_max the zero network is not optimal");
+        Assert.Equal(0, ModelPipeline.Train(data, Three(betaMax * 1.01)).Network.NeuronCount);
+    }
+
     [Fact]
     public void NetworkFileRoundTripsAndIsCertifiedAgain()
     {
@@ -169,7 +212,9 @@ public class ThreeLayerReluTests
     public void NonconvexGradientMatchesFiniteDifferencesAndTheObjectiveBoundsTheNetworks(Seed seed)
     {
         var (data, c) = Tiny(seed);
-        var objective = (ThreeLayerNonconvexObjective)new ThreeLayerReluFamily().Objective(data, Three(0.07), 3);
+        // Every other case a CNN: the rows read as 1-channel signals with 2-tap filters.
+        var model = seed % 2 == 0 ? Three(0.07) : Three(0.07) with { Image = ImageShape.ForSignal(1, data.Columns, 2, 1, 0, 0) };
+        var objective = (ThreeLayerNonconvexObjective)new ThreeLayerReluFamily().Objective(data, model, 3);
         var rng = new Random(seed);
         var theta = new double[objective.Parameters];
         objective.Initialize(theta, 1.0, rng);
