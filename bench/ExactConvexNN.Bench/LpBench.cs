@@ -174,8 +174,8 @@ public static class LpBench
                 if (r[i][k] != 0) t.Add((i, k, -r[i][k]));
         var p = ConicProblem.Create(null, new double[d], CscMatrix.FromTriplets(rows.Count, d, t), Enumerable.Repeat(-1.0, rows.Count).ToArray(),
             [new NonnegativeConeSpec(rows.Count)]);
-        var r = OrToolsLp.Solve(p, solver);
-        return r.Status is SolverStatus.Solved or SolverStatus.AlmostSolved ? r.X : null;
+        var sol = OrToolsLp.Solve(p, solver);
+        return sol.Status is SolverStatus.Solved or SolverStatus.AlmostSolved ? sol.X : null;
     }
 
     /// <summary>r_i'g > 0 for every row, decided exactly (a double vector is an exact dyadic one).</summary>
