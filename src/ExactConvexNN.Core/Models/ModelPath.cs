@@ -21,7 +21,7 @@ public static class ModelPath
         var arch = ModelRegistry.For(model).Architecture(model, data.Columns);
         var x = arch.StackedPatches(data.X).X;
         var arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = (options ?? new TrainingOptions()).MaxPatterns, IndependentCount = false });
-        double betaMax = TrainingGuards.ReluBetaMax(x, data.Y, arrangement);
+        double betaMax = TrainingGuards.ReluBetaMax(x, model.Targets(data), LossFunction.For(model), arrangement);
         if (!(betaMax > 0)) throw new InputException("beta_max is 0 (the zero network fits the targets best at every beta); there is no path to trace");
         // beta_k = beta_max 1000^(-k / (count - 1)), k = 0 .. count - 1.
         return Enumerable.Range(0, count).Select(k => betaMax * Math.Pow(1000, -(double)k / (count - 1))).ToArray();
