@@ -21,6 +21,7 @@ public sealed class ModelOptions
     private readonly Option<int?> _classes = new("--classes") { Description = "relu or poly: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot, and for relu K sub-networks)" };
     private readonly Option<string> _loss = new("--loss") { Description = "relu only: squared (default), hinge or logistic (classifiers: need --classes; logistic is the cross-entropy for K > 2), l1 or huber", DefaultValueFactory = _ => "squared" };
     private readonly Option<double?> _huberDelta = new("--huber-delta") { Description = "--loss huber: the threshold M (1/2 r^2 for |r| <= M, linear beyond; default 1)" };
+    private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
 
@@ -31,7 +32,7 @@ public sealed class ModelOptions
     public void AddTo(Command command)
     {
         if (_withBeta) command.Options.Add(_beta);
-        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _loss, _huberDelta }) command.Options.Add(o);
+        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _loss, _huberDelta, _layers }) command.Options.Add(o);
         _shape.AddTo(command);
     }
 
@@ -61,6 +62,9 @@ public sealed class ModelOptions
         else
             foreach (var o in reluOnly)
                 if (Given(pr, o)) throw new InputException($"{o.Name} applies to --activation relu only");
+        int layers = pr.GetValue(_layers);
+        if (layers is not (2 or 3)) throw new InputException($"--layers must be 2 or 3, got {layers}; for deeper CNNs train block by block with --layerwise J");
+        if (layers == 3 && act != "relu") throw new InputException($"--layers 3 applies to --activation relu only, not {act}");
         int? k = pr.GetValue(_classes);
         if (k is int kk && kk < 2) throw new InputException($"--classes needs at least 2 classes, got {kk}");
         var shape = _shape.Parse(pr);
@@ -69,7 +73,7 @@ public sealed class ModelOptions
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec
         {
-            Beta = beta, Bias = bias, Classes = k, Image = shape, Loss = loss, HuberDelta = pr.GetValue(_huberDelta) ?? 1.0,
+            Beta = beta, Bias = bias, Classes = k, Image = shape, Layers = layers, Loss = loss, HuberDelta = pr.GetValue(_huberDelta) ?? 1.0,
             Activation = act switch { "poly" => ActivationKind.Poly, "gated" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = pr.GetValue(_poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default,
         };

@@ -143,10 +143,30 @@ public static class TrainingGuards
     {
         if (result.Arrangement is not { Sampled: false } arrangement || data.Y is null) return result;
         var arch = family.Architecture(result.Model, data.Columns);
-        var x = arch.StackedPatches(data.X).X;
         var loss = LossFunction.For(result.Model);
         var y = result.Targets;
-        double betaMax = ReluBetaMax(x, y, loss, arrangement);
+        double betaMax = ReluBetaMax(arch.StackedPatches(data.X).X, y, loss, arrangement);
+        var done = AboveBetaMax(result, y, loss, betaMax, meta => TwoLayerReluNetwork.Create(arch, [], meta, result.Model.Classes));
+        return done.Network.NeuronCount == 0 && result.Model.Classes is int k && result.Model.Beta >= betaMax
+            ? done with { TrainAccuracy = ClassTargets.Accuracy(done.Network.Outputs(data.X), data.Y, k) }
+            : done;
+    }
+
+    /// <summary>
+    /// Records <paramref name="betaMax"/> (a beta at and above which the zero network is optimal) and, when beta is at or
+    /// above it, replaces the result by the zero network of <paramref name="zeroNetwork"/> (squared loss, one output).
+    /// </summary>
+    internal static TrainingResult AboveBetaMax(TrainingResult result, double[] y, double betaMax,
+        Func<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>, Networks.INetwork> zeroNetwork) =>
+        AboveBetaMax(result, ClassTargets.Column(y), LossFunction.Create(LossKind.Squared), betaMax, zeroNetwork);
+
+    /// <summary>
+    /// Records <paramref name="betaMax"/> and, when beta is at or above it, replaces the result by the zero network of
+    /// <paramref name="zeroNetwork"/>: objective L(0, Y), dual candidate -grad L(0, Y), which certifies it.
+    /// </summary>
+    internal static TrainingResult AboveBetaMax(TrainingResult result, double[,] y, LossFunction loss, double betaMax,
+        Func<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>, Networks.INetwork> zeroNetwork)
+    {
         if (result.Model.Beta < betaMax) return result with { BetaMax = betaMax };
         var meta = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(result.Network.Metadata)
         {
@@ -154,14 +174,13 @@ public static class TrainingGuards
             ["trained_by"] = $"ecnn train (beta >= beta_max = {betaMax.ToString("G6", CultureInfo.InvariantCulture)}: the zero network)",
             ["dual_candidate"] = FamilyTraining.CandidateJson(loss.NegativeGradientAtZero(y)),
         };
-        var zero = TwoLayerReluNetwork.Create(arch, [], meta, result.Model.Classes);
+        var zero = zeroNetwork(meta);
         double half = loss.Value(new double[y.GetLength(0), y.GetLength(1)], y);
         FamilyTraining.RecordObjective(zero, half);
         return result with
         {
             Status = SolverStatus.Solved, Primal = half, Dual = half, RelativeGap = 0, Network = zero, RecoveredObjective = half,
             DualCandidate = loss.NegativeGradientAtZero(y), BetaMax = betaMax,
-            TrainAccuracy = result.Model.Classes is int k ? ClassTargets.Accuracy(zero.Outputs(data.X), data.Y, k) : null,
         };
     }
 }
