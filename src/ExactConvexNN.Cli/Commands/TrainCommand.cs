@@ -36,6 +36,8 @@ public static class TrainCommand
         solver.AddTo(cmd);
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
+        var layerwise = new LayerwiseTrain();
+        layerwise.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
@@ -49,7 +51,6 @@ public static class TrainCommand
             var settings = solver.Parse(pr);
             var selection = dataOptions.Selection(pr);
             var spec = DataOptions.ImplyClasses(model.Parse(pr, sample, noReduction, generic), selection);
-            var dataset = selection.Apply(CsvDataReader.Read(file.FullName, dataOptions.Target(pr)));
             bool asJson = pr.GetValue(json), verbose = solver.Verbose(pr);
             var options = new TrainingOptions
             {
@@ -57,6 +58,14 @@ public static class TrainCommand
                 FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Solver = settings,
                 MaxMemoryBytes = MaxMemory(pr, maxMemory),
             };
+            if (layerwise.Requested(pr))
+            {
+                var stack = layerwise.Spec(pr, spec, selection);
+                var stackOptions = layerwise.Options(pr, stack, options with { Sample = null }, pr.GetValue(sample));
+                var raw = CsvDataReader.Read(file.FullName, dataOptions.Target(pr));
+                return layerwise.Run(pr, stack, stackOptions, selection.Apply(raw), selection.Rest(raw), outFile, asJson);
+            }
+            var dataset = selection.Apply(CsvDataReader.Read(file.FullName, dataOptions.Target(pr)));
             var result = Progress.RunPhases("preparing", !asJson && !verbose, report => ModelPipeline.Train(dataset, spec, options with { Progress = report }));
             if (verbose) Console.Error.WriteLine($"program: {result.Program.Describe()}");
             int exit = ExitCode(result);

@@ -36,6 +36,7 @@ public static class OnnxExport
             GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             // Three layers: neuron l's second-layer weights as a row over the units (w_l in its unit's column).
             ThreeLayerReluNetwork three => three.Neurons.Select(n => (n.U, Enumerable.Range(0, Math.Max(1, three.Units)).Select(k => k == n.Unit ? n.W : 0).ToArray())).ToList(),
+            LayerwiseNetwork => throw new InputException("no ONNX export for layerwise stacks yet; export the blocks' networks one by one, or use ecnn predict"),
             _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu, poly or gated_relu network"),
         };
         var threeLayer = network as ThreeLayerReluNetwork;

@@ -40,6 +40,7 @@ public static class ModelRegistry
     public static INetwork Read(JsonObject document, string source)
     {
         ArgumentNullException.ThrowIfNull(document);
+        if (LayerwiseNetwork.Describes(document)) return LayerwiseNetwork.Read(document, source);
         return FamilyReading(NetworkJson.Activation(document, source), NetworkJson.Layers(document, source), source).Read(document, source);
     }
 
