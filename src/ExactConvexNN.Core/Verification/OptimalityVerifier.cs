@@ -135,8 +135,7 @@ public static class OptimalityVerifier
 
     /// <summary>
     /// rho(V_o) = max over chambers of the support values of +-sum_k X_k'D_ik V_o on the chamber's closed cone cut with
-    /// the unit ball, for every column o of <paramref name="v"/> (one pass over the chambers), each bounded from above
-    /// (<see cref="ConeSupport.UpperBound"/>) and inflated by a relative 1e-12 against rounding.
+    /// the unit ball, for every column o of <paramref name="v"/>: the scalar rho of each column (parallel over the chambers).
     /// </summary>
     /// <param name="x">The stacked patch matrix (n K rows, patch-major: row j belongs to sample j mod n).</param>
     /// <param name="samples">The number of samples n.</param>
@@ -146,40 +145,15 @@ public static class OptimalityVerifier
     public static double[] Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, double[,] v)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers); ArgumentNullException.ThrowIfNull(v);
-        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples, o = v.GetLength(1);
-        if (n < 1 || rowsTotal % n != 0 || v.GetLength(0) != n) throw new ArgumentException($"{rowsTotal} patch rows, {n} samples and {v.GetLength(0)} candidate rows do not fit together");
+        int n = samples, o = v.GetLength(1);
+        if (n < 1 || x.GetLength(0) % n != 0 || v.GetLength(0) != n) throw new ArgumentException($"{x.GetLength(0)} patch rows, {n} samples and {v.GetLength(0)} candidate rows do not fit together");
         var rho = new double[o];
-        var c = new double[d];
-        var nonzeroRows = ChamberCone.NonzeroRows(x);
-        var rows = new List<double[]>();
-        foreach (var ch in chambers)
+        var column = new double[n];
+        for (int t = 0; t < o; t++)
         {
-            if (ch.FacetRows is null) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
-            // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
-            // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
-            rows.Clear();
-            foreach (int j in ChamberCone.Rows(x, ch, nonzeroRows))
-            {
-                var r = new double[d];
-                double sgn = ch[j] ? 1 : -1;
-                for (int k = 0; k < d; k++) r[k] = sgn * x[j, k];
-                rows.Add(r);
-            }
-            for (int t = 0; t < o; t++)
-            {
-                // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
-                Array.Clear(c);
-                for (int j = 0; j < rowsTotal; j++)
-                {
-                    double vj = v[j % n, t];
-                    if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
-                }
-                rho[t] = Math.Max(rho[t], ConeSupport.UpperBound(rows, c));
-                for (int k = 0; k < d; k++) c[k] = -c[k];
-                rho[t] = Math.Max(rho[t], ConeSupport.UpperBound(rows, c));
-            }
+            for (int i = 0; i < n; i++) column[i] = v[i, t];
+            rho[t] = Rho(x, n, chambers, column);
         }
-        for (int t = 0; t < o; t++) rho[t] *= 1 + 1e-12;
         return rho;
     }
 
@@ -216,8 +190,62 @@ public static class OptimalityVerifier
     /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows, with facets.</param>
     /// <param name="v">The vector v (length n).</param>
     /// <exception cref="InputException">A chamber without facets (sampled).</exception>
-    public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v) =>
-        Rho(x, samples, chambers, ClassTargets.Column(v))[0];
+    public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
+    {
+        ArgumentNullException.ThrowIfNull(chambers);
+        var values = new double[chambers.Count];
+        Supports(x, samples, chambers, v, values);
+        double rho = 0;
+        foreach (double value in values) rho = Math.Max(rho, value);
+        return rho * (1 + 1e-12);
+    }
+
+    /// <summary>
+    /// For each chamber i, an upper bound on max_{g in K_i, ||g|| &lt;= 1} |v'(D_i sum_k X_k g)| (the support values of
+    /// +-sum_k X_k'D_ik v on the chamber's closed cone, <see cref="ConeSupport"/>), written into <paramref name="values"/>.
+    /// Chambers are processed in parallel.
+    /// </summary>
+    /// <exception cref="InputException">A chamber without facets (sampled).</exception>
+    public static void Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v, Span<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
+        if (values.Length != chambers.Count) throw new ArgumentException($"{values.Length} values for {chambers.Count} chambers");
+        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
+        if (chambers.Any(ch => ch.FacetRows is null)) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
+        var nonzeroRows = ChamberCone.NonzeroRows(x);
+        var vv = v.ToArray();
+        var result = new double[chambers.Count];
+        Parallel.For(0, chambers.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => (C: new double[d], Rows: new List<double[]>()),
+            (i, _, local) =>
+            {
+                var (c, rows) = local;
+                var ch = chambers[i];
+                // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
+                Array.Clear(c);
+                for (int j = 0; j < rowsTotal; j++)
+                {
+                    double vj = vv[j % n];
+                    if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
+                }
+                // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
+                // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
+                rows.Clear();
+                foreach (int j in ChamberCone.Rows(x, ch, nonzeroRows))
+                {
+                    var r = new double[d];
+                    double sgn = ch[j] ? 1 : -1;
+                    for (int k = 0; k < d; k++) r[k] = sgn * x[j, k];
+                    rows.Add(r);
+                }
+                double up = ConeSupport.UpperBound(rows, c);
+                for (int k = 0; k < d; k++) c[k] = -c[k];
+                result[i] = Math.Max(up, ConeSupport.UpperBound(rows, c));
+                return local;
+            },
+            _ => { });
+        result.CopyTo(values);
+    }
 
     /// <summary>
     /// The best dual value along the ray t v within dual feasibility: t = clamp(v'y/||v||^2, 0, beta/rho) and
