@@ -25,7 +25,8 @@ public static class ModelPath
         options ??= new TrainingOptions();
         double betaMax = family is ThreeLayerReluFamily three
             ? three.BetaMax(data, model, options)
-            : TrainingGuards.ReluBetaMax(x, data.Y, ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
+            : TrainingGuards.ReluBetaMax(x, model.Targets(data), LossFunction.For(model),
+                ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
         if (!(betaMax > 0)) throw new InputException("beta_max is 0 (the zero network fits the targets best at every beta); there is no path to trace");
         // beta_k = beta_max 1000^(-k / (count - 1)), k = 0 .. count - 1.
         return Enumerable.Range(0, count).Select(k => betaMax * Math.Pow(1000, -(double)k / (count - 1))).ToArray();
@@ -33,7 +34,7 @@ public static class ModelPath
 
     /// <summary>
     /// Trains and certifies the model at every beta (results in the order given), calling <paramref name="progress"/>
-    /// with (done, total). With <paramref name="warm"/> (ReLU, two layers, exact chambers) the path is warm-started
+    /// with (done, total). With <paramref name="warm"/> (ReLU, two layers, squared loss, exact chambers) the path is warm-started
     /// (<see cref="RunWarm"/>); otherwise each beta is a cold <see cref="ModelPipeline.Train"/>.
     /// </summary>
     /// <exception cref="InputException">An invalid beta, model or data (each beta is checked before any training).</exception>
@@ -44,7 +45,9 @@ public static class ModelPath
         if (betas.Count == 0) throw new InputException("a path needs at least one beta");
         foreach (double b in betas) (model with { Beta = b }).Validated();
         options ??= new TrainingOptions();
-        if (warm && model.Activation == ActivationKind.Relu && model.Layers == 2 && options.Sample is null && options.Certify && data.Y is not null)
+        // The warm path certifies with the squared loss's dual bound: other losses and classifiers are trained cold.
+        if (warm && model.Activation == ActivationKind.Relu && model.Layers == 2 && model.Loss == LossKind.Squared && model.Classes is null
+            && options.Sample is null && options.Certify && data.Y is not null)
             return RunWarm(data, model, betas, options, progress);
         var results = new List<TrainingResult>(betas.Count);
         foreach (double b in betas)

@@ -4,8 +4,8 @@ namespace ExactConvexNN.Networks;
 
 /// <summary>
 /// Carathéodory pruning of a two-layer ReLU network on its training data: the same predictions f(X) and a weight decay
-/// that does not increase, with at most rank[h_1 ... h_K] &lt;= n neurons, where h_j = w_j (X u_j)_+ is neuron j's
-/// contribution to f(X) (summed over the patches of a CNN).
+/// that does not increase, with at most rank[h_1 ... h_K] &lt;= n O neurons, where h_j = w_j (X u_j)_+ is neuron j's
+/// contribution to f(X) (summed over the patches of a CNN; on its own output of O).
 /// <para>
 /// Neuron j is scaled to (u_j sqrt(a_j), w_j sqrt(a_j)) with a_j &gt;= 0 (a_j = 1 at the start). Positive scaling keeps
 /// the neuron's activation pattern, so its contribution is exactly a_j h_j, and for a balanced neuron
@@ -38,7 +38,7 @@ public static class NeuronPruning
     public static List<Neuron> Prune(TwoLayerReluNetwork network, double[,] x, double rankTolerance = DefaultRankTolerance)
     {
         ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(x);
-        int n = x.GetLength(0);
+        int n = x.GetLength(0) * network.Architecture.Outputs;
         // Unit contributions g_j = h_j / ||h_j||, their amounts a_j = ||h_j|| and the weight decay per unit amount.
         var columns = new List<double[]>();
         var amount = new List<double>();
@@ -46,10 +46,11 @@ public static class NeuronPruning
         var source = new List<Neuron>();
         foreach (var neuron in Balanced(network.Neurons))
         {
-            var h = TwoLayerReluNetwork.Create(network.Architecture, [neuron]).Predict(x);
+            // The contribution to every output: f(X) of the one-neuron network, n x O, flattened.
+            var h = TwoLayerReluNetwork.Create(network.Architecture, [neuron], classes: network.Classes).Outputs(x).Cast<double>().ToArray();
             double norm = Math.Sqrt(h.Sum(v => v * v));
             if (!(norm > 0)) continue;
-            for (int i = 0; i < n; i++) h[i] /= norm;
+            for (int i = 0; i < h.Length; i++) h[i] /= norm;
             columns.Add(h); amount.Add(norm); source.Add(neuron);
             cost.Add(Math.Abs(neuron.W) * Math.Sqrt(neuron.U.Sum(v => v * v)) / norm);
         }
@@ -68,7 +69,7 @@ public static class NeuronPruning
         foreach (int j in kept)
         {
             double s = Math.Sqrt(a[j] / amount[j]);
-            pruned.Add(new Neuron(source[j].U.Select(v => v * s).ToArray(), source[j].W * s));
+            pruned.Add(source[j] with { U = source[j].U.Select(v => v * s).ToArray(), W = source[j].W * s });
         }
         return pruned;
     }
@@ -81,7 +82,7 @@ public static class NeuronPruning
             double nu = Math.Sqrt(nrn.U.Sum(v => v * v)), nw = Math.Abs(nrn.W);
             if (!(nu > 0 && nw > 0)) continue;
             double s = Math.Sqrt(nw / nu);
-            yield return new Neuron(nrn.U.Select(v => v * s).ToArray(), nrn.W / s);
+            yield return nrn with { U = nrn.U.Select(v => v * s).ToArray(), W = nrn.W / s };
         }
     }
 
