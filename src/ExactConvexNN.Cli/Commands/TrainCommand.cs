@@ -20,6 +20,7 @@ public static class TrainCommand
         var sample = new Option<int?>("--sample") { Description = "relu: use K random activation patterns instead of all of them (gives an upper bound only)" };
         var seed = new Option<int>("--seed") { Description = "random seed for --sample", DefaultValueFactory = _ => 0 };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => Arrangements.ArrangementOptions.DefaultMaxPatterns };
+        var maxPairs = new Option<long>("--max-pairs") { Description = "--layers 3: refuse exact training above this estimated number of pattern pairs (first-layer x second-layer patterns)", DefaultValueFactory = _ => ThreeLayerReluFamily.DefaultMaxPatternPairs };
         var output = new Option<FileInfo?>("--out") { Description = "write the trained network (JSON) to this file" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
@@ -27,7 +28,7 @@ public static class TrainCommand
         var maxMemory = MaxMemoryOption();
         var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
-            data, sample, seed, maxPatterns, output, json, noReduction, generic, maxMemory,
+            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -35,26 +36,36 @@ public static class TrainCommand
         solver.AddTo(cmd);
         var dataOptions = new DataOptions();
         dataOptions.AddTo(cmd);
+        var layerwise = new LayerwiseTrain();
+        layerwise.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             var file = pr.GetValue(data)!;
             if (pr.GetValue(sample) is int k && k < 1) throw new InputException($"--sample needs at least 1 pattern, got {k}");
             long limit = pr.GetValue(maxPatterns);
             if (limit < 1) throw new InputException($"--max-patterns must be at least 1, got {limit}");
+            if (pr.GetValue(maxPairs) < 1) throw new InputException($"--max-pairs must be at least 1, got {pr.GetValue(maxPairs)}");
             var outFile = pr.GetValue(output);
             CliRunner.CheckOutput(outFile, file);
             // Parse everything before reading data, so that malformed flags fail fast.
             var settings = solver.Parse(pr);
             var selection = dataOptions.Selection(pr);
             var spec = DataOptions.ImplyClasses(model.Parse(pr, sample, noReduction, generic), selection);
-            var dataset = selection.Apply(CsvDataReader.Read(file.FullName, dataOptions.Target(pr)));
             bool asJson = pr.GetValue(json), verbose = solver.Verbose(pr);
             var options = new TrainingOptions
             {
-                Sample = pr.GetValue(sample), Seed = pr.GetValue(seed), MaxPatterns = limit,
+                Sample = pr.GetValue(sample), Seed = pr.GetValue(seed), MaxPatterns = limit, MaxPatternPairs = pr.GetValue(maxPairs),
                 FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Solver = settings,
                 MaxMemoryBytes = MaxMemory(pr, maxMemory),
             };
+            if (layerwise.Requested(pr))
+            {
+                var stack = layerwise.Spec(pr, spec, selection);
+                var stackOptions = layerwise.Options(pr, stack, options with { Sample = null }, pr.GetValue(sample));
+                var raw = CsvDataReader.Read(file.FullName, dataOptions.Target(pr));
+                return layerwise.Run(pr, stack, stackOptions, selection.Apply(raw), selection.Rest(raw), outFile, asJson);
+            }
+            var dataset = selection.Apply(CsvDataReader.Read(file.FullName, dataOptions.Target(pr)));
             var result = Progress.RunPhases("preparing", !asJson && !verbose, report => ModelPipeline.Train(dataset, spec, options with { Progress = report }));
             if (verbose) Console.Error.WriteLine($"program: {result.Program.Describe()}");
             int exit = ExitCode(result);

@@ -18,6 +18,7 @@ public sealed class ModelOptions
     private readonly Option<string> _activation = new("--activation") { Description = "relu (convex program of Pilanci & Ergen), poly (sigma(t) = a t^2 + b t + c, SDP of Bartan & Pilanci) or gated (gated ReLU: fixed gates, group lasso)", DefaultValueFactory = _ => "relu" };
     private readonly Option<string?> _poly = new("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
     private readonly Option<int?> _classes = new("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
+    private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
 
@@ -28,7 +29,7 @@ public sealed class ModelOptions
     public void AddTo(Command command)
     {
         if (_withBeta) command.Options.Add(_beta);
-        foreach (var o in new Option[] { _bias, _activation, _poly, _classes }) command.Options.Add(o);
+        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _layers }) command.Options.Add(o);
         _shape.AddTo(command);
     }
 
@@ -55,6 +56,9 @@ public sealed class ModelOptions
         else
             foreach (var o in reluOnly)
                 if (Given(pr, o)) throw new InputException($"{o.Name} applies to --activation relu only");
+        int layers = pr.GetValue(_layers);
+        if (layers is not (2 or 3)) throw new InputException($"--layers must be 2 or 3, got {layers}; for deeper CNNs train block by block with --layerwise J");
+        if (layers == 3 && act != "relu") throw new InputException($"--layers 3 applies to --activation relu only, not {act}");
         int? k = pr.GetValue(_classes);
         if (k is int kk && kk < 2) throw new InputException($"--classes needs at least 2 classes, got {kk}");
         var shape = _shape.Parse(pr);
@@ -63,7 +67,7 @@ public sealed class ModelOptions
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec
         {
-            Beta = beta, Bias = bias, Classes = k, Image = shape,
+            Beta = beta, Bias = bias, Classes = k, Image = shape, Layers = layers,
             Activation = act switch { "poly" => ActivationKind.Poly, "gated" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = pr.GetValue(_poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default,
         };

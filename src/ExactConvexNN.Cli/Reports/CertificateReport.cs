@@ -44,7 +44,7 @@ public static class CertificateReport
             : $"certified       NOT optimal within {tolerance:G3}: the objective may be up to {cert.Gap:G4} above the optimum");
         string candidate = fileCandidate ? "the network file's dual_candidate and the residual" : "the network's residual";
         w.WriteLine(cert.Chambers is int chambers
-            ? $"chambers        {chambers} (all activation patterns); dual candidate: {candidate}"
+            ? (network.Layers == 3 ? $"pattern pairs   {chambers} (every pair of first- and second-layer patterns)" : $"chambers        {chambers} (all activation patterns)") + $"; dual candidate: {candidate}"
             : $"dual candidate  {candidate}{text.BoundMethod}");
         w.Write($"time            {seconds:F3} s");
         return w.ToString();

@@ -34,6 +34,8 @@ public static class TrainingReport
             ["upper_bound_only"] = r.Sampled,
             ["samples_drawn"] = r.Arrangement?.SamplesDrawn,
             ["sampling_stopped"] = r.Arrangement?.SamplingStopped,
+            ["layers"] = r.Model.Layers,
+            ["pattern_pairs"] = r.PatternPairs,
             ["activation"] = r.Model.ActivationName,
             ["loss"] = r.Model.LossName,
             ["architecture"] = r.Network.Architecture.Describe(),
@@ -83,10 +85,12 @@ public static class TrainingReport
                 w.WriteLine($"chambers        {chambers} SAMPLED patterns: this is an UPPER BOUND on the exact optimum, not the optimum"
                     + (r.Arrangement?.SamplingStopped is string why ? $" (sampling stopped after {r.Arrangement.SamplesDrawn:N0} directions: {why})" : ""));
             else
-                w.WriteLine($"chambers        {chambers} (all activation patterns, exact)" + (r.ThinChambers > 0
+                w.WriteLine($"chambers        {chambers} (all activation patterns{(r.Model.Layers == 3 ? " of the first layer" : "")}, exact)" + (r.ThinChambers > 0
                     ? $"; {r.ThinChambers} numerical slivers (width < {ChamberCone.ThinWidth:0e0}) left out of the program, as their faces are in their neighbours'"
                     : ""));
         }
+        if (r.PatternPairs is long pairs)
+            w.WriteLine($"pattern pairs   {pairs:N0} (second-layer x first-layer patterns{(r.Sampled ? ", SAMPLED: an upper bound only" : ", exact")})");
         w.WriteLine($"activation      {r.Model.ActivationFormula}");
         w.WriteLine($"architecture    {r.Network.Architecture.Describe()}");
         if (r.TrainAccuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({r.Model.Classes} classes)");

@@ -59,6 +59,26 @@ public sealed record DataSelection
         return Dataset.Create(x, y, data.FeatureNames, data.TargetName, $"{data.Source} ({Describe()})");
     }
 
+    /// <summary>
+    /// The rows the row range leaves out (before and after it, in file order, after the label filter and the scale): the
+    /// held-out rows of a train/test split; null without a row range or when the range keeps every row.
+    /// </summary>
+    /// <exception cref="InputException">As <see cref="Apply"/>.</exception>
+    public Dataset? Rest(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (Rows is not RowRange range) return null;
+        var all = (this with { Rows = null }).Apply(data);
+        var (start, end) = range.Resolve(all.Rows);
+        var rest = Enumerable.Range(0, all.Rows).Where(i => i < start || i >= end).ToArray();
+        if (rest.Length == 0) return null;
+        var x = new double[rest.Length, all.Columns];
+        for (int r = 0; r < rest.Length; r++)
+            for (int c = 0; c < all.Columns; c++) x[r, c] = all.X[rest[r], c];
+        var y = all.Y is null ? null : rest.Select(i => all.Y[i]).ToArray();
+        return Dataset.Create(x, y, all.FeatureNames, all.TargetName, $"{data.Source} (the rows outside {range})");
+    }
+
     /// <summary>Checks what can be checked without the data (the scale); returns this selection.</summary>
     /// <exception cref="InputException">The scale is not a positive finite number.</exception>
     public DataSelection Validate()

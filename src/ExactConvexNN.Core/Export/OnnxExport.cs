@@ -34,9 +34,15 @@ public static class OnnxExport
             TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             PolyNetwork poly => poly.Neurons.Select(n => (n.U, n.W)).ToList(),
             GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
+            // Three layers: neuron l's second-layer weights as a row over the units (w_l in its unit's column).
+            ThreeLayerReluNetwork three => three.Neurons.Select(n => (n.U, Enumerable.Range(0, Math.Max(1, three.Units)).Select(k => k == n.Unit ? n.W : 0).ToArray())).ToList(),
+            LayerwiseNetwork => throw new InputException("no ONNX export for layerwise stacks yet; export the blocks' networks one by one, or use ecnn predict"),
             _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu, poly or gated_relu network"),
         };
-        int p = arch.PatchLength, r = arch.Regions.Count, o = arch.Outputs;
+        var threeLayer = network as ThreeLayerReluNetwork;
+        // o: the columns of W, the network's outputs, or the units of a three-layer network (whose output is (.)_+ C after W).
+        int p = arch.PatchLength, r = arch.Regions.Count, o = threeLayer is null ? arch.Outputs : Math.Max(1, threeLayer.Units);
+        string second = threeLayer is null ? "y" : "h";
         // A network without neurons predicts 0: one neuron with zero weights gives exactly that and avoids empty tensors.
         if (neurons.Count == 0) neurons.Add((new double[p], new double[r * o]));
         int j = neurons.Count;
@@ -75,7 +81,7 @@ public static class OnnxExport
             g.Node("MatMul", [input, "U"], "z");                      // N x J
             if (network is GatedReluNetwork) g.Node("MatMul", [input, "G"], "zg");
             z = Activate(g, network, "z");
-            g.Node("MatMul", [z, "W"], "y");                          // N x O
+            g.Node("MatMul", [z, "W"], second);                       // N x O
         }
         else
         {
@@ -101,9 +107,17 @@ public static class OnnxExport
             g.Node("MatMul", ["zt", "pool"], "pooled");               // N x J x R
             g.Int64("pooled_shape", [0, j * r], 2);
             g.Node("Reshape", ["pooled", "pooled_shape"], "features"); // N x J R
-            g.Node("MatMul", ["features", "W"], "y");                 // N x O
+            g.Node("MatMul", ["features", "W"], second);              // N x O
         }
-        return g.Model(arch.Inputs, o, $"ecnn {network.Activation} {arch.Describe()}");
+        if (threeLayer is not null)
+        {
+            // y = (h)_+ C with C the units' output weights (K x 1; one zero unit when there is none).
+            var c = threeLayer.Units == 0 ? new[] { 0.0 } : threeLayer.UnitWeights.ToArray();
+            g.Double("C", c, c.Length, 1);
+            g.Node("Relu", ["h"], "h_act");
+            g.Node("MatMul", ["h_act", "C"], "y");                    // N x 1
+        }
+        return g.Model(arch.Inputs, arch.Outputs, $"ecnn {network.Activation}{(threeLayer is null ? "" : " three-layer")} {arch.Describe()}");
     }
 
     /// <summary>The activation of the pre-activations <paramref name="z"/>; returns the output's name.</summary>
@@ -111,7 +125,7 @@ public static class OnnxExport
     {
         switch (network)
         {
-            case TwoLayerReluNetwork:
+            case TwoLayerReluNetwork or ThreeLayerReluNetwork:
                 g.Node("Relu", [z], "act");
                 return "act";
             case PolyNetwork poly:

@@ -125,14 +125,7 @@ public sealed class GatedReluFamily() : NetworkFamily("gated_relu", ActivationKi
             foreach (var e in c) s += e * e;
             rho = Math.Max(rho, Math.Sqrt(s));
         }
-        rho *= 1 + 1e-12;
-        double vy = 0, vv = 0, yy = 0;
-        for (int i = 0; i < n; i++) { vy += v[i] * y[i]; vv += v[i] * v[i]; yy += y[i] * y[i]; }
-        double t = vv == 0 ? 0 : Math.Max(0, vy / vv);
-        if (rho > 0) t = Math.Min(t, beta / rho);
-        double value = 0;
-        for (int i = 0; i < n; i++) { double r = t * v[i] - y[i]; value += r * r; }
-        return (-value / 2 + yy / 2, rho, t);
+        return OptimalityVerifier.ScaledBound(y, beta, rho * (1 + 1e-12), v);
     }
 
     /// <inheritdoc/>

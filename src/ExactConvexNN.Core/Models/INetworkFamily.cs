@@ -17,6 +17,9 @@ public interface INetworkFamily
     /// <summary>The family's name in output ("relu", "poly").</summary>
     string Name { get; }
 
+    /// <summary>Layers of weights of the family's networks (2, or 3 for the three-layer ReLU family).</summary>
+    int Layers { get; }
+
     /// <summary>How the family's objective, program and bound are named in output.</summary>
     FamilyText Text { get; }
 
@@ -73,7 +76,9 @@ public abstract class NetworkFamily : INetworkFamily
     /// <inheritdoc/>
     public FamilyText Text { get; }
     /// <inheritdoc/>
-    public bool Trains(ModelSpec model) => model.Activation == _activation && model.Loss == LossKind.Squared;
+    public bool Trains(ModelSpec model) => model.Activation == _activation && model.Loss == LossKind.Squared && model.Layers == Layers;
+    /// <inheritdoc/>
+    public virtual int Layers => 2;
     /// <inheritdoc/>
     public bool Reads(string activation) => activation == Name;
     /// <inheritdoc/>

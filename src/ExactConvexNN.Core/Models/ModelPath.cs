@@ -18,10 +18,13 @@ public static class ModelPath
         if (count < 2) throw new InputException($"a path needs at least 2 betas, got {count}");
         if (model.Activation != ActivationKind.Relu) throw new InputException("beta_max is computed for ReLU networks only; give the betas themselves");
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; a path needs targets");
-        var arch = ModelRegistry.For(model).Architecture(model, data.Columns);
+        var family = ModelRegistry.For(model);
+        var arch = family.Architecture(model, data.Columns);
         var x = arch.StackedPatches(data.X).X;
-        var arrangement = ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = (options ?? new TrainingOptions()).MaxPatterns, IndependentCount = false });
-        double betaMax = TrainingGuards.ReluBetaMax(x, data.Y, arrangement);
+        options ??= new TrainingOptions();
+        double betaMax = family is ThreeLayerReluFamily three
+            ? three.BetaMax(data, model, options)
+            : TrainingGuards.ReluBetaMax(x, data.Y, ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
         if (!(betaMax > 0)) throw new InputException("beta_max is 0 (the zero network fits the targets best at every beta); there is no path to trace");
         // beta_k = beta_max 1000^(-k / (count - 1)), k = 0 .. count - 1.
         return Enumerable.Range(0, count).Select(k => betaMax * Math.Pow(1000, -(double)k / (count - 1))).ToArray();

@@ -72,6 +72,8 @@ public static class ModelPipeline
         ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(data);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
+        if (network is LayerwiseNetwork)
+            throw new InputException("a layerwise stack has no global certificate: each block was trained on the frozen features of the one before; verify the first block alone by training it with ecnn train");
         TrainingGuards.CheckMagnitudes(data);
         return ModelRegistry.For(network).Certify(network, data, beta, request ?? new CertificateRequest());
     }
@@ -86,7 +88,7 @@ public static class ModelPipeline
             Beta = beta,
             Activation = network.Activation switch { "poly" => ActivationKind.Poly, "gated_relu" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = network is PolyNetwork p ? p.Polynomial : PolynomialActivation.Default,
-            Bias = arch.Bias, Classes = network.Classes, Image = arch.Image,
+            Bias = arch.Bias, Classes = network.Classes, Image = arch.Image, Layers = network.Layers,
         };
     }
 }

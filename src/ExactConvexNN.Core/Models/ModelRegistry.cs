@@ -8,7 +8,7 @@ namespace ExactConvexNN.Models;
 public static class ModelRegistry
 {
     /// <summary>Every family, in the order they are asked.</summary>
-    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily()];
+    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily(), new ThreeLayerReluFamily()];
 
     /// <summary>The family that trains <paramref name="model"/>.</summary>
     /// <exception cref="InputException">No family trains it.</exception>
@@ -24,7 +24,7 @@ public static class ModelRegistry
     public static INetworkFamily For(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return FamilyReading(network.Activation, "(network)");
+        return FamilyReading(network.Activation, network.Layers, "(network)");
     }
 
     /// <summary>Reads a network file of any family.</summary>
@@ -40,10 +40,13 @@ public static class ModelRegistry
     public static INetwork Read(JsonObject document, string source)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return FamilyReading(NetworkJson.Activation(document, source), source).Read(document, source);
+        if (LayerwiseNetwork.Describes(document)) return LayerwiseNetwork.Read(document, source);
+        return FamilyReading(NetworkJson.Activation(document, source), NetworkJson.Layers(document, source), source).Read(document, source);
     }
 
-    private static INetworkFamily FamilyReading(string activation, string source) =>
-        Families.FirstOrDefault(f => f.Reads(activation))
-        ?? throw new InputException($"network file '{source}' has activation '{activation}'; use relu, poly or gated_relu");
+    private static INetworkFamily FamilyReading(string activation, int layers, string source) =>
+        Families.FirstOrDefault(f => f.Reads(activation) && f.Layers == layers)
+        ?? throw new InputException(layers == 2
+            ? $"network file '{source}' has activation '{activation}'; use relu, poly or gated_relu"
+            : $"network file '{source}' has {layers} layers and activation '{activation}'; three-layer networks are relu");
 }

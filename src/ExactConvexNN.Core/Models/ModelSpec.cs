@@ -42,6 +42,8 @@ public sealed record ModelSpec
     public bool Bias { get; init; }
     /// <summary>Number of classes K (targets are labels 0..K-1); null for regression on the target column.</summary>
     public int? Classes { get; init; }
+    /// <summary>Layers of weights: 2 (one hidden layer, every family) or 3 (ReLU, <see cref="ThreeLayerReluFamily"/>).</summary>
+    public int Layers { get; init; } = 2;
     /// <summary>Image or signal geometry for a CNN; null for a fully connected network.</summary>
     public ImageShape? Image { get; init; }
 
@@ -66,6 +68,8 @@ public sealed record ModelSpec
         if (!double.IsFinite(Beta) || Beta < 0) throw new InputException($"beta must be a finite number >= 0, got {Beta.ToString(CultureInfo.InvariantCulture)}; for example beta 0.01");
         if (!Enum.IsDefined(Activation)) throw new InputException($"unknown activation {Activation}");
         if (Activation == ActivationKind.Poly) Poly.Validated();
+        if (Layers is not (2 or 3)) throw new InputException($"ecnn trains networks of 2 or 3 layers, got {Layers}; for deeper CNNs train layer by layer (--layerwise J)");
+        if (Layers == 3 && Activation != ActivationKind.Relu) throw new InputException($"three-layer networks are trained with the relu activation, not {ActivationName}");
         if (Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
         if (Image is not null)
         {

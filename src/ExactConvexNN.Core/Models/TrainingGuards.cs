@@ -125,8 +125,17 @@ public static class TrainingGuards
     {
         if (result.Arrangement is not { Sampled: false } arrangement || data.Y is not { } y) return result;
         var arch = family.Architecture(result.Model, data.Columns);
-        var x = arch.StackedPatches(data.X).X;
-        double betaMax = ReluBetaMax(x, y, arrangement);
+        double betaMax = ReluBetaMax(arch.StackedPatches(data.X).X, y, arrangement);
+        return AboveBetaMax(result, y, betaMax, meta => TwoLayerReluNetwork.Create(arch, [], meta));
+    }
+
+    /// <summary>
+    /// Records <paramref name="betaMax"/> (a beta at and above which the zero network is optimal) and, when beta is at or
+    /// above it, replaces the result by the zero network of <paramref name="zeroNetwork"/>.
+    /// </summary>
+    internal static TrainingResult AboveBetaMax(TrainingResult result, double[] y, double betaMax,
+        Func<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>, Networks.INetwork> zeroNetwork)
+    {
         if (result.Model.Beta < betaMax) return result with { BetaMax = betaMax };
         var meta = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(result.Network.Metadata)
         {
@@ -134,7 +143,7 @@ public static class TrainingGuards
             ["trained_by"] = $"ecnn train (beta >= beta_max = {betaMax.ToString("G6", CultureInfo.InvariantCulture)}: the zero network)",
             ["dual_candidate"] = new System.Text.Json.Nodes.JsonArray(y.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v)!).ToArray()),
         };
-        var zero = TwoLayerReluNetwork.Create(arch, [], meta);
+        var zero = zeroNetwork(meta);
         double half = 0;
         foreach (double v in y) half += v * v / 2;
         FamilyTraining.RecordObjective(zero, half);

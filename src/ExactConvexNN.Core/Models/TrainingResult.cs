@@ -20,6 +20,11 @@ public sealed record TrainingOptions
     public bool FacetReduction { get; init; } = true;
     /// <summary>Use the block-structured KKT solver for ReLU programs (otherwise the generic sparse LDL path).</summary>
     public bool StructuredSolver { get; init; } = true;
+    /// <summary>
+    /// Three-layer ReLU: refuse exact training above this many estimated pattern pairs (first-layer x second-layer chambers);
+    /// by default <see cref="ThreeLayerReluFamily.DefaultMaxPatternPairs"/>.
+    /// </summary>
+    public long? MaxPatternPairs { get; init; }
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
@@ -115,6 +120,8 @@ public sealed record TrainingResult
     public int ThinChambers { get; init; }
     /// <summary>Number of chambers (activation patterns) of the arrangement; null for families without one.</summary>
     public int? Chambers => Arrangement?.Chambers.Count;
+    /// <summary>Three-layer ReLU: the pattern pairs (D_i, D_j) of the double arrangement the program ran over; null otherwise.</summary>
+    public long? PatternPairs { get; init; }
     /// <summary>Number of pooling regions of the architecture (1 when fully connected).</summary>
     public int PoolingRegions => Network.Architecture.Regions.Count;
     /// <summary>True when the chambers were sampled: the optimum found is an upper bound on the exact one.</summary>

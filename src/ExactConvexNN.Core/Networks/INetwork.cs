@@ -11,6 +11,8 @@ public interface INetwork
 {
     /// <summary>The activation's name in files and output: "relu" or "poly".</summary>
     string Activation { get; }
+    /// <summary>Layers of weights: 2 (one hidden layer), or 3 (<see cref="ThreeLayerReluNetwork"/>).</summary>
+    int Layers => 2;
     /// <summary>The shape: inputs, bias, outputs, image geometry, pooling regions.</summary>
     NetworkArchitecture Architecture { get; }
     /// <summary>Number of hidden neurons (filters of a CNN).</summary>

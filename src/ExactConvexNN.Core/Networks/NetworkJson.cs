@@ -17,7 +17,7 @@ namespace ExactConvexNN.Networks;
 public static class NetworkJson
 {
     /// <summary>The keys the format itself defines (everything else is metadata).</summary>
-    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons"];
+    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units"];
 
     /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
     internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null,
@@ -99,6 +99,15 @@ public static class NetworkJson
     /// <summary>The document's "activation" ("relu" when absent).</summary>
     /// <exception cref="InputException">"activation" is not a string.</exception>
     public static string Activation(JsonObject o, string source) => Get<string>(o, "activation", source, required: false) ?? "relu";
+
+    /// <summary>The document's "layers" (2 when absent): 3 for a three-layer network.</summary>
+    /// <exception cref="InputException">"layers" is not 2 or 3.</exception>
+    public static int Layers(JsonObject o, string source)
+    {
+        int layers = Get<int?>(o, "layers", source, required: false) ?? 2;
+        if (layers is not (2 or 3)) throw new InputException($"network file '{source}' has \"layers\": {layers}; ecnn reads networks of 2 or 3 layers");
+        return layers;
+    }
 
     /// <summary>The architecture the document declares ("image" or "signal" make a CNN).</summary>
     /// <exception cref="InputException">Missing or ill-typed sizes, or an inconsistent shape.</exception>

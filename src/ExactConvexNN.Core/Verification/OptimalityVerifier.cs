@@ -85,8 +85,25 @@ public static class OptimalityVerifier
     /// <param name="v">The dual candidate (length n).</param>
     public static (double LowerBound, double Rho, double Scale) LowerBound(double[,] x, int samples, double[] y, double beta, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
     {
-        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
+        int rowsTotal = x.GetLength(0), n = samples;
         if (n < 1 || rowsTotal % n != 0 || y.Length != n || v.Length != n) throw new ArgumentException($"{rowsTotal} patch rows, {n} samples, {y.Length} targets and {v.Length} candidate entries do not fit together");
+        return ScaledBound(y, beta, Rho(x, n, chambers, v), v);
+    }
+
+    /// <summary>
+    /// rho(v) = max_{||g|| &lt;= 1} |v'(sum_k X_k g)_+| = max over the chambers of the support values of +-sum_k X_k'D_ik v on
+    /// the chamber's closed cone, each bounded from above (<see cref="ConeSupport"/>) and inflated by a relative 1e-12
+    /// against rounding: an upper bound on rho(v) whatever the inner solves' accuracy.
+    /// </summary>
+    /// <param name="x">The stacked patch matrix (n K rows).</param>
+    /// <param name="samples">The number of samples n (row j belongs to sample j mod n).</param>
+    /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows, with facets.</param>
+    /// <param name="v">The vector v (length n).</param>
+    /// <exception cref="InputException">A chamber without facets (sampled).</exception>
+    public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
+        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
         double rho = 0;
         var c = new double[d];
         var nonzeroRows = ChamberCone.NonzeroRows(x);
@@ -115,7 +132,17 @@ public static class OptimalityVerifier
             for (int k = 0; k < d; k++) c[k] = -c[k];
             rho = Math.Max(rho, ConeSupport.UpperBound(rows, c));
         }
-        rho *= 1 + 1e-12;
+        return rho * (1 + 1e-12);
+    }
+
+    /// <summary>
+    /// The best dual value along the ray t v within dual feasibility: t = clamp(v'y/||v||^2, 0, beta/rho) and
+    /// -1/2 ||t v - y||^2 + 1/2 ||y||^2, a lower bound on the optimum when rho bounds the dual constraint at v from above.
+    /// </summary>
+    public static (double LowerBound, double Rho, double Scale) ScaledBound(double[] y, double beta, double rho, ReadOnlySpan<double> v)
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        int n = y.Length;
         double vy = 0, vv = 0;
         for (int i = 0; i < n; i++) { vy += v[i] * y[i]; vv += v[i] * v[i]; }
         double t = vv == 0 ? 0 : Math.Max(0, vy / vv);

@@ -18,7 +18,7 @@ public sealed record ConvergenceCurve(string Label, IReadOnlyList<double> Histor
 /// </summary>
 public static class ConvergenceSvg
 {
-    private static readonly string[] Palette =
+    internal static readonly string[] Palette =
         ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
     private const int Width = 860, Height = 520, Left = 80, Right = 200, Top = 56, Bottom = 64;
@@ -136,12 +136,12 @@ public static class ConvergenceSvg
     }
 
     /// <summary>About five round ticks from 0 to max.</summary>
-    private static IEnumerable<double> Ticks(double max)
+    internal static IEnumerable<double> Ticks(double max)
     {
         double raw = max / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
         for (double e = 0; e <= max + 1e-9; e += step) yield return e;
     }
 
-    private static string Esc(string text) => SecurityElement.Escape(text) ?? "";
+    internal static string Esc(string text) => SecurityElement.Escape(text) ?? "";
 }

@@ -43,12 +43,21 @@ public class OnnxExportTests
             .Select(_ => new GatedNeuron(Random(rng, arch.PatchLength), Random(rng, arch.PatchLength), 2 * rng.NextDouble() - 1)).ToList());
     }
 
+    private static ThreeLayerReluNetwork Three(NetworkArchitecture arch, int units, int perUnit, int seed)
+    {
+        var rng = new Random(seed);
+        return ThreeLayerReluNetwork.Create(arch, Enumerable.Range(0, units * perUnit)
+            .Select(l => new FirstLayerNeuron(Random(rng, arch.PatchLength), 2 * rng.NextDouble() - 1, l / perUnit)).ToList(),
+            Enumerable.Range(0, units).Select(_ => 2 * rng.NextDouble() - 1).ToList());
+    }
+
     /// <summary>Every family and architecture that exists, by name.</summary>
     public static TheoryData<string> Networks() =>
     [
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
+        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
     ];
 
     private static INetwork Build(string name) => name switch
@@ -67,6 +76,9 @@ public class OnnxExportTests
         "gated fc bias" => Gated(NetworkArchitecture.FullyConnected(3, bias: true), 5, 12),
         "gated cnn image" => Gated(NetworkArchitecture.Convolutional(new ImageShape(1, 5, 5, 3, Stride: 2, Padding: 1), sumPooling: true), 4, 13),
         "gated fc no neurons" => Gated(NetworkArchitecture.FullyConnected(2), 0, 14),
+        "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
+        "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
+        "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
         _ => throw new ArgumentException(name),
     };
 
