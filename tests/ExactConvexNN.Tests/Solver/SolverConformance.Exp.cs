@@ -144,7 +144,8 @@ public abstract partial class SolverConformance
         // Feasibility and complementarity (s'z sums 7n products) to 5e-8, the objective to 1e-8.
         AssertOptimal(p, r, fRef, 5e-8);
         Assert.True(Math.Abs(r.PrimalObjective - fRef) <= 1e-8 * (1 + Math.Abs(fRef)), $"objective {r.PrimalObjective:R}, Newton {fRef:R}");
-        for (int j = 0; j < features; j++) Assert.Equal(wRef[j], r.X[j], 1e-4);
+        // The weights to 1e-3: with λ = 0.01 the objective is flat (an objective error ε moves w by about √(ε/λ)).
+        for (int j = 0; j < features; j++) Assert.Equal(wRef[j], r.X[j], 1e-3);
     }
 
     [Fact]
@@ -206,33 +207,24 @@ public abstract partial class SolverConformance
     }
 
     /// <summary>
-    /// min 1/n Σ s_i + λ/2 ||w||² s.t. softplus(-y_i a_i'w) <= s_i, each as (t - s, 1, u1), (-s, 1, u2) in K_exp and u1 + u2 <= 1.
-    /// Variables (w, s, u1, u2) with u1, u2 of one entry per sample.
+    /// min 1/n Σ s_i + λ/2 ||w||² s.t. softplus(-y_i a_i'w) <= s_i (<see cref="ExponentialConeRows.AddSoftplusEpigraph"/>).
+    /// Variables (w, s, u1, u2) with s, u1, u2 of one entry per sample.
     /// </summary>
     internal static ConicProblem LogisticProgram(double[,] x, double[] y, double lambda)
     {
         int n = x.GetLength(0), d = x.GetLength(1), cols = d + 3 * n;
-        int S(int i) => d + i;
-        int U1(int i) => d + n + i;
-        int U2(int i) => d + 2 * n + i;
         var a = new List<(int, int, double)>();
-        var b = new double[n + 6 * n];
-        var cones = new List<ConeSpec> { new NonnegativeConeSpec(n) };
-        for (int i = 0; i < n; i++) { a.Add((i, U1(i), 1.0)); a.Add((i, U2(i), 1.0)); b[i] = 1; }
+        var b = new List<double>();
+        var cones = new List<ConeSpec>();
         for (int i = 0; i < n; i++)
         {
-            int r = n + 6 * i;
-            // (−y_i a_i'w − s_i, 1, u1_i): s = b - A v, so A = (y_i a_i, +1 on s_i), (0), (−1 on u1_i).
-            for (int j = 0; j < d; j++) if (x[i, j] != 0) a.Add((r, j, y[i] * x[i, j]));
-            a.Add((r, S(i), 1.0)); b[r + 1] = 1; a.Add((r + 2, U1(i), -1.0));
-            // (−s_i, 1, u2_i).
-            a.Add((r + 3, S(i), 1.0)); b[r + 4] = 1; a.Add((r + 5, U2(i), -1.0));
-            cones.Add(new ExponentialConeSpec()); cones.Add(new ExponentialConeSpec());
+            var margin = Enumerable.Range(0, d).Select(j => (j, -y[i] * x[i, j]));
+            ExponentialConeRows.AddSoftplusEpigraph(a, b, cones, margin, 0.0, d + i, d + n + i, d + 2 * n + i);
         }
         var q = new double[cols];
-        for (int i = 0; i < n; i++) q[S(i)] = 1.0 / n;
+        for (int i = 0; i < n; i++) q[d + i] = 1.0 / n;
         var pd = CscMatrix.FromTriplets(cols, cols, Enumerable.Range(0, d).Select(j => (j, j, lambda)));
-        return ConicProblem.Create(pd, q, CscMatrix.FromTriplets(b.Length, cols, a), b, cones);
+        return ConicProblem.Create(pd, q, CscMatrix.FromTriplets(b.Count, cols, a), [.. b], cones);
     }
 
     /// <summary>Newton's method with backtracking on 1/n Σ log(1 + exp(-y_i a_i'w)) + λ/2 ||w||² (λ &gt; 0), to a gradient of 1e-13.</summary>
