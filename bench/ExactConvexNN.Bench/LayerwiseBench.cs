@@ -35,7 +35,7 @@ public static class LayerwiseBench
         }.Validated();
         var options = new LayerwiseOptions
         {
-            Sample = I("--sample", "50"), ExactLimit = long.Parse(Arg("--exact-limit", "20000"), Ci),
+            Sample = I("--sample", "50"), ExactLimit = long.Parse(Arg("--exact-limit", "1000"), Ci),
             Training = new TrainingOptions { Seed = I("--seed", "0") },
             Adam = new NonconvexOptions { Optimizer = NonconvexOptimizer.Adam, Neurons = I("--neurons", features.ToString(Ci)), Epochs = I("--epochs", "2000"), LearningRate = D("--lr", "0.01"), Seed = I("--seed", "0") },
         };
@@ -47,7 +47,7 @@ public static class LayerwiseBench
         var train = selection.Apply(all);
         var test = selection.Rest(all);
         Console.WriteLine(string.Create(Ci, $"8x8 digits {pair} (-1/+1), pixels / 16: {train.Rows} training rows, {test?.Rows ?? 0} test rows; {layers} blocks, {spec.Image.Filter}x{spec.Image.Filter} filters stride {spec.Image.Stride} padding {spec.Image.Padding}, feature pool {spec.FeaturePool}, at most {features} filters passed on, beta {spec.Beta}"));
-        Console.WriteLine(string.Create(Ci, $"convex blocks: exact when at most {options.ExactLimit:N0} chambers are estimated, else {options.Sample} sampled patterns (upper bound); adam: {options.Adam.Neurons} filters, {options.Adam.Epochs} full-batch epochs, lr {options.Adam.LearningRate}"));
+        Console.WriteLine(string.Create(Ci, $"convex blocks: exact when at most {options.ExactLimit:N0} chambers are estimated, else sampled patterns (upper bound): {options.Sample} for block 1, later blocks as many as keep the program that size (at most 8x); adam: {options.Adam.Neurons} filters, {options.Adam.Epochs} full-batch epochs, lr {options.Adam.LearningRate}"));
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores");
         var convex = LayerwiseTraining.Convex(train, test, spec, options, r => Console.Error.WriteLine(string.Create(Ci, $"  convex block {r.Layer} done: {r.Seconds:F1} s")));
         var adam = LayerwiseTraining.Adam(train, test, spec, options, r => Console.Error.WriteLine(string.Create(Ci, $"  adam block {r.Layer} done: {r.Seconds:F1} s")));
@@ -64,7 +64,7 @@ public static class LayerwiseBench
         }
         File.WriteAllText(svg, LayerwiseSvg.Render([convex, adam],
             $"Layerwise training on 8x8 digits {pair}: convex blocks vs Adam",
-            string.Create(Ci, $"{train.Rows} train / {test?.Rows ?? 0} test rows, {spec.Image.Filter}x{spec.Image.Filter} filters stride {spec.Image.Stride} padding {spec.Image.Padding}, {features} filters passed on, beta {spec.Beta}, convex: {options.Sample} sampled patterns per block")));
+            string.Create(Ci, $"{train.Rows} train / {test?.Rows ?? 0} test rows, {spec.Image.Filter}x{spec.Image.Filter} filters stride {spec.Image.Stride} padding {spec.Image.Padding}, {features} filters passed on, beta {spec.Beta}, convex blocks over sampled patterns")));
         Console.WriteLine($"picture: {svg}");
     }
 

@@ -22,7 +22,7 @@ public sealed class LayerwiseTrain
     private readonly Option<int?> _layers = new("--layerwise") { Description = "train J convex two-layer CNN blocks in sequence, each on the frozen feature maps of the one before (needs --image); Adam trains the same stack as the baseline" };
     private readonly Option<int> _featurePool = new("--feature-pool") { Description = "--layerwise: average-pool each block's feature maps over q x q tiles before the next block (1: none)", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _features = new("--features") { Description = "--layerwise: at most this many filters of a block (largest |w| ||u|| first) become the next block's channels", DefaultValueFactory = _ => 8 };
-    private readonly Option<long> _exactLimit = new("--exact-limit") { Description = "--layerwise: a block is solved over every chamber when their estimate is at most this, else over --sample K random patterns", DefaultValueFactory = _ => 20_000 };
+    private readonly Option<long> _exactLimit = new("--exact-limit") { Description = "--layerwise: a block is solved over every chamber when their estimate is at most this, else over random patterns: --sample K (default 50) for block 1, as many as keep a later block's program the size of block 1's (at most 8K)", DefaultValueFactory = _ => 1_000 };
     private readonly Option<int> _neurons = new("--neurons") { Description = "--layerwise: filters of each Adam block (default: --features)" };
     private readonly Option<int> _epochs = new("--epochs") { Description = "--layerwise: full-batch Adam epochs per block", DefaultValueFactory = _ => 500 };
     private readonly Option<double?> _lr = new("--lr") { Description = "--layerwise: Adam's learning rate (default 1e-2)" };
@@ -75,7 +75,7 @@ public sealed class LayerwiseTrain
         if (epochs < 1) throw new InputException($"--epochs {epochs} is less than 1");
         return new LayerwiseOptions
         {
-            Training = training, ExactLimit = limit, Sample = sample ?? 200,
+            Training = training, ExactLimit = limit, Sample = sample ?? 50,
             Adam = new NonconvexOptions { Optimizer = NonconvexOptimizer.Adam, Neurons = neurons, Epochs = epochs, LearningRate = pr.GetValue(_lr), Seed = training.Seed },
         };
     }
@@ -170,7 +170,7 @@ public static class LayerwiseReport
         var im = spec.Image;
         s.AppendLine(string.Create(Ci, $"layerwise: {spec.Layers} blocks of two-layer ReLU CNNs on {im.ShapeText} images, {im.Filter}x{im.Filter} filters stride {im.Stride} padding {im.Padding}, feature pool {spec.FeaturePool}, at most {spec.MaxFeatures} filters passed on, beta {spec.Beta:G6}"));
         s.AppendLine(string.Create(Ci, $"data: {train.Rows} training rows, {(test is null ? "no test rows (give --rows to hold some out)" : $"{test.Rows} test rows")}; {(spec.Classes is null ? "targets: the target column" : "targets -1/+1 (the two labels), class by the sign")}"));
-        s.AppendLine(string.Create(Ci, $"convex blocks: every chamber when at most {options.ExactLimit:N0} are estimated, else {options.Sample} sampled patterns (the value is then an UPPER BOUND on the block's convex optimum)"));
+        s.AppendLine(string.Create(Ci, $"convex blocks: every chamber when at most {options.ExactLimit:N0} are estimated, else sampled patterns ({options.Sample} for block 1, a later block as many as keep its program that size; the value is then an UPPER BOUND on the block's convex optimum)"));
         if (adam is not null) s.AppendLine(string.Create(Ci, $"baseline: the same blocks trained by {adam.Method} ({options.Adam.Neurons} filters, {options.Adam.Epochs} full-batch epochs, lr {options.Adam.LearningRate ?? 1e-2:G3})"));
         s.AppendLine();
         s.AppendLine("layer  input      | convex: objective   train    test   neurons(kept)  chambers      s | " + (adam is null ? "" : $"{adam.Method}: objective   train    test      s"));

@@ -78,9 +78,23 @@ public sealed record LayerwiseOptions
     /// <summary>Exact training of a convex block (its <see cref="TrainingOptions.Sample"/> and seed are set per block).</summary>
     public TrainingOptions Training { get; init; } = new();
     /// <summary>A convex block is exact when the closed-form estimate of its chambers is at most this; sampled otherwise.</summary>
-    public long ExactLimit { get; init; } = 20_000;
-    /// <summary>Random patterns of a sampled convex block (its value is then an upper bound on the block's convex optimum).</summary>
-    public int Sample { get; init; } = 200;
+    public long ExactLimit { get; init; } = 1_000;
+    /// <summary>
+    /// Random patterns of block 1 when it is sampled (its value is then an upper bound on the block's convex optimum); a
+    /// later sampled block gets as many as keep its program the size of block 1's (<see cref="SampleFor"/>).
+    /// </summary>
+    public int Sample { get; init; } = 50;
+    /// <summary>
+    /// The patterns of a sampled block on <paramref name="input"/>: <see cref="Sample"/> K_1 p_1 / (K p) (K patches of
+    /// length p, block 1's on <paramref name="first"/>), so that every block's sign rows have about the same number of
+    /// entries, between <see cref="Sample"/> and 8 <see cref="Sample"/>.
+    /// </summary>
+    public int SampleFor(ImageShape first, ImageShape input)
+    {
+        ArgumentNullException.ThrowIfNull(first); ArgumentNullException.ThrowIfNull(input);
+        double ratio = (double)first.OutputHeight * first.OutputWidth * first.PatchLength / ((double)input.OutputHeight * input.OutputWidth * input.PatchLength);
+        return (int)Math.Clamp(Math.Ceiling(Sample * ratio), Sample, 8L * Sample);
+    }
     /// <summary>The first-order baseline's method (its seed is offset per block); its width is the filters of each block.</summary>
     public NonconvexOptions Adam { get; init; } = new() { Neurons = 8, Epochs = 500 };
 }
@@ -145,11 +159,11 @@ public static class LayerwiseTraining
         return Run("convex", train, test, spec, progress, (data, shape, layer) =>
         {
             var model = new ModelSpec { Beta = spec.Beta, Image = shape };
-            var patches = NetworkArchitecture.Convolutional(shape, 1, sumPooling: true).StackedPatches(data.X).X;
-            bool exact = ArrangementEnumerator.Summarize(patches).EstimatedChambers <= options.ExactLimit;
+            var arch = NetworkArchitecture.Convolutional(shape, 1, sumPooling: true);
+            bool exact = ArrangementEnumerator.Summarize(arch.StackedPatches(data.X).X).EstimatedChambers <= options.ExactLimit;
             var result = ModelPipeline.Train(data, model, options.Training with
             {
-                Sample = exact ? null : options.Sample, Seed = options.Training.Seed + layer - 1,
+                Sample = exact ? null : options.SampleFor(spec.Image, shape), Seed = options.Training.Seed + layer - 1,
             });
             return (Network: (TwoLayerReluNetwork)result.Network, result.RecoveredObjective, Exact: !result.Sampled,
                 result.Certificate?.CertifiedOptimal, result.Chambers, Status: result.Status.ToName(),

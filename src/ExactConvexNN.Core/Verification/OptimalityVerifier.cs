@@ -102,37 +102,59 @@ public static class OptimalityVerifier
     /// <exception cref="InputException">A chamber without facets (sampled).</exception>
     public static double Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v)
     {
-        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
-        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
+        ArgumentNullException.ThrowIfNull(chambers);
+        var values = new double[chambers.Count];
+        Supports(x, samples, chambers, v, values);
         double rho = 0;
-        var c = new double[d];
-        var nonzeroRows = ChamberCone.NonzeroRows(x);
-        var rows = new List<double[]>();
-        foreach (var ch in chambers)
-        {
-            if (ch.FacetRows is null) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
-            // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
-            Array.Clear(c);
-            for (int j = 0; j < rowsTotal; j++)
-            {
-                double vj = v[j % n];
-                if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
-            }
-            // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
-            // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
-            rows.Clear();
-            foreach (int j in ChamberCone.Rows(x, ch, nonzeroRows))
-            {
-                var r = new double[d];
-                double sgn = ch[j] ? 1 : -1;
-                for (int k = 0; k < d; k++) r[k] = sgn * x[j, k];
-                rows.Add(r);
-            }
-            rho = Math.Max(rho, ConeSupport.UpperBound(rows, c));
-            for (int k = 0; k < d; k++) c[k] = -c[k];
-            rho = Math.Max(rho, ConeSupport.UpperBound(rows, c));
-        }
+        foreach (double value in values) rho = Math.Max(rho, value);
         return rho * (1 + 1e-12);
+    }
+
+    /// <summary>
+    /// For each chamber i, an upper bound on max_{g in K_i, ||g|| &lt;= 1} |v'(D_i sum_k X_k g)| (the support values of
+    /// +-sum_k X_k'D_ik v on the chamber's closed cone, <see cref="ConeSupport"/>), written into <paramref name="values"/>.
+    /// Chambers are processed in parallel.
+    /// </summary>
+    /// <exception cref="InputException">A chamber without facets (sampled).</exception>
+    public static void Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v, Span<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
+        if (values.Length != chambers.Count) throw new ArgumentException($"{values.Length} values for {chambers.Count} chambers");
+        int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
+        if (chambers.Any(ch => ch.FacetRows is null)) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
+        var nonzeroRows = ChamberCone.NonzeroRows(x);
+        var vv = v.ToArray();
+        var result = new double[chambers.Count];
+        Parallel.For(0, chambers.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => (C: new double[d], Rows: new List<double[]>()),
+            (i, _, local) =>
+            {
+                var (c, rows) = local;
+                var ch = chambers[i];
+                // c = sum_k X_k'D_ik v = sum over active rows j of x_j v_(j mod n).
+                Array.Clear(c);
+                for (int j = 0; j < rowsTotal; j++)
+                {
+                    double vj = vv[j % n];
+                    if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
+                }
+                // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
+                // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
+                rows.Clear();
+                foreach (int j in ChamberCone.Rows(x, ch, nonzeroRows))
+                {
+                    var r = new double[d];
+                    double sgn = ch[j] ? 1 : -1;
+                    for (int k = 0; k < d; k++) r[k] = sgn * x[j, k];
+                    rows.Add(r);
+                }
+                double up = ConeSupport.UpperBound(rows, c);
+                for (int k = 0; k < d; k++) c[k] = -c[k];
+                result[i] = Math.Max(up, ConeSupport.UpperBound(rows, c));
+                return local;
+            },
+            _ => { });
+        result.CopyTo(values);
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public class LayerwiseTrainingTests
         Beta = 0.05, Image = new ImageShape(1, 2, 3, 2, 2, 1), Layers = layers, MaxFeatures = 2, Classes = 2,
     };
 
-    internal static LayerwiseOptions Options => new() { Sample = 12, Adam = new() { Neurons = 2, Epochs = 50 } };
+    internal static LayerwiseOptions Options => new() { Sample = 12, ExactLimit = 5_000, Adam = new() { Neurons = 2, Epochs = 50 } };
 
     [Fact]
     public void BlockOneOfTheStackIsThePlainTwoLayerConvexCnn()
