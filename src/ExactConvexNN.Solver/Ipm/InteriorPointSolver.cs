@@ -501,8 +501,8 @@ internal sealed class InteriorPointSolver
     private void LogHeader()
     {
         if (_log is null) return;
-        int soc = _problem.Cones.Count(k => k is SecondOrderConeSpec), psd = _problem.Cones.Count(k => k is PsdConeSpec);
-        _log.WriteLine($"ConicSolver: {_n} variables, {_m} constraints, nnz(P) = {_problem.P.NonZeros}, nnz(A) = {_problem.A.NonZeros}, {_problem.Cones.Count} cones ({soc} second-order, {psd} semidefinite), degree {_degree}");
+        int soc = _problem.Cones.Count(k => k is SecondOrderConeSpec), psd = _problem.Cones.Count(k => k is PsdConeSpec), exp = _problem.Cones.Count(k => k is ExponentialConeSpec);
+        _log.WriteLine($"ConicSolver: {_n} variables, {_m} constraints, nnz(P) = {_problem.P.NonZeros}, nnz(A) = {_problem.A.NonZeros}, {_problem.Cones.Count} cones ({soc} second-order, {psd} semidefinite, {exp} exponential), degree {_degree}");
         _log.WriteLine($"  equilibration passes {_settings.EquilibrationIterations}, tolerances: feasibility {_settings.FeasibilityTolerance:g2}, gap {_settings.GapAbsoluteTolerance:g2}/{_settings.GapRelativeTolerance:g2}");
         _log.WriteLine("iter    pcost        dcost       gap       pres      dres      k/t       mu       step");
         _log.WriteLine("-------------------------------------------------------------------------------------");
