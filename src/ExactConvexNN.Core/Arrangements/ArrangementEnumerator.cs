@@ -183,8 +183,15 @@ public static class ArrangementEnumerator
     /// closed-form count 2 sum_{k&lt;r} C(m-1, k) (no arrangement of rank r with m hyperplanes has more chambers), or after
     /// <see cref="MaxFruitlessSamples"/> consecutive directions found nothing new; <see cref="Arrangement.SamplingStopped"/> says which.
     /// </summary>
+    /// <param name="x">The rows.</param>
+    /// <param name="samples">Random directions to draw.</param>
+    /// <param name="seed">Seed of the directions.</param>
+    /// <param name="directions">
+    /// Directions whose patterns are kept first, each when it lies strictly inside a chamber (for example the weights of a
+    /// network trained otherwise, so that the program contains its patterns); not counted in <paramref name="samples"/>.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is below 1.</exception>
-    public static Arrangement Sample(double[,] x, int samples, int seed = 0)
+    public static Arrangement Sample(double[,] x, int samples, int seed = 0, IReadOnlyList<double[]>? directions = null)
     {
         if (samples < 1) throw new InputException($"--sample needs at least 1 direction, got {samples}");
         var clock = Stopwatch.StartNew();
@@ -198,6 +205,11 @@ public static class ArrangementEnumerator
         var g = new double[d];
         long drawn = 0, fruitless = 0;
         string? stopped = null;
+        foreach (var given in directions ?? [])
+        {
+            if (given.Length != d || given.Any(v => !double.IsFinite(v))) throw new ArgumentException($"a given direction needs {d} finite entries");
+            Keep(ExactRows.ToIntegers(given));
+        }
         for (int s = 0; s < samples; s++)
         {
             if (chambers.Count >= summary.EstimatedChambers)
@@ -206,17 +218,22 @@ public static class ArrangementEnumerator
             { stopped = $"no new pattern in the last {fruitless:N0} directions"; break; }
             drawn++;
             for (int i = 0; i < d; i++) g[i] = Gaussian(rng);
-            var gi = ExactRows.ToIntegers(g);
+            if (Keep(ExactRows.ToIntegers(g))) fruitless = 0; else fruitless++;
+        }
+
+        // Keeps the pattern of gi when gi is strictly inside a chamber (decided exactly) and the pattern is new.
+        bool Keep(BigInteger[] gi)
+        {
             var bits = new ulong[words];
-            bool interior = true;
-            for (int j = 0; j < n && interior; j++)
+            for (int j = 0; j < n; j++)
             {
                 int sign = rows[j] is null ? 1 : ExactRows.Dot(rows[j], gi).Sign;
-                if (sign == 0) interior = false;
-                else if (sign > 0) bits[j >> 6] |= 1UL << (j & 63);
+                if (sign == 0) return false;
+                if (sign > 0) bits[j >> 6] |= 1UL << (j & 63);
             }
-            if (interior && seen.Add(bits)) { chambers.Add(new Chamber(n, bits, gi, null)); fruitless = 0; }
-            else fruitless++;
+            if (!seen.Add(bits)) return false;
+            chambers.Add(new Chamber(n, bits, gi, null));
+            return true;
         }
         return new Arrangement
         {

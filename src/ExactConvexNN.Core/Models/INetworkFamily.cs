@@ -101,7 +101,7 @@ public abstract class NetworkFamily : INetworkFamily
     /// MaxPatterns, progress as "enumerating chambers"), or sampled when the options ask for it.
     /// </summary>
     protected static Arrangement TrainingChambers(double[,] x, TrainingOptions options) => options.Sample is int k
-        ? ArrangementEnumerator.Sample(x, k, options.Seed)
+        ? ArrangementEnumerator.Sample(x, k, options.Seed, options.Directions)
         : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
         {
             MaxPatterns = options.MaxPatterns,

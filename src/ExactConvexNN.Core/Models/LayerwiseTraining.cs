@@ -95,6 +95,11 @@ public sealed record LayerwiseOptions
         double ratio = (double)first.OutputHeight * first.OutputWidth * first.PatchLength / ((double)input.OutputHeight * input.OutputWidth * input.PatchLength);
         return (int)Math.Clamp(Math.Ceiling(Sample * ratio), Sample, 8L * Sample);
     }
+    /// <summary>
+    /// A sampled convex block also gets the activation patterns of an Adam run (<see cref="Adam"/>, same seed) on the same
+    /// input, so that its program contains that network and its value is at most that run's.
+    /// </summary>
+    public bool FirstOrderPatterns { get; init; } = true;
     /// <summary>The first-order baseline's method (its seed is offset per block); its width is the filters of each block.</summary>
     public NonconvexOptions Adam { get; init; } = new() { Neurons = 8, Epochs = 500 };
 }
@@ -161,13 +166,18 @@ public static class LayerwiseTraining
             var model = new ModelSpec { Beta = spec.Beta, Image = shape };
             var arch = NetworkArchitecture.Convolutional(shape, 1, sumPooling: true);
             bool exact = ArrangementEnumerator.Summarize(arch.StackedPatches(data.X).X).EstimatedChambers <= options.ExactLimit;
+            // A sampled block also gets the patterns of an Adam run on the same input (the baseline's method and seed), so its
+            // program contains that network and the block's value is never above it.
+            double[][]? directions = exact || !options.FirstOrderPatterns ? null
+                : ((TwoLayerReluNetwork)NonconvexTrainer.Train(data, model, options.Adam with { Seed = options.Adam.Seed + layer - 1 }).Network).Neurons.Select(n => n.U).ToArray();
             var result = ModelPipeline.Train(data, model, options.Training with
             {
-                Sample = exact ? null : options.SampleFor(spec.Image, shape), Seed = options.Training.Seed + layer - 1,
+                Sample = exact ? null : options.SampleFor(spec.Image, shape), Seed = options.Training.Seed + layer - 1, Directions = directions,
             });
+            string patterns = directions is null ? "" : $" (with the patterns of {directions.Length} Adam filters on the same input)";
             return (Network: (TwoLayerReluNetwork)result.Network, result.RecoveredObjective, Exact: !result.Sampled,
                 result.Certificate?.CertifiedOptimal, result.Chambers, Status: result.Status.ToName(),
-                TrainedBy: result.Sampled ? $"convex program, {result.Chambers} sampled patterns (an upper bound)" : "convex program, every chamber");
+                TrainedBy: result.Sampled ? $"convex program, {result.Chambers} sampled patterns{patterns} (an upper bound)" : "convex program, every chamber");
         });
     }
 

@@ -14,6 +14,11 @@ public sealed record TrainingOptions
     public int? Sample { get; init; }
     /// <summary>Seed of the sampler.</summary>
     public int Seed { get; init; }
+    /// <summary>
+    /// With <see cref="Sample"/>: first-layer directions (patch length each) whose patterns join the random ones, for
+    /// example a first-order network's weights, so that the program contains that network and its value is never above it.
+    /// </summary>
+    public IReadOnlyList<double[]>? Directions { get; init; }
     /// <summary>Refuse exact enumeration above this estimate.</summary>
     public long MaxPatterns { get; init; } = ArrangementOptions.DefaultMaxPatterns;
     /// <summary>Keep only facet rows in each block (ReLU programs).</summary>

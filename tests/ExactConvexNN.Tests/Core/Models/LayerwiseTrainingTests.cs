@@ -123,4 +123,32 @@ public class LayerwiseTrainingTests
         Assert.Equal(data.X[9, 5], rest.X[rest.Rows - 1, 5]);
         Assert.Null(new DataSelection().Rest(data));
     }
+
+    [Fact]
+    public void ASampledConvexBlockIsNeverAboveTheAdamRunWhosePatternsItGets()
+    {
+        // Every block sampled: each convex block's program holds the patterns of an Adam run on its own input.
+        var data = Images(n: 8);
+        var options = Options with { ExactLimit = 0, Sample = 3 };
+        var convex = LayerwiseTraining.Convex(data, null, Spec(2), options);
+        var block = 0;
+        foreach (var layer in convex.Layers)
+        {
+            Assert.False(layer.Exact);
+            var input = Dataset.Create(convex.Network.Features(data.X, block), Spec(2).Targets(data));
+            var adam = ExactConvexNN.Training.NonconvexTrainer.Train(input, new ModelSpec { Beta = 0.05, Image = convex.Network.Blocks[block].Network.Architecture.Image }, options.Adam with { Seed = block });
+            Assert.True(layer.Objective <= adam.Objective * (1 + 1e-6), $"block {layer.Layer}: {layer.Objective} above Adam's {adam.Objective}");
+            block++;
+        }
+    }
+
+    [Fact]
+    public void GivenDirectionsAddTheirPatternsToTheSampledOnes()
+    {
+        var x = new double[,] { { 1, 0 }, { 0, 1 }, { 1, 1 }, { 2, -1 } };
+        var direction = new[] { -1.0, 0.3 };
+        var sampled = ExactConvexNN.Arrangements.ArrangementEnumerator.Sample(x, 1, seed: 7, directions: [direction]);
+        // The first chamber is the direction's own pattern 1[x'g >= 0]: rows 2 only.
+        Assert.Equal(new[] { false, true, false, false }, Enumerable.Range(0, 4).Select(i => sampled.Chambers[0][i]).ToArray());
+    }
 }
