@@ -20,6 +20,7 @@ public static partial class BenchRegistry
         benchmarks["layerwise"] = ("layerwise training on 8x8 digits (the 'Peeking into the black box' experiment): J convex two-layer CNN blocks vs the same stack by Adam, objective and accuracies per layer, SVG [--pair A,B] [--train N] [--layers J] [--beta B] [--filter f] [--stride s] [--padding p] [--feature-pool q] [--features C] [--sample K] [--epochs E] [--svg FILE]", LayerwiseBench.Run);
         benchmarks["maros"] = ("Maros-Meszaros QPs (gzipped QPS + optima.tsv): status, iterations, time, error against the reference optimum: DIR [--time-limit S] [--only NAME,NAME]", MarosBench.Run);
         benchmarks["logistic"] = ("l2-regularized logistic regression as an exponential-cone program (2 exp cones per sample) vs Newton's method and, if python3 has cvxopt, CVXOPT cp: objectives and times [--sizes NxD,...] [--lambda L]", LogisticBench.Run);
+        benchmarks["lp"] = ("the pipeline's LP sites (chamber witnesses, cone supports / beta_max, chamber widths) and LP files (problems/solver, planted LPs): own code vs OR-Tools GLOP and PDLP [--sizes N,N,..]", LpBench.Run);
         benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]; or FOLDER --planted N... (the socp benchmark's own problems)", GenSocpBench.Run);
     }
 

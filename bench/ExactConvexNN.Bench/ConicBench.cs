@@ -44,18 +44,20 @@ public static class ConicBench
     }
 
     /// <summary>
-    /// SOCP (P = 0): m = n rows: n/20 equalities, n/5 inequalities, the rest second-order cones of dimension minCone to maxCone.
+    /// SOCP (P = 0): m = n rows: n/20 equalities, n/5 inequalities, the rest second-order cones of dimension minCone to maxCone
+    /// (<paramref name="linear"/>: the rest inequalities too, an LP).
     /// QP: P = D + F'F (D ≥ 0 diagonal with zeros, F with n/10 local rows of 2 entries); n/20 equalities and 4n/5 inequalities.
     /// </summary>
-    internal static (ConicProblem Problem, double Optimum) Planted(Random rng, int n, bool quadratic, int minCone, int maxCone)
+    internal static (ConicProblem Problem, double Optimum) Planted(Random rng, int n, bool quadratic, int minCone, int maxCone, bool linear = false)
     {
         var cones = new List<ConeSpec> { new ZeroConeSpec(n / 20) };
         int m;
         if (quadratic) { cones.Add(new NonnegativeConeSpec(4 * n / 5)); m = n / 20 + 4 * n / 5; }
         else
         {
-            cones.Add(new NonnegativeConeSpec(n / 5));
             int rest = n - n / 20 - n / 5;
+            cones.Add(new NonnegativeConeSpec(n / 5 + (linear ? rest : 0)));
+            if (linear) rest = 0;
             while (rest > 0) { int d = Math.Min(rest, minCone + rng.Next(maxCone - minCone + 1)); cones.Add(new SecondOrderConeSpec(d)); rest -= d; }
             m = n;
         }

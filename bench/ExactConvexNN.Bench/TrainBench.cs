@@ -101,13 +101,13 @@ public static class TrainBench
         return 0;
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
         catch (IOException) { return "?"; }
     }
 
-    private static string? FindProblems()
+    internal static string? FindProblems()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "problems", "data"))) dir = dir.Parent;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ExactConvexNN.OrTools;
 using ExactConvexNN.Solver;
 using ExactConvexNN.Solver.Formats;
 using ExactConvexNN.Solver.Problem;
@@ -8,10 +9,13 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
-/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
+/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--solver ecnn|ortools|glop|pdlp] [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
 /// reads a problem file (format by extension) and solves it with the interior-point solver; <c>ecnn sdp</c> is the
 /// same command under the name semidefinite users look for (SDPA files report SDPA's primal objective c'x). Prints one result
 /// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
+/// <c>--solver ortools</c> (or <c>glop</c>) solves a linear program with OR-Tools' GLOP instead, <c>--solver pdlp</c> with
+/// its PDLP, for comparison: the same line and JSON keys (<c>solver</c> names which one ran), residuals and status
+/// measured by the project's code (<see cref="OrToolsLp"/>); a file that is not a linear program is refused (exit 2).
 /// Exit codes: 0 for a certified answer (solved, primal_infeasible, dual_infeasible), 3 for a run that ended without one
 /// (almost_solved, max_iterations, time_limit, numerical_error), 2 for invalid input (a nonconvex quadratic objective among it).
 /// </summary>
@@ -33,7 +37,13 @@ public static class SolveCommand
         var maxIter = new Option<int>("--max-iter") { Description = "iteration limit", DefaultValueFactory = _ => new SolverSettings().MaxIterations };
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds", DefaultValueFactory = _ => double.PositiveInfinity };
         var verbose = new Option<bool>("--verbose") { Description = "print the iteration log on standard error" };
-        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose };
+        var solver = new Option<string>("--solver")
+        {
+            Description = "ecnn (the interior-point solver, default); ortools or glop (OR-Tools' simplex), pdlp (OR-Tools' first-order method): linear programs only",
+            DefaultValueFactory = _ => Ecnn,
+        };
+        solver.AcceptOnlyFromAmong(Ecnn, "ortools", "glop", "pdlp");
+        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose, solver };
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
@@ -49,22 +59,40 @@ public static class SolveCommand
             };
             var path = pr.GetValue(file)!.FullName;
             var problem = ProblemFile.Read(path);
-            var result = ConicSolver.Solve(problem.Problem, settings);
+            string chosen = pr.GetValue(solver) ?? Ecnn;
+            var result = chosen == Ecnn ? ConicSolver.Solve(problem.Problem, settings) : SolveWithOrTools(chosen, path, problem, settings);
+            string ran = chosen == "ortools" ? LpSolver.Glop.ToName() : chosen;
             var w = output ?? Console.Out;
-            w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result) : ToLine(problem, result));
+            w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result, ran) : ToLine(problem, result, ran));
             return ExitCode(result.Status);
         }));
         return cmd;
+    }
+
+    /// <summary>The name of the project's own interior-point solver in <c>--solver</c> and in the output's <c>solver</c> key.</summary>
+    public const string Ecnn = "ecnn";
+
+    /// <summary>
+    /// <c>--solver ortools|glop|pdlp</c>: the linear program of <paramref name="file"/> solved by OR-Tools; anything else is
+    /// refused with one line that says what makes it nonlinear.
+    /// </summary>
+    private static SolverResult SolveWithOrTools(string chosen, string path, ProblemFile file, SolverSettings settings)
+    {
+        if (OrToolsLp.NonlinearPart(file.Problem) is string part)
+            throw new InputException($"--solver {chosen} solves linear programs; '{path}' has {part}: drop --solver");
+        if (OrToolsLp.Unavailable() is string reason)
+            throw new InputException($"--solver {chosen}: {reason}; drop --solver");
+        return OrToolsLp.Solve(file.Problem, chosen == "pdlp" ? LpSolver.Pdlp : LpSolver.Glop, settings);
     }
 
     /// <summary>0 for solved and for the two infeasibility certificates, <see cref="CliRunner.NotSolved"/> for the other statuses.</summary>
     public static int ExitCode(SolverStatus status) =>
         status is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible ? CliRunner.Success : CliRunner.NotSolved;
 
-    private static string ToLine(ProblemFile file, SolverResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{file.Name}: {r.Status.ToName()}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s");
+    private static string ToLine(ProblemFile file, SolverResult r, string solver) => string.Create(CultureInfo.InvariantCulture,
+        $"{file.Name}: {r.Status.ToName()}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s  solver {solver}");
 
-    private static string ToJson(string path, ProblemFile file, SolverResult r)
+    private static string ToJson(string path, ProblemFile file, SolverResult r, string solver)
     {
         // NaN and infinities have no JSON form: they are written as null.
         static double? J(double v) => double.IsFinite(v) ? v : null;
@@ -74,12 +102,13 @@ public static class SolveCommand
             ["name"] = file.Name,
             ["format"] = file.Format,
             ["sense"] = file.Maximize ? "max" : "min",
+            ["solver"] = solver,
             ["status"] = r.Status.ToName(),
             ["objective"] = J(file.ToFileSense(r.PrimalObjective)),
             ["dual_objective"] = J(file.ToFileSense(r.DualObjective)),
             ["gap"] = J(r.Gap),
             ["iterations"] = r.Iterations,
-            ["kkt_solver"] = r.KktSolver,
+            ["kkt_solver"] = solver == Ecnn ? r.KktSolver : null,
             ["retries"] = r.Retries,
             ["seconds"] = r.Seconds,
             ["primal_residual"] = J(r.PrimalResidual),

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace ExactConvexNN.Tests.Cli;
 
+[Collection("Console")]
 public class SolveCommandTests
 {
     private static (int Exit, string Output) Run(params string[] args)
@@ -36,6 +37,53 @@ public class SolveCommandTests
         Assert.Equal(expected, o.GetProperty("objective").GetDouble(), 5);
         Assert.Equal(expected, o.GetProperty("dual_objective").GetDouble(), 5);
         foreach (var key in new[] { "iterations", "seconds", "primal_residual", "dual_residual" }) Assert.True(o.TryGetProperty(key, out _), key);
+    }
+
+    [Theory]
+    [InlineData("ortools", "glop")]
+    [InlineData("glop", "glop")]
+    [InlineData("pdlp", "pdlp")]
+    public void SolverOrToolsSolvesAnLpFileWithTheSameJsonKeysAndNamesTheSolver(string option, string solver)
+    {
+        var path = Path.Combine(ProblemSetTests.Root, "optimal", "lp_max_range.qps");
+        var (exit, output) = Run(path, "--solver", option, "--json");
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var o = doc.RootElement;
+        Assert.Equal(solver, o.GetProperty("solver").GetString());
+        Assert.Equal("solved", o.GetProperty("status").GetString());
+        var expected = ProblemSetTests.Manifest().Single(e => e.File == "optimal/lp_max_range.qps").Objective!.Value;
+        Assert.Equal(expected, o.GetProperty("objective").GetDouble(), 6);
+        var (_, own) = Run(path, "--json");
+        using var ownDoc = JsonDocument.Parse(own);
+        Assert.Equal("ecnn", ownDoc.RootElement.GetProperty("solver").GetString());
+        Assert.Equal(ownDoc.RootElement.EnumerateObject().Select(p => p.Name), o.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void SolverOrToolsReportsInfeasibleAndUnboundedLpFilesLikeTheInteriorPointSolver()
+    {
+        var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "unbounded", "lp_unbounded.cbf"), "--solver", "ortools");
+        Assert.Equal(0, exit);
+        Assert.Contains("dual_infeasible", output);
+        Assert.Contains("solver glop", output);
+        (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "infeasible", "lp_infeasible.qps"), "--solver", "ortools");
+        Assert.Equal(0, exit);
+        Assert.Contains("primal_infeasible", output);
+    }
+
+    [Theory]
+    [InlineData("optimal/HS21.qps", "a quadratic objective")]
+    [InlineData("optimal/socp_norm.cbf", "a second-order cone")]
+    public void SolverOrToolsRefusesAProblemThatIsNotLinearInOneLine(string file, string part)
+    {
+        var (exit, output, error) = CliHarness.Run("solve", Path.Combine(ProblemSetTests.Root, file), "--solver", "ortools");
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("--solver ortools solves linear programs", line);
+        Assert.Contains(part, line);
+        Assert.Contains("drop --solver", line);
     }
 
     [Fact]

@@ -8,11 +8,14 @@ namespace ExactConvexNN.Tests.Solver;
 /// <summary>The conformance suite's primal infeasible problems (certificates): every KKT solver variant must pass them.</summary>
 public abstract partial class SolverConformance
 {
+    /// <summary>x >= 1 and x &lt;= 0: primal infeasible.</summary>
+    internal static ConicProblem ContradictoryBoundsLp => ConicProblem.Create(null, [1], Dense(new double[,] { { -1 }, { 1 } }), [-1, 0], [new NonnegativeConeSpec(2)]);
+
     [Fact]
     public void ContradictoryBoundsArePrimalInfeasibleWithACertificate()
     {
         // x >= 1 and x <= 0: z = (1, 1) gives A'z = 0, b'z = -1.
-        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 }, { 1 } }), [-1, 0], [new NonnegativeConeSpec(2)]);
+        var p = ContradictoryBoundsLp;
         AssertPrimalInfeasible(p, Solve(p));
     }
 

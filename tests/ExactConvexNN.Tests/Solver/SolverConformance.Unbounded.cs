@@ -8,11 +8,14 @@ namespace ExactConvexNN.Tests.Solver;
 /// <summary>The conformance suite's dual infeasible (unbounded) problems (certificates): every KKT solver variant must pass them.</summary>
 public abstract partial class SolverConformance
 {
+    /// <summary>min -x1 s.t. x >= 0, x2 &lt;= 1: unbounded along (1, 0).</summary>
+    internal static ConicProblem UnboundedLp => ConicProblem.Create(null, [-1, 0], Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } }), [0, 0, 1], [new NonnegativeConeSpec(3)]);
+
     [Fact]
     public void UnboundedLpIsDualInfeasibleWithACertificate()
     {
         // min -x1 s.t. x >= 0, x2 <= 1: x = (t, 0) has q'x = -t → -∞.
-        var p = ConicProblem.Create(null, [-1, 0], Dense(new double[,] { { -1, 0 }, { 0, -1 }, { 0, 1 } }), [0, 0, 1], [new NonnegativeConeSpec(3)]);
+        var p = UnboundedLp;
         AssertDualInfeasible(p, Solve(p));
     }
 

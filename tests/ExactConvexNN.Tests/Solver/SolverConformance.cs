@@ -37,6 +37,25 @@ public abstract partial class SolverConformance
         return CscMatrix.FromTriplets(a.GetLength(0), a.GetLength(1), t);
     }
 
+    /// <summary>
+    /// The suite's linear programs, optimal, infeasible and unbounded, with their expected status and optimum (NaN when
+    /// there is none): every problem without a quadratic objective or a cone other than zero and nonnegative ones, so
+    /// that other LP solvers can be held to the same answers (the OR-Tools cross-check).
+    /// </summary>
+    internal static IReadOnlyList<(string Name, ConicProblem Problem, SolverStatus Status, double Objective)> LinearPrograms =>
+    [
+        (nameof(TwoActiveConstraintsLp), TwoActiveConstraintsLp, SolverStatus.Solved, -14.0 / 5),
+        (nameof(AbsoluteValueKinkLp), AbsoluteValueKinkLp, SolverStatus.Solved, 0.0),
+        (nameof(RedundantConstraintsLp), RedundantConstraintsLp, SolverStatus.Solved, 1.0),
+        (nameof(DegenerateVertexLp), DegenerateVertexLp, SolverStatus.Solved, -1.0),
+        (nameof(NonnegativeVariableLp), NonnegativeVariableLp, SolverStatus.Solved, 0.0),
+        (nameof(ContradictoryBoundsLp), ContradictoryBoundsLp, SolverStatus.PrimalInfeasible, double.NaN),
+        (nameof(UnboundedLp), UnboundedLp, SolverStatus.DualInfeasible, double.NaN),
+    ];
+
+    /// <summary>min x s.t. x >= 0: optimum 0 (the settings tests' problem).</summary>
+    internal static ConicProblem NonnegativeVariableLp => ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+
     // ---------- independent checks ----------
 
     /// <summary>Distance of v outside the cone (0 inside): -min eigenvalue clipped at 0; for the zero cone ||v||; free if dual of zero.</summary>
@@ -126,8 +145,7 @@ public abstract partial class SolverConformance
     [Fact]
     public void IterationLimitReportsTheBestIterateHonestly()
     {
-        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
-            [new NonnegativeConeSpec(4)]);
+        var p = TwoActiveConstraintsLp;
         var r = Solve(p, new SolverSettings { MaxIterations = 2 });
         Assert.Equal(SolverStatus.MaxIterations, r.Status);
         Assert.Equal(2, r.Iterations);
@@ -137,8 +155,7 @@ public abstract partial class SolverConformance
     [Fact]
     public void TimeLimitStopsWithStatusTimeLimit()
     {
-        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
-            [new NonnegativeConeSpec(4)]);
+        var p = TwoActiveConstraintsLp;
         var r = Solve(p, new SolverSettings { TimeLimitSeconds = 1e-12 });
         Assert.Equal(SolverStatus.TimeLimit, r.Status);
     }
@@ -146,7 +163,7 @@ public abstract partial class SolverConformance
     [Fact]
     public void InvalidSettingsAreRejectedAtTheBoundary()
     {
-        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        var p = NonnegativeVariableLp;
         Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { FeasibilityTolerance = 0 }));
         Assert.Throws<ArgumentException>(() => Solve(p, new SolverSettings { MaxIterations = -1 }));
     }
@@ -154,7 +171,7 @@ public abstract partial class SolverConformance
     [Fact]
     public void InvalidTuningSettingsAreRejectedAtTheBoundary()
     {
-        var p = ConicProblem.Create(null, [1], Dense(new double[,] { { -1 } }), [0], [new NonnegativeConeSpec(1)]);
+        var p = NonnegativeVariableLp;
         foreach (var bad in new[]
         {
             new SolverSettings { StepFraction = 1.0 }, new SolverSettings { StepFraction = 0 }, new SolverSettings { MinStepLength = -1e-8 },
@@ -173,8 +190,7 @@ public abstract partial class SolverConformance
     [Fact]
     public void VerboseLogPrintsOneLinePerIteration()
     {
-        var p = ConicProblem.Create(null, [-1, -1], Dense(new double[,] { { 1, 2 }, { 3, 1 }, { -1, 0 }, { 0, -1 } }), [4, 6, 0, 0],
-            [new NonnegativeConeSpec(4)]);
+        var p = TwoActiveConstraintsLp;
         var log = new StringWriter();
         var r = Solve(p, new SolverSettings { Verbose = true, Log = log });
         var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);

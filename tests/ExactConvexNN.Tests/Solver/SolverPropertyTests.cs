@@ -21,7 +21,8 @@ public class SolverPropertyTests
     private const string ReplaySeed = "20261122,7";
     private const int Cases = 150;
 
-    internal static (ConicProblem Problem, double Optimum) PlantedProblem(Random rng, bool quadratic)
+    /// <summary>A planted problem; <paramref name="linear"/> keeps only the zero and nonnegative cones (an LP when not quadratic).</summary>
+    internal static (ConicProblem Problem, double Optimum) PlantedProblem(Random rng, bool quadratic, bool linear = false)
     {
         int n = 3 + rng.Next(8);
         var cones = new List<ConeSpec>
@@ -29,6 +30,7 @@ public class SolverPropertyTests
             new ZeroConeSpec(rng.Next(3)), new NonnegativeConeSpec(1 + rng.Next(6)),
             new SecondOrderConeSpec(2 + rng.Next(4)), new SecondOrderConeSpec(1 + rng.Next(3)),
         };
+        if (linear) cones = [cones[0], cones[1], new NonnegativeConeSpec(cones[2].Dimension + cones[3].Dimension)];
         int m = cones.Sum(c => c.Dimension);
         var a = RandomProblems.SparseMatrix(rng, m, n, 0.5, nonzeroRows: true);
         var p = quadratic ? RandomProblems.PsdUpper(rng, n, 0.6, rank: 1 + rng.Next(n)) : CscMatrix.Zeros(n, n);
