@@ -60,6 +60,7 @@ public static class TrainCommand
             };
             if (layerwise.Requested(pr))
             {
+                if (spec.Layers != 2) throw new InputException($"--layerwise trains two-layer convex blocks one after another; drop --layers {spec.Layers} (or drop --layerwise for one exact three-layer network)");
                 var stack = layerwise.Spec(pr, spec, selection);
                 var stackOptions = layerwise.Options(pr, stack, options with { Sample = null }, pr.GetValue(sample));
                 var raw = CsvDataReader.Read(file.FullName, dataOptions.Target(pr));

@@ -76,6 +76,19 @@ public class ThreeLayerCommandTests
     }
 
     [Fact]
+    public void ThreeLayersWithLayerwiseTrainingAreRefused()
+    {
+        var dir = CliHarness.TempDir();
+        string data = Path.Combine(dir, "images.csv");
+        File.WriteAllText(data, "a,b,c,d,y\n1,0,2,1,1\n0,1,1,2,0\n2,2,0,1,1\n");
+        var (exit, output, err) = CliHarness.Run("train", data, "--beta", "0.1", "--layers", "3", "--layerwise", "2", "--image", "1,2,2", "--filter", "1");
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--layerwise", err);
+    }
+
+    [Fact]
     public void ThreeLayerCnnsOnSignalsAreTrainedAndVerified()
     {
         var dir = CliHarness.TempDir();
