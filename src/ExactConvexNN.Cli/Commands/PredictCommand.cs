@@ -11,7 +11,8 @@ namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
 /// <c>ecnn predict NET.json DATA [--target NAME] [--json]</c>: outputs of a saved network of any family; with targets,
-/// the loss, the objective (when the file records its beta) and, for classifiers, the accuracy.
+/// the loss (the file's "loss", squared when absent), the objective (when the file records its beta) and, for classifiers,
+/// the accuracy and the confusion matrix.
 /// </summary>
 public static class PredictCommand
 {
@@ -32,13 +33,20 @@ public static class PredictCommand
                 throw new InputException($"the data has {dataset.Columns} feature columns but the network takes {inputs}; give data with the training features (and the target last)");
             var f = network.Outputs(dataset.X);
             int n = f.GetLength(0), o = f.GetLength(1);
-            double? loss = null, accuracy = null;
+            var lossFunction = LossFunction.Of(network);
+            double? loss = null, squared = null, accuracy = null;
+            int[,]? confusion = null;
+            var predicted = network.PredictClasses(f);
             if (dataset.Y is not null)
             {
-                loss = ClassTargets.SquaredLoss(f, network.Targets(dataset.Y));
-                if (network.Classes is int k) accuracy = ClassTargets.Accuracy(f, dataset.Y, k);
+                loss = lossFunction.Value(f, lossFunction.Targets(dataset.Y));
+                squared = ClassTargets.SquaredLoss(f, network.Targets(dataset.Y));
+                if (network.Classes is int k)
+                {
+                    accuracy = ClassTargets.Accuracy(f, dataset.Y, k);
+                    confusion = ClassTargets.Confusion(dataset.Y, predicted!, k);
+                }
             }
-            var predicted = network.PredictClasses(f);
             double? objective = loss is double l0 && network.FileBeta() is double b ? l0 + network.Regularizer(b) : null;
             if (pr.GetValue(json))
             {
@@ -48,8 +56,12 @@ public static class PredictCommand
                         ? (JsonNode)JsonValue.Create(f[i, 0])
                         : new JsonArray(Enumerable.Range(0, o).Select(t => (JsonNode)JsonValue.Create(f[i, t])).ToArray())).ToArray()),
                     ["loss"] = Json.Num(loss),
-                    ["mse"] = loss is double l ? Json.Num(2 * l / (n * o)) : null,
+                    ["loss_name"] = LossFunction.Name(lossFunction.Kind),
+                    ["mse"] = squared is double l ? Json.Num(2 * l / (n * o)) : null,
                 };
+                if (confusion is not null)
+                    result["confusion"] = new JsonArray(Enumerable.Range(0, confusion.GetLength(0)).Select(t =>
+                        (JsonNode)new JsonArray(Enumerable.Range(0, confusion.GetLength(1)).Select(q => (JsonNode)JsonValue.Create(confusion[t, q])).ToArray())).ToArray());
                 if (predicted is not null) result["classes"] = new JsonArray(predicted.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
                 if (accuracy is double a) result["accuracy"] = a;
                 if (objective is double obj) result["objective"] = Json.Num(obj);
@@ -61,11 +73,30 @@ public static class PredictCommand
                 var line = string.Join(",", Enumerable.Range(0, o).Select(t => f[i, t].ToString("G10", CultureInfo.InvariantCulture)));
                 Console.WriteLine(predicted is null ? line : $"{line}  class {predicted[i]}");
             }
-            if (loss is double l2)
+            if (loss is double l2 && squared is double sq)
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"loss 1/2||f(X)-y||^2 = {l2:G10}, mean squared error {2 * l2 / (n * o):G6}") + (accuracy is double a2 ? string.Create(CultureInfo.InvariantCulture, $", accuracy {a2:P2}") : ""));
+                    $"loss {lossFunction.Formula} = {l2:G10}, mean squared error {2 * sq / (n * o):G6}") + (accuracy is double a2 ? string.Create(CultureInfo.InvariantCulture, $", accuracy {a2:P2}") : ""));
+            if (confusion is not null) Console.Error.Write(ConfusionText(confusion));
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The confusion matrix as text: one row per true label, one column per predicted class.</summary>
+    internal static string ConfusionText(int[,] confusion)
+    {
+        int k = confusion.GetLength(0);
+        int width = Math.Max(5, confusion.Cast<int>().DefaultIfEmpty(0).Max().ToString(CultureInfo.InvariantCulture).Length + 1);
+        var sb = new System.Text.StringBuilder("confusion matrix (rows: true label, columns: predicted class)\n");
+        sb.Append("label".PadLeft(6));
+        for (int q = 0; q < k; q++) sb.Append(q.ToString(CultureInfo.InvariantCulture).PadLeft(width));
+        sb.Append('\n');
+        for (int t = 0; t < k; t++)
+        {
+            sb.Append(t.ToString(CultureInfo.InvariantCulture).PadLeft(6));
+            for (int q = 0; q < k; q++) sb.Append(confusion[t, q].ToString(CultureInfo.InvariantCulture).PadLeft(width));
+            sb.Append('\n');
+        }
+        return sb.ToString();
     }
 }

@@ -48,7 +48,8 @@ public sealed class DataOptions
     /// <exception cref="InputException">--classes disagrees with the number of labels.</exception>
     public static ModelSpec ImplyClasses(ModelSpec model, DataSelection selection)
     {
-        if (model.Activation != ActivationKind.Poly || selection.Labels is null) return model;
+        bool classifies = model.Activation == ActivationKind.Poly || model.Classes is not null || model.Loss is LossKind.Hinge or LossKind.Logistic;
+        if (!classifies || selection.Labels is null) return model;
         int k = selection.Labels.Count;
         if (model.Classes is int c && c != k)
             throw new InputException($"--classes {c} disagrees with the {k} values of --labels; drop --classes (--labels implies it)");

@@ -9,6 +9,7 @@ namespace ExactConvexNN.Cli.Options;
 /// <summary>
 /// The flags that describe the model, declared and parsed once for train and compare (and the shape flags for
 /// arrangements): <c>--beta</c>, <c>--bias</c>, <c>--activation relu|poly</c>, <c>--poly a,b,c</c>, <c>--classes K</c>,
+/// <c>--loss squared|hinge|logistic|l1|huber</c> with <c>--huber-delta M</c>,
 /// <c>--image C,H,W</c> or <c>--signal C,L</c> with <c>--filter --stride --padding --pool</c>.
 /// </summary>
 public sealed class ModelOptions
@@ -17,7 +18,9 @@ public sealed class ModelOptions
     private readonly Option<bool> _bias = new("--bias") { Description = "give every neuron a bias (appends a column of ones; fully connected networks only)" };
     private readonly Option<string> _activation = new("--activation") { Description = "relu (convex program of Pilanci & Ergen), poly (sigma(t) = a t^2 + b t + c, SDP of Bartan & Pilanci) or gated (gated ReLU: fixed gates, group lasso)", DefaultValueFactory = _ => "relu" };
     private readonly Option<string?> _poly = new("--poly") { Description = "poly only: coefficients a,b,c of sigma(t) = a t^2 + b t + c (default 0.09,0.5,0.47)" };
-    private readonly Option<int?> _classes = new("--classes") { Description = "poly only: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot)" };
+    private readonly Option<int?> _classes = new("--classes") { Description = "relu or poly: K classes, targets are labels 0..K-1 (K = 2: one output with targets -1/+1; K > 2: K outputs, one-hot, and for relu K sub-networks)" };
+    private readonly Option<string> _loss = new("--loss") { Description = "relu only: squared (default), hinge or logistic (classifiers: need --classes; logistic is the cross-entropy for K > 2), l1 or huber", DefaultValueFactory = _ => "squared" };
+    private readonly Option<double?> _huberDelta = new("--huber-delta") { Description = "--loss huber: the threshold M (1/2 r^2 for |r| <= M, linear beyond; default 1)" };
     private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
@@ -29,7 +32,7 @@ public sealed class ModelOptions
     public void AddTo(Command command)
     {
         if (_withBeta) command.Options.Add(_beta);
-        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _layers }) command.Options.Add(o);
+        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _loss, _huberDelta, _layers }) command.Options.Add(o);
         _shape.AddTo(command);
     }
 
@@ -48,10 +51,13 @@ public sealed class ModelOptions
         if (act is "gated_relu") act = "gated";
         if (act is not ("relu" or "poly" or "gated")) throw new InputException($"--activation '{pr.GetValue(_activation)}' is not relu, poly or gated");
         bool poly = act == "poly";
+        var loss = LossFunction.Parse(pr.GetValue(_loss) ?? "squared");
+        if (loss != LossKind.Squared && act != "relu") throw new InputException($"--loss {LossFunction.Name(loss)} applies to --activation relu only; the {act} networks train the squared loss");
+        if (Given(pr, _huberDelta) && loss != LossKind.Huber) throw new InputException("--huber-delta applies to --loss huber only");
         if (!poly)
         {
-            foreach (var o in new Option[] { _poly, _classes })
-                if (Given(pr, o)) throw new InputException($"{o.Name} applies to --activation poly only");
+            if (Given(pr, _poly)) throw new InputException($"{_poly.Name} applies to --activation poly only");
+            if (act == "gated" && Given(pr, _classes)) throw new InputException($"{_classes.Name} applies to --activation relu or poly only");
         }
         else
             foreach (var o in reluOnly)
@@ -67,7 +73,7 @@ public sealed class ModelOptions
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec
         {
-            Beta = beta, Bias = bias, Classes = k, Image = shape, Layers = layers,
+            Beta = beta, Bias = bias, Classes = k, Image = shape, Layers = layers, Loss = loss, HuberDelta = pr.GetValue(_huberDelta) ?? 1.0,
             Activation = act switch { "poly" => ActivationKind.Poly, "gated" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = pr.GetValue(_poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default,
         };

@@ -36,7 +36,7 @@ public static class CertificateReport
     {
         var text = ModelRegistry.For(network).Text;
         var w = new StringWriter(CultureInfo.InvariantCulture);
-        w.WriteLine($"objective       {cert.Objective:G10}   ({text.Objective}, beta {beta:G6}, {network.NeuronCount} neurons)");
+        w.WriteLine($"objective       {cert.Objective:G10}   ({text.ObjectiveWith(LossFunction.Of(network))}, beta {beta:G6}, {network.NeuronCount} neurons)");
         w.WriteLine($"lower bound     {cert.LowerBound:G10}   (on the global optimum over {text.Networks})");
         w.WriteLine($"gap             {cert.Gap:G4}   (relative {cert.RelativeGap:E2})");
         w.WriteLine(cert.CertifiedOptimal

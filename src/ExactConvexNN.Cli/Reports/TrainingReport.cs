@@ -69,7 +69,7 @@ public static class TrainingReport
         var text = ModelRegistry.For(r.Model).Text;
         var w = new StringWriter(CultureInfo.InvariantCulture);
         w.WriteLine($"status          {r.Status.ToName()}");
-        w.WriteLine($"primal          {r.Primal:G10}   ({text.ProgramValue}: {text.Objective})");
+        w.WriteLine($"primal          {r.Primal:G10}   ({text.ProgramValue}: {text.ObjectiveWith(LossFunction.For(r.Model))})");
         w.WriteLine($"dual            {r.Dual:G10}");
         w.WriteLine($"relative gap    {r.RelativeGap:E2}");
         if (r.BetaMax is double betaMax)

@@ -31,7 +31,7 @@ public static class OnnxExport
         // The first-layer weights (p x J) and the second-layer weights per neuron (R O each), whatever the family.
         List<(double[] U, double[] W)> neurons = network switch
         {
-            TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
+            TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, n.OutputWeights(relu.Architecture.Outputs))).ToList(),
             PolyNetwork poly => poly.Neurons.Select(n => (n.U, n.W)).ToList(),
             GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             // Three layers: neuron l's second-layer weights as a row over the units (w_l in its unit's column).

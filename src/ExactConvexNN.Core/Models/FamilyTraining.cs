@@ -62,6 +62,14 @@ internal static class FamilyTraining
         return meta;
     }
 
+    /// <summary>A dual candidate V (n x O) as the file's "dual_candidate" array (row-major); null when an entry is not finite.</summary>
+    public static JsonArray? CandidateJson(double[,] v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        var values = v.Cast<double>().ToArray();
+        return values.All(double.IsFinite) ? new JsonArray(values.Select(e => (JsonNode)JsonValue.Create(e)!).ToArray()) : null;
+    }
+
     /// <summary>Records the network's own objective in its metadata ("objective", null when not finite).</summary>
     public static void RecordObjective(Networks.INetwork network, double objective) =>
         ((Dictionary<string, JsonNode?>)network.Metadata)["objective"] = double.IsFinite(objective) ? objective : null;

@@ -76,7 +76,7 @@ public abstract class NetworkFamily : INetworkFamily
     /// <inheritdoc/>
     public FamilyText Text { get; }
     /// <inheritdoc/>
-    public bool Trains(ModelSpec model) => model.Activation == _activation && model.Loss == LossKind.Squared && model.Layers == Layers;
+    public virtual bool Trains(ModelSpec model) => model.Activation == _activation && model.Loss == LossKind.Squared && model.Layers == Layers;
     /// <inheritdoc/>
     public virtual int Layers => 2;
     /// <inheritdoc/>
@@ -160,7 +160,15 @@ public abstract class NetworkFamily : INetworkFamily
 /// <param name="BoundMethod">How the lower bound is proven (" over every chamber").</param>
 /// <param name="Networks">Over which networks the bound holds ("networks of any width").</param>
 /// <param name="Recovery">How the network comes back from the solution ("" or " (neural decomposition)").</param>
-public sealed record FamilyText(string Objective, string ProgramValue, string BoundMethod, string Networks, string Recovery);
+public sealed record FamilyText(string Objective, string ProgramValue, string BoundMethod, string Networks, string Recovery)
+{
+    /// <summary>The objective with <paramref name="loss"/> in place of the squared loss the text names.</summary>
+    public string ObjectiveWith(LossFunction loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return loss.Kind == LossKind.Squared ? Objective : Objective.Replace("1/2||f(X)-y||^2", loss.Formula, StringComparison.Ordinal);
+    }
+}
 
 /// <summary>What a certificate may reuse or try: a dual candidate, the chambers already enumerated, a tolerance.</summary>
 public sealed record CertificateRequest

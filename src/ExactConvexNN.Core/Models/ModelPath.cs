@@ -24,7 +24,8 @@ public static class ModelPath
         options ??= new TrainingOptions();
         double betaMax = family is ThreeLayerReluFamily three
             ? three.BetaMax(data, model, options)
-            : TrainingGuards.ReluBetaMax(x, data.Y, ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
+            : TrainingGuards.ReluBetaMax(x, model.Targets(data), LossFunction.For(model),
+                ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
         if (!(betaMax > 0)) throw new InputException("beta_max is 0 (the zero network fits the targets best at every beta); there is no path to trace");
         // beta_k = beta_max 1000^(-k / (count - 1)), k = 0 .. count - 1.
         return Enumerable.Range(0, count).Select(k => betaMax * Math.Pow(1000, -(double)k / (count - 1))).ToArray();

@@ -16,11 +16,19 @@ public enum ActivationKind
     GatedRelu,
 }
 
-/// <summary>The training loss. Squared today; the pipeline's keys and conjugates leave room for hinge, logistic, l1 and Huber.</summary>
+/// <summary>The training loss (its conjugates and conic forms: <see cref="LossFunction"/>). ReLU networks train every loss; the other families the squared loss.</summary>
 public enum LossKind
 {
     /// <summary>1/2 ||f(X) - Y||_F^2.</summary>
     Squared,
+    /// <summary>sum max(0, 1 - y f) with -1/+1 targets (one-vs-rest for K &gt; 2 classes).</summary>
+    Hinge,
+    /// <summary>sum log(1 + exp(-y f)) for two classes; the cross-entropy logsumexp(f) - f_label for K &gt; 2.</summary>
+    Logistic,
+    /// <summary>||f(X) - Y||_1.</summary>
+    L1,
+    /// <summary>sum huber_M(f - y): 1/2 r^2 for |r| &lt;= M, M |r| - M^2/2 beyond (M = <see cref="ModelSpec.HuberDelta"/>).</summary>
+    Huber,
 }
 
 /// <summary>
@@ -38,6 +46,8 @@ public sealed record ModelSpec
     public PolynomialActivation Poly { get; init; } = PolynomialActivation.Default;
     /// <summary>The loss.</summary>
     public LossKind Loss { get; init; } = LossKind.Squared;
+    /// <summary>The Huber loss's threshold M (1 by default).</summary>
+    public double HuberDelta { get; init; } = 1.0;
     /// <summary>Fully connected only: append a column of ones to X (a first-layer bias).</summary>
     public bool Bias { get; init; }
     /// <summary>Number of classes K (targets are labels 0..K-1); null for regression on the target column.</summary>
@@ -56,8 +66,8 @@ public sealed record ModelSpec
         ActivationKind.GatedRelu => "gated: 1[x'g >= 0] x'u with fixed gates g",
         _ => "relu(t) = max(t, 0)",
     };
-    /// <summary>The loss's name in output: "squared".</summary>
-    public string LossName => Loss switch { _ => "squared" };
+    /// <summary>The loss's name in output: squared, hinge, logistic, l1 or huber.</summary>
+    public string LossName => LossFunction.Name(Loss);
     /// <summary>Outputs O: 1 for regression and two classes, K for K &gt; 2 classes.</summary>
     public int Outputs => Classes is int k ? ClassTargets.Outputs(k) : 1;
 
@@ -71,6 +81,7 @@ public sealed record ModelSpec
         if (Layers is not (2 or 3)) throw new InputException($"ecnn trains networks of 2 or 3 layers, got {Layers}; for deeper CNNs train layer by layer (--layerwise J)");
         if (Layers == 3 && Activation != ActivationKind.Relu) throw new InputException($"three-layer networks are trained with the relu activation, not {ActivationName}");
         if (Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
+        LossFunction.Validate(this);
         if (Image is not null)
         {
             Image.Validated();
@@ -79,12 +90,17 @@ public sealed record ModelSpec
         return this;
     }
 
-    /// <summary>The targets of a data set for this model (n x O): the target column, or the labels encoded for the classes.</summary>
-    /// <exception cref="InputException">No targets, or labels outside 0..K-1.</exception>
+    /// <summary>
+    /// The training targets of a data set for this model (n x O): the target column, or the labels encoded for the classes
+    /// and the loss (<see cref="LossFunction.Targets"/>). Every class must have a row.
+    /// </summary>
+    /// <exception cref="InputException">No targets, labels outside 0..K-1, or a class without rows.</exception>
     public double[,] Targets(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets (the last column, or a named target)");
-        return Classes is int k ? ClassTargets.Encode(data.Y, k) : ClassTargets.Column(data.Y);
+        var y = LossFunction.For(this).Targets(data.Y);
+        if (Classes is int k) ClassTargets.CheckEveryClass(data.Y, k, data.Source);
+        return y;
     }
 }

@@ -20,6 +20,9 @@ namespace ExactConvexNN.Models;
 /// </summary>
 public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, new FamilyText("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)", "convex optimum", " over every chamber", "networks of any width", ""))
 {
+    /// <summary>ReLU models with any loss (squared, hinge, logistic, l1, huber).</summary>
+    public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && model.Layers == Layers;
+
     /// <inheritdoc/>
     public override INetwork Read(JsonObject document, string source) => TwoLayerReluNetwork.Read(document, source);
 
@@ -27,16 +30,14 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     public override NetworkArchitecture Architecture(ModelSpec model, int inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Classes is not null)
-            throw new InputException("classes apply to polynomial networks only for now; a ReLU network fits the target column as a regression (drop the classes, or use the poly activation)");
         if (model.Image is { Pool: not 0 })
             throw new InputException($"pooling regions (pool {model.Image.Pool}) are not supported for ReLU CNNs yet: the ReLU CNN sums every patch (global pooling, pool 0)");
-        return Shape(model, inputs, 1, sumPooling: true);
+        return Shape(model, inputs, model.Outputs, sumPooling: true);
     }
 
     /// <inheritdoc/>
     public override void CheckSize(Dataset data, ModelSpec model, TrainingOptions options) =>
-        TrainingGuards.CheckReluProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+        TrainingGuards.CheckReluProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit, model.Outputs);
 
     /// <inheritdoc/>
     public override TrainingResult Complete(TrainingResult result, Dataset data) => TrainingGuards.AboveBetaMax(result, data, this);
@@ -46,7 +47,8 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     {
         var clock = Stopwatch.StartNew();
         var arch = Architecture(model, data.Columns);
-        var y = data.Y ?? throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
+        var y = model.Targets(data);
+        var loss = LossFunction.For(model);
         var patches = arch.StackedPatches(data.X);
         var x = patches.X;
         long phase = SolverProfile.Start();
@@ -59,27 +61,31 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
         SolverProfile.Stop(ProfilePhase.FacetRows, phase);
         phase = SolverProfile.Start();
-        var program = ConvexReluProgram.Build(x, y, model.Beta, thick, options.FacetReduction, data.Rows);
+        var program = ConvexReluProgram.Build(x, y, model.Beta, thick, loss, options.FacetReduction, data.Rows);
         SolverProfile.Stop(ProfilePhase.ProgramAssembly, phase);
         var solveClock = Stopwatch.StartNew();
         var solution = Solve(program, options, options.Solver);
         double solve = solveClock.Elapsed.TotalSeconds;
-        double primal = program.Objective(solution.X, y);
+        double primal = program.Objective(solution.X);
         phase = SolverProfile.Start();
-        var neurons = Recover(data, x, arch, model.Beta, options, program, solution, primal);
+        var neurons = Recover(data, x, y, arch, model, options, program, solution, primal);
         SolverProfile.Stop(ProfilePhase.Recovery, phase);
 
         string trainedBy = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)";
-        var meta = FamilyTraining.Metadata(data, model, trainedBy, solution, data.Rows);
-        var network = TwoLayerReluNetwork.Create(arch, neurons, meta);
-        double recovered = network.Objective(data.X, y, model.Beta);
+        var dual = program.DualCandidate(solution.Z);
+        var meta = FamilyTraining.Metadata(data, model, trainedBy, solution, 0, loss.FileKeys());
+        meta["dual_candidate"] = FamilyTraining.CandidateJson(dual);
+        var network = TwoLayerReluNetwork.Create(arch, neurons, meta, model.Classes);
+        var f = network.Outputs(data.X);
+        double recovered = loss.Value(f, y) + network.Regularizer(model.Beta);
         FamilyTraining.RecordObjective(network, recovered);
         return new TrainingResult
         {
             Model = model, Status = solution.Status, Primal = primal, Dual = solution.DualObjective,
             RelativeGap = FamilyTraining.RelativeGap(primal, solution.DualObjective),
-            Network = network, RecoveredObjective = recovered, Targets = ClassTargets.Column(y),
-            Program = program, Solution = solution, DualCandidate = FamilyTraining.DualCandidate(solution, data.Rows, 1),
+            Network = network, RecoveredObjective = recovered, Targets = y,
+            TrainAccuracy = model.Classes is int k ? ClassTargets.Accuracy(f, data.Y!, k) : null,
+            Program = program, Solution = solution, DualCandidate = dual,
             Arrangement = arrangement, ThinChambers = arrangement.Chambers.Count - thick.Length,
             PreparePhase = "enumeration", PrepareSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
@@ -96,14 +102,14 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     /// row of each chamber as a sign row: a small program whose solution has the patterns that (X u)_+ computes. Only while
     /// the network is more than <see cref="TrainingOptions.RecoveryTolerance"/> (relative) above the convex value.
     /// </summary>
-    private static List<Neuron> Recover(Dataset data, double[,] x, NetworkArchitecture arch, double beta, TrainingOptions options,
+    private static List<Neuron> Recover(Dataset data, double[,] x, double[,] y, NetworkArchitecture arch, ModelSpec model, TrainingOptions options,
         ConvexReluProgram program, SolverResult solution, double primal)
     {
         int p = arch.PatchLength;
         var best = program.RecoverNeurons(solution.X, p, false, options.PruneTolerance);
-        if (solution.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved) || data.Y is null) return best;
-        double bestValue = Value(best);
+        if (solution.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) return best;
         double enough = primal + options.RecoveryTolerance * Math.Max(Math.Abs(primal), 1e-300);
+        (best, double bestValue) = Pruned(program, solution.X);
         if (bestValue <= enough) return best;
         int d = program.Features;
         var norms = new double[program.Blocks.Count];
@@ -120,20 +126,37 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         int previous = -1;
         foreach (double threshold in new[] { 1e-6, 1e-9 })
         {
-            var support = Enumerable.Range(0, norms.Length).Where(b => norms[b] > threshold * largest).Select(b => program.Blocks[b]).ToArray();
+            var support = Enumerable.Range(0, norms.Length).Where(b => norms[b] > threshold * largest).Select(b => program.Blocks[b]).Distinct().ToArray();
             if (support.Length == previous) continue;
             previous = support.Length;
-            var small = ConvexReluProgram.Build(x, data.Y, beta, support, reduceToFacets: false, data.Rows);
+            var small = ConvexReluProgram.Build(x, y, model.Beta, support, program.Loss, reduceToFacets: false, data.Rows);
             var polished = Solve(small, options with { Progress = null }, options.Solver with { Verbose = false });
             if (polished.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) continue;
-            var neurons = small.RecoverNeurons(polished.X, p, false, options.PruneTolerance);
-            double value = Value(neurons);
+            var (neurons, value) = Pruned(small, polished.X);
             if (value < bestValue) (best, bestValue) = (neurons, value);
             if (bestValue <= enough) break;
         }
         return best;
 
-        double Value(List<Neuron> neurons) => TwoLayerReluNetwork.Create(arch, neurons).Objective(data.X, data.Y!, beta);
+        // Pruning drops blocks below a fraction of the largest; with a piecewise-linear loss (hinge, l1) the interior
+        // solution spreads over many small blocks whose sum matters to first order, so smaller fractions are tried until
+        // the network is within the recovery tolerance (the sparsest such network is kept).
+        (List<Neuron> Neurons, double Value) Pruned(ConvexReluProgram from, double[] solutionX)
+        {
+            var neurons = from.RecoverNeurons(solutionX, p, false, options.PruneTolerance);
+            double value = Value(neurons);
+            if (program.Loss.Kind == LossKind.Squared) return (neurons, value);
+            foreach (double fraction in new[] { 1e-9, 1e-12 })
+            {
+                if (value <= enough || fraction >= options.PruneTolerance) break;
+                var more = from.RecoverNeurons(solutionX, p, false, fraction);
+                double v = Value(more);
+                if (v < value) (neurons, value) = (more, v);
+            }
+            return (neurons, value);
+        }
+
+        double Value(List<Neuron> neurons) => TwoLayerReluNetwork.Create(arch, neurons, classes: model.Classes).Objective(data.X, y, model.Beta, program.Loss);
     }
 
     /// <inheritdoc/>
@@ -142,21 +165,13 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         ArgumentNullException.ThrowIfNull(request);
         var relu = Fitting<TwoLayerReluNetwork>(network, data);
         var arrangement = request.Arrangement ?? CertificateChambers(relu.Architecture.StackedPatches(data.X).X, request);
-        double[]? candidate = null;
-        if (request.Candidate is { } v)
-        {
-            if (v.GetLength(0) != data.Rows || v.GetLength(1) != 1) throw new InputException($"the dual candidate is {v.GetLength(0)} x {v.GetLength(1)}, expected {data.Rows} x 1");
-            candidate = new double[data.Rows];
-            for (int i = 0; i < candidate.Length; i++) candidate[i] = v[i, 0];
-        }
-        return OptimalityVerifier.Verify(data, beta, relu, arrangement, candidate, request.Tolerance, request.MaxPatterns);
+        return OptimalityVerifier.Verify(data, beta, relu, LossFunction.Of(relu), arrangement, request.Candidate, request.Tolerance, request.MaxPatterns);
     }
 
     /// <inheritdoc/>
     public override INonconvexObjective Objective(Dataset data, ModelSpec model, int neurons)
     {
         var arch = Architecture(model, data.Columns);
-        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
-        return NonconvexObjective.Create(arch, data.X, data.Y, model.Beta, neurons);
+        return NonconvexObjective.Create(arch, data.X, model.Targets(data), model.Beta, neurons, LossFunction.For(model));
     }
 }

@@ -67,18 +67,20 @@ public static class TrainingGuards
     /// <param name="samples">The number of samples n (residual rows).</param>
     /// <param name="sample">The number of sampled patterns, or null for every chamber.</param>
     /// <param name="limitBytes">The limit.</param>
+    /// <param name="outputs">Outputs O: one block per chamber and output.</param>
     /// <exception cref="InputException">The estimate is above <paramref name="limitBytes"/>: the message gives it and the ways out.</exception>
-    public static void CheckReluProgramSize(double[,] patchRows, int samples, int? sample, long limitBytes)
+    public static void CheckReluProgramSize(double[,] patchRows, int samples, int? sample, long limitBytes, int outputs = 1)
     {
         ArgumentNullException.ThrowIfNull(patchRows);
         int rows = samples, columns = patchRows.GetLength(1);
         var estimate = ArrangementEnumerator.Summarize(patchRows).EstimatedChambers;
         BigInteger chambers = sample is int k ? BigInteger.Min(k, estimate) : estimate;
-        BigInteger bytes = chambers * rows * columns * BytesPerProgramNonzero;
+        BigInteger bytes = chambers * rows * columns * outputs * BytesPerProgramNonzero;
         if (bytes <= limitBytes) return;
         string where = sample is null ? "chambers (estimate)" : "sampled patterns";
+        string times = outputs > 1 ? $" x {outputs} outputs" : "";
         throw new InputException(string.Create(CultureInfo.InvariantCulture,
-            $"the convex program would need about {Gb(bytes)} ({chambers:N0} {where} x {rows:N0} rows x {columns} columns), above the limit of {Gb(limitBytes)} ({Gb(AvailableMemory)} available); train on fewer rows (--rows), sample fewer patterns (--sample K), or raise the limit (--max-memory GB)"));
+            $"the convex program would need about {Gb(bytes)} ({chambers:N0} {where} x {rows:N0} rows x {columns} columns{times}), above the limit of {Gb(limitBytes)} ({Gb(AvailableMemory)} available); train on fewer rows (--rows), sample fewer patterns (--sample K), or raise the limit (--max-memory GB)"));
     }
 
     /// <summary>Bytes as "6.4 GB".</summary>
@@ -118,22 +120,51 @@ public static class TrainingGuards
     }
 
     /// <summary>
+    /// beta_max of a ReLU model with any loss and O outputs: the largest over output columns of rho(V0_o) for
+    /// V0 = -grad L(0, Y) (for the squared loss V0 = Y, as above). For beta at or above it the zero network is optimal:
+    /// F = 0 minimizes L(F) + &lt;V0, F&gt;, so V0 (dual feasible there) certifies it.
+    /// </summary>
+    /// <param name="patchRows">The stacked patch matrix the chambers belong to.</param>
+    /// <param name="y">The encoded targets (n x O).</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="arrangement">Every chamber (exact, not sampled).</param>
+    public static double ReluBetaMax(double[,] patchRows, double[,] y, LossFunction loss, Arrangement arrangement)
+    {
+        ArgumentNullException.ThrowIfNull(arrangement); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(loss);
+        return OptimalityVerifier.Rho(patchRows, y.GetLength(0), arrangement.Chambers, loss.NegativeGradientAtZero(y)).DefaultIfEmpty(0).Max();
+    }
+
+    /// <summary>
     /// For an exact ReLU result: records beta_max and, when beta is at or above it, replaces the solver's approximate
-    /// answer by the exact one, the zero network (objective 1/2 ||y||^2, solved, dual candidate y, which certifies it).
+    /// answer by the exact one, the zero network (objective L(0, Y), 1/2 ||y||^2 for the squared loss, solved, dual
+    /// candidate -grad L(0, Y), which certifies it).
     /// </summary>
     internal static TrainingResult AboveBetaMax(TrainingResult result, Dataset data, ReluFamily family)
     {
-        if (result.Arrangement is not { Sampled: false } arrangement || data.Y is not { } y) return result;
+        if (result.Arrangement is not { Sampled: false } arrangement || data.Y is null) return result;
         var arch = family.Architecture(result.Model, data.Columns);
-        double betaMax = ReluBetaMax(arch.StackedPatches(data.X).X, y, arrangement);
-        return AboveBetaMax(result, y, betaMax, meta => TwoLayerReluNetwork.Create(arch, [], meta));
+        var loss = LossFunction.For(result.Model);
+        var y = result.Targets;
+        double betaMax = ReluBetaMax(arch.StackedPatches(data.X).X, y, loss, arrangement);
+        var done = AboveBetaMax(result, y, loss, betaMax, meta => TwoLayerReluNetwork.Create(arch, [], meta, result.Model.Classes));
+        return done.Network.NeuronCount == 0 && result.Model.Classes is int k && result.Model.Beta >= betaMax
+            ? done with { TrainAccuracy = ClassTargets.Accuracy(done.Network.Outputs(data.X), data.Y, k) }
+            : done;
     }
 
     /// <summary>
     /// Records <paramref name="betaMax"/> (a beta at and above which the zero network is optimal) and, when beta is at or
-    /// above it, replaces the result by the zero network of <paramref name="zeroNetwork"/>.
+    /// above it, replaces the result by the zero network of <paramref name="zeroNetwork"/> (squared loss, one output).
     /// </summary>
     internal static TrainingResult AboveBetaMax(TrainingResult result, double[] y, double betaMax,
+        Func<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>, Networks.INetwork> zeroNetwork) =>
+        AboveBetaMax(result, ClassTargets.Column(y), LossFunction.Create(LossKind.Squared), betaMax, zeroNetwork);
+
+    /// <summary>
+    /// Records <paramref name="betaMax"/> and, when beta is at or above it, replaces the result by the zero network of
+    /// <paramref name="zeroNetwork"/>: objective L(0, Y), dual candidate -grad L(0, Y), which certifies it.
+    /// </summary>
+    internal static TrainingResult AboveBetaMax(TrainingResult result, double[,] y, LossFunction loss, double betaMax,
         Func<IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>, Networks.INetwork> zeroNetwork)
     {
         if (result.Model.Beta < betaMax) return result with { BetaMax = betaMax };
@@ -141,16 +172,15 @@ public static class TrainingGuards
         {
             ["status"] = SolverStatus.Solved.ToName(),
             ["trained_by"] = $"ecnn train (beta >= beta_max = {betaMax.ToString("G6", CultureInfo.InvariantCulture)}: the zero network)",
-            ["dual_candidate"] = new System.Text.Json.Nodes.JsonArray(y.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v)!).ToArray()),
+            ["dual_candidate"] = FamilyTraining.CandidateJson(loss.NegativeGradientAtZero(y)),
         };
         var zero = zeroNetwork(meta);
-        double half = 0;
-        foreach (double v in y) half += v * v / 2;
+        double half = loss.Value(new double[y.GetLength(0), y.GetLength(1)], y);
         FamilyTraining.RecordObjective(zero, half);
         return result with
         {
             Status = SolverStatus.Solved, Primal = half, Dual = half, RelativeGap = 0, Network = zero, RecoveredObjective = half,
-            DualCandidate = ClassTargets.Column(y), BetaMax = betaMax,
+            DualCandidate = loss.NegativeGradientAtZero(y), BetaMax = betaMax,
         };
     }
 }

@@ -113,7 +113,7 @@ public sealed record TrainingResult
     /// </summary>
     public required double[,] DualCandidate { get; init; }
     /// <summary>
-    /// ReLU, exact chambers: beta_max, the smallest beta at which the zero network is optimal (<see cref="TrainingGuards.ReluBetaMax"/>);
+    /// ReLU, exact chambers: beta_max, the smallest beta at which the zero network is optimal (<see cref="TrainingGuards.ReluBetaMax(double[,], double[,], LossFunction, Arrangements.Arrangement)"/>);
     /// null for other families and for sampled patterns.
     /// </summary>
     public double? BetaMax { get; init; }

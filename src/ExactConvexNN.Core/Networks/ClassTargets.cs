@@ -23,11 +23,36 @@ public static class ClassTargets
         {
             double l = labels[i];
             if (l != Math.Floor(l) || l < 0 || l >= classes)
-                throw new InputException($"sample {i + 1} has label {l.ToString(CultureInfo.InvariantCulture)}, but --classes {classes} needs labels 0..{classes - 1}");
+                throw new InputException($"sample {i + 1} has label {l.ToString(CultureInfo.InvariantCulture)}, but --classes {classes} needs labels 0..{classes - 1}; map the target's values to them with --labels L1,L2,... (in the order 0, 1, ...)");
             if (classes == 2) y[i, 0] = l == 1 ? 1 : -1;
             else y[i, (int)l] = 1;
         }
         return y;
+    }
+
+    /// <summary>Refuses training labels (already checked to be 0..K-1) in which a class has no row.</summary>
+    /// <exception cref="InputException">A class without rows: the message names it and the fix.</exception>
+    public static void CheckEveryClass(ReadOnlySpan<double> labels, int classes, string source)
+    {
+        var seen = new bool[classes];
+        foreach (double l in labels) if (l >= 0 && l < classes && l == Math.Floor(l)) seen[(int)l] = true;
+        int missing = Array.IndexOf(seen, false);
+        if (missing >= 0)
+            throw new InputException($"class {missing} has no rows in '{source}' (--classes {classes} needs every label 0..{classes - 1}); give the number of classes the data has, or pick the classes with --labels L1,L2,...");
+    }
+
+    /// <summary>The K x K confusion matrix: entry [t, p] counts the rows of true label t predicted as p.</summary>
+    /// <exception cref="ArgumentException">The numbers of labels and predictions differ.</exception>
+    public static int[,] Confusion(ReadOnlySpan<double> labels, ReadOnlySpan<int> predicted, int classes)
+    {
+        if (labels.Length != predicted.Length) throw new ArgumentException($"{labels.Length} labels but {predicted.Length} predictions");
+        var m = new int[classes, classes];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double l = labels[i];
+            if (l == Math.Floor(l) && l >= 0 && l < classes && (uint)predicted[i] < (uint)classes) m[(int)l, predicted[i]]++;
+        }
+        return m;
     }
 
     /// <summary>The predicted class of one sample's outputs.</summary>

@@ -24,6 +24,12 @@ namespace ExactConvexNN.Programs;
 /// (nonnegative cones). P = diag(1 on e), q = beta on every t_i and s_i.
 /// </para>
 /// <para>
+/// Other losses and several outputs (<see cref="Build(double[,], double[,], double, IReadOnlyList{Chamber}, Models.LossFunction, bool, int?)"/>):
+/// minimize L(F, Y) + beta sum_(i,o) (||u_io|| + ||v_io||) with F_o = sum_i D_i X (u_io - v_io), one block per chamber
+/// and output (O scalar sub-networks that share nothing but the loss), and the loss's conic form as the coupling part
+/// (<see cref="ConicLoss"/>): the blocks' outputs enter its rows where the squared loss has its equality rows.
+/// </para>
+/// <para>
 /// The two-layer ReLU CNN of Ergen &amp; Pilanci (f(x) = sum_j w_j sum_k (x_k'u_j)_+) has the same program over the
 /// stacked patch matrix X = [X_1; ...; X_K] (patch-major, <see cref="PatchMatrix"/>): D_i runs over the chambers of
 /// the arrangement of all n K patch rows, and the residual of sample s sums the rows of its K patches,
@@ -34,15 +40,19 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
 {
     /// <summary>The conic program.</summary>
     public ConicProblem Problem { get; }
-    /// <summary>Samples n (the equality rows; row j of X belongs to sample j mod n).</summary>
+    /// <summary>Samples n (row j of X belongs to sample j mod n).</summary>
     public int Samples { get; }
+    /// <summary>Outputs O (one block per chamber and output).</summary>
+    public int OutputCount { get; }
     /// <summary>Rows of X: n K patch rows (n when fully connected).</summary>
     public int Rows => _x.GetLength(0);
     /// <summary>Columns d of X (including a bias column, if any).</summary>
     public int Features { get; }
     /// <summary>Regularization strength beta.</summary>
     public double Beta { get; }
-    /// <summary>The chambers, one block each (the all-zero chamber, which adds nothing, is left out).</summary>
+    /// <summary>The loss.</summary>
+    public Models.LossFunction Loss { get; }
+    /// <summary>The chamber of each block (block b feeds output b mod O; the all-zero chamber, which adds nothing, is left out).</summary>
     public IReadOnlyList<Chamber> Blocks { get; }
     /// <summary>Sign rows used by each block: its facet rows, or every nonzero row without reduction, for chambers found by
     /// sampling and for thin chambers (<see cref="ChamberCone.Rows"/>).</summary>
@@ -54,131 +64,157 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
     /// <summary>True when blocks keep only their facet rows.</summary>
     public bool FacetReduced { get; }
 
-    private readonly int[] _rowOffset;
+    private readonly int[] _rowOffset;       // first row of each chamber block, then of each loss block, then the end
+    private readonly int[] _colOffset;       // first column of each chamber block, then of each loss block, then the end
     private readonly double[,] _x;
+    private readonly double[,] _y;
+    private readonly ConicLoss _conic;
 
     /// <summary>
-    /// The block-angular structure for <see cref="BlockAngularKktSolver"/>: the residual e and the n equality rows couple
-    /// the blocks; each block's variables [t, u, s, v] appear only in its own cone rows and the equality rows.
+    /// The block-angular structure for <see cref="BlockAngularKktSolver"/>: the loss's coupling variables and rows (for the
+    /// squared loss the residual e and the n O equality rows) couple the blocks; each chamber block's variables
+    /// [t, u, s, v] and each sample's loss variables appear only in their own rows and the coupling rows.
     /// </summary>
-    public BlockAngularLayout Layout
-    {
-        get
-        {
-            int nb = Blocks.Count;
-            var cols = new int[nb + 1]; var rows = new int[nb + 1];
-            for (int b = 0; b <= nb; b++)
-            {
-                cols[b] = Samples + b * 2 * (Features + 1);
-                rows[b] = b < nb ? _rowOffset[b] : Problem.Constraints;
-            }
-            return new BlockAngularLayout(Samples, Samples, cols, rows);
-        }
-    }
+    public BlockAngularLayout Layout => new(_conic.CouplingVariables, _conic.CouplingRows, _colOffset, _rowOffset);
 
-    /// <summary>Index of the first variable of block b ([t, u, s, v], 2(d+1) variables).</summary>
-    public int BlockVariable(int b) => Samples + b * 2 * (Features + 1);
+    /// <summary>Index of the first variable of chamber block b ([t, u, s, v], 2(d+1) variables).</summary>
+    public int BlockVariable(int b) => _colOffset[b];
 
-    private ConvexReluProgram(ConicProblem problem, double[,] x, int samples, double beta, Chamber[] blocks, int[][] rows, int[] rowOffset, bool reduced)
+    /// <summary>The output block b feeds.</summary>
+    public int BlockOutput(int b) => b % OutputCount;
+
+    private ConvexReluProgram(ConicProblem problem, double[,] x, double[,] y, int samples, double beta, Models.LossFunction loss, ConicLoss conic,
+        Chamber[] blocks, int[][] rows, int[] rowOffset, int[] colOffset, bool reduced)
     {
-        Problem = problem; _x = x; Samples = samples; Features = x.GetLength(1); Beta = beta;
-        Blocks = blocks; BlockRows = rows; _rowOffset = rowOffset; FacetReduced = reduced;
+        Problem = problem; _x = x; _y = y; Samples = samples; OutputCount = y.GetLength(1); Features = x.GetLength(1); Beta = beta;
+        Loss = loss; _conic = conic;
+        Blocks = blocks; BlockRows = rows; _rowOffset = rowOffset; _colOffset = colOffset; FacetReduced = reduced;
         SignRows = 2L * rows.Sum(r => (long)r.Length);
     }
 
     /// <summary>
-    /// Builds the program for features <paramref name="x"/> (n x d, with the bias column already appended if wanted),
-    /// targets <paramref name="y"/> and the given chambers. With <paramref name="reduceToFacets"/> each block keeps its
-    /// facet rows (chambers found by sampling have none recorded, and thin chambers cannot trust theirs in doubles: both
-    /// keep every nonzero row, see <see cref="ChamberCone"/>).
+    /// Builds the squared-loss program with one output for features <paramref name="x"/> (n x d, with the bias column
+    /// already appended if wanted), targets <paramref name="y"/> and the given chambers; see the general overload.
     /// </summary>
-    /// <param name="x">The features (n x d) or the stacked patch matrix (n K x d, patch-major).</param>
-    /// <param name="y">The targets (length n).</param>
-    /// <param name="beta">The regularization strength.</param>
-    /// <param name="chambers">The chambers of the arrangement of <paramref name="x"/>'s rows, one block each.</param>
-    /// <param name="reduceToFacets">Keep only each chamber's facet rows.</param>
-    /// <param name="samples">The number of samples n when <paramref name="x"/> stacks K patches per sample; null for n = rows.</param>
     /// <exception cref="InputException">beta is negative or not finite, or the sizes disagree.</exception>
     public static ConvexReluProgram Build(double[,] x, double[] y, double beta, IReadOnlyList<Chamber> chambers, bool reduceToFacets = true, int? samples = null)
     {
-        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(chambers);
+        ArgumentNullException.ThrowIfNull(y);
+        return Build(x, ClassTargets.Column(y), beta, chambers, Models.LossFunction.Create(Models.LossKind.Squared), reduceToFacets, samples);
+    }
+
+    /// <summary>
+    /// Builds the program for features <paramref name="x"/> (n x d, with the bias column already appended if wanted),
+    /// encoded targets <paramref name="y"/> (n x O), the loss and the given chambers. With <paramref name="reduceToFacets"/>
+    /// each block keeps its facet rows (chambers found by sampling have none recorded, and thin chambers cannot trust
+    /// theirs in doubles: both keep every nonzero row, see <see cref="ChamberCone"/>).
+    /// </summary>
+    /// <param name="x">The features (n x d) or the stacked patch matrix (n K x d, patch-major).</param>
+    /// <param name="y">The encoded targets (n x O).</param>
+    /// <param name="beta">The regularization strength.</param>
+    /// <param name="chambers">The chambers of the arrangement of <paramref name="x"/>'s rows, one block each per output.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="reduceToFacets">Keep only each chamber's facet rows.</param>
+    /// <param name="samples">The number of samples n when <paramref name="x"/> stacks K patches per sample; null for n = rows.</param>
+    /// <exception cref="InputException">beta is negative or not finite, the sizes disagree, or the loss has no conic form yet.</exception>
+    public static ConvexReluProgram Build(double[,] x, double[,] y, double beta, IReadOnlyList<Chamber> chambers, Models.LossFunction loss, bool reduceToFacets = true, int? samples = null)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(chambers); ArgumentNullException.ThrowIfNull(loss);
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
-        int rowsX = x.GetLength(0), d = x.GetLength(1), n = samples ?? rowsX;
+        int rowsX = x.GetLength(0), d = x.GetLength(1), n = samples ?? rowsX, o = y.GetLength(1);
         if (n < 1 ? rowsX != 0 : rowsX % n != 0) throw new InputException($"{rowsX} patch rows are not a whole number of patches for {n} samples");
-        if (y.Length != n) throw new InputException($"{n} samples but {y.Length} targets");
+        if (y.GetLength(0) != n) throw new InputException($"{n} samples but {y.GetLength(0)} targets");
+        if (o < 1) throw new InputException("the targets have no columns");
         if (chambers.Any(c => c.Rows != rowsX)) throw new InputException($"the chambers were enumerated for other data (not {rowsX} rows)");
+        var conic = ConicLoss.Build(loss, y);
 
         var nonzeroRows = ChamberCone.NonzeroRows(x);
-        var blocks = chambers.Where(c => !c.IsAllZero).ToArray();
+        var distinct = chambers.Where(c => !c.IsAllZero).ToArray();
         long facetClock = SolverProfile.Start();
-        var rows = blocks.Select(c => reduceToFacets ? ChamberCone.Rows(x, c, nonzeroRows) : nonzeroRows).ToArray();
+        var distinctRows = distinct.Select(c => reduceToFacets ? ChamberCone.Rows(x, c, nonzeroRows) : nonzeroRows).ToArray();
         SolverProfile.Stop(ProfilePhase.FacetRows, facetClock);
-        int nb = blocks.Length, width = 2 * (d + 1);
+        // One block per chamber and output, chamber-major: block b is chamber b / O feeding output b mod O.
+        int nb = checked(distinct.Length * o), width = 2 * (d + 1);
+        var blocks = new Chamber[nb];
+        var rows = new int[nb][];
+        for (int b = 0; b < nb; b++) { blocks[b] = distinct[b / o]; rows[b] = distinctRows[b / o]; }
+        int lossBlocks = conic.BlockVariables > 0 ? n : 0;
+        int mc = conic.CouplingVariables, nc = conic.CouplingRows;
 
-        // Row layout: n equality rows, then per block [SOC u (d+1), SOC v (d+1), sign rows u, sign rows v].
-        var rowOffset = new int[nb];
-        long m = n;
-        for (int b = 0; b < nb; b++) { rowOffset[b] = checked((int)m); m += 2 * (d + 1) + 2L * rows[b].Length; }
-        int rowsTotal = checked((int)m);
-        long nvars = n + (long)nb * width;
-        if (nvars > int.MaxValue / 2) throw new InputException($"the program would have {nvars:N0} variables; use fewer samples or --sample K");
-
-        // Nonzeros: e (1 each), t/s (1 each), u/v columns: equality rows of the active patch rows' samples + 1 SOC row + sign rows.
-        long nnz = n;
-        var activeRowsOfBlock = new int[nb][];
+        // Row layout: coupling rows, then per chamber block [SOC u (d+1), SOC v (d+1), sign rows u, sign rows v], then the loss blocks.
+        var rowOffset = new int[nb + lossBlocks + 1];
+        var colOffset = new int[nb + lossBlocks + 1];
+        long m = nc, nvars = mc;
         for (int b = 0; b < nb; b++)
         {
-            activeRowsOfBlock[b] = nonzeroRows.Where(j => blocks[b][j]).ToArray();
-            long perColumn = activeRowsOfBlock[b].Length + 1 + rows[b].Length;
-            nnz += 2 + 2L * d * perColumn;
+            rowOffset[b] = checked((int)m); m += 2 * (d + 1) + 2L * rows[b].Length;
+            colOffset[b] = checked((int)Math.Min(nvars, int.MaxValue)); nvars += width;
         }
-        // Per column, the equality-row entries sum the active patch rows of each sample: coefficient[s] = sum_{j = s mod n} x_jk.
+        for (int s = 0; s < lossBlocks; s++)
+        {
+            rowOffset[nb + s] = checked((int)m); m += conic.BlockRows;
+            colOffset[nb + s] = checked((int)Math.Min(nvars, int.MaxValue)); nvars += conic.BlockVariables;
+        }
+        if (nvars > int.MaxValue / 2 || m > int.MaxValue / 2) throw new InputException($"the program would have {nvars:N0} variables; use fewer samples or --sample K");
+        int rowsTotal = (int)m;
+        rowOffset[^1] = rowsTotal; colOffset[^1] = (int)nvars;
+
+        // Nonzeros: coupling columns, t/s (1 each), u/v columns: the loss rows of the active samples + 1 SOC row + sign rows, loss blocks.
+        int fRows = conic.F.Length == 0 ? 0 : conic.F.Max(r => r.Length);
+        long nnz = conic.CouplingColumns.Sum(c => (long)c.Count);
+        var activeRowsOfChamber = new int[distinct.Length][];
+        for (int c = 0; c < distinct.Length; c++)
+        {
+            activeRowsOfChamber[c] = nonzeroRows.Where(j => distinct[c][j]).ToArray();
+            long perColumn = (long)Math.Min(activeRowsOfChamber[c].Length, n) * fRows + 1 + distinctRows[c].Length;
+            nnz += o * (2 + 2L * d * perColumn);
+        }
+        for (int s = 0; s < lossBlocks; s++)
+            for (int c = 0; c < conic.BlockVariables; c++) nnz += conic.BlockCoupling[s][c].Count + conic.BlockOwn[c].Count;
+        if (nnz > int.MaxValue / 2) throw new InputException($"the program would have {nnz:N0} nonzeros; use fewer samples or --sample K");
+        // Per column, the loss-row entries sum the active patch rows of each sample: coefficient[s] = sum_{j = s mod n} x_jk.
         var coefficient = new double[n];
         var seen = new bool[n];
         var touched = new List<int>();
         var colPtr = new int[nvars + 1];
-        var rowIdx = new int[checked((int)nnz)];
+        var rowIdx = new int[nnz];
         var vals = new double[nnz];
         int p = 0, col = 0;
-        // e: identity in the equality rows.
-        for (int j = 0; j < n; j++) { rowIdx[p] = j; vals[p++] = 1; colPtr[++col] = p; }
+        for (int j = 0; j < mc; j++)
+        {
+            foreach (var (r, v) in conic.CouplingColumns[j]) { rowIdx[p] = r; vals[p++] = v; }
+            colPtr[++col] = p;
+        }
         for (int b = 0; b < nb; b++)
         {
             var chamber = blocks[b];
+            int output = b % o;
             int r0 = rowOffset[b];
+            var active = activeRowsOfChamber[b / o];
             for (int side = 0; side < 2; side++)
             {
-                // side 0: u (enters the residual with -D X), side 1: v (with +D X).
-                double sign = side == 0 ? -1 : 1;
+                // side 0: u (f gains D X u), side 1: v (f loses D X v).
+                double sign = side == 0 ? 1 : -1;
                 int socRow = r0 + side * (d + 1);
                 int signRow0 = r0 + 2 * (d + 1) + side * rows[b].Length;
                 // t_i or s_i: -1 in the first row of its cone.
                 rowIdx[p] = socRow; vals[p++] = -1; colPtr[++col] = p;
                 for (int k = 0; k < d; k++)
                 {
-                    if (rowsX == n)
-                        foreach (int j in activeRowsOfBlock[b])
-                        {
-                            if (x[j, k] == 0) continue;
-                            rowIdx[p] = j; vals[p++] = sign * x[j, k];
-                        }
-                    else
+                    foreach (int j in active)
                     {
-                        foreach (int j in activeRowsOfBlock[b])
-                        {
-                            if (x[j, k] == 0) continue;
-                            int s0 = j % n;
-                            if (!seen[s0]) { seen[s0] = true; touched.Add(s0); }
-                            coefficient[s0] += x[j, k];
-                        }
-                        touched.Sort();
-                        foreach (int s0 in touched)
-                        {
-                            rowIdx[p] = s0; vals[p++] = sign * coefficient[s0];
-                            coefficient[s0] = 0; seen[s0] = false;
-                        }
-                        touched.Clear();
+                        if (x[j, k] == 0) continue;
+                        int s0 = j % n;
+                        if (!seen[s0]) { seen[s0] = true; touched.Add(s0); }
+                        coefficient[s0] += x[j, k];
                     }
+                    if (rowsX != n) touched.Sort();
+                    foreach (int s0 in touched)
+                    {
+                        foreach (var (r, coef) in conic.F[s0 * o + output]) { rowIdx[p] = r; vals[p++] = sign * coef * coefficient[s0]; }
+                        coefficient[s0] = 0; seen[s0] = false;
+                    }
+                    touched.Clear();
                     rowIdx[p] = socRow + 1 + k; vals[p++] = -1;
                     var signRows = rows[b];
                     for (int t = 0; t < signRows.Length; t++)
@@ -192,53 +228,88 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
                 }
             }
         }
+        for (int s = 0; s < lossBlocks; s++)
+            for (int c = 0; c < conic.BlockVariables; c++)
+            {
+                foreach (var (r, v) in conic.BlockCoupling[s][c]) { rowIdx[p] = r; vals[p++] = v; }
+                foreach (var (r, v) in conic.BlockOwn[c]) { rowIdx[p] = rowOffset[nb + s] + r; vals[p++] = v; }
+                colPtr[++col] = p;
+            }
         Array.Resize(ref rowIdx, p); Array.Resize(ref vals, p);
         var a = CscMatrix.Create(rowsTotal, (int)nvars, colPtr, rowIdx, vals);
 
         var q = new double[nvars];
-        for (int b = 0; b < nb; b++) { int v0 = n + b * width; q[v0] = beta; q[v0 + d + 1] = beta; }
+        for (int b = 0; b < nb; b++) { int v0 = colOffset[b]; q[v0] = beta; q[v0 + d + 1] = beta; }
+        for (int s = 0; s < lossBlocks; s++)
+            for (int c = 0; c < conic.BlockVariables; c++) q[colOffset[nb + s] + c] = conic.BlockCost[c];
         var bvec = new double[rowsTotal];
-        for (int j = 0; j < n; j++) bvec[j] = -y[j];
-        var pDiag = new int[nvars + 1]; var pRows = new int[n]; var pVals = new double[n];
-        for (int j = 0; j < n; j++) { pRows[j] = j; pVals[j] = 1; }
-        for (int c = 0; c < nvars; c++) pDiag[c + 1] = Math.Min(c + 1, n);
+        conic.CouplingRhs.CopyTo(bvec, 0);
+        for (int s = 0; s < lossBlocks; s++) conic.BlockRhs.CopyTo(bvec, rowOffset[nb + s]);
+        var pDiag = new int[nvars + 1]; var pRows = new int[mc]; var pVals = new double[mc];
+        for (int j = 0; j < mc; j++) { pRows[j] = j; pVals[j] = conic.CouplingQuadratic[j]; }
+        for (int c = 0; c < nvars; c++) pDiag[c + 1] = Math.Min(c + 1, mc);
         var pm = CscMatrix.Create((int)nvars, (int)nvars, pDiag, pRows, pVals);
 
-        var cones = new List<ConeSpec> { new ZeroConeSpec(n) };
+        var cones = new List<ConeSpec>(conic.CouplingCones);
         for (int b = 0; b < nb; b++)
         {
             cones.Add(new SecondOrderConeSpec(d + 1));
             cones.Add(new SecondOrderConeSpec(d + 1));
             if (rows[b].Length > 0) cones.Add(new NonnegativeConeSpec(2 * rows[b].Length));
         }
-        // y'y/2 is not a constant of this form: the residual e carries the whole loss.
+        for (int s = 0; s < lossBlocks; s++) cones.AddRange(conic.BlockCones);
+        // y'y/2 is not a constant of this form: the loss variables carry the whole loss.
         var problem = ConicProblem.Create(pm, q, a, bvec, cones);
-        return new ConvexReluProgram(problem, x, n, beta, blocks, rows, rowOffset, reduceToFacets);
+        return new ConvexReluProgram(problem, x, (double[,])y.Clone(), n, beta, loss, conic, blocks, rows, rowOffset, colOffset, reduceToFacets);
     }
 
-    /// <summary>The convex objective 1/2 ||sum_i D_i X (u_i - v_i) - y||^2 + beta sum_i (||u_i|| + ||v_i||) at a solution vector, recomputed from the blocks.</summary>
-    public double Objective(ReadOnlySpan<double> solution, ReadOnlySpan<double> y)
+    /// <summary>The outputs F (n x O) of a solution vector: F_o = sum over output o's blocks of D_i X (u_i - v_i).</summary>
+    public double[,] Outputs(ReadOnlySpan<double> solution)
     {
         int n = Samples, d = Features, rowsX = Rows;
-        var f = new double[n];
-        double penalty = 0;
+        var f = new double[n, OutputCount];
         for (int b = 0; b < Blocks.Count; b++)
         {
-            int v0 = BlockVariable(b);
+            int v0 = BlockVariable(b), output = BlockOutput(b);
             var u = solution.Slice(v0 + 1, d); var v = solution.Slice(v0 + d + 2, d);
-            penalty += Norm(u) + Norm(v);
             for (int j = 0; j < rowsX; j++)
             {
                 if (!Blocks[b][j]) continue;
                 double z = 0;
                 for (int k = 0; k < d; k++) z += _x[j, k] * (u[k] - v[k]);
-                f[j % n] += z;
+                f[j % n, output] += z;
             }
         }
-        double loss = 0;
-        for (int j = 0; j < n; j++) loss += (f[j] - y[j]) * (f[j] - y[j]);
-        return loss / 2 + Beta * penalty;
+        return f;
     }
+
+    /// <summary>The convex objective L(F, Y) + beta sum_i (||u_i|| + ||v_i||) at a solution vector, recomputed from the blocks and the program's targets.</summary>
+    public double Objective(ReadOnlySpan<double> solution)
+    {
+        double penalty = 0;
+        for (int b = 0; b < Blocks.Count; b++)
+        {
+            int v0 = BlockVariable(b);
+            penalty += Norm(solution.Slice(v0 + 1, Features)) + Norm(solution.Slice(v0 + Features + 2, Features));
+        }
+        return Loss.Value(Outputs(solution), _y) + Beta * penalty;
+    }
+
+    /// <summary>The convex objective with targets <paramref name="y"/> (one output) in place of the program's.</summary>
+    public double Objective(ReadOnlySpan<double> solution, ReadOnlySpan<double> y)
+    {
+        if (OutputCount != 1 || y.Length != Samples) throw new ArgumentException($"{y.Length} targets for {Samples} samples and {OutputCount} outputs");
+        double penalty = 0;
+        for (int b = 0; b < Blocks.Count; b++)
+        {
+            int v0 = BlockVariable(b);
+            penalty += Norm(solution.Slice(v0 + 1, Features)) + Norm(solution.Slice(v0 + Features + 2, Features));
+        }
+        return Loss.Value(Outputs(solution), ClassTargets.Column(y)) + Beta * penalty;
+    }
+
+    /// <summary>The dual candidate V (n x O) of the solver's multipliers: -grad L at the optimum, in the verifier's convention.</summary>
+    public double[,] DualCandidate(ReadOnlySpan<double> z) => _conic.DualCandidate(z, Samples, OutputCount);
 
     /// <summary>
     /// Neurons from the nonzero blocks: u_i gives (u_i / sqrt||u_i||, +sqrt||u_i||), v_i gives (v_i / sqrt||v_i||, -sqrt||v_i||).
@@ -263,19 +334,19 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
         for (int b = 0; b < Blocks.Count; b++)
         {
             int v0 = BlockVariable(b);
-            Add(solution.Slice(v0 + 1, d), +1);
-            Add(solution.Slice(v0 + d + 2, d), -1);
+            Add(solution.Slice(v0 + 1, d), +1, BlockOutput(b));
+            Add(solution.Slice(v0 + d + 2, d), -1, BlockOutput(b));
         }
         return neurons;
 
-        void Add(ReadOnlySpan<double> u, int sign)
+        void Add(ReadOnlySpan<double> u, int sign, int output)
         {
             double norm = Norm(u);
             if (norm <= relativeTolerance * largest) return;
             double root = Math.Sqrt(norm);
             var weights = new double[u.Length];
             for (int k = 0; k < u.Length; k++) weights[k] = u[k] / root;
-            neurons.Add(new Neuron(weights, sign * root));
+            neurons.Add(new Neuron(weights, sign * root, output));
         }
     }
 

@@ -179,16 +179,20 @@ public abstract class FirstOrderObjective : INonconvexObjective
 /// The nonconvex objective of a width-m ReLU network (fully connected, or a CNN summing its K patches) as a function of
 /// its packed parameters theta = [u_1; ...; u_m; w_1 ... w_m] (each u_j of length p, the patch length: d, +1 with a bias):
 /// <code>
-///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 (||U||_F^2 + ||w||^2),   f(x) = sum_j w_j sum_k (x_k'u_j)_+.
+///   L(theta) = 1/2 sum_i (f(x_i) - y_i)^2 + beta/2 (||U||_F^2 + ||w||^2),   f(x) = sum_j w_j sum_k (x_k'u_j)_+,
 /// </code>
-/// Its gradient uses the subgradient 0 of the ReLU at the kink. Holds scratch space for one evaluation at a time
+/// or any other loss of <see cref="Models.LossFunction"/> in place of the squared one; with O outputs (a K-class
+/// classifier) neuron j feeds output j mod O alone, the sub-networks the convex program trains. Its gradient uses the
+/// subgradient 0 of the ReLU at the kink (and of the loss at its kinks). Holds scratch space for one evaluation at a time
 /// (not thread-safe).
 /// </summary>
 public sealed class NonconvexObjective : FirstOrderObjective
 {
     private readonly double[][] _x;   // per sample, its K patches (p each, the bias column included)
-    private readonly double[] _y;
+    private readonly double[,] _y;
     private readonly double[] _z;   // m K scratch: pre-activations of one sample
+    private readonly double[] _f, _g, _ys;   // O scratch: one sample's outputs, loss gradient and targets
+    private readonly Models.LossFunction _loss;
     private readonly NetworkArchitecture _architecture;
 
     /// <summary>Inputs p per neuron (features plus the bias column, or the patch length).</summary>
@@ -208,10 +212,12 @@ public sealed class NonconvexObjective : FirstOrderObjective
     /// <inheritdoc/>
     protected override string Layout => $"m (p + 1) with m = {Neurons}, p = {Width}";
 
-    private NonconvexObjective(double[][] x, double[] y, NetworkArchitecture arch, int m, double beta) : base(y.Length)
+    private NonconvexObjective(double[][] x, double[,] y, NetworkArchitecture arch, int m, double beta, Models.LossFunction loss) : base(y.GetLength(0))
     {
-        _x = x; _y = y; _architecture = arch; Width = arch.PatchLength; Patches = arch.Patches; Neurons = m; Beta = beta;
+        _x = x; _y = y; _architecture = arch; Width = arch.PatchLength; Patches = arch.Patches; Neurons = m; Beta = beta; _loss = loss;
         _z = new double[m * Patches];
+        int o = y.GetLength(1);
+        _f = new double[o]; _g = new double[o]; _ys = new double[o];
     }
 
     /// <summary>Validates and builds the objective of a fully connected network on a data set with targets (features without the bias column).</summary>
@@ -231,7 +237,23 @@ public sealed class NonconvexObjective : FirstOrderObjective
         if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
         if (neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {neurons}; try --neurons 10");
         if (x.GetLength(0) != y.Length) throw new InputException($"{x.GetLength(0)} samples but {y.Length} targets");
-        return new NonconvexObjective(architecture.ExtractPatches(x), (double[])y.Clone(), architecture, neurons, beta);
+        return Create(architecture, x, ClassTargets.Column(y), beta, neurons, Models.LossFunction.Create(Models.LossKind.Squared));
+    }
+
+    /// <summary>
+    /// Validates and builds the objective of a ReLU network of the given architecture (O outputs) with
+    /// <paramref name="loss"/> on features X and encoded targets Y (n x O); neuron j feeds output j mod O.
+    /// </summary>
+    /// <exception cref="InputException">A bad beta, fewer neurons than outputs, or sizes that disagree.</exception>
+    public static NonconvexObjective Create(NetworkArchitecture architecture, double[,] x, double[,] y, double beta, int neurons, Models.LossFunction loss)
+    {
+        ArgumentNullException.ThrowIfNull(architecture); ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(loss);
+        if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}; try --beta 0.01");
+        int o = y.GetLength(1);
+        if (neurons < Math.Max(1, o)) throw new InputException($"the network needs at least {Math.Max(1, o)} neurons (one per output), got {neurons}; try --neurons {Math.Max(10, 3 * o)}");
+        if (x.GetLength(0) != y.GetLength(0)) throw new InputException($"{x.GetLength(0)} samples but {y.GetLength(0)} targets");
+        if (o != architecture.Outputs) throw new InputException($"{o} target columns for a network with {architecture.Outputs} outputs");
+        return new NonconvexObjective(architecture.ExtractPatches(x), (double[,])y.Clone(), architecture, neurons, beta, loss);
     }
 
     /// <inheritdoc/>
@@ -252,8 +274,9 @@ public sealed class NonconvexObjective : FirstOrderObjective
         foreach (int i in batch)
         {
             var xi = _x[i].AsSpan();
-            // z_jk = x_ik'u_j, f = sum_j w_j sum_k (z_jk)_+.
-            double f = 0;
+            // z_jk = x_ik'u_j, f_o = sum over the neurons j of output o of w_j sum_k (z_jk)_+.
+            int o = _f.Length;
+            Array.Clear(_f);
             for (int j = 0; j < m; j++)
             {
                 var uj = u.Slice(j * p, p);
@@ -263,16 +286,16 @@ public sealed class NonconvexObjective : FirstOrderObjective
                     var xq = xi.Slice(q * p, p);
                     for (int k = 0; k < p; k++) s += xq[k] * uj[k];
                     z[j * kk + q] = s;
-                    if (s > 0) f += s * w[j];
+                    if (s > 0) _f[j % o] += s * w[j];
                 }
             }
-            double r = f - _y[i];
-            loss += r * r;
+            for (int t = 0; t < o; t++) _ys[t] = _y[i, t];
+            loss += _loss.Sample(_f, _ys, grad ? _g : Span<double>.Empty);
             if (!grad) continue;
-            // dL/dw_j += c r sum_k (z_jk)_+,  dL/du_j += c r w_j sum_k 1[z_jk > 0] x_ik.
-            double cr = weight * r;
+            // dL/dw_j += c g_o sum_k (z_jk)_+,  dL/du_j += c g_o w_j sum_k 1[z_jk > 0] x_ik, g = dl/df (the residual for the squared loss).
             for (int j = 0; j < m; j++)
             {
+                double cr = weight * _g[j % o];
                 double a = cr * w[j];
                 var gj = gu.Slice(j * p, p);
                 for (int q = 0; q < kk; q++)
@@ -285,7 +308,7 @@ public sealed class NonconvexObjective : FirstOrderObjective
                 }
             }
         }
-        return weight * loss / 2 + Beta / 2 * reg;
+        return weight * loss + Beta / 2 * reg;
     }
 
     /// <summary>u_j ~ N(0, s^2 I / p), w_j ~ N(0, s^2 / m).</summary>
@@ -299,7 +322,8 @@ public sealed class NonconvexObjective : FirstOrderObjective
     public double[] Pack(TwoLayerReluNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (network.Bias != Bias || network.Architecture.PatchLength != Width || network.Neurons.Count != Neurons)
+        if (network.Bias != Bias || network.Architecture.PatchLength != Width || network.Neurons.Count != Neurons
+            || network.Neurons.Select((nrn, j) => nrn.Output != j % _f.Length).Any(b => b))
             throw new ArgumentException($"the network ({network.Neurons.Count} neurons, {network.Inputs} inputs, bias {network.Bias}) does not match the objective ({Neurons} neurons, width {Width}, bias {Bias})");
         var theta = new double[Parameters];
         for (int j = 0; j < Neurons; j++)
@@ -315,8 +339,9 @@ public sealed class NonconvexObjective : FirstOrderObjective
     {
         CheckLength(theta.Length);
         var neurons = new Neuron[Neurons];
-        for (int j = 0; j < Neurons; j++) neurons[j] = new Neuron(theta.Slice(j * Width, Width).ToArray(), theta[Neurons * Width + j]);
-        return TwoLayerReluNetwork.Create(_architecture, neurons, metadata);
+        int o = _f.Length;
+        for (int j = 0; j < Neurons; j++) neurons[j] = new Neuron(theta.Slice(j * Width, Width).ToArray(), theta[Neurons * Width + j], j % o);
+        return TwoLayerReluNetwork.Create(_architecture, neurons, metadata, _loss.Classes);
     }
 
     /// <inheritdoc/>
@@ -363,6 +388,7 @@ public static partial class NonconvexTrainer
             ["trained_by"] = $"{Name(options.Optimizer)}{objective.Description} (lr {lr.ToString("G4", CultureInfo.InvariantCulture)}, {options.Epochs} epochs, batch {batch}, seed {options.Seed})",
             ["objective"] = history[^1],
         };
+        foreach (var (key, value) in Models.LossFunction.For(model).FileKeys()) meta[key] = value;
         return new NonconvexResult
         {
             Network = objective.Unpack(last, meta), Objective = history[^1], History = history.ToArray(),

@@ -1,5 +1,6 @@
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
+using ExactConvexNN.Models;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
 
@@ -16,6 +17,14 @@ namespace ExactConvexNN.Verification;
 /// (by default the network's residual y - f(X)), t v with t = clamp(v'y/||v||^2, 0, beta/rho) is dual feasible, so its
 /// dual value is a lower bound on the optimum. The bound depends only on the exact chamber enumeration and this
 /// formula.
+/// <para>
+/// Any convex loss L and O outputs (O sub-networks sharing nothing but the loss,
+/// <see cref="Verify(Dataset, double, TwoLayerReluNetwork, LossFunction, Arrangement, double[,], double, long, double)"/>):
+/// the dual is max h(V) s.t. rho(V_o) &lt;= beta for every output column o, with h(V) = inf_F L(F, Y) + &lt;V, F&gt; = -L*(-V)
+/// (<see cref="LossFunction.Conjugate"/>). The candidate (the network's -grad L, or the solver's multipliers) is moved into
+/// the domain of h, and t V with t &lt;= min_o beta / rho(V_o) (and inside the domain) is dual feasible; the best such t
+/// gives the bound. For the squared loss and one output this is the formula above.
+/// </para>
 /// </summary>
 public static class OptimalityVerifier
 {
@@ -51,20 +60,101 @@ public static class OptimalityVerifier
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
         if (arrangement.Rows != x.GetLength(0) || arrangement.Columns != x.GetLength(1))
             throw new InputException("the arrangement was enumerated for other data");
-        var y = data.Y;
-        double objective = network.Objective(data.X, y, beta);
-        var f = network.Predict(data.X);
-        var residual = new double[y.Length];
-        for (int i = 0; i < residual.Length; i++) residual[i] = y[i] - f[i];
-        var (bound, rho, scale) = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, residual);
+        if (candidate is not null && candidate.Length != data.Rows) throw new InputException($"the dual candidate has {candidate.Length} entries, expected {data.Rows}");
+        return Verify(data, beta, network, LossFunction.Create(LossKind.Squared), arrangement, candidate is null ? null : ClassTargets.Column(candidate),
+            tolerance, maxPatterns, absoluteTolerance);
+    }
+
+    /// <summary>
+    /// Certifies <paramref name="network"/> (any number of outputs) on <paramref name="data"/> for <paramref name="loss"/>:
+    /// the targets are the data's target column encoded for the loss and the network's classes.
+    /// </summary>
+    /// <param name="data">The training data.</param>
+    /// <param name="beta">The weight decay.</param>
+    /// <param name="network">Any two-layer ReLU network with the data's number of inputs.</param>
+    /// <param name="loss">The training loss (its classes must be the network's).</param>
+    /// <param name="arrangement">The exact chambers of the network's input matrix; enumerated when null.</param>
+    /// <param name="candidate">A dual candidate V (n x O), such as the trainer's multipliers; the network's -grad L is always tried too.</param>
+    /// <param name="tolerance">Relative gap for <see cref="Certificate.CertifiedOptimal"/>.</param>
+    /// <param name="maxPatterns">Refusal threshold of the enumeration.</param>
+    /// <param name="absoluteTolerance">Gap for <see cref="Certificate.CertifiedOptimal"/> regardless of the objective's size.</param>
+    /// <exception cref="InputException">Sizes disagree, no targets, a bad beta, sampled chambers, or too many chambers.</exception>
+    public static Certificate Verify(Dataset data, double beta, TwoLayerReluNetwork network, LossFunction loss, Arrangement? arrangement,
+        double[,]? candidate, double tolerance = DefaultTolerance, long maxPatterns = ArrangementOptions.DefaultMaxPatterns,
+        double absoluteTolerance = DefaultAbsoluteTolerance)
+    {
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(network); ArgumentNullException.ThrowIfNull(loss);
+        if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; verification needs targets");
+        if (!double.IsFinite(beta) || beta < 0) throw new InputException($"beta must be a finite number >= 0, got {beta}");
+        if (data.Columns != network.Inputs)
+            throw new InputException($"the network takes {network.Inputs} inputs but the data has {data.Columns} feature columns; use the data it was trained on (and --bias only if the network has a bias)");
+        if (loss.Classes != network.Classes) throw new ArgumentException($"the loss has {loss.Classes} classes but the network {network.Classes}");
+        var x = network.Architecture.StackedPatches(data.X).X;
+        arrangement ??= ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = maxPatterns, IndependentCount = false });
+        if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
+        if (arrangement.Rows != x.GetLength(0) || arrangement.Columns != x.GetLength(1))
+            throw new InputException("the arrangement was enumerated for other data");
+        var y = loss.Targets(data.Y);
+        var f = network.Outputs(data.X);
+        double objective = loss.Value(f, y) + network.Regularizer(beta);
+        var (bound, rho, scale) = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, loss.NegativeGradient(f, y), loss);
         if (candidate is not null)
         {
-            if (candidate.Length != data.Rows) throw new InputException($"the dual candidate has {candidate.Length} entries, expected {data.Rows}");
-            var other = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, candidate);
+            if (candidate.GetLength(0) != data.Rows || candidate.GetLength(1) != y.GetLength(1))
+                throw new InputException($"the dual candidate is {candidate.GetLength(0)} x {candidate.GetLength(1)}, expected {data.Rows} x {y.GetLength(1)}");
+            var other = LowerBound(x, data.Rows, y, beta, arrangement.Chambers, candidate, loss);
             // A residual that is not finite (weights whose products overflow) gives a NaN bound: the candidate's replaces it.
             if (other.LowerBound > bound || double.IsNaN(bound)) (bound, rho, scale) = other;
         }
         return Certificate.FromBound(objective, bound, rho, scale, arrangement.Chambers.Count, tolerance, absoluteTolerance);
+    }
+
+    /// <summary>
+    /// The dual lower bound of candidate <paramref name="v"/> (n x O) for any loss: V moved into the domain of h
+    /// (<see cref="LossFunction.Feasible"/>), rho(V_o) for every output column over every chamber, and the best
+    /// h(t V) over 0 &lt;= t &lt;= min_o beta / rho(V_o) (<see cref="LossFunction.BestScaledBound"/>). Returns the bound,
+    /// the largest rho and t.
+    /// </summary>
+    /// <param name="x">The stacked patch matrix (n K rows).</param>
+    /// <param name="samples">The number of samples n.</param>
+    /// <param name="y">The encoded targets (n x O).</param>
+    /// <param name="beta">The weight decay.</param>
+    /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows.</param>
+    /// <param name="v">The dual candidate (n x O).</param>
+    /// <param name="loss">The loss.</param>
+    public static (double LowerBound, double Rho, double Scale) LowerBound(double[,] x, int samples, double[,] y, double beta, IReadOnlyList<Chamber> chambers, double[,] v, LossFunction loss)
+    {
+        ArgumentNullException.ThrowIfNull(v); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(loss);
+        var feasible = loss.Feasible(v, y);
+        var rho = Rho(x, samples, chambers, feasible);
+        double limit = double.PositiveInfinity;
+        foreach (double r in rho) if (r > 0) limit = Math.Min(limit, beta / r);
+        var (bound, t) = loss.BestScaledBound(feasible, y, limit);
+        return (bound, rho.DefaultIfEmpty(0).Max(), t);
+    }
+
+    /// <summary>
+    /// rho(V_o) = max over chambers of the support values of +-sum_k X_k'D_ik V_o on the chamber's closed cone cut with
+    /// the unit ball, for every column o of <paramref name="v"/>: the scalar rho of each column (parallel over the chambers).
+    /// </summary>
+    /// <param name="x">The stacked patch matrix (n K rows, patch-major: row j belongs to sample j mod n).</param>
+    /// <param name="samples">The number of samples n.</param>
+    /// <param name="chambers">Every chamber of the arrangement of <paramref name="x"/>'s rows (with their facets).</param>
+    /// <param name="v">The candidate (n x O).</param>
+    /// <exception cref="InputException">Chambers without facets (sampled).</exception>
+    public static double[] Rho(double[,] x, int samples, IReadOnlyList<Chamber> chambers, double[,] v)
+    {
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers); ArgumentNullException.ThrowIfNull(v);
+        int n = samples, o = v.GetLength(1);
+        if (n < 1 || x.GetLength(0) % n != 0 || v.GetLength(0) != n) throw new ArgumentException($"{x.GetLength(0)} patch rows, {n} samples and {v.GetLength(0)} candidate rows do not fit together");
+        var rho = new double[o];
+        var column = new double[n];
+        for (int t = 0; t < o; t++)
+        {
+            for (int i = 0; i < n; i++) column[i] = v[i, t];
+            rho[t] = Rho(x, n, chambers, column);
+        }
+        return rho;
     }
 
     /// <summary>The dual lower bound of a fully connected program (one row of X per sample); see the other overload.</summary>

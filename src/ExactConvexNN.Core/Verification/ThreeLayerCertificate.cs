@@ -12,7 +12,7 @@ namespace ExactConvexNN.Verification;
 /// and rho3(v) = max over second-layer chambers D_i and signs s of the support value
 /// M(s, i) = max { s v'D_i h : h = sum_j D_j X (u_j - v_j), (2D_i - I) h &gt;= 0, u_j, v_j in chamber j's cone, sum ||u_j|| + ||v_j|| &lt;= 1 }.
 /// For every lambda &gt;= 0, weak duality gives M(s, i) &lt;= rho2(s D_i v + (2 D_i - I) lambda), where rho2 is the two-layer
-/// dual constraint (<see cref="OptimalityVerifier.Rho"/>, itself an upper bound over every first-layer chamber). lambda
+/// dual constraint (<see cref="OptimalityVerifier.Rho(double[,], int, IReadOnlyList{Arrangements.Chamber}, ReadOnlySpan{double})"/>, itself an upper bound over every first-layer chamber). lambda
 /// comes from solving the support problem (<see cref="ThreeLayerReluProgram.SupportProblem"/>) by the interior-point
 /// method; any lambda, even a poor one, gives a valid bound, and lambda = 0 is always tried. Groups are visited in the order
 /// of their lambda = 0 bound, and a group whose lambda = 0 bound cannot raise the maximum is not solved.

@@ -144,8 +144,8 @@ public sealed class PolyCommandTests
     public void PolyOnlyFlagsAreRefusedForRelu()
     {
         var three = CliHarness.Problems("three_point.csv");
-        // --image is no longer poly-only (the ReLU CNN); the polynomial's coefficients, the classes and pooling regions are.
-        foreach (var flags in new[] { new[] { "--poly", "1,2,3" }, ["--classes", "2"], ["--image", "1,1,2", "--filter", "1", "--pool", "1"] })
+        // --image and --classes are no longer poly-only (the ReLU CNN, ReLU classifiers); the polynomial's coefficients and pooling regions are.
+        foreach (var flags in new[] { new[] { "--poly", "1,2,3" }, ["--image", "1,1,2", "--filter", "1", "--pool", "1"] })
         {
             var (exit, _, err) = CliHarness.Run(["train", three, "--beta", "0.1", .. flags]);
             Assert.Equal(2, exit);
