@@ -9,6 +9,7 @@ public static partial class BenchRegistry
     {
         benchmarks["verify"] = ("certificate vs exact training, planted ReLU data in R^3 (n = 200: 39,802 chambers), beta 0.01 [n ...]; and an Adam network", VerifyBench.Run);
         benchmarks["train"] = ("exact training end to end, planted ReLU data in R^3, beta 0.01 [n ...] [--generic]; and iris", TrainBench.Run);
+        benchmarks["path"] = ("regularization path warm-started vs cold, every point certified: [DATA.csv] (default iris_sepal with a bias) [--path N] (20) [--no-cold]", PathBench.Run);
         benchmarks["arrangements"] = ("exact chamber enumeration, Gaussian data (n,d) = (200,3), (1000,2), (50,4), ...", ArrangementsBench.Run);
         benchmarks["socp"] = ("conic IPM on planted random sparse SOCPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunSocp);
         benchmarks["qp"] = ("conic IPM on planted random sparse QPs (1k, 10k, 100k variables): iterations, time, peak memory [maxVariables]", ConicBench.RunQp);
@@ -19,6 +20,7 @@ public static partial class BenchRegistry
         benchmarks["cnn"] = ("exact two-layer ReLU CNN (Ergen & Pilanci): the synthetic signals experiment against SGD/Adam and the same-size FC program; 8x8 digits exact and sampled [--beta B] [--neurons m] [--epochs E] [--digits N] [--sampled N] [--sample K]", CnnBench.Run);
         benchmarks["layerwise"] = ("layerwise training on 8x8 digits (the 'Peeking into the black box' experiment): J convex two-layer CNN blocks vs the same stack by Adam, objective and accuracies per layer, SVG [--pair A,B] [--train N] [--layers J] [--beta B] [--filter f] [--stride s] [--padding p] [--feature-pool q] [--features C] [--sample K] [--epochs E] [--svg FILE]", LayerwiseBench.Run);
         benchmarks["maros"] = ("Maros-Meszaros QPs (gzipped QPS + optima.tsv): status, iterations, time, error against the reference optimum: DIR [--time-limit S] [--only NAME,NAME]", MarosBench.Run);
+        benchmarks["logistic"] = ("l2-regularized logistic regression as an exponential-cone program (2 exp cones per sample) vs Newton's method and, if python3 has cvxopt, CVXOPT cp: objectives and times [--sizes NxD,...] [--lambda L]", LogisticBench.Run);
         benchmarks["lp"] = ("the pipeline's LP sites (chamber witnesses, cone supports / beta_max, chamber widths) and LP files (problems/solver, planted LPs): own code vs OR-Tools GLOP and PDLP [--sizes N,N,..]", LpBench.Run);
         benchmarks["gen-socp"] = ("write random sparse SOCP / QP-as-SOCP CBF files: FOLDER [--count K] [--n N] [--seed S] [--density D]; or FOLDER --planted N... (the socp benchmark's own problems)", GenSocpBench.Run);
     }

@@ -25,10 +25,11 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
+        var noPrune = NoPruneOption();
         var maxMemory = MaxMemoryOption();
         var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
-            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, maxMemory,
+            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, noPrune, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -56,7 +57,7 @@ public static class TrainCommand
             {
                 Sample = pr.GetValue(sample), Seed = pr.GetValue(seed), MaxPatterns = limit, MaxPatternPairs = pr.GetValue(maxPairs),
                 FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Solver = settings,
-                MaxMemoryBytes = MaxMemory(pr, maxMemory),
+                MaxMemoryBytes = MaxMemory(pr, maxMemory), Prune = !pr.GetValue(noPrune),
             };
             if (layerwise.Requested(pr))
             {
@@ -91,6 +92,12 @@ public static class TrainCommand
     public static int ExitCode(TrainingResult result) =>
         result.Status == SolverStatus.Solved && (result.Certificate is null || double.IsFinite(result.Certificate.LowerBound))
             ? CliRunner.Success : CliRunner.NotSolved;
+
+    /// <summary>The <c>--no-prune</c> option of the commands that train ReLU networks (<see cref="TrainingOptions.Prune"/>).</summary>
+    internal static Option<bool> NoPruneOption() => new("--no-prune")
+    {
+        Description = "relu: keep every neuron the interior-point solution spreads over (by default the network is pruned to at most n neurons with the same objective)",
+    };
 
     /// <summary>The <c>--max-memory GB</c> option of the commands that build a convex program.</summary>
     internal static Option<double?> MaxMemoryOption() => new("--max-memory")

@@ -25,6 +25,7 @@ public static class TrainingReport
             ["relative_gap"] = Json.Num(r.RelativeGap),
             ["recovered_objective"] = Json.Num(r.RecoveredObjective),
             ["neurons"] = r.Network.NeuronCount,
+            ["neurons_before_pruning"] = r.NeuronsBeforePruning,
             // Kept for scripts: the chambers of families with an arrangement, else the pooling regions (see README).
             ["regions"] = r.Chambers ?? r.PoolingRegions,
             ["chambers"] = r.Chambers,
@@ -76,7 +77,8 @@ public static class TrainingReport
             w.WriteLine(r.Model.Beta >= betaMax
                 ? $"beta_max        {betaMax:G6}: beta {r.Model.Beta:G6} is at or above it, so the zero network is the exact optimum"
                 : $"beta_max        {betaMax:G6} (at or above it the zero network is optimal)");
-        w.WriteLine($"network         {r.Network.NeuronCount} neuron{(r.Network.NeuronCount == 1 ? "" : "s")}, objective {r.RecoveredObjective:G10}{text.Recovery}");
+        w.WriteLine($"network         {r.Network.NeuronCount} neuron{(r.Network.NeuronCount == 1 ? "" : "s")}, objective {r.RecoveredObjective:G10}{text.Recovery}"
+            + (r.NeuronsBeforePruning is int before ? $" (pruned from {before} recovered neurons: at most n = {r.Targets.GetLength(0)})" : ""));
         if (r.Certificate is { } cert)
             w.WriteLine(CertificateLine(cert, text.BoundMethod));
         if (r.Chambers is int chambers)

@@ -62,6 +62,14 @@ internal static class FamilyTraining
         return meta;
     }
 
+    /// <summary>The settings at 1/100 of the feasibility and gap tolerances (not below 1e-12).</summary>
+    public static SolverSettings Tighter(SolverSettings s) => s with
+    {
+        FeasibilityTolerance = Math.Max(1e-12, s.FeasibilityTolerance / 100),
+        GapAbsoluteTolerance = Math.Max(1e-12, s.GapAbsoluteTolerance / 100),
+        GapRelativeTolerance = Math.Max(1e-12, s.GapRelativeTolerance / 100),
+    };
+
     /// <summary>A dual candidate V (n x O) as the file's "dual_candidate" array (row-major); null when an entry is not finite.</summary>
     public static JsonArray? CandidateJson(double[,] v)
     {

@@ -100,14 +100,14 @@ public abstract class NetworkFamily : INetworkFamily
     /// The chambers of the stacked patch rows <paramref name="x"/> for training: exact (refused above the options'
     /// MaxPatterns, progress as "enumerating chambers"), or sampled when the options ask for it.
     /// </summary>
-    protected static Arrangement TrainingChambers(double[,] x, TrainingOptions options) => options.Sample is int k
+    protected static Arrangement TrainingChambers(double[,] x, TrainingOptions options) => options.Chambers ?? (options.Sample is int k
         ? ArrangementEnumerator.Sample(x, k, options.Seed, options.Directions)
         : ArrangementEnumerator.Enumerate(x, new ArrangementOptions
         {
             MaxPatterns = options.MaxPatterns,
             IndependentCount = false,
             Progress = options.Progress is null ? null : (done, total) => options.Progress("enumerating chambers", done, total),
-        });
+        }));
 
     /// <summary>
     /// Every chamber of <paramref name="x"/> for a certificate: the request's own when it has them, else an exact

@@ -32,15 +32,7 @@ public static class ModelPipeline
         var s = options.Solver;
         if (result.Certificate is { CertifiedOptimal: false } && result.Status == SolverStatus.Solved && s.GapRelativeTolerance > 1e-12)
         {
-            var tighter = options with
-            {
-                Solver = s with
-                {
-                    FeasibilityTolerance = Math.Max(1e-12, s.FeasibilityTolerance / 100),
-                    GapAbsoluteTolerance = Math.Max(1e-12, s.GapAbsoluteTolerance / 100),
-                    GapRelativeTolerance = Math.Max(1e-12, s.GapRelativeTolerance / 100),
-                },
-            };
+            var tighter = options with { Solver = FamilyTraining.Tighter(s) };
             var again = family.Complete(TrainingGuards.HonestStatus(family.Train(data, model, tighter), tighter), data);
             if (again.Status == SolverStatus.Solved)
             {

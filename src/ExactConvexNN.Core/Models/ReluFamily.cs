@@ -58,7 +58,8 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
 
         // Thin chambers (numerical slivers, see ChamberCone) stay out of the program; the certificate still checks them.
         phase = SolverProfile.Start();
-        var thick = arrangement.Chambers.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
+        var candidates = options.WorkingSet ?? arrangement.Chambers;
+        var thick = candidates.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
         SolverProfile.Stop(ProfilePhase.FacetRows, phase);
         phase = SolverProfile.Start();
         var program = ConvexReluProgram.Build(x, y, model.Beta, thick, loss, options.FacetReduction, data.Rows);
@@ -69,6 +70,9 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         double primal = program.Objective(solution.X);
         phase = SolverProfile.Start();
         var neurons = Recover(data, x, y, arch, model, options, program, solution, primal);
+        int? before = null;
+        if (options.Prune && solution.Status is SolverStatus.Solved or SolverStatus.AlmostSolved)
+            (neurons, before) = (PrunedAndPolished(data, x, y, arch, model, options, program, arrangement.Chambers, neurons), neurons.Count);
         SolverProfile.Stop(ProfilePhase.Recovery, phase);
 
         string trainedBy = options.Sample is null ? "ecnn train (exact convex program)" : $"ecnn train --sample {options.Sample} (upper bound)";
@@ -86,7 +90,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
             Network = network, RecoveredObjective = recovered, Targets = y,
             TrainAccuracy = model.Classes is int k ? ClassTargets.Accuracy(f, data.Y!, k) : null,
             Program = program, Solution = solution, DualCandidate = dual,
-            Arrangement = arrangement, ThinChambers = arrangement.Chambers.Count - thick.Length,
+            NeuronsBeforePruning = before, Arrangement = arrangement, ThinChambers = candidates.Count - thick.Length,
             PreparePhase = "enumeration", PrepareSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -157,6 +161,61 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         }
 
         double Value(List<Neuron> neurons) => TwoLayerReluNetwork.Create(arch, neurons, classes: model.Classes).Objective(data.X, y, model.Beta, program.Loss);
+    }
+
+    /// <summary>
+    /// Pruning and polishing (issue 15): <see cref="NeuronPruning"/> leaves at most n neurons with the same predictions
+    /// and no more weight decay; the polish solves the program again on the chambers of the kept neurons alone (every row
+    /// a sign row, at 1/100 of the tolerances) and prunes its solution too. The candidate with the least network
+    /// objective is kept: the recovered neurons only when both pruned ones are worse.
+    /// </summary>
+    private static List<Neuron> PrunedAndPolished(Dataset data, double[,] x, double[,] y, NetworkArchitecture arch, ModelSpec model, TrainingOptions options,
+        ConvexReluProgram program, IReadOnlyList<Chamber> chambers, List<Neuron> neurons)
+    {
+        var best = neurons;
+        double bestValue = Value(neurons);
+        var pruned = NeuronPruning.Prune(TwoLayerReluNetwork.Create(arch, neurons, classes: model.Classes), data.X);
+        double value = Value(pruned);
+        if (value <= bestValue) (best, bestValue) = (pruned, value);
+        var found = pruned.Select(n => ChamberOf(x, n.U, chambers)).ToArray();
+        if (found.Length == 0 || found.Any(c => c is null)) return best;
+        var kept = found.Distinct().ToArray();
+        var small = ConvexReluProgram.Build(x, y, model.Beta, kept!, program.Loss, reduceToFacets: false, data.Rows);
+        var tight = FamilyTraining.Tighter(options.Solver) with { Verbose = false };
+        var polished = Solve(small, options with { Progress = null }, tight);
+        if (polished.Status is not (SolverStatus.Solved or SolverStatus.AlmostSolved)) return best;
+        var again = small.RecoverNeurons(polished.X, arch.PatchLength, false, options.PruneTolerance);
+        again = NeuronPruning.Prune(TwoLayerReluNetwork.Create(arch, again, classes: model.Classes), data.X);
+        value = Value(again);
+        if (value < bestValue && again.Count <= pruned.Count) (best, bestValue) = (again, value);
+        return best;
+
+        double Value(List<Neuron> list) => TwoLayerReluNetwork.Create(arch, list, classes: model.Classes).Objective(data.X, y, model.Beta, program.Loss);
+    }
+
+    /// <summary>
+    /// A chamber whose closed cone holds <paramref name="u"/> (the pattern of Xu on every row where x_j'u is clearly
+    /// nonzero; rows within rounding of u's hyperplane may go either way, as they contribute nothing); null if none.
+    /// </summary>
+    private static Chamber? ChamberOf(double[,] x, double[] u, IReadOnlyList<Chamber> chambers)
+    {
+        int rows = x.GetLength(0), d = x.GetLength(1);
+        var sign = new int[rows];
+        double un = Math.Sqrt(u.Sum(v => v * v));
+        for (int j = 0; j < rows; j++)
+        {
+            double z = 0, xn = 0;
+            for (int k = 0; k < d; k++) { z += x[j, k] * u[k]; xn += x[j, k] * x[j, k]; }
+            double tol = 1e-9 * Math.Sqrt(xn) * un;
+            sign[j] = z > tol ? 1 : z < -tol ? -1 : 0;
+        }
+        foreach (var c in chambers)
+        {
+            bool fits = true;
+            for (int j = 0; j < rows && fits; j++) fits = sign[j] == 0 || (sign[j] > 0) == c[j];
+            if (fits) return c;
+        }
+        return null;
     }
 
     /// <inheritdoc/>

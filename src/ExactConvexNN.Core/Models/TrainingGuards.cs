@@ -180,7 +180,7 @@ public static class TrainingGuards
         return result with
         {
             Status = SolverStatus.Solved, Primal = half, Dual = half, RelativeGap = 0, Network = zero, RecoveredObjective = half,
-            DualCandidate = loss.NegativeGradientAtZero(y), BetaMax = betaMax,
+            DualCandidate = loss.NegativeGradientAtZero(y), BetaMax = betaMax, NeuronsBeforePruning = null,
         };
     }
 }

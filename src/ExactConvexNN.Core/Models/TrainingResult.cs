@@ -30,10 +30,25 @@ public sealed record TrainingOptions
     /// by default <see cref="ThreeLayerReluFamily.DefaultMaxPatternPairs"/>.
     /// </summary>
     public long? MaxPatternPairs { get; init; }
+    /// <summary>
+    /// The exact chambers of this data, enumerated before (a regularization path reuses them across betas); null to
+    /// enumerate (or sample).
+    /// </summary>
+    public Arrangement? Chambers { get; init; }
+    /// <summary>
+    /// ReLU: the program's blocks are only these chambers of <see cref="Chambers"/> (a working set, as the warm-started
+    /// path uses); the certificate still checks every chamber. Null for all of them.
+    /// </summary>
+    public IReadOnlyList<Chamber>? WorkingSet { get; init; }
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
     public double PruneTolerance { get; init; } = 1e-6;
+    /// <summary>
+    /// ReLU: prune the recovered network to at most n neurons with the same predictions and no more weight decay
+    /// (<see cref="NeuronPruning"/>; the pruned network is kept only when its objective is not above the unpruned one's).
+    /// </summary>
+    public bool Prune { get; init; } = true;
     /// <summary>
     /// ReLU: recovery polishes the solution's support while the network's objective is more than this, relative, above the
     /// convex value: ten times the solver's default tolerance.
@@ -117,6 +132,11 @@ public sealed record TrainingResult
     /// null for other families and for sampled patterns.
     /// </summary>
     public double? BetaMax { get; init; }
+    /// <summary>
+    /// ReLU with <see cref="TrainingOptions.Prune"/>: the neurons recovered from the program before pruning
+    /// (<see cref="NeuronPruning"/>); null when not pruned.
+    /// </summary>
+    public int? NeuronsBeforePruning { get; init; }
     /// <summary>The certificate of the recovered network (null when not certified).</summary>
     public Certificate? Certificate { get; init; }
     /// <summary>The chambers, for families with an arrangement (null otherwise).</summary>

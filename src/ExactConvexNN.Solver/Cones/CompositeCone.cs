@@ -24,6 +24,8 @@ public sealed class CompositeCone : ICone
             _hessianOffsets[k + 1] = _hessianOffsets[k] + cones[k].HessianBlockLength;
             Degree += cones[k].Degree;
             HasDiagonalScaling &= cones[k].HasDiagonalScaling;
+            IsSymmetric &= cones[k].IsSymmetric;
+            if (!cones[k].IsSymmetric) NonsymmetricDegree += cones[k].Degree;
         }
     }
 
@@ -35,7 +37,7 @@ public sealed class CompositeCone : ICone
         return new CompositeCone(cones.ToArray());
     }
 
-    /// <summary>The product described by cone specifications (zero, nonnegative, second-order, semidefinite).</summary>
+    /// <summary>The product described by cone specifications (zero, nonnegative, second-order, semidefinite, exponential).</summary>
     /// <exception cref="ArgumentException">A specification of an unknown kind.</exception>
     public static CompositeCone Create(IReadOnlyList<ConeSpec> specs)
     {
@@ -48,6 +50,7 @@ public sealed class CompositeCone : ICone
                 NonnegativeConeSpec n => NonnegativeCone.Create(n.Dimension),
                 SecondOrderConeSpec q => SecondOrderCone.Create(q.Dimension),
                 PsdConeSpec d => PsdCone.Create(d.MatrixOrder),
+                ExponentialConeSpec => ExponentialCone.Create(),
                 _ => throw new ArgumentException($"unsupported cone kind '{specs[k]?.Kind}'"),
             };
         return new CompositeCone(cones);
@@ -68,6 +71,10 @@ public sealed class CompositeCone : ICone
     public bool HasDiagonalScaling { get; } = true;
     /// <inheritdoc/>
     public int HessianBlockLength => _hessianOffsets[^1];
+    /// <summary>True when every component cone is symmetric.</summary>
+    public bool IsSymmetric { get; } = true;
+    /// <summary>The summed degree of the nonsymmetric component cones (0 for a symmetric product).</summary>
+    public int NonsymmetricDegree { get; }
 
     private Range Slice(int k) => _offsets[k].._offsets[k + 1];
 
@@ -119,4 +126,61 @@ public sealed class CompositeCone : ICone
     public void BarrierGradient(ReadOnlySpan<double> x, Span<double> g) { for (int k = 0; k < _cones.Length; k++) _cones[k].BarrierGradient(x[Slice(k)], g[Slice(k)]); }
     /// <inheritdoc/>
     public void BarrierHessianProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> v, Span<double> y) { for (int k = 0; k < _cones.Length; k++) _cones[k].BarrierHessianProduct(x[Slice(k)], v[Slice(k)], y[Slice(k)]); }
+
+    /// <inheritdoc/>
+    public bool UpdateScaling(ReadOnlySpan<double> s, ReadOnlySpan<double> z, Span<double> lambda, double mu, bool dualScaling)
+    {
+        bool ok = true;
+        for (int k = 0; k < _cones.Length; k++) ok &= _cones[k].UpdateScaling(s[Slice(k)], z[Slice(k)], lambda[Slice(k)], mu, dualScaling);
+        return ok;
+    }
+
+    /// <inheritdoc/>
+    public void AffineComplementarity(ReadOnlySpan<double> s, ReadOnlySpan<double> lambda, Span<double> ds)
+    {
+        for (int k = 0; k < _cones.Length; k++) _cones[k].AffineComplementarity(s[Slice(k)], lambda[Slice(k)], ds[Slice(k)]);
+    }
+
+    /// <inheritdoc/>
+    public void CombinedComplementarity(ReadOnlySpan<double> s, ReadOnlySpan<double> lambda, ReadOnlySpan<double> stepS, ReadOnlySpan<double> stepZ,
+        double sigmaMu, bool secondOrder, Span<double> ds, Span<double> work1, Span<double> work2, Span<double> work3)
+    {
+        for (int k = 0; k < _cones.Length; k++)
+        {
+            var r = Slice(k);
+            _cones[k].CombinedComplementarity(s[r], lambda[r], stepS[r], stepZ[r], sigmaMu, secondOrder, ds[r], work1[r], work2[r], work3[r]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SlackOffset(ReadOnlySpan<double> lambda, ReadOnlySpan<double> ds, Span<double> offset, Span<double> work)
+    {
+        for (int k = 0; k < _cones.Length; k++) _cones[k].SlackOffset(lambda[Slice(k)], ds[Slice(k)], offset[Slice(k)], work[Slice(k)]);
+    }
+
+    /// <inheritdoc/>
+    public void SlackStep(ReadOnlySpan<double> lambda, ReadOnlySpan<double> ds, ReadOnlySpan<double> stepZ, Span<double> stepS, Span<double> work1, Span<double> work2)
+    {
+        for (int k = 0; k < _cones.Length; k++)
+        {
+            var r = Slice(k);
+            _cones[k].SlackStep(lambda[r], ds[r], stepZ[r], stepS[r], work1[r], work2[r]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public double DualStepLength(ReadOnlySpan<double> z, ReadOnlySpan<double> dz, double alphaMax)
+    {
+        double alpha = alphaMax;
+        for (int k = 0; k < _cones.Length; k++) alpha = _cones[k].DualStepLength(z[Slice(k)], dz[Slice(k)], alpha);
+        return alpha;
+    }
+
+    /// <inheritdoc/>
+    public double DualBarrier(ReadOnlySpan<double> z)
+    {
+        double f = 0;
+        for (int k = 0; k < _cones.Length; k++) f += _cones[k].DualBarrier(z[Slice(k)]);
+        return f;
+    }
 }

@@ -5,8 +5,8 @@ namespace ExactConvexNN.Solver.Formats;
 
 /// <summary>
 /// Reads the Conic Benchmark Format (CBF, versions 1-3; Friberg 2016) for linear, second-order, rotated
-/// second-order and semidefinite cone programs. Sections: VER, OBJSENSE, PSDVAR, VAR, PSDCON, CON, OBJFCOORD, OBJACOORD,
-/// OBJBCOORD, FCOORD, ACOORD, BCOORD, HCOORD, DCOORD. Integer (INT), exponential and power cone sections are refused with a message.
+/// second-order, exponential and semidefinite cone programs. Sections: VER, OBJSENSE, PSDVAR, VAR, PSDCON, CON, OBJFCOORD, OBJACOORD,
+/// OBJBCOORD, FCOORD, ACOORD, BCOORD, HCOORD, DCOORD. Integer (INT) and power cone sections are refused with a message.
 /// </summary>
 /// <remarks>
 /// CBF states <c>min/max c'x + c0</c> subject to <c>g = A_f x + b_f in K_con</c> and <c>x in K_var</c>.
@@ -19,6 +19,12 @@ namespace ExactConvexNN.Solver.Formats;
 /// <c>T = [[1, 1], [1, -1]] / sqrt 2</c> on the first two entries, I on the rest. With <c>t = (x1 + x2)/sqrt 2</c>,
 /// <c>u = (x1 - x2)/sqrt 2</c> one has <c>t^2 - u^2 = 2 x1 x2</c>, so <c>t &gt;= ||(u, x3..)||</c> holds exactly when
 /// <c>2 x1 x2 &gt;= ||x3..||^2</c> and <c>x1 + x2 &gt;= 0</c>, i.e. (with <c>x1 x2 &gt;= 0</c>) <c>x1, x2 &gt;= 0</c>. T is orthogonal.</item>
+/// <item>EXP <c>(x1 &gt;= x2 exp(x3/x2), x1, x2 &gt;= 0)</c>, dimension 3: exponential cone (<see cref="ExponentialConeSpec"/>, whose
+/// order is (x, y, z) with y exp(x/y) &lt;= z) with T the reversal (x3, x2, x1).</item>
+/// <item>EXP* <c>(x1 &gt;= -x3 exp(x2/x3 - 1), x1 &gt;= 0, x3 &lt;= 0)</c>, dimension 3, the dual cone: reversed to (u, v, w) = (x3, x2, x1) in
+/// K_exp* = {u &lt; 0, -u exp(v/u - 1) &lt;= w}, then mapped into K_exp by (u, v, w) → (u - v, -u, w), since x/y = v/u - 1 for
+/// x = u - v, y = -u gives y exp(x/y) = -u exp(v/u - 1). So T g = (x3 - x2, -x3, x1); the block's dual values are those of this
+/// exponential cone (z_EXP* = T' z).</item>
 /// </list>
 /// Semidefinite parts (all matrix indices 0-based, entries (k, l) of a symmetric matrix given once, either triangle):
 /// <list type="bullet">
@@ -251,6 +257,8 @@ public static class CbfReader
             var ct = cur.Expect(cur.NextTokens($"{key} (cone {k + 1} of {count})"), 2, "cone dimension");
             var cone = ParseCone(cur, ct[0]);
             int dim = cur.Integer(ct[1], "cone dimension", cone switch { CbfCone.Q => 1, CbfCone.QR => 2, _ => 0 });
+            if (cone is CbfCone.Exp or CbfCone.ExpDual && dim != 3)
+                throw cur.Error($"an {ct[0].ToUpperInvariant()} cone has dimension 3, found {dim}; write one {ct[0].ToUpperInvariant()} line per 3 entries");
             sum += dim;
             if (sum > total) throw cur.Error($"the cone dimensions exceed the declared {total} {what}; fix the counts in the {key} header or the cone lines");
             cones.Add((cone, dim));
@@ -267,8 +275,10 @@ public static class CbfReader
         "L=" => CbfCone.Zero,
         "Q" => CbfCone.Q,
         "QR" => CbfCone.QR,
-        "EXP" or "EXP*" or "POW" or "POW*" or "SVPSD" => throw cur.Error($"cone '{token}' is not supported; only F, L+, L-, L=, Q and QR are"),
-        _ => throw cur.Error($"unknown cone '{token}'; expected F, L+, L-, L=, Q or QR"),
+        "EXP" => CbfCone.Exp,
+        "EXP*" => CbfCone.ExpDual,
+        "POW" or "POW*" or "SVPSD" => throw cur.Error($"cone '{token}' is not supported; only F, L+, L-, L=, Q, QR, EXP and EXP* are"),
+        _ => throw cur.Error($"unknown cone '{token}'; expected F, L+, L-, L=, Q, QR, EXP or EXP*"),
     };
 
     /// <summary>Appends a linear cone, merging it into the previous cone when that has the same kind.</summary>
@@ -280,7 +290,7 @@ public static class CbfReader
         else cones.Add(cone);
     }
 
-    private enum CbfCone { Free, NonNegative, NonPositive, Zero, Q, QR }
+    private enum CbfCone { Free, NonNegative, NonPositive, Zero, Q, QR, Exp, ExpDual }
 
     /// <summary>Maps the CBF blocks to rows of A x + s = b (see the class remarks for the maps T).</summary>
     private static ConicProblem Assemble(int n, int m, List<(CbfCone Cone, int Dim)> varCones, List<(CbfCone Cone, int Dim)> conCones,
@@ -316,6 +326,18 @@ public static class CbfReader
                     target[input + 1, 0] = (row, h); target[input + 1, 1] = (row + 1, -h);
                     for (int k = 2; k < dim; k++) target[input + k, 0] = (row + k, 1.0);
                     cones.Add(new SecondOrderConeSpec(dim));
+                    break;
+                case CbfCone.Exp:
+                    // (x, y, z) = (g3, g2, g1).
+                    for (int k = 0; k < 3; k++) target[input + k, 0] = (row + 2 - k, 1.0);
+                    cones.Add(new ExponentialConeSpec());
+                    break;
+                case CbfCone.ExpDual:
+                    // (x, y, z) = (g3 - g2, -g3, g1): g1 feeds z; g2 feeds x with -1; g3 feeds x with +1 and y with -1.
+                    target[input, 0] = (row + 2, 1.0);
+                    target[input + 1, 0] = (row, -1.0);
+                    target[input + 2, 0] = (row, 1.0); target[input + 2, 1] = (row + 1, -1.0);
+                    cones.Add(new ExponentialConeSpec());
                     break;
                 default: // Free: no rows.
                     input += dim;

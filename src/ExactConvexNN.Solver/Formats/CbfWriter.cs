@@ -7,7 +7,8 @@ namespace ExactConvexNN.Solver.Formats;
 /// <summary>
 /// Writes a conic problem with a linear objective as CBF version 3. The variables are free (one F cone) and
 /// every cone block of <c>A x + s = b</c> becomes a CBF constraint block <c>-A x + b in K</c> (zero cone as L=,
-/// nonnegative as L+, second-order as Q), so <see cref="CbfReader"/> reads back exactly the same A, b, q and cones.
+/// nonnegative as L+, second-order as Q, exponential as EXP with its three rows reversed, CBF's order), so
+/// <see cref="CbfReader"/> reads back exactly the same A, b, q and cones.
 /// Numbers are written in shortest round-trip form.
 /// </summary>
 public static class CbfWriter
@@ -71,6 +72,7 @@ public static class CbfWriter
                     ZeroConeSpec => "L=",
                     NonnegativeConeSpec => "L+",
                     SecondOrderConeSpec => "Q",
+                    ExponentialConeSpec => "EXP",
                     _ => throw new InputException($"cone kind '{k.Kind}' has no CBF equivalent"),
                 }).Append(' ').Append(k.Dimension).Append('\n');
             sb.Append('\n');
@@ -84,7 +86,11 @@ public static class CbfWriter
             sb.Append('\n');
         }
         if (problem.ObjectiveConstant != 0) sb.Append("OBJBCOORD\n").Append(F(sense * problem.ObjectiveConstant)).Append("\n\n");
-        // CBF constraint g = -A x + b in K is s itself.
+        // CBF constraint g = -A x + b in K is s itself, with each exponential block's rows reversed (CBF row of our row i).
+        var cbfRow = new int[m];
+        for (int i = 0; i < m; i++) cbfRow[i] = i;
+        for (int c = 0, o = 0; c < problem.Cones.Count; o += problem.Cones[c].Dimension, c++)
+            if (problem.Cones[c] is ExponentialConeSpec) { cbfRow[o] = o + 2; cbfRow[o + 2] = o; }
         var a = problem.A;
         int anz = 0;
         for (int k = 0; k < a.NonZeros; k++) if (a.Values[k] != 0) anz++;
@@ -93,7 +99,7 @@ public static class CbfWriter
             sb.Append("ACOORD\n").Append(anz).Append('\n');
             for (int j = 0; j < n; j++)
                 for (int k = a.ColumnPointers[j]; k < a.ColumnPointers[j + 1]; k++)
-                    if (a.Values[k] != 0) sb.Append(a.RowIndices[k]).Append(' ').Append(j).Append(' ').Append(F(-a.Values[k])).Append('\n');
+                    if (a.Values[k] != 0) sb.Append(cbfRow[a.RowIndices[k]]).Append(' ').Append(j).Append(' ').Append(F(-a.Values[k])).Append('\n');
             sb.Append('\n');
         }
         var b = problem.B;
@@ -101,7 +107,7 @@ public static class CbfWriter
         if (bnz > 0)
         {
             sb.Append("BCOORD\n").Append(bnz).Append('\n');
-            for (int i = 0; i < m; i++) if (b[i] != 0) sb.Append(i).Append(' ').Append(F(b[i])).Append('\n');
+            for (int i = 0; i < m; i++) if (b[i] != 0) sb.Append(cbfRow[i]).Append(' ').Append(F(b[i])).Append('\n');
         }
         w.Write(sb.ToString());
     }

@@ -7,9 +7,10 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Solver;
 
 /// <summary>
-/// Primal-dual interior-point solver for min ½x'Px + q'x + c s.t. Ax + s = b, s ∈ K (zero, nonnegative and
-/// second-order cones) on the homogeneous self-dual embedding, with Nesterov–Todd scaling and Mehrotra's
-/// predictor-corrector (the method of Clarabel and ECOS). See <see cref="SolverResult"/> for the result.
+/// Primal-dual interior-point solver for min ½x'Px + q'x + c s.t. Ax + s = b, s ∈ K (zero, nonnegative,
+/// second-order, semidefinite and exponential cones) on the homogeneous self-dual embedding, with Nesterov–Todd scaling and
+/// Mehrotra's predictor-corrector (the method of Clarabel and ECOS); with an exponential cone, Clarabel's nonsymmetric variant
+/// (see <see cref="Cones.ExponentialCone"/>). See <see cref="SolverResult"/> for the result.
 /// </summary>
 public static class ConicSolver
 {

@@ -13,6 +13,15 @@ namespace ExactConvexNN.Solver.Ipm;
 /// solved by Newton steps towards the central path s ∘ z = μe, τκ = μ with NT scaling and Mehrotra's
 /// predictor-corrector. Every buffer is allocated in <see cref="Create"/>; the loop allocates nothing
 /// (except log lines when verbose).
+/// <para>
+/// With a nonsymmetric cone in the product (the exponential cone) the method is the one of Clarabel (Dahl and Andersen's
+/// nonsymmetric IPM): every cone starts at its central unit point with x = 0 and τ = κ = 1, the scaling is primal-dual with
+/// a switch to the dual scaling μ∇²f*(z) when a step is short (below <see cref="DualScalingSwitchStep"/>) or a solve fails,
+/// the complementarity right-hand sides come from the cones (<see cref="ICone.AffineComplementarity"/>,
+/// <see cref="ICone.CombinedComplementarity"/>, the latter with the third-order correction, damped by the affine step length in
+/// the first iteration), the dual iterate's step length is taken in the dual cone, and under the dual scaling the combined step
+/// is shortened until the iterate stays in the barrier neighbourhood of the central path (<see cref="CentralityMeasure"/>).
+/// </para>
 /// </summary>
 internal sealed class InteriorPointSolver
 {
@@ -34,7 +43,9 @@ internal sealed class InteriorPointSolver
     private readonly double[] _rx, _rz, _px, _atz, _ax;
     private double _rtau, _xPx, _qx, _bz;
     // NT scaling point λ = W z, the complementarity right-hand side d_s, and work vectors.
-    private readonly double[] _lambda, _dsRhs, _t1, _t2, _rhsX, _rhsZ, _x1, _z1, _workN;
+    private readonly double[] _lambda, _dsRhs, _t1, _t2, _t3, _rhsX, _rhsZ, _x1, _z1, _workN;
+    // Nonsymmetric cones only: the dual scaling μ∇²f*(z) replaces the primal-dual one after a short step or a failed solve.
+    private bool _dualScaling;
     // The candidate (x, s, z) in original units and the work vectors of its measures (the final check of a solution).
     private readonly double[] _origX, _origS, _origZ, _origPx, _origAtz, _origAx;
     // Best iterate seen so far.
@@ -49,6 +60,16 @@ internal sealed class InteriorPointSolver
 
     /// <summary>Iterations without a tenfold improvement of the best score after which an almost-solved best iterate is returned.</summary>
     private const int StallIterations = 6;
+
+    /// <summary>
+    /// With a nonsymmetric cone, a combined step shorter than this switches from the primal-dual to the dual scaling. Clarabel
+    /// uses 0.1; on logistic regressions solved to 1e-9 the primal-dual scaling loses accuracy once μ is near 1e-8 (steps of
+    /// 0.2-0.4 from then on), and switching at 0.5 reached the tolerance where 0.1 stalled.
+    /// </summary>
+    private const double DualScalingSwitchStep = 0.5;
+
+    /// <summary>Backtracking factor of the centrality line search (nonsymmetric cones, dual scaling).</summary>
+    private const double CentralityBacktrack = 0.8;
 
     /// <summary>Progress measures of an iterate, in the units of the original problem.</summary>
     private readonly record struct Metrics(double PrimalCost, double DualCost, double GapAbs, double GapRel,
@@ -65,7 +86,7 @@ internal sealed class InteriorPointSolver
         _point = new Iterate(_n, _m); _step = new Iterate(_n, _m); _best = new Iterate(_n, _m); _savedStep = new Iterate(_n, _m);
         _x2 = N(); _rx = N(); _px = N(); _atz = N(); _rhsX = N(); _x1 = N(); _workN = N();
         _z2 = M(); _rz = M(); _ax = M(); _lambda = M(); _dsRhs = M();
-        _t1 = M(); _t2 = M(); _rhsZ = M(); _z1 = M();
+        _t1 = M(); _t2 = M(); _t3 = M(); _rhsZ = M(); _z1 = M();
         _origX = N(); _origPx = N(); _origAtz = N(); _origS = M(); _origZ = M(); _origAx = M();
         _zeroRow = new bool[_m];
         for (int c = 0, o = 0; c < problem.Cones.Count; o += problem.Cones[c].Dimension, c++)
@@ -108,18 +129,62 @@ internal sealed class InteriorPointSolver
             if (Stalled(iteration)) { status = SolverStatus.AlmostSolved; break; }
             if (clock.Elapsed.TotalSeconds >= _settings.TimeLimitSeconds) { status = SolverStatus.TimeLimit; break; }
 
-            if (!UpdateScalingAndFactor()) { status = Failed("scaling or factorization"); break; }
-            if (!SolveConstantDirection()) { status = Failed("constant direction"); break; }
-            if (!PredictorDirection()) { status = Failed("predictor"); break; }
-            double sigma = Math.Pow(1 - StepLength(1.0), 3);
+            if (!UpdateScalingAndFactor(metrics.Mu)) { if (SwitchToDualScaling("scaling or factorization")) continue; status = Failed("scaling or factorization"); break; }
+            if (!SolveConstantDirection()) { if (SwitchToDualScaling("constant direction")) continue; status = Failed("constant direction"); break; }
+            if (!PredictorDirection()) { if (SwitchToDualScaling("predictor")) continue; status = Failed("predictor"); break; }
+            double affine = StepLength(1.0);
+            double sigma = Math.Pow(1 - affine, 3);
             double fraction = _settings.StepFraction;
-            if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true)) { status = Failed("corrector"); break; }
+            // Nonsymmetric cones: the first correction is damped by the affine step (the unit start can be far from centred).
+            double correction = !_cones.IsSymmetric && iteration == 0 ? affine : 1.0;
+            if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true, correction)) { if (SwitchToDualScaling("corrector")) continue; status = Failed("corrector"); break; }
             alpha = fraction * StepLength(1.0 / fraction);
-            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, ref alpha)) { status = Failed("uncorrected direction"); break; }
+            if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, correction, ref alpha)) { status = Failed("uncorrected direction"); break; }
+            if (!_cones.IsSymmetric && _dualScaling) alpha = BacktrackToNeighbourhood(alpha);
+            if (!_cones.IsSymmetric && !_dualScaling && alpha < DualScalingSwitchStep && SwitchToDualScaling($"step {alpha:g2}")) { alpha = 0; continue; }
             if (alpha < _settings.MinStepLength) { status = Failed($"step {alpha:g2}"); break; }
             TakeStep(alpha);
         }
         return Finish(status, iteration, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// With a nonsymmetric cone under the primal-dual scaling: switches to the dual scaling for the rest of the run and returns
+    /// true (the iteration is then repeated from the same point); otherwise false.
+    /// </summary>
+    private bool SwitchToDualScaling(string reason)
+    {
+        if (_cones.IsSymmetric || _dualScaling) return false;
+        _dualScaling = true;
+        _log?.WriteLine($"{reason}: switching to the dual scaling");
+        return true;
+    }
+
+    /// <summary>
+    /// Shortens α by <see cref="CentralityBacktrack"/> (at most 50 times) until <see cref="CentralityMeasure"/> at the new point is
+    /// below 1 + the degree of the nonsymmetric cones (Clarabel's neighbourhood, whose exponential-cone barriers are not shifted),
+    /// or no larger than at the current point when that is already outside (after the switch from the primal-dual scaling, whose
+    /// iterates need not be in the neighbourhood; requiring it there would stop the method).
+    /// </summary>
+    private double BacktrackToNeighbourhood(double alpha)
+    {
+        double bound = Math.Max(1.0 + _cones.NonsymmetricDegree, CentralityMeasure(0));
+        for (int k = 0; k < 50 && !(CentralityMeasure(alpha) < bound); k++) alpha *= CentralityBacktrack;
+        return alpha;
+    }
+
+    /// <summary>
+    /// The distance of (s, z, τ, κ) + α Δ from the central path in barrier terms:
+    /// (ν + 1) log μ - log τ - log κ + f(s) + f*(z), which is at least 0 and 0 exactly on the central path (the cones' barriers are
+    /// normalized so that f(s) + f*(z) = -ν log μ there). Uses the work vectors _t1 and _t2.
+    /// </summary>
+    private double CentralityMeasure(double alpha)
+    {
+        double tau = _point.Tau + alpha * _step.Tau, kappa = _point.Kappa + alpha * _step.Kappa;
+        for (int i = 0; i < _m; i++) { _t1[i] = _point.S[i] + alpha * _step.S[i]; _t2[i] = _point.Z[i] + alpha * _step.Z[i]; }
+        double mu = (VectorOps.Dot(_t1, _t2) + tau * kappa) / (_degree + 1);
+        if (!(mu > 0) || !(tau > 0) || !(kappa > 0)) return double.PositiveInfinity;
+        return (_degree + 1) * Math.Log(mu) - Math.Log(tau) - Math.Log(kappa) + _cones.Barrier(_t1) + _cones.DualBarrier(_t2);
     }
 
     /// <summary>NumericalError, with the reason in the log when verbose.</summary>
@@ -130,11 +195,20 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>
-    /// Starting point from two regularized least-squares solves with W = I:
+    /// Starting point (symmetric cones) from two regularized least-squares solves with W = I:
     /// [P A'; A -I][x; -s] = [0; b] gives (x, s); [P A'; A -I][·; z] = [-q; 0] gives z; both shifted into the cone; τ = κ = 1.
     /// </summary>
     private bool InitialPoint()
     {
+        if (!_cones.IsSymmetric)
+        {
+            // Nonsymmetric cones: s = z = e (the central unit point of every cone), x = 0, τ = κ = 1.
+            _point.S.AsSpan().Clear(); _cones.AddScaledUnit(_point.S, 1.0);
+            _point.S.AsSpan().CopyTo(_point.Z);
+            _point.X.AsSpan().Clear();
+            _point.Tau = 1; _point.Kappa = 1;
+            return true;
+        }
         _point.S.AsSpan().Clear(); _cones.AddScaledUnit(_point.S, 1.0);
         _point.S.AsSpan().CopyTo(_point.Z);
         if (!_cones.UpdateScaling(_point.S, _point.Z, _lambda) || !_kkt.Update(_cones)) return false;
@@ -236,11 +310,11 @@ internal sealed class InteriorPointSolver
         return m;
     }
 
-    /// <summary>NT scaling at (s, z), λ = W z, and the factorization of [[P, A'], [A, -W'W]].</summary>
-    private bool UpdateScalingAndFactor()
+    /// <summary>NT scaling (or a nonsymmetric cone's scaling for complementarity <paramref name="mu"/>) at (s, z), λ = W z, and the factorization of [[P, A'], [A, -W'W]].</summary>
+    private bool UpdateScalingAndFactor(double mu)
     {
         long t0 = SolverProfile.Start();
-        bool ok = _cones.UpdateScaling(_point.S, _point.Z, _lambda);
+        bool ok = _cones.IsSymmetric ? _cones.UpdateScaling(_point.S, _point.Z, _lambda) : _cones.UpdateScaling(_point.S, _point.Z, _lambda, mu, _dualScaling);
         SolverProfile.Stop(ProfilePhase.Scaling, t0);
         return ok && _kkt.Update(_cones);
     }
@@ -260,31 +334,30 @@ internal sealed class InteriorPointSolver
         return double.IsFinite(_tauDenominator) && _tauDenominator < 0;
     }
 
-    /// <summary>Affine direction: d = r (all residuals), d_s = λ ∘ λ, d_κ = τκ.</summary>
+    /// <summary>Affine direction: d = r (all residuals), d_s = λ ∘ λ (s on a nonsymmetric cone), d_κ = τκ.</summary>
     private bool PredictorDirection()
     {
-        _cones.JordanProduct(_lambda, _lambda, _dsRhs);
+        _cones.AffineComplementarity(_point.S, _lambda, _dsRhs);
         return SolveNewton(1.0, _dsRhs, _point.Tau * _point.Kappa);
     }
 
     /// <summary>
     /// Combined direction: d = (1 - σ) r, d_s = λ∘λ + (W^-T Δs_a) ∘ (W Δz_a) - σμe, d_κ = τκ + Δτ_a Δκ_a - σμ
-    /// (the affine direction is still in Δ on entry). Without <paramref name="secondOrder"/>, the Mehrotra terms
-    /// (W^-T Δs_a) ∘ (W Δz_a) and Δτ_a Δκ_a are left out (a pure centering step).
+    /// (the affine direction is still in Δ on entry); on a nonsymmetric cone d_s = s + σμ∇f*(z) - η
+    /// (<see cref="ICone.CombinedComplementarity"/>). Without <paramref name="secondOrder"/>, the Mehrotra terms
+    /// (W^-T Δs_a) ∘ (W Δz_a), η and Δτ_a Δκ_a are left out (a pure centering step); <paramref name="correction"/> scales them
+    /// (through Δz_a and Δτ_a).
     /// </summary>
-    private bool CombinedDirection(double sigma, double mu, bool secondOrder)
+    private bool CombinedDirection(double sigma, double mu, bool secondOrder, double correction)
     {
-        _cones.JordanProduct(_lambda, _lambda, _dsRhs);
         double dKappa = _point.Tau * _point.Kappa - sigma * mu;
-        if (secondOrder)
+        if (secondOrder && correction != 1.0)
         {
-            _cones.MultiplyWInverseTranspose(_step.S, _t1);
-            _cones.MultiplyW(_step.Z, _t2);
-            _cones.JordanProduct(_t1, _t2, _rhsZ);
-            for (int i = 0; i < _m; i++) _dsRhs[i] += _rhsZ[i];
-            dKappa += _step.Tau * _step.Kappa;
+            for (int i = 0; i < _m; i++) _step.Z[i] *= correction;
+            _step.Tau *= correction;
         }
-        _cones.AddScaledUnit(_dsRhs, -sigma * mu);
+        _cones.CombinedComplementarity(_point.S, _lambda, _step.S, _step.Z, sigma * mu, secondOrder, _dsRhs, _t1, _t2, _rhsZ);
+        if (secondOrder) dKappa += _step.Tau * _step.Kappa;
         return SolveNewton(1.0 - sigma, _dsRhs, dKappa);
     }
 
@@ -293,11 +366,11 @@ internal sealed class InteriorPointSolver
     /// the central path, so the direction without it is tried and kept when it allows a longer step;
     /// otherwise the saved corrected direction is restored.
     /// </summary>
-    private bool TryWithoutSecondOrderCorrection(double sigma, double mu, ref double alpha)
+    private bool TryWithoutSecondOrderCorrection(double sigma, double mu, double correction, ref double alpha)
     {
         // Save Δ (corrected); compute the plain direction; keep the longer step.
         _savedStep.CopyFrom(_step);
-        if (!CombinedDirection(sigma, mu, secondOrder: false)) return false;
+        if (!CombinedDirection(sigma, mu, secondOrder: false, correction)) return false;
         double plain = _settings.StepFraction * StepLength(1.0 / _settings.StepFraction);
         if (plain > alpha) { alpha = plain; return true; }
         _step.CopyFrom(_savedStep);
@@ -305,7 +378,8 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>
-    /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W'(λ\d_s + W Δz) and
+    /// Newton step for right-hand sides (w r_x, w r_z, w r_τ, d_s, d_κ). With Δs = -W'(λ\d_s + W Δz) (on a nonsymmetric
+    /// cone Δs = -(d_s + W'W Δz), see <see cref="ICone.SlackOffset"/>) and
     /// Δκ = -(d_κ + κ Δτ)/τ eliminated, K [x1; z1] = [-w r_x; -w r_z + W'(λ\d_s)], then
     /// Δτ = (-w r_τ + d_κ/τ - (q + 2Px/τ)'x1 - b'z1) / denominator and (Δx, Δz) = (x1, z1) + Δτ (x2, z2).
     /// A KKT solver that eliminates z through (W'W)^-1 asks for the equal form Δs = -w r_z + b Δτ - A Δx
@@ -313,8 +387,7 @@ internal sealed class InteriorPointSolver
     /// </summary>
     private bool SolveNewton(double w, ReadOnlySpan<double> dS, double dKappa)
     {
-        _cones.JordanDivide(_lambda, dS, _t1);
-        _cones.MultiplyWTranspose(_t1, _t2);
+        _cones.SlackOffset(_lambda, dS, _t2, _t1);
         for (int j = 0; j < _n; j++) _rhsX[j] = -w * _rx[j];
         for (int i = 0; i < _m; i++) _rhsZ[i] = -w * _rz[i] + _t2[i];
         if (!_kkt.Solve(_rhsX, _rhsZ, _x1, _z1)) return false;
@@ -332,23 +405,20 @@ internal sealed class InteriorPointSolver
         else
         {
             // Δs = -W' (λ\d_s + W Δz).
-            _cones.MultiplyW(_step.Z, _t2);
-            for (int i = 0; i < _m; i++) _t1[i] += _t2[i];
-            _cones.MultiplyWTranspose(_t1, _step.S);
-            for (int i = 0; i < _m; i++) _step.S[i] = -_step.S[i];
+            _cones.SlackStep(_lambda, dS, _step.Z, _step.S, _t1, _t2);
         }
         _step.Kappa = -(dKappa + _point.Kappa * _step.Tau) / _point.Tau;
         return double.IsFinite(_step.Tau) && double.IsFinite(_step.Kappa);
     }
 
-    /// <summary>The largest α ≤ alphaMax keeping s, z strictly in the cone and τ, κ positive.</summary>
+    /// <summary>The largest α ≤ alphaMax keeping s strictly in the cone, z strictly in the dual cone and τ, κ positive.</summary>
     private double StepLength(double alphaMax)
     {
         double alpha = alphaMax;
         if (_step.Tau < 0) alpha = Math.Min(alpha, -_point.Tau / _step.Tau);
         if (_step.Kappa < 0) alpha = Math.Min(alpha, -_point.Kappa / _step.Kappa);
         alpha = _cones.StepLength(_point.S, _step.S, alpha);
-        return _cones.StepLength(_point.Z, _step.Z, alpha);
+        return _cones.DualStepLength(_point.Z, _step.Z, alpha);
     }
 
     /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>
@@ -431,8 +501,8 @@ internal sealed class InteriorPointSolver
     private void LogHeader()
     {
         if (_log is null) return;
-        int soc = _problem.Cones.Count(k => k is SecondOrderConeSpec), psd = _problem.Cones.Count(k => k is PsdConeSpec);
-        _log.WriteLine($"ConicSolver: {_n} variables, {_m} constraints, nnz(P) = {_problem.P.NonZeros}, nnz(A) = {_problem.A.NonZeros}, {_problem.Cones.Count} cones ({soc} second-order, {psd} semidefinite), degree {_degree}");
+        int soc = _problem.Cones.Count(k => k is SecondOrderConeSpec), psd = _problem.Cones.Count(k => k is PsdConeSpec), exp = _problem.Cones.Count(k => k is ExponentialConeSpec);
+        _log.WriteLine($"ConicSolver: {_n} variables, {_m} constraints, nnz(P) = {_problem.P.NonZeros}, nnz(A) = {_problem.A.NonZeros}, {_problem.Cones.Count} cones ({soc} second-order, {psd} semidefinite, {exp} exponential), degree {_degree}");
         _log.WriteLine($"  equilibration passes {_settings.EquilibrationIterations}, tolerances: feasibility {_settings.FeasibilityTolerance:g2}, gap {_settings.GapAbsoluteTolerance:g2}/{_settings.GapRelativeTolerance:g2}");
         _log.WriteLine("iter    pcost        dcost       gap       pres      dres      k/t       mu       step");
         _log.WriteLine("-------------------------------------------------------------------------------------");

@@ -135,10 +135,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     public static KktSolverFactory Factory(BlockAngularLayout layout) => (p, a, cones, settings) => Create(layout, p, a, cones, settings);
 
     /// <summary>Validates that the data has the block-angular structure of <paramref name="layout"/> and prepares the solver.</summary>
-    /// <exception cref="ArgumentException">The layout does not fit the data (an entry outside the structure, a cone across blocks, P not diagonal positive on the coupling variables, a zero cone inside a block).</exception>
+    /// <exception cref="ArgumentException">The layout does not fit the data (an entry outside the structure, a cone across blocks, P not diagonal positive on the coupling variables, a zero cone inside a block), or a cone is nonsymmetric (exponential).</exception>
     public static BlockAngularKktSolver Create(BlockAngularLayout layout, CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(layout); ArgumentNullException.ThrowIfNull(pUpper); ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(cones);
+        if (!cones.IsSymmetric) throw new ArgumentException("the block-angular KKT solver supports symmetric cones only; solve a program with exponential cones with the default quasi-definite KKT solver");
         settings ??= new SolverSettings();
         var (blockCones, couplingConeEnd) = Analyze(layout, pUpper, a, cones);
         return Assemble(layout, pUpper, a, cones, settings, blockCones, couplingConeEnd);

@@ -30,6 +30,40 @@ public class PathCommandTests
         }
     }
 
+    [Fact]
+    public void WithRowsThePathReportsTheHeldOutErrorAndDrawsEveryPanel()
+    {
+        string svg = Path.Combine(Path.GetTempPath(), $"ecnn-path-{Guid.NewGuid():N}.svg");
+        try
+        {
+            var (exit, output, err) = CliHarness.Run("path", CliHarness.Problems("three_point.csv"), "--betas", "1,0.1", "--rows", ":2", "--svg", svg, "--json");
+            Assert.True(exit == CliRunner.Success, err);
+            var path = JsonNode.Parse(output)!["path"]!.AsArray();
+            Assert.Equal(2, path.Count);
+            foreach (var point in path) Assert.True((double)point!["test_error"]! >= 0);
+            string text = File.ReadAllText(svg);
+            foreach (string panel in new[] { "neurons", "objective", "training error (MSE)", "test error (MSE)" }) Assert.Contains(panel, text);
+        }
+        finally { File.Delete(svg); }
+    }
+
+    [Fact]
+    public void WarmAndColdPathsGiveTheSameCertifiedObjectives()
+    {
+        var (exit, warm, err) = CliHarness.Run("path", CliHarness.Problems("three_point.csv"), "--path", "4", "--json");
+        Assert.True(exit == CliRunner.Success, err);
+        var (exitCold, cold, errCold) = CliHarness.Run("path", CliHarness.Problems("three_point.csv"), "--path", "4", "--cold", "--json");
+        Assert.True(exitCold == CliRunner.Success, errCold);
+        var w = JsonNode.Parse(warm)!["path"]!.AsArray();
+        var c = JsonNode.Parse(cold)!["path"]!.AsArray();
+        for (int k = 0; k < w.Count; k++)
+        {
+            Assert.True((bool)w[k]!["certified_optimal"]!);
+            Assert.Equal((double)c[k]!["objective"]!, (double)w[k]!["objective"]!, 1e-6);
+            Assert.Null(c[k]!["test_error"]);
+        }
+    }
+
     [Theory]
     [InlineData("--betas", "1,x")]
     [InlineData("--betas", "1,-2")]

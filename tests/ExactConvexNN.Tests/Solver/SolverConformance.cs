@@ -78,11 +78,22 @@ public abstract partial class SolverConformance
                 case PsdConeSpec:
                     worst = Math.Max(worst, -SymmetricMatrices.MinEigenvalue(b));
                     break;
+                case ExponentialConeSpec:
+                    // K* = {(u, v, w) : (u - v, -u, w) in K}.
+                    worst = Math.Max(worst, dual ? ExponentialViolation(b[0] - b[1], -b[0], b[2]) : ExponentialViolation(b[0], b[1], b[2]));
+                    break;
             }
             o += c.Dimension;
         }
         return worst;
     }
+
+    /// <summary>
+    /// How far (x, y, z) is outside K_exp = closure{y &gt; 0, y exp(x/y) &lt;= z}: x - y log(z/y) when y, z &gt; 0 (the margin in x),
+    /// otherwise the violation of the closure's face {x &lt;= 0, y = 0, z &gt;= 0}.
+    /// </summary>
+    internal static double ExponentialViolation(double x, double y, double z) =>
+        y > 0 && z > 0 ? Math.Max(0, x - y * Math.Log(z / y)) : Math.Max(Math.Max(0, x), Math.Max(Math.Abs(Math.Min(y, 0)), -z));
 
     /// <summary>Checks a solution: Ax + s = b, s ∈ K, Px + q + A'z = 0, z ∈ K*, s'z ≈ 0, and the expected objective.</summary>
     internal static void AssertOptimal(ConicProblem p, SolverResult r, double expectedObjective, double tol = 1e-6)

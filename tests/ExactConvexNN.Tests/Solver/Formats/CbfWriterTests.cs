@@ -22,7 +22,10 @@ public class CbfWriterTests
         {
             int d = rng.Next(1, 4);
             // Alternate kinds so adjacent linear blocks never merge on reading.
-            cones.Add(((k + seed) % 3) switch { 0 => new ZeroConeSpec(d), 1 => (ConeSpec)new NonnegativeConeSpec(d), _ => new SecondOrderConeSpec(d) });
+            cones.Add(((k + seed) % 4) switch
+            {
+                0 => new ZeroConeSpec(d), 1 => (ConeSpec)new NonnegativeConeSpec(d), 2 => new SecondOrderConeSpec(d), _ => new ExponentialConeSpec(),
+            });
         }
         int m = cones.Sum(k => k.Dimension);
         var a = new List<(int, int, double)>();

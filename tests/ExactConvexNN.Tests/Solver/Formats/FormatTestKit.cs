@@ -42,6 +42,9 @@ internal static class FormatTestKit
                     for (int i = 1; i < block.Length; i++) ss += block[i] * block[i];
                     margin = Math.Min(margin, block[0] - Math.Sqrt(ss));
                     break;
+                case ExponentialConeSpec:
+                    margin = Math.Min(margin, -SolverConformance.ExponentialViolation(block[0], block[1], block[2]));
+                    break;
             }
             at += k.Dimension;
         }
