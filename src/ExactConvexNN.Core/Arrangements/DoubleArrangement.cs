@@ -22,6 +22,8 @@ namespace ExactConvexNN.Arrangements;
 /// </summary>
 public sealed class DoubleArrangement
 {
+    private Chamber[]? _innerChambers, _outerChambers;   // filtered once, on first use
+
     /// <summary>The chambers of X's rows (first-layer patterns).</summary>
     public required Arrangement Inner { get; init; }
     /// <summary>The chambers of B's rows (second-layer patterns).</summary>
@@ -29,9 +31,9 @@ public sealed class DoubleArrangement
     /// <summary>B (n x r): a basis of V = span_j range(D_j X) in columns of M = [D_1 X, ..., D_P X].</summary>
     public required double[,] OuterMatrix { get; init; }
     /// <summary>The inner chambers that are not all zero (an all-zero first-layer pattern adds nothing).</summary>
-    public IReadOnlyList<Chamber> InnerChambers => Inner.Chambers.Where(c => !c.IsAllZero).ToArray();
+    public IReadOnlyList<Chamber> InnerChambers => _innerChambers ??= Inner.Chambers.Where(c => !c.IsAllZero).ToArray();
     /// <summary>The outer chambers that are not all zero (an all-zero second-layer pattern outputs 0).</summary>
-    public IReadOnlyList<Chamber> OuterChambers => Outer.Chambers.Where(c => !c.IsAllZero).ToArray();
+    public IReadOnlyList<Chamber> OuterChambers => _outerChambers ??= Outer.Chambers.Where(c => !c.IsAllZero).ToArray();
     /// <summary>Pattern pairs (D_i, D_j) with neither all zero: the blocks of the three-layer program per sign.</summary>
     public long PatternPairs => (long)InnerChambers.Count * OuterChambers.Count;
     /// <summary>True when either layer's patterns were sampled (a subset of the exact ones).</summary>

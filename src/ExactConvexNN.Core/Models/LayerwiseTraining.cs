@@ -1,3 +1,4 @@
+using static ExactConvexNN.Numerics.VectorNorm;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -255,6 +256,4 @@ public static class LayerwiseTraining
         };
         return new LayerwiseResult(method, reports, LayerwiseNetwork.Create(blocks, spec.FeaturePool, spec.Classes, stackMeta));
     }
-
-    private static double Norm(double[] u) => Math.Sqrt(u.Sum(v => v * v));
 }

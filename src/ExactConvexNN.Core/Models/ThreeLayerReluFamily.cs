@@ -1,3 +1,4 @@
+using static ExactConvexNN.Numerics.VectorNorm;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
@@ -142,10 +143,10 @@ public sealed class ThreeLayerReluFamily() : NetworkFamily("relu", ActivationKin
         var units = new List<double>();
         foreach (var (sign, blocks) in program.Groups(solution, tolerance))
         {
-            double total = blocks.Sum(b => ThreeLayerReluProgram.Norm(b.A));
+            double total = blocks.Sum(b => Norm(b.A));
             foreach (var (rho, a) in blocks)
             {
-                double share = ThreeLayerReluProgram.Norm(a) / total, root = Math.Sqrt(share);
+                double share = Norm(a) / total, root = Math.Sqrt(share);
                 neurons.Add(new FirstLayerNeuron(a.Select(v => v / total / root).ToArray(), rho * root, units.Count));
             }
             units.Add(sign * total);

@@ -1,3 +1,4 @@
+using static ExactConvexNN.Numerics.VectorNorm;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Networks;
 using ExactConvexNN.Solver;
@@ -361,11 +362,4 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
         ["unreduced_sign_rows"] = UnreducedSignRows,
         ["patch_rows"] = Rows,
     };
-
-    private static double Norm(ReadOnlySpan<double> v)
-    {
-        double s = 0;
-        foreach (var e in v) s += e * e;
-        return Math.Sqrt(s);
-    }
 }

@@ -1,3 +1,4 @@
+using static ExactConvexNN.Numerics.VectorNorm;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Solver;
@@ -149,11 +150,4 @@ public sealed class GatedReluProgram : Models.IConvexProgram
 
     /// <inheritdoc/>
     public JsonObject Details(ReadOnlySpan<double> solution) => new() { ["gates"] = Gates.Count, ["patch_rows"] = _x.GetLength(0) };
-
-    private static double Norm(ReadOnlySpan<double> v)
-    {
-        double s = 0;
-        foreach (var e in v) s += e * e;
-        return Math.Sqrt(s);
-    }
 }

@@ -1,3 +1,4 @@
+using static ExactConvexNN.Numerics.VectorNorm;
 using System.Text.Json.Nodes;
 using ExactConvexNN.Arrangements;
 using ExactConvexNN.Solver;
@@ -284,11 +285,4 @@ public sealed class ThreeLayerReluProgram : Models.IConvexProgram
         ["outer_patterns"] = OuterChambers.Count, ["inner_patterns"] = InnerChambers.Count, ["blocks"] = Blocks.Count,
         ["outer_rows"] = OuterRows, ["sign_rows"] = SignRows,
     };
-
-    internal static double Norm(ReadOnlySpan<double> v)
-    {
-        double s = 0;
-        foreach (var e in v) s += e * e;
-        return Math.Sqrt(s);
-    }
 }

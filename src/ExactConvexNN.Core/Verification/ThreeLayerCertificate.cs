@@ -42,13 +42,12 @@ public static class ThreeLayerCertificate
             }
         }
         double best = 0;
-        var settings = new SolverSettings { Verbose = false };
         foreach (var (s, ch, rho0) in groups.OrderByDescending(g => g.Rho0))
         {
             cancellation.ThrowIfCancellationRequested();
             if (rho0 <= best) break;
             var (problem, rowOf) = ThreeLayerReluProgram.SupportProblem(x, ch, s, inner, v);
-            var solution = ConicSolver.Solve(problem, settings);
+            var solution = ConicSolver.Solve(problem);
             double bound = rho0;
             if (solution.Z.All(double.IsFinite))
             {
