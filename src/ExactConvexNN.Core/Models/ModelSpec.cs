@@ -56,6 +56,12 @@ public sealed record ModelSpec
     public int Layers { get; init; } = 2;
     /// <summary>Image or signal geometry for a CNN; null for a fully connected network.</summary>
     public ImageShape? Image { get; init; }
+    /// <summary>
+    /// ReLU, fully connected, squared loss: one network whose neurons feed every output, f(x) = sum_j (x'u_j)_+ w_j' with
+    /// w_j in R^O (<see cref="VectorReluFamily"/>, trained by an SDP relaxation with a bracket on the optimum), instead of O
+    /// sub-networks that share nothing but the loss.
+    /// </summary>
+    public bool VectorOutput { get; init; }
 
     /// <summary>The activation's name in output and files: "relu" or "poly".</summary>
     public string ActivationName => Activation switch { ActivationKind.Poly => "poly", ActivationKind.GatedRelu => "gated_relu", _ => "relu" };
@@ -82,6 +88,12 @@ public sealed record ModelSpec
         if (Layers == 3 && Activation != ActivationKind.Relu) throw new InputException($"three-layer networks are trained with the relu activation, not {ActivationName}");
         if (Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
         LossFunction.Validate(this);
+        if (VectorOutput)
+        {
+            if (Activation != ActivationKind.Relu || Layers != 2) throw new InputException($"vector-output networks are two-layer relu networks, not {(Layers == 2 ? ActivationName : $"{Layers}-layer")} ones");
+            if (Loss != LossKind.Squared) throw new InputException($"vector-output networks are trained with the squared loss, not {LossName}; drop --loss (with --classes K the targets are one-hot)");
+            if (Image is not null) throw new InputException("vector-output networks are fully connected for now; drop --image/--signal");
+        }
         if (Image is not null)
         {
             Image.Validated();
