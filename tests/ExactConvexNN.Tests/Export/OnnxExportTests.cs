@@ -57,7 +57,7 @@ public class OnnxExportTests
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
-        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
+        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units", "vector-output fc bias 3 classes",
     ];
 
     private static INetwork Build(string name) => name switch
@@ -79,8 +79,15 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "vector-output fc bias 3 classes" => Vector(NetworkArchitecture.FullyConnected(3, bias: true, outputs: 3), 5, 18),
         _ => throw new ArgumentException(name),
     };
+
+    private static VectorReluNetwork Vector(NetworkArchitecture arch, int neurons, int seed)
+    {
+        var rng = new Random(seed);
+        return VectorReluNetwork.Create(arch, Enumerable.Range(0, neurons).Select(_ => new VectorNeuron(Random(rng, arch.PatchLength), Random(rng, arch.Outputs))).ToList(), classes: 3);
+    }
 
     /// <summary>The outputs of an ONNX model run by ONNX Runtime on float64 input "x".</summary>
     internal static double[,] RunOnnx(byte[] model, double[,] x)
