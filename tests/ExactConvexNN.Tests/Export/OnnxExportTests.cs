@@ -51,6 +51,22 @@ public class OnnxExportTests
             Enumerable.Range(0, units).Select(_ => 2 * rng.NextDouble() - 1).ToList());
     }
 
+    /// <summary>
+    /// A layerwise stack of random ReLU CNN blocks on <paramref name="image"/>: block b has <paramref name="neurons"/>[b]
+    /// filters and keeps <paramref name="kept"/>[b] (in that channel order) for the next block, whose input is the
+    /// feature map's shape (<see cref="LayerwiseNetwork.NextShape"/>).
+    /// </summary>
+    private static LayerwiseNetwork Layerwise(ImageShape image, int pool, int[] neurons, int[][] kept, int seed, int? classes = null)
+    {
+        var blocks = new List<LayerwiseBlock>();
+        for (int b = 0; b < neurons.Length; b++)
+        {
+            blocks.Add(new LayerwiseBlock(Relu(NetworkArchitecture.Convolutional(image, sumPooling: true), neurons[b], seed + b), kept[b]));
+            image = LayerwiseNetwork.NextShape(image, kept[b].Length, pool);
+        }
+        return LayerwiseNetwork.Create(blocks, pool, classes);
+    }
+
     /// <summary>Every family and architecture that exists, by name.</summary>
     public static TheoryData<string> Networks() =>
     [
@@ -58,6 +74,7 @@ public class OnnxExportTests
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
         "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
+        "layerwise 1 block", "layerwise 2 blocks pool 2", "layerwise 3 blocks stride padding 2 classes", "layerwise head no neurons",
     ];
 
     private static INetwork Build(string name) => name switch
@@ -79,6 +96,13 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "layerwise 1 block" => Layerwise(new ImageShape(1, 5, 5, 3), 1, [3], [[0, 1]], 18),
+        // 8 x 8 -> 8 x 8 maps pooled to 4 x 4 (2 of 4 filters, out of order) -> the head.
+        "layerwise 2 blocks pool 2" => Layerwise(new ImageShape(2, 8, 8, 3, Padding: 1), 2, [4, 3], [[3, 1], [0]], 19),
+        // 9 x 7 at stride 2 -> 5 x 4 maps, no pooling -> 3 x 2 maps -> a 2 x 1 grid under the head.
+        "layerwise 3 blocks stride padding 2 classes" => Layerwise(new ImageShape(1, 9, 7, 3, Stride: 2, Padding: 1), 1, [3, 4, 2], [[2, 0, 1], [1, 3], []], 20, classes: 2),
+        // 6 x 6 -> 5 x 5 maps in 2 x 2 tiles: 3 x 3 tiles of 4, 2 and 1 patches.
+        "layerwise head no neurons" => Layerwise(new ImageShape(1, 6, 6, 2), 2, [2, 0], [[1], []], 21),
         _ => throw new ArgumentException(name),
     };
 
