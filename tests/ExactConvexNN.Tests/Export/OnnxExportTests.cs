@@ -172,6 +172,46 @@ public class OnnxExportTests
         AssertSameOutputs(ModelRegistry.Load(json).Outputs(x), RunOnnx(File.ReadAllBytes(onnx), x), "export command");
     }
 
+    /// <summary>A CSV with header x1..xd (and y when <paramref name="y"/> is given).</summary>
+    private static void WriteCsv(string path, double[,] x, double[]? y)
+    {
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var lines = new List<string> { string.Join(",", Enumerable.Range(1, d).Select(j => $"x{j}").Concat(y is null ? [] : ["y"])) };
+        for (int i = 0; i < n; i++)
+            lines.Add(string.Join(",", Enumerable.Range(0, d).Select(j => x[i, j].ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+                .Concat(y is null ? [] : [y[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)])));
+        File.WriteAllLines(path, lines);
+    }
+
+    [Fact]
+    public void ALayerwiseStackTrainedByTheCliExportsToAModelThatPredictsWhatPredictPrints()
+    {
+        // 10 random 1 x 8 x 8 images with random targets; a 2-block stack (3 x 3 filters, stride 2, padding 1: 4 x 4
+        // maps, pooled 2 x 2 to 2 x 2 images of 2 channels), then export, then predict --json on 12 other images.
+        var dir = CliHarness.TempDir();
+        var rng = new Random(22);
+        var train = Path.Combine(dir, "train.csv");
+        WriteCsv(train, Data(rng, 10, 64), Random(rng, 10));
+        var net = Path.Combine(dir, "stack.json");
+        var (exit, _, err) = CliHarness.Run("train", train, "--layerwise", "2", "--image", "1,8,8", "--filter", "3", "--stride", "2", "--padding", "1",
+            "--feature-pool", "2", "--beta", "0.05", "--features", "2", "--sample", "8", "--no-baseline", "--out", net);
+        Assert.True(exit == 0, err);
+        var onnx = Path.Combine(dir, "stack.onnx");
+        (exit, _, err) = RunCli("export", net, "--onnx", onnx);
+        Assert.True(exit == 0, err);
+
+        var x = Data(rng, 12, 64);
+        var test = Path.Combine(dir, "test.csv");
+        WriteCsv(test, x, null);
+        var (pexit, pout, perr) = RunCli("predict", net, test, "--json");
+        Assert.True(pexit == 0, perr);
+        var predictions = System.Text.Json.Nodes.JsonNode.Parse(pout)!["predictions"]!.AsArray();
+        var printed = new double[predictions.Count, 1];
+        for (int i = 0; i < predictions.Count; i++) printed[i, 0] = (double)predictions[i]!;
+        Assert.Contains(printed.Cast<double>(), v => Math.Abs(v) > 1e-3);
+        AssertSameOutputs(printed, RunOnnx(File.ReadAllBytes(onnx), x), "layerwise stack from ecnn train");
+    }
+
     [Theory]
     [InlineData("missing-format")]
     [InlineData("missing-file")]
