@@ -29,6 +29,9 @@ public static class VectorReluCertificate
     /// <summary>At most this many per-chamber SDPs for one candidate.</summary>
     public const int MaxChamberSolves = 2000;
 
+    /// <summary>A thin chamber's SDP with every nonzero row (pairs of rows: quadratic) only up to this many rows.</summary>
+    public const int MaxRowsForEveryRow = 200;
+
     /// <summary>
     /// The certificate of a vector-output network: its objective and the best lower bound over the candidates (the
     /// network's residual Y - f(X) is always tried) and every chamber of <paramref name="arrangement"/>.
@@ -74,11 +77,14 @@ public static class VectorReluCertificate
         var rows = new int[live.Length][];
         Parallel.For(0, live.Length, i =>
         {
-            rows[i] = ChamberCone.Rows(x, live[i], nonzero);
+            // Any rows of (2 D - I) X are nonnegative on the exact cone, so any subset gives a valid bound: the facet rows
+            // (also of thin chambers, where a program needs every row; here they only make the bound looser, never wrong).
+            rows[i] = live[i].FacetRows ?? nonzero;
             q[i] = Gram(x, live[i], v);
             double spectral = LargestEigenvalue(q[i]);
             lambda[i] = spectral;
-            if (multipliers is not null && multipliers.TryGetValue(live[i], out var z) && z.Length == rows[i].Length * (rows[i].Length - 1) / 2)
+            if (multipliers is not null && multipliers.TryGetValue(live[i], out var z) && z.Length == rows[i].Length * (rows[i].Length - 1) / 2
+                && ChamberCone.Rows(x, live[i], nonzero).SequenceEqual(rows[i]))
                 lambda[i] = Math.Min(spectral, LargestEigenvalue(q[i] + PairMatrix(x, live[i], rows[i], z.Select(e => 2 * beta * Math.Max(e, 0)).ToArray())));
         });
         // Only the largest lambda matters, and only down to (beta / t*)^2 with t* = <V,Y>/||V||^2, the scale without the
@@ -98,6 +104,14 @@ public static class VectorReluCertificate
                 solves++;
                 var nBest = ChamberMultipliers(q[i], x, live[i], rows[i]);
                 if (nBest is not null) lambda[i] = Math.Min(lambda[i], LargestEigenvalue(q[i] + PairMatrix(x, live[i], rows[i], nBest)));
+            }
+            // A thin chamber's facet rows describe, in doubles, a cone a little larger than the exact one; when it still
+            // decides rho, every nonzero row (the description its program would use) tightens the bound.
+            if (lambda[i] > Math.Max(settled, enough) && rows[i] != nonzero && nonzero.Length <= MaxRowsForEveryRow && ChamberCone.IsThin(x, live[i]))
+            {
+                solves++;
+                var nAll = ChamberMultipliers(q[i], x, live[i], nonzero);
+                if (nAll is not null) lambda[i] = Math.Min(lambda[i], LargestEigenvalue(q[i] + PairMatrix(x, live[i], nonzero, nAll)));
             }
             settled = Math.Max(settled, lambda[i]);
         }

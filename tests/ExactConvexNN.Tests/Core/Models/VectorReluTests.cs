@@ -71,6 +71,7 @@ public class VectorReluTests
             var run = NonconvexTrainer.Train(data, model, new NonconvexOptions { Neurons = 8, Epochs = 300, Seed = seed });
             Assert.IsType<VectorReluNetwork>(run.Network);
             Assert.True(run.Objective >= cert.LowerBound - 1e-9 * scale, $"{c}: Adam seed {seed} ended at {run.Objective}, below the bound {cert.LowerBound}");
+            Assert.True(run.Objective >= r.Primal - 1e-6 * scale, $"{c}: Adam seed {seed} ended at {run.Objective}, below the relaxation {r.Primal}");
         }
     }
 
