@@ -27,6 +27,8 @@ public static class OnnxExport
     public static byte[] ToOnnx(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
+        // Batch normalization with the training batch's statistics is an affine first layer: a ReLU network with a bias.
+        if (network is BatchNormReluNetwork bn) network = bn.Inference();
         var arch = network.Architecture;
         // The first-layer weights (p x J) and the second-layer weights per neuron (R O each), whatever the family.
         List<(double[] U, double[] W)> neurons = network switch

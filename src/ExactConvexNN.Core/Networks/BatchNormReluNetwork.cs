@@ -117,6 +117,24 @@ public sealed class BatchNormReluNetwork : INetwork
         return f;
     }
 
+    /// <summary>
+    /// The network with its batch statistics frozen, as the ReLU network with a first-layer bias that computes the same
+    /// outputs on every row: gamma (x'u - mean) / scale + alpha = x'(gamma u / scale) + (alpha - gamma mean / scale)
+    /// (alpha alone when the scale is 0). What BN computes at inference; not the same weight decay.
+    /// </summary>
+    public TwoLayerReluNetwork Inference()
+    {
+        int d = Architecture.Inputs;
+        return TwoLayerReluNetwork.Create(Neurons.Select(nrn =>
+        {
+            double g = nrn.Scale > 0 ? nrn.Gamma / nrn.Scale : 0;
+            var u = new double[d + 1];
+            for (int c = 0; c < d; c++) u[c] = g * nrn.U[c];
+            u[d] = nrn.Alpha - g * nrn.Mean;
+            return new Neuron(u, nrn.W);
+        }).ToList(), d, true, Metadata);
+    }
+
     /// <summary>beta/2 sum_j (gamma_j^2 + alpha_j^2 + w_j^2): the first layer is not decayed (BN makes it scale-invariant).</summary>
     public double Regularizer(double beta) => beta / 2 * Neurons.Sum(nrn => nrn.Gamma * nrn.Gamma + nrn.Alpha * nrn.Alpha + nrn.W * nrn.W);
 

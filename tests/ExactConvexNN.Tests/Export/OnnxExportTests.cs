@@ -57,8 +57,15 @@ public class OnnxExportTests
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
-        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
+        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units", "batch-norm fc",
     ];
+
+    private static BatchNormReluNetwork BatchNorm(int inputs, int neurons, int seed)
+    {
+        var rng = new Random(seed);
+        return BatchNormReluNetwork.Create(inputs, Enumerable.Range(0, neurons).Select(j => new BatchNormNeuron(Random(rng, inputs),
+            2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, rng.NextDouble() - 0.5, j == 0 ? 0 : 0.5 + rng.NextDouble(), 2 * rng.NextDouble() - 1)).ToList());
+    }
 
     private static INetwork Build(string name) => name switch
     {
@@ -79,6 +86,7 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "batch-norm fc" => BatchNorm(3, 5, 18),
         _ => throw new ArgumentException(name),
     };
 
