@@ -50,6 +50,32 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         return Dataset.Create(whitening.Whitened, data.Y, names, data.TargetName, data.Source);
     }
 
+    /// <summary>
+    /// The chambers of the whitened data A = [U 1], enumerated exactly on [X 1]: the two matrices have the same column
+    /// space ([X 1] = A M with M invertible on it), so their arrangements have the same patterns and the same facet rows
+    /// (a linear bijection maps the cones onto each other). [X 1] holds the user's numbers, which the enumerator reads
+    /// exactly; A holds rounded singular vectors, whose own arrangement would add numerical slivers (rows that coincide or
+    /// are collinear in X but not in A's rounding) that no BN neuron can realize. The chambers are returned labelled with
+    /// A's shape (their witnesses stay in [X 1]'s coordinates; the program and the certificate use patterns and facets).
+    /// </summary>
+    private static Arrangement Chambers(double[,] x, BatchNormWhitening whitening, Func<double[,], Arrangement> enumerate)
+    {
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var affine = new double[n, d + 1];
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < d; c++) affine[i, c] = x[i, c];
+            affine[i, d] = 1;
+        }
+        var a = enumerate(affine);
+        return new Arrangement
+        {
+            Rows = a.Rows, Columns = whitening.Rank + 1, Rank = a.Rank, Hyperplanes = a.Hyperplanes, RowHyperplane = a.RowHyperplane,
+            Chambers = a.Chambers, ExpectedChambers = a.ExpectedChambers, CountMethod = a.CountMethod, EstimatedChambers = a.EstimatedChambers,
+            Sampled = a.Sampled, SamplesDrawn = a.SamplesDrawn, SamplingStopped = a.SamplingStopped, Seconds = a.Seconds,
+        };
+    }
+
     /// <summary>The ReLU model on the whitened data: no bias (A has its column of ones), the same beta.</summary>
     private static ModelSpec ReluModel(ModelSpec model) => model with { BatchNorm = false, Bias = false };
 
@@ -70,8 +96,9 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
     {
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; beta_max needs targets");
-        var a = BatchNormWhitening.Of(data.X).Whitened;
-        return TrainingGuards.ReluBetaMax(a, data.Y, ArrangementEnumerator.Enumerate(a, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
+        var whitening = BatchNormWhitening.Of(data.X);
+        return TrainingGuards.ReluBetaMax(whitening.Whitened, data.Y,
+            Chambers(data.X, whitening, b => ArrangementEnumerator.Enumerate(b, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false })));
     }
 
     /// <inheritdoc/>
@@ -85,9 +112,13 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         var whitened = Whitened(data, whitening);
         // The ReLU network on A = [U 1] (trained, recovered, pruned; beta_max and the zero network above it), then its
         // neurons as BN neurons: the two objectives are the same function of the neurons.
-        // Chambers or directions given for other data (of X, not A) are not used.
+        // Chambers given for other data (of X, not A) and first-layer directions (of X) are not used; exact chambers are
+        // enumerated on [X 1] (sampled ones on A itself).
         bool ours = options.Chambers is { } given && given.Rows == data.Rows && given.Columns == whitening.Rank + 1;
-        var onA = options with { Directions = null, Chambers = ours ? options.Chambers : null, WorkingSet = ours ? options.WorkingSet : null };
+        var enumeration = Stopwatch.StartNew();
+        var chambers = ours ? options.Chambers : options.Sample is null ? Chambers(data.X, whitening, b => TrainingChambers(b, options with { Chambers = null })) : null;
+        enumeration.Stop();
+        var onA = options with { Directions = null, Chambers = chambers, WorkingSet = ours ? options.WorkingSet : null };
         var relu = Relu.Complete(Relu.Train(whitened, ReluModel(model), onA), whitened);
         var reluNetwork = (TwoLayerReluNetwork)relu.Network;
         var meta = new Dictionary<string, JsonNode?>(reluNetwork.Metadata)
@@ -102,7 +133,11 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         var network = BatchNormReluNetwork.Create(data.Columns, reluNetwork.Neurons.Select(n => whitening.Neuron(n.U, n.W)).ToList(), meta);
         double recovered = network.Objective(data.X, ClassTargets.Column(data.Y), model.Beta);
         FamilyTraining.RecordObjective(network, recovered);
-        return relu with { Model = model, Network = network, RecoveredObjective = recovered, Seconds = clock.Elapsed.TotalSeconds };
+        return relu with
+        {
+            Model = model, Network = network, RecoveredObjective = recovered,
+            PrepareSeconds = relu.PrepareSeconds + enumeration.Elapsed.TotalSeconds, Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>
@@ -116,8 +151,10 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         var bn = Fitting<BatchNormReluNetwork>(network, data);
         if (!bn.HasBatchStatisticsOf(data.X))
             throw new InputException($"the network's batch statistics (each neuron's mean and scale) are not those of '{data.Source}'; a batch-normalized network is certified on the batch it was trained on");
-        var a = BatchNormWhitening.Of(data.X).Whitened;
-        var arrangement = request.Arrangement is { } given && given.Rows == a.GetLength(0) && given.Columns == a.GetLength(1) ? given : CertificateChambers(a, request with { Arrangement = null });
+        var whitening = BatchNormWhitening.Of(data.X);
+        var a = whitening.Whitened;
+        var arrangement = request.Arrangement is { } given && given.Rows == a.GetLength(0) && given.Columns == a.GetLength(1)
+            ? given : Chambers(data.X, whitening, b => CertificateChambers(b, request with { Arrangement = null }));
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
         var y = ClassTargets.Column(data.Y!);
         var f = bn.Outputs(data.X);

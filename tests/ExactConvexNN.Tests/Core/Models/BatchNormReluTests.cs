@@ -1,3 +1,4 @@
+using ExactConvexNN.Arrangements;
 using ExactConvexNN.Data;
 using ExactConvexNN.Models;
 using ExactConvexNN.Networks;
@@ -78,6 +79,26 @@ public class BatchNormReluTests
         for (int i = 0; i < n; i++) Assert.True(Math.Abs(f1[i, 0] - f2[i, 0]) <= 1e-9, $"{c}: row {i}: {f1[i, 0]} vs {f2[i, 0]}");
         Assert.Equal(relu.Regularizer(0.3), bn.Regularizer(0.3), 12);
         foreach (var nrn in bnNeurons) Assert.True(nrn.Gamma >= 0 && Math.Abs(nrn.Scale - 1) <= 1e-9, $"{c}: gamma {nrn.Gamma}, scale {nrn.Scale}");
+    }
+
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 25, Replay = ReplaySeed)]
+    public void TheChambersAreThoseOfXWithABiasAndContainEveryPatternOfTheWhitenedData(Seed seed)
+    {
+        var (data, c) = Tiny(seed);
+        var r = ModelPipeline.Train(data, Bn(0.1));
+        var patterns = r.Arrangement!.Chambers.Select(ch => ch.ToString()).ToHashSet();
+        var affine = ArrangementEnumerator.Enumerate(data.WithBias().X, new ArrangementOptions { IndependentCount = false });
+        Assert.True(patterns.SetEquals(affine.Chambers.Select(ch => ch.ToString())), c);
+        // Random directions z: the pattern 1[A z >= 0] of the whitened data (rows clear of their hyperplanes) is a chamber's.
+        var a = BatchNormWhitening.Of(data.X).Whitened;
+        var rng = new Random(seed);
+        for (int t = 0; t < 200; t++)
+        {
+            var z = Enumerable.Range(0, a.GetLength(1)).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+            var az = Enumerable.Range(0, data.Rows).Select(i => Enumerable.Range(0, z.Length).Sum(k => a[i, k] * z[k])).ToArray();
+            if (az.Any(v => Math.Abs(v) < 1e-9)) continue;
+            Assert.Contains(new string(az.Select(v => v >= 0 ? '1' : '0').ToArray()), patterns);
+        }
     }
 
     [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 12, Replay = ReplaySeed)]
