@@ -211,14 +211,7 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
         _n = x.GetLength(0); _d = x.GetLength(1); _m = neurons; _beta = beta;
         _x = x; _y = (double[])y.Clone();
-        _xc = new double[_n, _d];
-        for (int c = 0; c < _d; c++)
-        {
-            double mean = 0;
-            for (int i = 0; i < _n; i++) mean += x[i, c];
-            mean /= _n;
-            for (int i = 0; i < _n; i++) _xc[i, c] = x[i, c] - mean;
-        }
+        _xc = BatchNormWhitening.Centred(x);
         _hat = new double[_n * _m]; _norm = new double[_m]; _f = new double[_n]; _g = new double[_n];
     }
 

@@ -48,16 +48,7 @@ public sealed class BatchNormWhitening
     {
         ArgumentNullException.ThrowIfNull(x);
         int n = x.GetLength(0), d = x.GetLength(1);
-        // Xc = (I - 1 1'/n) X.
-        var xc = Matrix<double>.Build.Dense(n, d);
-        for (int c = 0; c < d; c++)
-        {
-            double mean = 0;
-            for (int i = 0; i < n; i++) mean += x[i, c];
-            mean /= n;
-            for (int i = 0; i < n; i++) xc[i, c] = x[i, c] - mean;
-        }
-        var svd = xc.Svd(computeVectors: true);
+        var svd = Matrix<double>.Build.DenseOfArray(Centred(x)).Svd(computeVectors: true);
         double largest = svd.S.Count > 0 ? svd.S[0] : 0;
         int r = largest > 0 ? svd.S.Count(s => s > RankTolerance * largest) : 0;
         if (r == 0)
@@ -71,6 +62,22 @@ public sealed class BatchNormWhitening
         var v = new double[d, r];
         for (int c = 0; c < d; c++) for (int k = 0; k < r; k++) v[c, k] = svd.VT[k, c];
         return new BatchNormWhitening(x, a, v, Enumerable.Range(0, r).Select(k => svd.S[k]).ToArray());
+    }
+
+    /// <summary>The centred data (I - 1 1'/n) X: each column minus its mean over the rows.</summary>
+    public static double[,] Centred(double[,] x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var xc = new double[n, d];
+        for (int c = 0; c < d; c++)
+        {
+            double mean = 0;
+            for (int i = 0; i < n; i++) mean += x[i, c];
+            mean /= Math.Max(n, 1);
+            for (int i = 0; i < n; i++) xc[i, c] = x[i, c] - mean;
+        }
+        return xc;
     }
 
     /// <summary>
