@@ -26,7 +26,7 @@ public sealed class VectorReluFamily() : NetworkFamily("relu", ActivationKind.Re
     " (dual of the SDP relaxation, checked over every chamber)", "vector-output networks of any width", " (from the relaxation's blocks)"))
 {
     /// <summary>Vector-output ReLU models (squared loss, two layers, fully connected; <see cref="ModelSpec.Validated"/> checks the rest).</summary>
-    public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && model.Layers == 2 && model.VectorOutput;
+    public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && model.Layers == 2 && model.VectorOutput && !model.BatchNorm;
 
     /// <summary>Network files are read by their "vector_output" key (<see cref="ModelRegistry.Read"/>), not by activation alone.</summary>
     public override bool Reads(string activation) => false;
