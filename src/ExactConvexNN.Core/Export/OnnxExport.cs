@@ -14,6 +14,12 @@ namespace ExactConvexNN.Export;
 /// pooled by a K x R matrix (1 for sum pooling, 1/|P_r| for average pooling) and flattened to N x (J R) before the
 /// second layer W (J R x O, row j R + r, column o holds w_{j, r O + o}).
 /// </para>
+/// <para>
+/// Layerwise stack: block b's hidden layer with its kept filters only, averaged over the feature pool's tiles (the
+/// convolutional graph above with average pooling and no W), is block b + 1's input image (channel-major, as
+/// <see cref="LayerwiseNetwork.FeatureMap"/> lays it out); the last block's two-layer CNN gives y. Each block's names
+/// start with "blockB_".
+/// </para>
 /// The ONNX protobuf is written by hand (the few messages used: ModelProto, GraphProto, NodeProto, AttributeProto,
 /// TensorProto, ValueInfoProto).
 /// </summary>
@@ -22,11 +28,43 @@ public static class OnnxExport
     /// <summary>The ONNX opset the model uses.</summary>
     public const int Opset = 13;
 
-    /// <summary>The ONNX model of a ReLU or polynomial network.</summary>
+    /// <summary>The ONNX model of a network of any family: ReLU, gated ReLU, polynomial, three-layer or a layerwise stack.</summary>
     /// <exception cref="InputException">The network's family has no ONNX form.</exception>
     public static byte[] ToOnnx(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
+        var g = new Graph();
+        string doc;
+        if (network is LayerwiseNetwork stack)
+        {
+            // h_1 = x; h_{b+1} = the feature map of block b on h_b (LayerwiseNetwork.FeatureMap: the kept filters'
+            // ReLU maps averaged over the pool x pool tiles, channel-major); y = block J's two-layer CNN on h_J.
+            string h = "x";
+            int blocks = stack.Blocks.Count;
+            for (int b = 0; b + 1 < blocks; b++)
+            {
+                var block = stack.Blocks[b];
+                var tiles = NetworkArchitecture.Convolutional(block.Network.Architecture.Image! with { Pool = stack.FeaturePool });
+                var filters = block.Features.Select(c => block.Network.Neurons[c].U).ToList();
+                h = Hidden(g, block.Network, tiles, h, filters, $"block{b + 1}_");
+            }
+            TwoLayer(g, stack.Blocks[^1].Network, h, $"block{blocks}_");
+            doc = $"ecnn relu layerwise stack of {blocks} blocks, feature pool {stack.FeaturePool}, {network.Architecture.Describe()}";
+        }
+        else
+        {
+            TwoLayer(g, network, "x", "");
+            doc = $"ecnn {network.Activation}{(network is ThreeLayerReluNetwork ? " three-layer" : "")} {network.Architecture.Describe()}";
+        }
+        return g.Model(network.Architecture.Inputs, network.Architecture.Outputs, doc);
+    }
+
+    /// <summary>
+    /// The nodes computing output "y" of a ReLU, polynomial, gated or three-layer network from <paramref name="input"/>
+    /// (N x inputs); every other name the nodes make starts with <paramref name="prefix"/>.
+    /// </summary>
+    private static void TwoLayer(Graph g, INetwork network, string input, string prefix)
+    {
         var arch = network.Architecture;
         // The first-layer weights (p x J) and the second-layer weights per neuron (R O each), whatever the family.
         List<(double[] U, double[] W)> neurons = network switch
@@ -36,113 +74,118 @@ public static class OnnxExport
             GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             // Three layers: neuron l's second-layer weights as a row over the units (w_l in its unit's column).
             ThreeLayerReluNetwork three => three.Neurons.Select(n => (n.U, Enumerable.Range(0, Math.Max(1, three.Units)).Select(k => k == n.Unit ? n.W : 0).ToArray())).ToList(),
-            LayerwiseNetwork => throw new InputException("no ONNX export for layerwise stacks yet; export the blocks' networks one by one, or use ecnn predict"),
-            _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu, poly or gated_relu network"),
+            _ => throw new InputException($"no ONNX export for networks with activation '{network.Activation}'; export a relu, poly, gated_relu or layerwise network"),
         };
         var threeLayer = network as ThreeLayerReluNetwork;
         // o: the columns of W, the network's outputs, or the units of a three-layer network (whose output is (.)_+ C after W).
         int p = arch.PatchLength, r = arch.Regions.Count, o = threeLayer is null ? arch.Outputs : Math.Max(1, threeLayer.Units);
-        string second = threeLayer is null ? "y" : "h";
+        string s = prefix, second = threeLayer is null ? "y" : s + "h";
         // A network without neurons predicts 0: one neuron with zero weights gives exactly that and avoids empty tensors.
         if (neurons.Count == 0) neurons.Add((new double[p], new double[r * o]));
         int j = neurons.Count;
 
-        var g = new Graph();
-        var u = new double[p * j];
-        for (int c = 0; c < p; c++) for (int q = 0; q < j; q++) u[c * j + q] = neurons[q].U[c];
         var w = new double[j * r * o];
         for (int q = 0; q < j; q++)
             for (int t = 0; t < r; t++)
-                for (int s = 0; s < o; s++) w[(q * r + t) * o + s] = neurons[q].W[t * o + s];
-        g.Double("U", u, p, j);
-        g.Double("W", w, j * r, o);
-        if (network is GatedReluNetwork gatedNetwork)
-        {
-            // The gates G (p x J), beside U; a network without neurons got one zero neuron above, whose gate is zero too.
-            var gates = new double[p * j];
-            for (int c = 0; c < p; c++)
-                for (int q = 0; q < gatedNetwork.Neurons.Count; q++) gates[c * j + q] = gatedNetwork.Neurons[q].Gate[c];
-            g.Double("G", gates, p, j);
-            g.Double("gate_zero", [0.0]);
-        }
-
-        string z;
-        if (arch.Image is null)
-        {
-            string input = "x";
-            if (arch.Bias)
-            {
-                // [x, 1]: pad the last axis with one column of ones.
-                g.Int64("bias_pads", [0, 0, 0, 1], 4);
-                g.Double("one", [1.0]);
-                g.Node("Pad", ["x", "bias_pads", "one"], "x1");
-                input = "x1";
-            }
-            g.Node("MatMul", [input, "U"], "z");                      // N x J
-            if (network is GatedReluNetwork) g.Node("MatMul", [input, "G"], "zg");
-            z = Activate(g, network, "z");
-            g.Node("MatMul", [z, "W"], second);                       // N x O
-        }
-        else
-        {
-            int k = arch.Patches;
-            g.Int64("zero_pads", [0, 0, 0, 1], 4);
-            g.Double("zero", [0.0]);
-            g.Node("Pad", ["x", "zero_pads", "zero"], "x0");          // N x (d + 1), column d is 0
-            g.Int64("patch_index", PatchIndex(arch), k * p);
-            g.Node("Gather", ["x0", "patch_index"], "flat_patches", Attribute.Int("axis", 1));   // N x K p
-            g.Int64("patch_shape", [0, k, p], 3);
-            g.Node("Reshape", ["flat_patches", "patch_shape"], "patches"); // N x K x p
-            g.Node("MatMul", ["patches", "U"], "z");                  // N x K x J
-            if (network is GatedReluNetwork) g.Node("MatMul", ["patches", "G"], "zg");
-            z = Activate(g, network, "z");
-            g.Node("Transpose", [z], "zt", Attribute.Ints("perm", [0, 2, 1]));              // N x J x K
-            var pool = new double[k * r];
-            for (int t = 0; t < r; t++)
-            {
-                var region = arch.Regions[t];
-                foreach (int q in region) pool[q * r + t] = arch.SumPooling ? 1.0 : 1.0 / region.Length;
-            }
-            g.Double("pool", pool, k, r);
-            g.Node("MatMul", ["zt", "pool"], "pooled");               // N x J x R
-            g.Int64("pooled_shape", [0, j * r], 2);
-            g.Node("Reshape", ["pooled", "pooled_shape"], "features"); // N x J R
-            g.Node("MatMul", ["features", "W"], second);              // N x O
-        }
+                for (int c = 0; c < o; c++) w[(q * r + t) * o + c] = neurons[q].W[t * o + c];
+        g.Double(s + "W", w, j * r, o);
+        string features = Hidden(g, network, arch, input, neurons.Select(n => n.U).ToList(), s);   // N x J R
+        g.Node("MatMul", [features, s + "W"], second);                                          // N x O
         if (threeLayer is not null)
         {
             // y = (h)_+ C with C the units' output weights (K x 1; one zero unit when there is none).
             var c = threeLayer.Units == 0 ? new[] { 0.0 } : threeLayer.UnitWeights.ToArray();
-            g.Double("C", c, c.Length, 1);
-            g.Node("Relu", ["h"], "h_act");
-            g.Node("MatMul", ["h_act", "C"], "y");                    // N x 1
+            g.Double(s + "C", c, c.Length, 1);
+            g.Node("Relu", [second], s + "h_act");
+            g.Node("MatMul", [s + "h_act", s + "C"], "y");                                     // N x 1
         }
-        return g.Model(arch.Inputs, arch.Outputs, $"ecnn {network.Activation}{(threeLayer is null ? "" : " three-layer")} {arch.Describe()}");
     }
 
-    /// <summary>The activation of the pre-activations <paramref name="z"/>; returns the output's name.</summary>
-    private static string Activate(Graph g, INetwork network, string z)
+    /// <summary>
+    /// The hidden layer of <paramref name="network"/>'s family with first-layer weights <paramref name="filters"/> (each
+    /// of length p) on <paramref name="input"/>, pooled over the regions of <paramref name="arch"/>: N x (J R), neuron j's
+    /// region r in column j R + r (N x J when fully connected); returns its name. Gated networks take their gates from
+    /// <paramref name="network"/> (filters j are its neurons). Every name made starts with <paramref name="s"/>.
+    /// </summary>
+    private static string Hidden(Graph g, INetwork network, NetworkArchitecture arch, string input, List<double[]> filters, string s)
     {
+        int p = arch.PatchLength, j = filters.Count;
+        var u = new double[p * j];
+        for (int c = 0; c < p; c++) for (int q = 0; q < j; q++) u[c * j + q] = filters[q][c];
+        g.Double(s + "U", u, p, j);
+        if (network is GatedReluNetwork gatedNetwork)
+        {
+            // The gates G (p x J), beside U; a network without neurons got one zero neuron, whose gate is zero too.
+            var gates = new double[p * j];
+            for (int c = 0; c < p; c++)
+                for (int q = 0; q < gatedNetwork.Neurons.Count; q++) gates[c * j + q] = gatedNetwork.Neurons[q].Gate[c];
+            g.Double(s + "G", gates, p, j);
+            g.Double(s + "gate_zero", [0.0]);
+        }
+
+        if (arch.Image is null)
+        {
+            if (arch.Bias)
+            {
+                // [x, 1]: pad the last axis with one column of ones.
+                g.Int64(s + "bias_pads", [0, 0, 0, 1], 4);
+                g.Double(s + "one", [1.0]);
+                g.Node("Pad", [input, s + "bias_pads", s + "one"], s + "x1");
+                input = s + "x1";
+            }
+            g.Node("MatMul", [input, s + "U"], s + "z");                          // N x J
+            if (network is GatedReluNetwork) g.Node("MatMul", [input, s + "G"], s + "zg");
+            return Activate(g, network, s);
+        }
+        int k = arch.Patches, r = arch.Regions.Count;
+        g.Int64(s + "zero_pads", [0, 0, 0, 1], 4);
+        g.Double(s + "zero", [0.0]);
+        g.Node("Pad", [input, s + "zero_pads", s + "zero"], s + "x0");          // N x (d + 1), column d is 0
+        g.Int64(s + "patch_index", PatchIndex(arch), k * p);
+        g.Node("Gather", [s + "x0", s + "patch_index"], s + "flat_patches", Attribute.Int("axis", 1));   // N x K p
+        g.Int64(s + "patch_shape", [0, k, p], 3);
+        g.Node("Reshape", [s + "flat_patches", s + "patch_shape"], s + "patches"); // N x K x p
+        g.Node("MatMul", [s + "patches", s + "U"], s + "z");                   // N x K x J
+        if (network is GatedReluNetwork) g.Node("MatMul", [s + "patches", s + "G"], s + "zg");
+        string z = Activate(g, network, s);
+        g.Node("Transpose", [z], s + "zt", Attribute.Ints("perm", [0, 2, 1]));  // N x J x K
+        var pool = new double[k * r];
+        for (int t = 0; t < r; t++)
+        {
+            var region = arch.Regions[t];
+            foreach (int q in region) pool[q * r + t] = arch.SumPooling ? 1.0 : 1.0 / region.Length;
+        }
+        g.Double(s + "pool", pool, k, r);
+        g.Node("MatMul", [s + "zt", s + "pool"], s + "pooled");                 // N x J x R
+        g.Int64(s + "pooled_shape", [0, j * r], 2);
+        g.Node("Reshape", [s + "pooled", s + "pooled_shape"], s + "features"); // N x J R
+        return s + "features";
+    }
+
+    /// <summary>The activation of the pre-activations "z" (and the gates' "zg") named with prefix <paramref name="s"/>; returns the output's name.</summary>
+    private static string Activate(Graph g, INetwork network, string s)
+    {
+        string z = s + "z", act = s + "act";
         switch (network)
         {
             case TwoLayerReluNetwork or ThreeLayerReluNetwork:
-                g.Node("Relu", [z], "act");
-                return "act";
+                g.Node("Relu", [z], act);
+                return act;
             case PolyNetwork poly:
                 // sigma(z) = (a z + b) z + c, as PolynomialActivation.Value computes it.
-                var s = poly.Polynomial;
-                g.Double("poly_a", [s.A]); g.Double("poly_b", [s.B]); g.Double("poly_c", [s.C]);
-                g.Node("Mul", [z, "poly_a"], "az");
-                g.Node("Add", ["az", "poly_b"], "azb");
-                g.Node("Mul", ["azb", z], "azbz");
-                g.Node("Add", ["azbz", "poly_c"], "act");
-                return "act";
+                var a = poly.Polynomial;
+                g.Double(s + "poly_a", [a.A]); g.Double(s + "poly_b", [a.B]); g.Double(s + "poly_c", [a.C]);
+                g.Node("Mul", [z, s + "poly_a"], s + "az");
+                g.Node("Add", [s + "az", s + "poly_b"], s + "azb");
+                g.Node("Mul", [s + "azb", z], s + "azbz");
+                g.Node("Add", [s + "azbz", s + "poly_c"], act);
+                return act;
             case GatedReluNetwork:
                 // 1[x'g >= 0] x'u: the gate's pre-activation zg, compared with 0 and cast to double (TensorProto DOUBLE = 11).
-                g.Node("GreaterOrEqual", ["zg", "gate_zero"], "open");
-                g.Node("Cast", ["open"], "open_d", Attribute.Int("to", 11));
-                g.Node("Mul", [z, "open_d"], "act");
-                return "act";
+                g.Node("GreaterOrEqual", [s + "zg", s + "gate_zero"], s + "open");
+                g.Node("Cast", [s + "open"], s + "open_d", Attribute.Int("to", 11));
+                g.Node("Mul", [z, s + "open_d"], act);
+                return act;
             default:
                 throw new InputException($"no ONNX export for networks with activation '{network.Activation}'");
         }

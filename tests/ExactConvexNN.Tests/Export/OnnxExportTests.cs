@@ -51,6 +51,22 @@ public class OnnxExportTests
             Enumerable.Range(0, units).Select(_ => 2 * rng.NextDouble() - 1).ToList());
     }
 
+    /// <summary>
+    /// A layerwise stack of random ReLU CNN blocks on <paramref name="image"/>: block b has <paramref name="neurons"/>[b]
+    /// filters and keeps <paramref name="kept"/>[b] (in that channel order) for the next block, whose input is the
+    /// feature map's shape (<see cref="LayerwiseNetwork.NextShape"/>).
+    /// </summary>
+    private static LayerwiseNetwork Layerwise(ImageShape image, int pool, int[] neurons, int[][] kept, int seed, int? classes = null)
+    {
+        var blocks = new List<LayerwiseBlock>();
+        for (int b = 0; b < neurons.Length; b++)
+        {
+            blocks.Add(new LayerwiseBlock(Relu(NetworkArchitecture.Convolutional(image, sumPooling: true), neurons[b], seed + b), kept[b]));
+            image = LayerwiseNetwork.NextShape(image, kept[b].Length, pool);
+        }
+        return LayerwiseNetwork.Create(blocks, pool, classes);
+    }
+
     /// <summary>Every family and architecture that exists, by name.</summary>
     public static TheoryData<string> Networks() =>
     [
@@ -58,6 +74,7 @@ public class OnnxExportTests
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
         "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
+        "layerwise 1 block", "layerwise 2 blocks pool 2", "layerwise 3 blocks stride padding 2 classes", "layerwise head no neurons",
     ];
 
     private static INetwork Build(string name) => name switch
@@ -79,6 +96,13 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "layerwise 1 block" => Layerwise(new ImageShape(1, 5, 5, 3), 1, [3], [[0, 1]], 18),
+        // 8 x 8 -> 8 x 8 maps pooled to 4 x 4 (2 of 4 filters, out of order) -> the head.
+        "layerwise 2 blocks pool 2" => Layerwise(new ImageShape(2, 8, 8, 3, Padding: 1), 2, [4, 3], [[3, 1], [0]], 19),
+        // 9 x 7 at stride 2 -> 5 x 4 maps, no pooling -> 3 x 2 maps -> a 2 x 1 grid under the head.
+        "layerwise 3 blocks stride padding 2 classes" => Layerwise(new ImageShape(1, 9, 7, 3, Stride: 2, Padding: 1), 1, [3, 4, 2], [[2, 0, 1], [1, 3], []], 20, classes: 2),
+        // 6 x 6 -> 5 x 5 maps in 2 x 2 tiles: 3 x 3 tiles of 4, 2 and 1 patches.
+        "layerwise head no neurons" => Layerwise(new ImageShape(1, 6, 6, 2), 2, [2, 0], [[1], []], 21),
         _ => throw new ArgumentException(name),
     };
 
@@ -146,6 +170,46 @@ public class OnnxExportTests
         Assert.Contains("net.onnx", output);
         var x = Data(new Random(5), 9, network.Architecture.Inputs);
         AssertSameOutputs(ModelRegistry.Load(json).Outputs(x), RunOnnx(File.ReadAllBytes(onnx), x), "export command");
+    }
+
+    /// <summary>A CSV with header x1..xd (and y when <paramref name="y"/> is given).</summary>
+    private static void WriteCsv(string path, double[,] x, double[]? y)
+    {
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var lines = new List<string> { string.Join(",", Enumerable.Range(1, d).Select(j => $"x{j}").Concat(y is null ? [] : ["y"])) };
+        for (int i = 0; i < n; i++)
+            lines.Add(string.Join(",", Enumerable.Range(0, d).Select(j => x[i, j].ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+                .Concat(y is null ? [] : [y[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)])));
+        File.WriteAllLines(path, lines);
+    }
+
+    [Fact]
+    public void ALayerwiseStackTrainedByTheCliExportsToAModelThatPredictsWhatPredictPrints()
+    {
+        // 10 random 1 x 8 x 8 images with random targets; a 2-block stack (3 x 3 filters, stride 2, padding 1: 4 x 4
+        // maps, pooled 2 x 2 to 2 x 2 images of 2 channels), then export, then predict --json on 12 other images.
+        var dir = CliHarness.TempDir();
+        var rng = new Random(22);
+        var train = Path.Combine(dir, "train.csv");
+        WriteCsv(train, Data(rng, 10, 64), Random(rng, 10));
+        var net = Path.Combine(dir, "stack.json");
+        var (exit, _, err) = CliHarness.Run("train", train, "--layerwise", "2", "--image", "1,8,8", "--filter", "3", "--stride", "2", "--padding", "1",
+            "--feature-pool", "2", "--beta", "0.05", "--features", "2", "--sample", "8", "--no-baseline", "--out", net);
+        Assert.True(exit == 0, err);
+        var onnx = Path.Combine(dir, "stack.onnx");
+        (exit, _, err) = RunCli("export", net, "--onnx", onnx);
+        Assert.True(exit == 0, err);
+
+        var x = Data(rng, 12, 64);
+        var test = Path.Combine(dir, "test.csv");
+        WriteCsv(test, x, null);
+        var (pexit, pout, perr) = RunCli("predict", net, test, "--json");
+        Assert.True(pexit == 0, perr);
+        var predictions = System.Text.Json.Nodes.JsonNode.Parse(pout)!["predictions"]!.AsArray();
+        var printed = new double[predictions.Count, 1];
+        for (int i = 0; i < predictions.Count; i++) printed[i, 0] = (double)predictions[i]!;
+        Assert.Contains(printed.Cast<double>(), v => Math.Abs(v) > 1e-3);
+        AssertSameOutputs(printed, RunOnnx(File.ReadAllBytes(onnx), x), "layerwise stack from ecnn train");
     }
 
     [Theory]
