@@ -53,7 +53,7 @@ public sealed class LayerwiseTrain
         int layers = pr.GetValue(_layers) ?? 0;
         if (layers < 1) throw new InputException($"--layerwise {layers} is not a number of blocks; give 1 or more, for example --layerwise 3");
         if (model.Image is null) throw new InputException("--layerwise needs an image shape: add --image C,H,W --filter f (for example --image 1,8,8 --filter 3 --stride 2 --padding 1)");
-        if (model.Activation != ActivationKind.Relu) throw new InputException("--layerwise trains ReLU blocks; drop --activation");
+        if (model.Activation != ActivationKind.Relu || model.BatchNorm) throw new InputException("--layerwise trains ReLU blocks; drop --activation");
         if (selection.Labels is { Count: > 2 }) throw new InputException($"--layerwise classifies two labels for now; give --labels A,B (got {selection.Labels.Count} labels)");
         return new LayerwiseSpec
         {

@@ -27,7 +27,7 @@ public static class TrainCommand
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
         var noPrune = NoPruneOption();
         var maxMemory = MaxMemoryOption();
-        var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
+        var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers), ReLU with batch normalization (--batch-norm, the ReLU program on the whitened data) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
             data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, noPrune, maxMemory,
         };

@@ -31,7 +31,7 @@ public static class VerifyCommand
         var tol = new Option<double>("--tol") { Description = "relative gap under which the network counts as certified optimal (an absolute gap <= 1e-8 always counts)", DefaultValueFactory = _ => Certificate.DefaultTolerance };
         var maxPatterns = new Option<long>("--max-patterns") { Description = "refuse exact enumeration above this estimated number of chambers", DefaultValueFactory = _ => ArrangementOptions.DefaultMaxPatterns };
         var timeLimit = new Option<double>("--time-limit") { Description = "wall-clock limit in seconds of the enumeration of chambers (the status is then time_limit, exit code 3)", DefaultValueFactory = _ => double.PositiveInfinity };
-        var cmd = new Command("verify", "Certify how far a trained network is from the global optimum (a dual lower bound: over every activation pattern for ReLU and gated ReLU, by the trust-region bound for poly networks).")
+        var cmd = new Command("verify", "Certify how far a trained network is from the global optimum (a dual lower bound: over every activation pattern for ReLU, gated ReLU and batch-normalized ReLU, by the trust-region bound for poly networks).")
         {
             data, net, beta, bias, json, tol, maxPatterns, timeLimit,
         };

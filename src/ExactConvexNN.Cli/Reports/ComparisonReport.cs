@@ -21,6 +21,7 @@ public static class ComparisonReport
         return new JsonObject
         {
             ["activation"] = exact.Model.ActivationName,
+            ["batch_norm"] = exact.Model.BatchNorm,
             ["optimum"] = new JsonObject
             {
                 ["objective"] = Json.Num(c.Optimum),

@@ -46,6 +46,7 @@ public static class TrainingReport
             ["beta"] = r.Model.Beta,
             ["beta_max"] = Json.Num(r.BetaMax),
             ["bias"] = r.Model.Bias,
+            ["batch_norm"] = r.Model.BatchNorm,
             ["variables"] = r.Program.Problem.Variables,
             ["constraints"] = r.Program.Problem.Constraints,
         };

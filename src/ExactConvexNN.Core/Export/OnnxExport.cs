@@ -33,6 +33,8 @@ public static class OnnxExport
     public static byte[] ToOnnx(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
+        // Batch normalization with the training batch's statistics is an affine first layer: a ReLU network with a bias.
+        if (network is BatchNormReluNetwork bn) network = bn.Inference();
         var g = new Graph();
         string doc;
         if (network is LayerwiseNetwork stack)

@@ -19,14 +19,20 @@ public static class ModelPath
         if (count < 2) throw new InputException($"a path needs at least 2 betas, got {count}");
         if (model.Activation != ActivationKind.Relu) throw new InputException("beta_max is computed for ReLU networks only; give the betas themselves");
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; a path needs targets");
+        options ??= new TrainingOptions();
+        if (model.BatchNorm) return Spaced(BatchNormReluFamily.BetaMax(data, options), count);
         var family = ModelRegistry.For(model);
         var arch = family.Architecture(model, data.Columns);
         var x = arch.StackedPatches(data.X).X;
-        options ??= new TrainingOptions();
         double betaMax = family is ThreeLayerReluFamily three
             ? three.BetaMax(data, model, options)
             : TrainingGuards.ReluBetaMax(x, model.Targets(data), LossFunction.For(model),
                 ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false }));
+        return Spaced(betaMax, count);
+    }
+
+    private static double[] Spaced(double betaMax, int count)
+    {
         if (!(betaMax > 0)) throw new InputException("beta_max is 0 (the zero network fits the targets best at every beta); there is no path to trace");
         // beta_k = beta_max 1000^(-k / (count - 1)), k = 0 .. count - 1.
         return Enumerable.Range(0, count).Select(k => betaMax * Math.Pow(1000, -(double)k / (count - 1))).ToArray();
@@ -46,7 +52,7 @@ public static class ModelPath
         foreach (double b in betas) (model with { Beta = b }).Validated();
         options ??= new TrainingOptions();
         // The warm path certifies with the squared loss's dual bound: other losses and classifiers are trained cold.
-        if (warm && model.Activation == ActivationKind.Relu && model.Layers == 2 && model.Loss == LossKind.Squared && model.Classes is null
+        if (warm && model.Activation == ActivationKind.Relu && !model.BatchNorm && model.Layers == 2 && model.Loss == LossKind.Squared && model.Classes is null
             && options.Sample is null && options.Certify && data.Y is not null)
             return RunWarm(data, model, betas, options, progress);
         var results = new List<TrainingResult>(betas.Count);

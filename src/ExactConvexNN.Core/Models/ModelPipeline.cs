@@ -80,6 +80,7 @@ public static class ModelPipeline
             Beta = beta,
             Activation = network.Activation switch { "poly" => ActivationKind.Poly, "gated_relu" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = network is PolyNetwork p ? p.Polynomial : PolynomialActivation.Default,
+            BatchNorm = network is BatchNormReluNetwork,
             Bias = arch.Bias, Classes = network.Classes, Image = arch.Image, Layers = network.Layers,
             Loss = LossFunction.Of(network).Kind, HuberDelta = LossFunction.Of(network).HuberDelta,
         };

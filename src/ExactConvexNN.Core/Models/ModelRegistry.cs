@@ -8,7 +8,7 @@ namespace ExactConvexNN.Models;
 public static class ModelRegistry
 {
     /// <summary>Every family, in the order they are asked.</summary>
-    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily(), new ThreeLayerReluFamily()];
+    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily(), new ThreeLayerReluFamily(), new BatchNormReluFamily()];
 
     /// <summary>The family that trains <paramref name="model"/>.</summary>
     /// <exception cref="InputException">No family trains it.</exception>
@@ -47,6 +47,6 @@ public static class ModelRegistry
     private static INetworkFamily FamilyReading(string activation, int layers, string source) =>
         Families.FirstOrDefault(f => f.Reads(activation) && f.Layers == layers)
         ?? throw new InputException(layers == 2
-            ? $"network file '{source}' has activation '{activation}'; use relu, poly or gated_relu"
+            ? $"network file '{source}' has activation '{activation}'; use relu, poly, gated_relu or batch_norm_relu"
             : $"network file '{source}' has {layers} layers and activation '{activation}'; three-layer networks are relu");
 }

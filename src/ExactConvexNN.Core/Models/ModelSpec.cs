@@ -56,15 +56,21 @@ public sealed record ModelSpec
     public int Layers { get; init; } = 2;
     /// <summary>Image or signal geometry for a CNN; null for a fully connected network.</summary>
     public ImageShape? Image { get; init; }
+    /// <summary>
+    /// ReLU only: batch normalization before the ReLU, over the training batch, with trainable gamma and alpha per neuron
+    /// and weight decay on gamma, alpha and the second layer (<see cref="BatchNormReluFamily"/>); fully connected, one
+    /// output, squared loss, no bias (alpha is the shift).
+    /// </summary>
+    public bool BatchNorm { get; init; }
 
     /// <summary>The activation's name in output and files: "relu" or "poly".</summary>
-    public string ActivationName => Activation switch { ActivationKind.Poly => "poly", ActivationKind.GatedRelu => "gated_relu", _ => "relu" };
+    public string ActivationName => Activation switch { ActivationKind.Poly => "poly", ActivationKind.GatedRelu => "gated_relu", _ => BatchNorm ? BatchNormReluNetwork.ActivationName : "relu" };
     /// <summary>The activation as a formula ("relu(t) = max(t, 0)", "sigma(t) = 0.09 t^2 + 0.5 t + 0.47").</summary>
     public string ActivationFormula => Activation switch
     {
         ActivationKind.Poly => string.Create(CultureInfo.InvariantCulture, $"sigma(t) = {Poly.A:G6} t^2 + {Poly.B:G6} t + {Poly.C:G6}"),
         ActivationKind.GatedRelu => "gated: 1[x'g >= 0] x'u with fixed gates g",
-        _ => "relu(t) = max(t, 0)",
+        _ => BatchNorm ? "relu(BN(t)) = max(gamma (t - mean) / ||Xu - mean||_2 + alpha, 0), BN over the training batch" : "relu(t) = max(t, 0)",
     };
     /// <summary>The loss's name in output: squared, hinge, logistic, l1 or huber.</summary>
     public string LossName => LossFunction.Name(Loss);
@@ -81,6 +87,14 @@ public sealed record ModelSpec
         if (Layers is not (2 or 3)) throw new InputException($"ecnn trains networks of 2 or 3 layers, got {Layers}; for deeper CNNs train layer by layer (--layerwise J)");
         if (Layers == 3 && Activation != ActivationKind.Relu) throw new InputException($"three-layer networks are trained with the relu activation, not {ActivationName}");
         if (Classes is int k && k < 2) throw new InputException($"classification needs at least 2 classes, got {k}");
+        if (BatchNorm)
+        {
+            if (Activation != ActivationKind.Relu) throw new InputException($"batch normalization is trained with the relu activation, not {ActivationName}");
+            if (Layers != 2) throw new InputException("batch normalization is trained for two-layer networks (one hidden layer)");
+            if (Image is not null) throw new InputException("batch normalization is trained for fully connected networks only, not with --image or --signal");
+            if (Bias) throw new InputException("batch normalization removes a first-layer bias (it centres x'u); its shift alpha is the bias: drop --bias");
+            if (Loss != LossKind.Squared || Classes is not null) throw new InputException("batch normalization is trained with the squared loss on the target column (no --loss or --classes yet)");
+        }
         LossFunction.Validate(this);
         if (Image is not null)
         {

@@ -17,7 +17,7 @@ namespace ExactConvexNN.Networks;
 public static class NetworkJson
 {
     /// <summary>The keys the format itself defines (everything else is metadata).</summary>
-    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units"];
+    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units", "batch_norm"];
 
     /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
     internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null,
@@ -172,6 +172,16 @@ public static class NetworkJson
         try { return values.Select(v => v!.GetValue<double>()).ToArray(); }
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric \"{key}\""); }
+    }
+
+    /// <summary>The number <paramref name="key"/> of neuron <paramref name="j"/> (a family's own per-neuron scalar, such as a BN gamma).</summary>
+    /// <exception cref="InputException">The key is missing or not a finite number.</exception>
+    internal static double NeuronNumber(JsonObject o, int j, string key, string source)
+    {
+        if (o["neurons"] is not JsonArray arr || j >= arr.Count || arr[j] is not JsonObject nj || nj[key] is not JsonValue value
+            || !value.TryGetValue(out double v) || !double.IsFinite(v))
+            throw new InputException($"network file '{source}': neuron {j + 1} needs \"{key}\" (a finite number)");
+        return v;
     }
 
     /// <summary>Every key of the document that the format does not define.</summary>

@@ -73,9 +73,16 @@ public class OnnxExportTests
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
-        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units",
+        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units", "batch-norm fc",
         "layerwise 1 block", "layerwise 2 blocks pool 2", "layerwise 3 blocks stride padding 2 classes", "layerwise head no neurons",
     ];
+
+    private static BatchNormReluNetwork BatchNorm(int inputs, int neurons, int seed)
+    {
+        var rng = new Random(seed);
+        return BatchNormReluNetwork.Create(inputs, Enumerable.Range(0, neurons).Select(j => new BatchNormNeuron(Random(rng, inputs),
+            2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, rng.NextDouble() - 0.5, j == 0 ? 0 : 0.5 + rng.NextDouble(), 2 * rng.NextDouble() - 1)).ToList());
+    }
 
     private static INetwork Build(string name) => name switch
     {
@@ -96,6 +103,7 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "batch-norm fc" => BatchNorm(3, 5, 22),
         "layerwise 1 block" => Layerwise(new ImageShape(1, 5, 5, 3), 1, [3], [[0, 1]], 18),
         // 8 x 8 -> 8 x 8 maps pooled to 4 x 4 (2 of 4 filters, out of order) -> the head.
         "layerwise 2 blocks pool 2" => Layerwise(new ImageShape(2, 8, 8, 3, Padding: 1), 2, [4, 3], [[3, 1], [0]], 19),
