@@ -58,16 +58,9 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
     /// are collinear in X but not in A's rounding) that no BN neuron can realize. The chambers are returned labelled with
     /// A's shape (their witnesses stay in [X 1]'s coordinates; the program and the certificate use patterns and facets).
     /// </summary>
-    private static Arrangement Chambers(double[,] x, BatchNormWhitening whitening, Func<double[,], Arrangement> enumerate)
+    private static Arrangement Chambers(Dataset data, BatchNormWhitening whitening, Func<double[,], Arrangement> enumerate)
     {
-        int n = x.GetLength(0), d = x.GetLength(1);
-        var affine = new double[n, d + 1];
-        for (int i = 0; i < n; i++)
-        {
-            for (int c = 0; c < d; c++) affine[i, c] = x[i, c];
-            affine[i, d] = 1;
-        }
-        var a = enumerate(affine);
+        var a = enumerate(data.WithBias().X);
         return new Arrangement
         {
             Rows = a.Rows, Columns = whitening.Rank + 1, Rank = a.Rank, Hyperplanes = a.Hyperplanes, RowHyperplane = a.RowHyperplane,
@@ -84,7 +77,8 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
     {
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
         Architecture(model, data.Columns);
-        TrainingGuards.CheckReluProgramSize(BatchNormWhitening.Of(data.X).Whitened, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+        // The program on A = [U 1] is at most the size of the ReLU program on [X 1] (same chambers, r + 1 <= d + 1 columns).
+        TrainingGuards.CheckReluProgramSize(data.WithBias().X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
     }
 
     /// <summary>
@@ -98,7 +92,7 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; beta_max needs targets");
         var whitening = BatchNormWhitening.Of(data.X);
         return TrainingGuards.ReluBetaMax(whitening.Whitened, data.Y,
-            Chambers(data.X, whitening, b => ArrangementEnumerator.Enumerate(b, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false })));
+            Chambers(data, whitening, b => ArrangementEnumerator.Enumerate(b, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false })));
     }
 
     /// <inheritdoc/>
@@ -116,7 +110,7 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         // enumerated on [X 1] (sampled ones on A itself).
         bool ours = options.Chambers is { } given && given.Rows == data.Rows && given.Columns == whitening.Rank + 1;
         var enumeration = Stopwatch.StartNew();
-        var chambers = ours ? options.Chambers : options.Sample is null ? Chambers(data.X, whitening, b => TrainingChambers(b, options with { Chambers = null })) : null;
+        var chambers = ours ? options.Chambers : options.Sample is null ? Chambers(data, whitening, b => TrainingChambers(b, options with { Chambers = null })) : null;
         enumeration.Stop();
         var onA = options with { Directions = null, Chambers = chambers, WorkingSet = ours ? options.WorkingSet : null };
         var relu = Relu.Complete(Relu.Train(whitened, ReluModel(model), onA), whitened);
@@ -154,7 +148,7 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         var whitening = BatchNormWhitening.Of(data.X);
         var a = whitening.Whitened;
         var arrangement = request.Arrangement is { } given && given.Rows == a.GetLength(0) && given.Columns == a.GetLength(1)
-            ? given : Chambers(data.X, whitening, b => CertificateChambers(b, request with { Arrangement = null }));
+            ? given : Chambers(data, whitening, b => CertificateChambers(b, request with { Arrangement = null }));
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
         var y = ClassTargets.Column(data.Y!);
         var f = bn.Outputs(data.X);

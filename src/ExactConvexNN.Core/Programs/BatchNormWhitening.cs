@@ -48,7 +48,21 @@ public sealed class BatchNormWhitening
     {
         ArgumentNullException.ThrowIfNull(x);
         int n = x.GetLength(0), d = x.GetLength(1);
-        var svd = Matrix<double>.Build.DenseOfArray(Centred(x)).Svd(computeVectors: true);
+        var xc = Matrix<double>.Build.DenseOfArray(Centred(x));
+        // Thin: with n >= d, Xc = Q R (Q n x d) and R = U_R Sigma V', so U = Q U_R; never an n x n factor.
+        Matrix<double> left;
+        MathNet.Numerics.LinearAlgebra.Factorization.Svd<double> svd;
+        if (n >= d)
+        {
+            var qr = xc.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+            svd = qr.R.Svd(computeVectors: true);
+            left = qr.Q * svd.U;
+        }
+        else
+        {
+            svd = xc.Svd(computeVectors: true);
+            left = svd.U;
+        }
         double largest = svd.S.Count > 0 ? svd.S[0] : 0;
         int r = largest > 0 ? svd.S.Count(s => s > RankTolerance * largest) : 0;
         if (r == 0)
@@ -56,7 +70,7 @@ public sealed class BatchNormWhitening
         var a = new double[n, r + 1];
         for (int i = 0; i < n; i++)
         {
-            for (int k = 0; k < r; k++) a[i, k] = svd.U[i, k];
+            for (int k = 0; k < r; k++) a[i, k] = left[i, k];
             a[i, r] = 1;
         }
         var v = new double[d, r];

@@ -170,6 +170,22 @@ public class BatchNormReluTests
     }
 
     [Fact]
+    public void WideDataMoreFeaturesThanRowsIsWhitenedAndCertified()
+    {
+        var rng = new Random(8);
+        var x = new double[5, 7];
+        for (int i = 0; i < 5; i++) for (int k = 0; k < 7; k++) x[i, k] = Math.Round(2 * rng.NextDouble() - 1, 2);
+        var data = Dataset.Create(x, [0.3, -0.5, 0.9, 0.1, -0.2]);
+        var whitening = BatchNormWhitening.Of(data.X);
+        Assert.Equal(4, whitening.Rank); // n - 1: centring removes one dimension
+        var r = ModelPipeline.Train(data, Bn(0.01));
+        Assert.True(r.Certificate!.CertifiedOptimal);
+        Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Scale(r.Primal));
+        // Rank n - 1 plus the shift: BN neurons realize every pattern of n points, 2^n chambers.
+        Assert.Equal(32, r.Chambers);
+    }
+
+    [Fact]
     public void NetworkFileRoundTripsWithGammaAlphaAndTheBatchStatistics()
     {
         var (data, _) = Tiny(5);
