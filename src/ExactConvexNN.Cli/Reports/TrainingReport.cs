@@ -93,6 +93,8 @@ public static class TrainingReport
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bracket         {bracket.LowerBound:G10} <= optimum <= {r.RecoveredObjective:G10} (relative gap {bracket.RelativeGap:E2}; network from the blocks {unpolished:G10}{(unpolished != r.RecoveredObjective ? ", then Adam" : "")}): ")
                 + (bracket.CertifiedOptimal ? "EXACT, the relaxation is tight here and the network is optimal" : "a relaxation, NOT proven exact on this data"));
+        if (r.Program is Programs.VectorReluSdpProgram { Recovery: { } rec })
+            w.WriteLine($"blocks          {rec.BlocksUsed} of {rec.Blocks} used: {rec.RankOneBlocks} rank one, {rec.BlocksInCone} with every neuron in its chamber's cone (reproduced exactly), largest rank {rec.MaxRank} ({(rec.Decomposition == Programs.VectorDecomposition.Eigen ? "eigenvectors of W" : "singular vectors of V")})");
         if (r.Chambers is int chambers)
         {
             if (r.Sampled)

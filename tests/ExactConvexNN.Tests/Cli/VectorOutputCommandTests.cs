@@ -51,6 +51,7 @@ public sealed class VectorOutputCommandTests
         var (_, text, _) = CliHarness.Run("train", csv, "--beta", "0.2", "--bias", "--classes", "3", "--vector-output");
         Assert.Contains("bracket", text);
         Assert.Contains("SDP relaxation", text);
+        Assert.Contains("rank one", text);
     }
 
     [Theory]
