@@ -22,7 +22,7 @@ public sealed class ModelOptions
     private readonly Option<string> _loss = new("--loss") { Description = "relu only: squared (default), hinge or logistic (classifiers: need --classes; logistic is the cross-entropy for K > 2), l1 or huber", DefaultValueFactory = _ => "squared" };
     private readonly Option<double?> _huberDelta = new("--huber-delta") { Description = "--loss huber: the threshold M (1/2 r^2 for |r| <= M, linear beyond; default 1)" };
     private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
-    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, squared loss, no --bias" };
+    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, any --loss and --classes, no --bias" };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
 
@@ -78,7 +78,6 @@ public sealed class ModelOptions
             if (layers != 2) throw new InputException("--batch-norm applies to two-layer networks; drop --layers 3");
             if (shape is not null) throw new InputException("--batch-norm applies to fully connected networks; drop --image/--signal");
             if (bias) throw new InputException("--batch-norm has its own shift alpha per neuron (BN centres x'u, which removes a bias); drop --bias");
-            if (loss != LossKind.Squared || k is not null) throw new InputException("--batch-norm trains the squared loss on the target column; drop --loss and --classes");
         }
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec
