@@ -96,7 +96,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     }
 
     private static SolverResult Solve(ConvexReluProgram program, TrainingOptions options, SolverSettings settings) =>
-        FamilyTraining.Solve(program.Problem, options with { Solver = settings }, options.StructuredSolver ? BlockAngularKktSolver.Factory(program.Layout) : null);
+        FamilyTraining.Solve(program.Problem, options with { Solver = settings }, options.StructuredSolver && program.FitsBlockAngular ? BlockAngularKktSolver.Factory(program.Layout) : null);
 
     /// <summary>
     /// The recovered neurons: the best, by the network objective itself, of the pruned solution and of polished ones.

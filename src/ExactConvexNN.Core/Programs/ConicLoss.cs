@@ -15,10 +15,13 @@ namespace ExactConvexNN.Programs;
 /// r &gt;= |f - y| would make the structured KKT system ill-conditioned near the optimum);</item>
 /// <item>huber: coupling p (P = 1), block q &gt;= 0 (cost M), rows p + q -+ r_sk &gt;= 0, so the loss is
 /// min p^2/2 + M q over p + q &gt;= |r| (1/2 r^2 for |r| &lt;= M, M|r| - M^2/2 beyond);</item>
-/// <item>hinge: block z &gt;= 0 (q = 1), rows z - 1 + y f &gt;= 0.</item>
+/// <item>hinge: block z &gt;= 0 (q = 1), rows z - 1 + y f &gt;= 0;</item>
+/// <item>logistic and cross-entropy: exponential cones in the coupling rows (see <see cref="Logistic"/> and
+/// <see cref="CrossEntropy"/>), blocks of epigraph variables without rows of their own.</item>
 /// </list>
 /// Every block variable has a nonnegativity row of its own, so each block's rows determine its variables (the structured
-/// KKT solver needs that); the coupling variables have P &gt; 0, as it needs too.
+/// KKT solver needs that); the coupling variables have P &gt; 0, as it needs too. The exponential-cone losses do not fit
+/// that solver (<see cref="Symmetric"/> is false) and go to the general one.
 /// </summary>
 internal sealed class ConicLoss
 {
@@ -124,9 +127,107 @@ internal sealed class ConicLoss
                 return PerOutputBlock(huber ? no : 0, 2 * no, huber ? Enumerable.Repeat(1.0, no).ToArray() : [], pCols, rhs,
                     [new NonnegativeConeSpec(2 * no)], f, coupling, o, Enumerable.Repeat(huber ? loss.HuberDelta : 1.0, o).ToArray());
             }
+            case LossKind.Logistic when loss.CrossEntropy:
+                return CrossEntropy(y);
+            case LossKind.Logistic:
+                return Logistic(y);
             default:
-                throw new InputException($"the {LossFunction.Name(loss.Kind)} loss needs the exponential cone, which the solver does not have yet; use --loss squared, hinge, l1 or huber");
+                throw new InputException($"the {LossFunction.Name(loss.Kind)} loss has no conic form; use --loss squared, hinge, logistic, l1 or huber");
         }
+    }
+
+    /// <summary>True when every cone is symmetric, so the program fits the block-angular KKT solver (exponential cones do not).</summary>
+    public bool Symmetric => !CouplingCones.Any(c => c is ExponentialConeSpec) && !BlockCones.Any(c => c is ExponentialConeSpec);
+
+    /// <summary>
+    /// Logistic loss softplus(-y f) per output (y = -1/+1): a block [z, u1, u2] per output with cost 1 on z, and seven
+    /// coupling rows per output r = s O + k (<see cref="ExponentialConeRows.AddSoftplusEpigraph"/>'s form):
+    /// <code>
+    ///   1 - u1 - u2 &gt;= 0,   (-y f - z, 1, u1) in K_exp,   (-z, 1, u2) in K_exp,
+    /// </code>
+    /// i.e. exp(-y f - z) + exp(-z) &lt;= 1, which is z &gt;= log(1 + exp(-y f)). The exponential cones hold f, so they
+    /// are coupling rows: this program needs the general KKT solver.
+    /// </summary>
+    private static ConicLoss Logistic(double[,] y)
+    {
+        int n = y.GetLength(0), o = y.GetLength(1), no = n * o;
+        const int rowsPer = 7;
+        var rhs = new double[rowsPer * no];
+        var f = new (int, double)[no][];
+        var cones = new List<ConeSpec>(3 * no);
+        var coupling = new List<(int, double)>[n][];
+        for (int s = 0; s < n; s++) coupling[s] = new List<(int, double)>[3 * o];
+        for (int r = 0; r < no; r++)
+        {
+            int b0 = rowsPer * r, s = r / o, k = r % o;
+            // Rows b0 .. b0 + 6: [1 - u1 - u2], [-y f - z, 1, u1], [-z, 1, u2]; A = -coefficient, b = constant.
+            rhs[b0] = 1; rhs[b0 + 2] = 1; rhs[b0 + 5] = 1;
+            f[r] = [(b0 + 1, y[s, k])];
+            coupling[s][3 * k] = [(b0 + 1, 1.0), (b0 + 4, 1.0)];
+            coupling[s][3 * k + 1] = [(b0, 1.0), (b0 + 3, -1.0)];
+            coupling[s][3 * k + 2] = [(b0, 1.0), (b0 + 6, -1.0)];
+            cones.Add(new NonnegativeConeSpec(1)); cones.Add(new ExponentialConeSpec()); cones.Add(new ExponentialConeSpec());
+        }
+        var cost = new double[3 * o];
+        for (int k = 0; k < o; k++) cost[3 * k] = 1;
+        return WithoutOwnRows(rowsPer * no, rhs, cones, f, coupling, cost);
+    }
+
+    /// <summary>
+    /// Cross-entropy logsumexp(f) - f_c for one-hot targets (label c): a block [z, u_0 .. u_{K-1}] per sample with cost 1
+    /// on z, and 1 + 3K coupling rows per sample:
+    /// <code>
+    ///   1 - sum_k u_k &gt;= 0,   (f_k - f_c - z, 1, u_k) in K_exp for every k (for k = c the first entry is -z),
+    /// </code>
+    /// i.e. sum_k exp(f_k - f_c - z) &lt;= 1, which is z &gt;= logsumexp(f) - f_c.
+    /// </summary>
+    private static ConicLoss CrossEntropy(double[,] y)
+    {
+        int n = y.GetLength(0), o = y.GetLength(1), rowsPer = 1 + 3 * o;
+        var rhs = new double[rowsPer * n];
+        var f = new (int, double)[n * o][];
+        var cones = new List<ConeSpec>((1 + o) * n);
+        var coupling = new List<(int, double)>[n][];
+        for (int s = 0; s < n; s++)
+        {
+            int b0 = rowsPer * s, c = 0;
+            for (int k = 1; k < o; k++) if (y[s, k] > y[s, c]) c = k;
+            rhs[b0] = 1;
+            cones.Add(new NonnegativeConeSpec(1));
+            coupling[s] = new List<(int, double)>[1 + o];
+            coupling[s][0] = [];
+            for (int k = 0; k < o; k++)
+            {
+                // Cone k: rows x = b0 + 1 + 3k (f_k - f_c - z), b0 + 2 + 3k (the constant 1), b0 + 3 + 3k (u_k).
+                int xRow = b0 + 1 + 3 * k;
+                rhs[xRow + 1] = 1;
+                coupling[s][0].Add((xRow, 1.0));
+                coupling[s][1 + k] = [(b0, 1.0), (xRow + 2, -1.0)];
+                cones.Add(new ExponentialConeSpec());
+            }
+            for (int k = 0; k < o; k++)
+            {
+                int xRow = b0 + 1 + 3 * k;
+                f[s * o + k] = k == c
+                    ? Enumerable.Range(0, o).Where(j => j != c).Select(j => (b0 + 1 + 3 * j, 1.0)).ToArray()
+                    : [(xRow, -1.0)];
+            }
+        }
+        var cost = new double[1 + o];
+        cost[0] = 1;
+        return WithoutOwnRows(rowsPer * n, rhs, cones, f, coupling, cost);
+    }
+
+    /// <summary>Losses whose per-sample blocks have no rows of their own (their cones sit in the coupling rows).</summary>
+    private static ConicLoss WithoutOwnRows(int nc, double[] rhs, List<ConeSpec> cones, (int, double)[][] f, List<(int, double)>[][] coupling, double[] cost)
+    {
+        var own = new List<(int, double)>[cost.Length];
+        for (int c = 0; c < own.Length; c++) own[c] = [];
+        return new ConicLoss
+        {
+            CouplingVariables = 0, CouplingRows = nc, CouplingQuadratic = [], CouplingColumns = [], CouplingRhs = rhs, CouplingCones = cones, F = f,
+            BlockVariables = cost.Length, BlockRows = 0, BlockCoupling = coupling, BlockOwn = own, BlockRhs = [], BlockCost = cost, BlockCones = [],
+        };
     }
 
     /// <summary>Losses whose block per sample is <paramref name="o"/> nonnegative variables, each with its own row -x &lt;= 0 and cost.</summary>

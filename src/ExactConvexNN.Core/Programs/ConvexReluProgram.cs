@@ -78,6 +78,12 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
     /// </summary>
     public BlockAngularLayout Layout => new(_conic.CouplingVariables, _conic.CouplingRows, _colOffset, _rowOffset);
 
+    /// <summary>
+    /// True when the program fits <see cref="BlockAngularKktSolver"/> (<see cref="Layout"/>): every loss but the logistic and
+    /// cross-entropy ones, whose exponential cones are nonsymmetric and need the general KKT solver.
+    /// </summary>
+    public bool FitsBlockAngular => _conic.Symmetric;
+
     /// <summary>Index of the first variable of chamber block b ([t, u, s, v], 2(d+1) variables).</summary>
     public int BlockVariable(int b) => _colOffset[b];
 

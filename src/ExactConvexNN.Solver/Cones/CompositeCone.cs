@@ -114,6 +114,23 @@ public sealed class CompositeCone : ICone
         return alpha;
     }
 
+    /// <summary>
+    /// The largest α &lt;= <paramref name="alphaMax"/> with s + α ds and z + α dz inside the nonsymmetric cones alone (both the
+    /// primal and the dual step): whether those cones, not the symmetric ones, are what shortens a step.
+    /// </summary>
+    public double NonsymmetricStepLength(ReadOnlySpan<double> s, ReadOnlySpan<double> ds, ReadOnlySpan<double> z, ReadOnlySpan<double> dz, double alphaMax)
+    {
+        double alpha = alphaMax;
+        for (int k = 0; k < _cones.Length; k++)
+        {
+            if (_cones[k].IsSymmetric) continue;
+            var r = Slice(k);
+            alpha = _cones[k].StepLength(s[r], ds[r], alpha);
+            alpha = _cones[k].DualStepLength(z[r], dz[r], alpha);
+        }
+        return alpha;
+    }
+
     /// <inheritdoc/>
     public double Barrier(ReadOnlySpan<double> x)
     {

@@ -16,7 +16,7 @@ namespace ExactConvexNN.Solver.Ipm;
 /// <para>
 /// With a nonsymmetric cone in the product (the exponential cone) the method is the one of Clarabel (Dahl and Andersen's
 /// nonsymmetric IPM): every cone starts at its central unit point with x = 0 and τ = κ = 1, the scaling is primal-dual with
-/// a switch to the dual scaling μ∇²f*(z) when a step is short (below <see cref="DualScalingSwitchStep"/>) or a solve fails,
+/// a switch to the dual scaling μ∇²f*(z) when the exponential cones make a step short (<see cref="DualScalingSwitchStep"/>) or a solve fails,
 /// the complementarity right-hand sides come from the cones (<see cref="ICone.AffineComplementarity"/>,
 /// <see cref="ICone.CombinedComplementarity"/>, the latter with the third-order correction, damped by the affine step length in
 /// the first iteration), the dual iterate's step length is taken in the dual cone, and under the dual scaling the combined step
@@ -62,11 +62,18 @@ internal sealed class InteriorPointSolver
     private const int StallIterations = 6;
 
     /// <summary>
-    /// With a nonsymmetric cone, a combined step shorter than this switches from the primal-dual to the dual scaling. Clarabel
-    /// uses 0.1; on logistic regressions solved to 1e-9 the primal-dual scaling loses accuracy once μ is near 1e-8 (steps of
-    /// 0.2-0.4 from then on), and switching at 0.5 reached the tolerance where 0.1 stalled.
+    /// With a nonsymmetric cone, a combined step that the nonsymmetric cones cut below this switches from the primal-dual to
+    /// the dual scaling: Clarabel's 0.1 while μ &gt;= <see cref="LateSwitchMu"/>, 0.5 after. On logistic regressions solved
+    /// to 1e-9 the primal-dual scaling loses accuracy once μ is near 1e-8 (steps of 0.2-0.4 from then on), and switching at
+    /// 0.5 reached the tolerance where 0.1 stalled; but early in the ReLU programs with logistic or cross-entropy losses
+    /// (second-order, nonnegative and exponential cones mixed), steps of 0.4-0.5 are normal, and switching there left the
+    /// dual scaling crawling (NumericalError on 20 iris rows, 75 iterations instead of 47 on 60; `bench logistic` and
+    /// `ecnn train --loss logistic` measured with the thresholds 1e-5 .. 1e-8).
     /// </summary>
-    private const double DualScalingSwitchStep = 0.5;
+    private static double DualScalingSwitchStep(double mu) => mu < LateSwitchMu ? 0.5 : 0.1;
+
+    /// <summary>The μ below which a step shorter than 0.5 (not 0.1) switches to the dual scaling (see <see cref="DualScalingSwitchStep"/>).</summary>
+    private const double LateSwitchMu = 1e-5;
 
     /// <summary>Backtracking factor of the centrality line search (nonsymmetric cones, dual scaling).</summary>
     private const double CentralityBacktrack = 0.8;
@@ -141,7 +148,8 @@ internal sealed class InteriorPointSolver
             alpha = fraction * StepLength(1.0 / fraction);
             if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, correction, ref alpha)) { status = Failed("uncorrected direction"); break; }
             if (!_cones.IsSymmetric && _dualScaling) alpha = BacktrackToNeighbourhood(alpha);
-            if (!_cones.IsSymmetric && !_dualScaling && alpha < DualScalingSwitchStep && SwitchToDualScaling($"step {alpha:g2}")) { alpha = 0; continue; }
+            if (!_cones.IsSymmetric && !_dualScaling && alpha < DualScalingSwitchStep(metrics.Mu) && ExponentialConesShortenStep(fraction, DualScalingSwitchStep(metrics.Mu))
+                && SwitchToDualScaling($"step {alpha:g2}")) { alpha = 0; continue; }
             if (alpha < _settings.MinStepLength) { status = Failed($"step {alpha:g2}"); break; }
             TakeStep(alpha);
         }
@@ -159,6 +167,15 @@ internal sealed class InteriorPointSolver
         _log?.WriteLine($"{reason}: switching to the dual scaling");
         return true;
     }
+
+    /// <summary>
+    /// True when the nonsymmetric cones on their own would cut the combined step below <paramref name="threshold"/>:
+    /// only then can the dual scaling (which changes nothing in the symmetric cones) lengthen it. A short step that the
+    /// second-order or nonnegative cones cause (common early on in programs that mix them with exponential cones) keeps
+    /// the primal-dual scaling, which converges much faster there.
+    /// </summary>
+    private bool ExponentialConesShortenStep(double fraction, double threshold) =>
+        fraction * _cones.NonsymmetricStepLength(_point.S, _step.S, _point.Z, _step.Z, 1.0 / fraction) < threshold;
 
     /// <summary>
     /// Shortens α by <see cref="CentralityBacktrack"/> (at most 50 times) until <see cref="CentralityMeasure"/> at the new point is

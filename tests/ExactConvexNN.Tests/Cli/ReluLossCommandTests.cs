@@ -20,16 +20,18 @@ public sealed class ReluLossCommandTests
         return path;
     }
 
-    [Fact]
-    public void TrainWithTheHingeLossReportsLossClassesAndAccuracyAndPredictPrintsTheConfusionMatrix()
+    [Theory]
+    [InlineData("hinge")]
+    [InlineData("logistic")]
+    public void TrainWithAClassificationLossReportsLossClassesAndAccuracyAndPredictPrintsTheConfusionMatrix(string lossName)
     {
         var dir = CliHarness.TempDir();
         var csv = Csv(dir, 3);
         var net = Path.Combine(dir, "net.json");
-        var (exit, output, err) = CliHarness.Run("train", csv, "--beta", "0.05", "--bias", "--classes", "3", "--loss", "hinge", "--json", "--out", net);
+        var (exit, output, err) = CliHarness.Run("train", csv, "--beta", "0.05", "--bias", "--classes", "3", "--loss", lossName, "--json", "--out", net);
         Assert.True(exit == 0, err);
         var o = JsonNode.Parse(output)!.AsObject();
-        Assert.Equal("hinge", o["loss"]!.GetValue<string>());
+        Assert.Equal(lossName, o["loss"]!.GetValue<string>());
         Assert.Equal(3, o["classes"]!.GetValue<int>());
         Assert.Equal(3, o["outputs"]!.GetValue<int>());
         double accuracy = o["train_accuracy"]!.GetValue<double>();
@@ -41,7 +43,7 @@ public sealed class ReluLossCommandTests
         Assert.True(pexit == 0, perr);
         var p = JsonNode.Parse(pout)!.AsObject();
         Assert.Equal(accuracy, p["accuracy"]!.GetValue<double>(), 12);
-        Assert.Equal("hinge", p["loss_name"]!.GetValue<string>());
+        Assert.Equal(lossName, p["loss_name"]!.GetValue<string>());
         var confusion = p["confusion"]!.AsArray();
         Assert.Equal(3, confusion.Count);
         int diagonal = Enumerable.Range(0, 3).Sum(t => confusion[t]![t]!.GetValue<int>());

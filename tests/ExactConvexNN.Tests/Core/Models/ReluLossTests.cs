@@ -10,7 +10,7 @@ using FsCheck.Fluent;
 namespace ExactConvexNN.Tests.Core.Models;
 
 /// <summary>
-/// ReLU networks trained with the hinge, l1 and Huber losses and as K-class classifiers: the recovered network attains
+/// ReLU networks trained with the hinge, logistic (cross-entropy), l1 and Huber losses and as K-class classifiers: the recovered network attains
 /// the convex optimum and is certified, the certificate bounds every other network, and the classifier separates
 /// separable data.
 /// </summary>
@@ -80,6 +80,8 @@ public class ReluLossTests
     [InlineData(LossKind.Squared, 3)]
     [InlineData(LossKind.L1, 2)]
     [InlineData(LossKind.Huber, 2)]
+    [InlineData(LossKind.Logistic, 2)]
+    [InlineData(LossKind.Logistic, 3)]
     public void EveryLossIsCertifiedAndNoRandomNetworkGoesBelowItsBound(LossKind kind, int classes)
     {
         var data = Labelled(10, 2, 11, classes);
@@ -103,6 +105,34 @@ public class ReluLossTests
             var net = TwoLayerReluNetwork.Create(r.Network.Architecture, neurons, classes: classes);
             Assert.True(net.Objective(data.X, y, model.Beta, loss) >= r.Certificate.LowerBound - 1e-9);
         }
+    }
+
+    [Property(Arbitrary = new[] { typeof(Cases) }, MaxTest = 12, Replay = "20261202,11")]
+    public void TheLogisticAndCrossEntropyOptimaEqualTheRecoveredNetworksObjective(Case c)
+    {
+        // Two classes: softplus(-y f) per row; three: logsumexp(f) - f_label (exponential cones in the program).
+        foreach (int classes in new[] { 2, 3 })
+        {
+            var data = Labelled(Math.Max(c.N, classes), c.D, c.Seed, classes);
+            var r = Fit.Relu(data, new ModelSpec { Beta = c.Beta, Bias = c.Bias, Classes = classes, Loss = LossKind.Logistic });
+            Assert.True(r.Status is SolverStatus.Solved or SolverStatus.AlmostSolved, $"{c} K={classes}: status {r.Status}");
+            Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Math.Max(1, r.Primal), $"{c} K={classes}: network {r.RecoveredObjective} vs convex {r.Primal}");
+            Assert.True(r.Certificate!.CertifiedOptimal, $"{c} K={classes}: certificate gap {r.Certificate.RelativeGap}");
+            // The recovered network's objective is computed from the loss itself, not from the program's epigraph variables.
+            var loss = LossFunction.For(r.Result.Model);
+            Assert.Equal(r.RecoveredObjective, loss.Value(r.Network.Outputs(data.X), loss.Targets(data.Y!)) + r.Network.Regularizer(c.Beta), 10);
+        }
+    }
+
+    [Fact]
+    public void AdamRunsWithTheCrossEntropyLossNeverEndBelowTheCertifiedOptimum()
+    {
+        var data = Labelled(12, 2, 5, 3);
+        var model = new ModelSpec { Beta = 0.1, Bias = true, Classes = 3, Loss = LossKind.Logistic };
+        var comparison = ModelComparison.Run(data, model, new NonconvexOptions { Optimizer = NonconvexOptimizer.Adam, Neurons = 12, Epochs = 300 }, runs: 3);
+        Assert.True(comparison.Exact.Certificate!.CertifiedOptimal);
+        Assert.Empty(comparison.Below);
+        foreach (var run in comparison.Runs) Assert.True(run.Result.Objective >= comparison.Exact.Certificate.LowerBound - 1e-9);
     }
 
     [Fact]
