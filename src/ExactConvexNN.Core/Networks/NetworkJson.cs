@@ -17,7 +17,7 @@ namespace ExactConvexNN.Networks;
 public static class NetworkJson
 {
     /// <summary>The keys the format itself defines (everything else is metadata).</summary>
-    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units", "batch_norm"];
+    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units", "batch_norm", "vector_output"];
 
     /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
     internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null,
