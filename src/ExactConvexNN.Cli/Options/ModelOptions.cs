@@ -23,7 +23,7 @@ public sealed class ModelOptions
     private readonly Option<double?> _huberDelta = new("--huber-delta") { Description = "--loss huber: the threshold M (1/2 r^2 for |r| <= M, linear beyond; default 1)" };
     private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
     private readonly Option<bool> _vectorOutput = new("--vector-output") { Description = "relu, squared loss, fully connected: one network whose hidden neurons feed every output (w_j in R^K; with --classes K > 2 the K one-hot outputs), trained by an SDP relaxation that brackets the optimum (docs/vector-output.md)" };
-    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, squared loss, no --bias" };
+    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, any --loss and --classes, no --bias" };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
 
@@ -85,7 +85,6 @@ public sealed class ModelOptions
             if (layers != 2) throw new InputException("--batch-norm applies to two-layer networks; drop --layers 3");
             if (shape is not null) throw new InputException("--batch-norm applies to fully connected networks; drop --image/--signal");
             if (bias) throw new InputException("--batch-norm has its own shift alpha per neuron (BN centres x'u, which removes a bias); drop --bias");
-            if (loss != LossKind.Squared || k is not null) throw new InputException("--batch-norm trains the squared loss on the target column; drop --loss and --classes");
         }
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec

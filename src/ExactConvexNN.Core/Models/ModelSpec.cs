@@ -64,8 +64,8 @@ public sealed record ModelSpec
     public bool VectorOutput { get; init; }
     /// <summary>
     /// ReLU only: batch normalization before the ReLU, over the training batch, with trainable gamma and alpha per neuron
-    /// and weight decay on gamma, alpha and the second layer (<see cref="BatchNormReluFamily"/>); fully connected, one
-    /// output, squared loss, no bias (alpha is the shift).
+    /// and weight decay on gamma, alpha and the second layer (<see cref="BatchNormReluFamily"/>); fully connected, any
+    /// loss and classes, no bias (alpha is the shift).
     /// </summary>
     public bool BatchNorm { get; init; }
 
@@ -99,7 +99,6 @@ public sealed record ModelSpec
             if (Layers != 2) throw new InputException("batch normalization is trained for two-layer networks (one hidden layer)");
             if (Image is not null) throw new InputException("batch normalization is trained for fully connected networks only, not with --image or --signal");
             if (Bias) throw new InputException("batch normalization removes a first-layer bias (it centres x'u); its shift alpha is the bias: drop --bias");
-            if (Loss != LossKind.Squared || Classes is not null) throw new InputException("batch normalization is trained with the squared loss on the target column (no --loss or --classes yet)");
         }
         LossFunction.Validate(this);
         if (VectorOutput)
