@@ -22,7 +22,8 @@ public sealed class ModelOptions
     private readonly Option<string> _loss = new("--loss") { Description = "relu only: squared (default), hinge or logistic (classifiers: need --classes; logistic is the cross-entropy for K > 2), l1 or huber", DefaultValueFactory = _ => "squared" };
     private readonly Option<double?> _huberDelta = new("--huber-delta") { Description = "--loss huber: the threshold M (1/2 r^2 for |r| <= M, linear beyond; default 1)" };
     private readonly Option<int> _layers = new("--layers") { Description = "relu only: layers of weights, 2 (one hidden layer) or 3 (three-layer network of parallel units, exact over the double arrangement; fully connected)", DefaultValueFactory = _ => 2 };
-    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, squared loss, no --bias" };
+    private readonly Option<bool> _vectorOutput = new("--vector-output") { Description = "relu, squared loss, fully connected: one network whose hidden neurons feed every output (w_j in R^K; with --classes K > 2 the K one-hot outputs), trained by an SDP relaxation that brackets the optimum (docs/vector-output.md)" };
+    private readonly Option<bool> _batchNorm = new("--batch-norm") { Description = "relu only: batch normalization before the ReLU over the training batch, (gamma (Xu - mean)/||Xu - mean||_2 + alpha)_+ w, weight decay on gamma, alpha and w (Ergen et al., ICLR 2022); fully connected, any --loss and --classes, no --bias" };
     private readonly ShapeOptions _shape = new();
     private readonly bool _withBeta;
 
@@ -33,7 +34,7 @@ public sealed class ModelOptions
     public void AddTo(Command command)
     {
         if (_withBeta) command.Options.Add(_beta);
-        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _loss, _huberDelta, _layers, _batchNorm }) command.Options.Add(o);
+        foreach (var o in new Option[] { _bias, _activation, _poly, _classes, _loss, _huberDelta, _layers, _vectorOutput, _batchNorm }) command.Options.Add(o);
         _shape.AddTo(command);
     }
 
@@ -66,24 +67,29 @@ public sealed class ModelOptions
         int layers = pr.GetValue(_layers);
         if (layers is not (2 or 3)) throw new InputException($"--layers must be 2 or 3, got {layers}; for deeper CNNs train block by block with --layerwise J");
         if (layers == 3 && act != "relu") throw new InputException($"--layers 3 applies to --activation relu only, not {act}");
+        bool vector = pr.GetValue(_vectorOutput);
+        if (vector && act != "relu") throw new InputException($"--vector-output applies to --activation relu only, not {act}");
+        if (vector && layers != 2) throw new InputException("--vector-output trains two-layer networks; drop --layers 3");
+        if (vector && loss != LossKind.Squared) throw new InputException($"--vector-output trains the squared loss, not {LossFunction.Name(loss)}; drop --loss (with --classes K the targets are one-hot)");
         int? k = pr.GetValue(_classes);
         if (k is int kk && kk < 2) throw new InputException($"--classes needs at least 2 classes, got {kk}");
         var shape = _shape.Parse(pr);
         bool bias = pr.GetValue(_bias);
+        if (vector && shape is not null) throw new InputException("--vector-output networks are fully connected for now; drop --image/--signal");
         if (shape is not null && bias) throw new InputException("--bias applies to fully connected networks only; a CNN with --image or --signal has none");
         bool batchNorm = pr.GetValue(_batchNorm);
+        if (batchNorm && vector) throw new InputException("--vector-output networks have no batch normalization yet; drop --batch-norm or --vector-output");
         if (batchNorm)
         {
             if (act != "relu") throw new InputException($"--batch-norm applies to --activation relu only, not {act}");
             if (layers != 2) throw new InputException("--batch-norm applies to two-layer networks; drop --layers 3");
             if (shape is not null) throw new InputException("--batch-norm applies to fully connected networks; drop --image/--signal");
             if (bias) throw new InputException("--batch-norm has its own shift alpha per neuron (BN centres x'u, which removes a bias); drop --bias");
-            if (loss != LossKind.Squared || k is not null) throw new InputException("--batch-norm trains the squared loss on the target column; drop --loss and --classes");
         }
         if (!poly && shape is { Pool: not 0 }) throw new InputException($"--pool applies to --activation poly only for now: the ReLU CNN sums every patch (global pooling)");
         return new ModelSpec
         {
-            Beta = beta, Bias = bias, Classes = k, BatchNorm = batchNorm, Image = shape, Layers = layers, Loss = loss, HuberDelta = pr.GetValue(_huberDelta) ?? 1.0,
+            Beta = beta, Bias = bias, Classes = k, BatchNorm = batchNorm, Image = shape, Layers = layers, Loss = loss, VectorOutput = vector, HuberDelta = pr.GetValue(_huberDelta) ?? 1.0,
             Activation = act switch { "poly" => ActivationKind.Poly, "gated" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = pr.GetValue(_poly) is string text ? PolynomialActivation.Parse(text) : PolynomialActivation.Default,
         };

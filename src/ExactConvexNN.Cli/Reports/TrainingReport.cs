@@ -51,6 +51,13 @@ public static class TrainingReport
             ["constraints"] = r.Program.Problem.Constraints,
         };
         foreach (var (k, v) in r.Program.Details(r.Solution.X)) o[k] = v?.DeepClone();
+        if (r.UnpolishedObjective is double unpolished)
+        {
+            o["unpolished_objective"] = Json.Num(unpolished);
+            o["polished"] = unpolished != r.RecoveredObjective;
+            o["upper_bound"] = Json.Num(r.RecoveredObjective);
+            o["exact"] = cert?.CertifiedOptimal ?? false;
+        }
         o["lower_bound"] = cert is null ? null : Json.Num(cert.LowerBound);
         o["certified_gap"] = cert is null ? null : Json.Num(cert.Gap);
         o["certified_relative_gap"] = cert is null ? null : Json.Num(cert.RelativeGap);
@@ -82,6 +89,12 @@ public static class TrainingReport
             + (r.NeuronsBeforePruning is int before ? $" (pruned from {before} recovered neurons: at most n = {r.Targets.GetLength(0)})" : ""));
         if (r.Certificate is { } cert)
             w.WriteLine(CertificateLine(cert, text.BoundMethod));
+        if (r.UnpolishedObjective is double unpolished && r.Certificate is { } bracket)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bracket         {bracket.LowerBound:G10} <= optimum <= {r.RecoveredObjective:G10} (relative gap {bracket.RelativeGap:E2}; network from the blocks {unpolished:G10}{(unpolished != r.RecoveredObjective ? ", then Adam" : "")}): ")
+                + (bracket.CertifiedOptimal ? "EXACT, the relaxation is tight here and the network is optimal" : "a relaxation, NOT proven exact on this data"));
+        if (r.Program is Programs.VectorReluSdpProgram { Recovery: { } rec })
+            w.WriteLine($"blocks          {rec.BlocksUsed} of {rec.Blocks} used: {rec.RankOneBlocks} rank one, {rec.BlocksInCone} with every neuron in its chamber's cone (reproduced exactly), largest rank {rec.MaxRank} ({(rec.Decomposition == Programs.VectorDecomposition.Eigen ? "eigenvectors of W" : "singular vectors of V")})");
         if (r.Chambers is int chambers)
         {
             if (r.Sampled)

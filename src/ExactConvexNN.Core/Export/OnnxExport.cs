@@ -73,6 +73,7 @@ public static class OnnxExport
         {
             TwoLayerReluNetwork relu => relu.Neurons.Select(n => (n.U, n.OutputWeights(relu.Architecture.Outputs))).ToList(),
             PolyNetwork poly => poly.Neurons.Select(n => (n.U, n.W)).ToList(),
+            VectorReluNetwork vector => vector.Neurons.Select(n => (n.U, n.W)).ToList(),
             GatedReluNetwork gated => gated.Neurons.Select(n => (n.U, new[] { n.W })).ToList(),
             // Three layers: neuron l's second-layer weights as a row over the units (w_l in its unit's column).
             ThreeLayerReluNetwork three => three.Neurons.Select(n => (n.U, Enumerable.Range(0, Math.Max(1, three.Units)).Select(k => k == n.Unit ? n.W : 0).ToArray())).ToList(),
@@ -170,7 +171,7 @@ public static class OnnxExport
         string z = s + "z", act = s + "act";
         switch (network)
         {
-            case TwoLayerReluNetwork or ThreeLayerReluNetwork:
+            case TwoLayerReluNetwork or ThreeLayerReluNetwork or VectorReluNetwork:
                 g.Node("Relu", [z], act);
                 return act;
             case PolyNetwork poly:

@@ -78,7 +78,7 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
         Architecture(model, data.Columns);
         // The program on A = [U 1] is at most the size of the ReLU program on [X 1] (same chambers, r + 1 <= d + 1 columns).
-        TrainingGuards.CheckReluProgramSize(data.WithBias().X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit);
+        TrainingGuards.CheckReluProgramSize(data.WithBias().X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit, model.Outputs);
     }
 
     /// <summary>
@@ -86,12 +86,12 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
     /// chamber of the whitened data.
     /// </summary>
     /// <exception cref="InputException">Data without targets, features that do not vary, or too many chambers.</exception>
-    public static double BetaMax(Dataset data, TrainingOptions options)
+    public static double BetaMax(Dataset data, ModelSpec model, TrainingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data); ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(options);
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; beta_max needs targets");
         var whitening = BatchNormWhitening.Of(data.X);
-        return TrainingGuards.ReluBetaMax(whitening.Whitened, data.Y,
+        return TrainingGuards.ReluBetaMax(whitening.Whitened, model.Targets(data), LossFunction.For(model),
             Chambers(data, whitening, b => ArrangementEnumerator.Enumerate(b, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false })));
     }
 
@@ -124,12 +124,14 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
                     ? $"ecnn train --batch-norm (beta >= beta_max = {bm.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}: the zero network)"
                     : "ecnn train --batch-norm (exact convex program over the whitened data [U 1])",
         };
-        var network = BatchNormReluNetwork.Create(data.Columns, reluNetwork.Neurons.Select(n => whitening.Neuron(n.U, n.W)).ToList(), meta);
-        double recovered = network.Objective(data.X, ClassTargets.Column(data.Y), model.Beta);
+        var network = BatchNormReluNetwork.Create(data.Columns, reluNetwork.Neurons.Select(n => whitening.Neuron(n.U, n.W, n.Output)).ToList(), meta, model.Classes);
+        var f = network.Outputs(data.X);
+        double recovered = LossFunction.For(model).Value(f, relu.Targets) + network.Regularizer(model.Beta);
         FamilyTraining.RecordObjective(network, recovered);
         return relu with
         {
             Model = model, Network = network, RecoveredObjective = recovered,
+            TrainAccuracy = model.Classes is int k ? ClassTargets.Accuracy(f, data.Y, k) : null,
             PrepareSeconds = relu.PrepareSeconds + enumeration.Elapsed.TotalSeconds, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -150,14 +152,13 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         var arrangement = request.Arrangement is { } given && given.Rows == a.GetLength(0) && given.Columns == a.GetLength(1)
             ? given : Chambers(data, whitening, b => CertificateChambers(b, request with { Arrangement = null }));
         if (arrangement.Sampled) throw new InputException("verification needs every chamber; sampled chambers give no certificate");
-        var y = ClassTargets.Column(data.Y!);
+        var loss = LossFunction.Of(bn);
+        var y = loss.Targets(data.Y!);
         var f = bn.Outputs(data.X);
-        double objective = ClassTargets.SquaredLoss(f, y) + bn.Regularizer(beta);
-        var loss = LossFunction.Create(LossKind.Squared);
-        var residual = new double[y.GetLength(0), 1];
-        for (int i = 0; i < residual.GetLength(0); i++) residual[i, 0] = y[i, 0] - f[i, 0];
-        var candidates = new List<double[,]> { residual };
-        if (request.Candidate is { } v && v.GetLength(0) == y.GetLength(0) && v.GetLength(1) == 1) candidates.Add(v);
+        double objective = loss.Value(f, y) + bn.Regularizer(beta);
+        // Candidates: -grad L at the network's outputs (the residual for the squared loss), and the request's.
+        var candidates = new List<double[,]> { loss.NegativeGradient(f, y) };
+        if (request.Candidate is { } v && v.GetLength(0) == y.GetLength(0) && v.GetLength(1) == y.GetLength(1)) candidates.Add(v);
         return Certificate.Best(candidates.Select(c =>
         {
             var (bound, rho, scale) = OptimalityVerifier.LowerBound(a, data.Rows, y, beta, arrangement.Chambers, c, loss);
@@ -173,7 +174,10 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; training needs targets");
         if (neurons < 1) throw new InputException($"the network needs at least 1 neuron, got {neurons}");
         BatchNormWhitening.Of(data.X); // refuses data whose features do not vary
-        return new BatchNormNonconvexObjective(data.X, data.Y, model.Beta, neurons);
+        var y = model.Targets(data);
+        int o = y.GetLength(1);
+        if (neurons < o) throw new InputException($"the network needs at least {o} neurons (one per output), got {neurons}; try --neurons {Math.Max(10, 3 * o)}");
+        return new BatchNormNonconvexObjective(data.X, y, model.Beta, neurons, LossFunction.For(model), model.Classes);
     }
 }
 
@@ -182,8 +186,10 @@ public sealed class BatchNormReluFamily() : NetworkFamily(BatchNormReluNetwork.A
 /// over the whole training batch, in the parameters theta = [u_1; ...; u_m; gamma_1 .. gamma_m; alpha_1 .. alpha_m; w_1 .. w_m]:
 /// <code>
 ///   h_j = (I - 1 1'/n) X u_j,  a_j = gamma_j h_j / ||h_j|| + alpha_j 1,  f = sum_j (a_j)_+ w_j,
-///   L(theta) = 1/2 sum_i (f_i - y_i)^2 + beta/2 sum_j (gamma_j^2 + alpha_j^2 + w_j^2).
+///   L(theta) = 1/2 sum_i (f_i - y_i)^2 + beta/2 sum_j (gamma_j^2 + alpha_j^2 + w_j^2),
 /// </code>
+/// or any other loss of <see cref="LossFunction"/> in place of the squared one; with O outputs (a K-class classifier)
+/// neuron j feeds output j mod O alone, the sub-networks the convex program trains.
 /// A minibatch sums the loss over its rows only, but the normalization always uses every row (the model's statistics are
 /// the full batch's), so the minibatch gradient is an unbiased estimate of the full one. A neuron with h_j = 0 has the
 /// normalized value 0 and no gradient in u_j. Holds scratch space for one evaluation at a time (not thread-safe).
@@ -192,21 +198,28 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
 {
     private readonly double[,] _x;
     private readonly double[,] _xc;     // (I - 1 1'/n) X
-    private readonly double[] _y;
+    private readonly double[,] _y;      // n x O encoded targets
+    private readonly LossFunction _loss;
+    private readonly int? _classes;
     private readonly double[] _hat;     // n m: h_j / ||h_j||, column j at j n
     private readonly double[] _norm;    // m: ||h_j||
-    private readonly double[] _f, _g;   // n: outputs; n: scratch gradient of one neuron's normalized column
-    private readonly int _n, _d, _m;
+    private readonly double[] _dl;      // n O: dl/df of the batch's rows
+    private readonly double[] _fs, _ys; // O: one row's outputs and targets
+    private readonly double[] _g;       // n: scratch gradient of one neuron's normalized column
+    private readonly int _n, _d, _m, _o;
     private readonly double _beta;
 
-    /// <summary>The objective on features X and targets y for <paramref name="neurons"/> neurons.</summary>
-    public BatchNormNonconvexObjective(double[,] x, double[] y, double beta, int neurons) : base(y.Length)
+    /// <summary>
+    /// The objective on features X and encoded targets Y (n x O) for <paramref name="neurons"/> neurons (at least O),
+    /// with <paramref name="loss"/> and, for a classifier, its <paramref name="classes"/>.
+    /// </summary>
+    public BatchNormNonconvexObjective(double[,] x, double[,] y, double beta, int neurons, LossFunction loss, int? classes = null) : base(y.GetLength(0))
     {
-        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y);
-        _n = x.GetLength(0); _d = x.GetLength(1); _m = neurons; _beta = beta;
-        _x = x; _y = (double[])y.Clone();
+        ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(y); ArgumentNullException.ThrowIfNull(loss);
+        _n = x.GetLength(0); _d = x.GetLength(1); _m = neurons; _o = y.GetLength(1); _beta = beta; _loss = loss; _classes = classes;
+        _x = x; _y = (double[,])y.Clone();
         _xc = BatchNormWhitening.Centred(x);
-        _hat = new double[_n * _m]; _norm = new double[_m]; _f = new double[_n]; _g = new double[_n];
+        _hat = new double[_n * _m]; _norm = new double[_m]; _dl = new double[_n * _o]; _fs = new double[_o]; _ys = new double[_o]; _g = new double[_n];
     }
 
     /// <inheritdoc/>
@@ -248,24 +261,24 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
             _norm[j] = norm;
             for (int i = 0; i < n; i++) _hat[j * n + i] = norm > 0 ? _hat[j * n + i] / norm : 0;
         }
-        // f_i = sum_j (gamma_j hat_ij + alpha_j)_+ w_j on the batch's rows; r_i = f_i - y_i.
-        Array.Clear(_f);
+        // f_io = sum over the neurons j of output o of (gamma_j hat_ij + alpha_j)_+ w_j on the batch's rows; dl_i = dl/df_i.
+        int o = _o;
         double loss = 0;
         foreach (int i in batch)
         {
-            double f = 0;
+            Array.Clear(_fs);
             for (int j = 0; j < m; j++)
             {
                 double a = gamma[j] * _hat[j * n + i] + alpha[j];
-                if (a > 0) f += a * w[j];
+                if (a > 0) _fs[j % o] += a * w[j];
             }
-            _f[i] = f - _y[i];
-            loss += _f[i] * _f[i];
+            for (int t = 0; t < o; t++) _ys[t] = _y[i, t];
+            loss += _loss.Sample(_fs, _ys, grad ? _dl.AsSpan(i * o, o) : Span<double>.Empty);
         }
-        if (!grad) return weight * loss / 2 + _beta / 2 * reg;
+        if (!grad) return weight * loss + _beta / 2 * reg;
         for (int j = 0; j < m; j++)
         {
-            // g_a_i = c r_i w_j 1[a_ij > 0]: dL/dw_j += c r_i a_ij, dL/dgamma_j += g_a_i hat_ij, dL/dalpha_j += g_a_i, g_hat_i = gamma_j g_a_i.
+            // g_a_i = c dl_i w_j 1[a_ij > 0]: dL/dw_j += c dl_i a_ij, dL/dgamma_j += g_a_i hat_ij, dL/dalpha_j += g_a_i, g_hat_i = gamma_j g_a_i.
             Array.Clear(_g);
             double gw = 0, gg = 0, ga = 0, dot = 0;
             foreach (int i in batch)
@@ -273,7 +286,7 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
                 double hat = _hat[j * n + i];
                 double a = gamma[j] * hat + alpha[j];
                 if (a <= 0) continue;
-                double cr = weight * _f[i];
+                double cr = weight * _dl[i * o + j % o];
                 gw += cr * a;
                 double gai = cr * w[j];
                 gg += gai * hat;
@@ -293,7 +306,7 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
                 for (int c = 0; c < d; c++) gradient[j * d + c] += _xc[i, c] * gh;
             }
         }
-        return weight * loss / 2 + _beta / 2 * reg;
+        return weight * loss + _beta / 2 * reg;
     }
 
     /// <summary>u_j ~ N(0, s^2 I / d), gamma_j ~ N(0, s^2), alpha_j ~ N(0, s^2 / n), w_j ~ N(0, s^2 / m), in that order of draws.</summary>
@@ -319,8 +332,8 @@ public sealed class BatchNormNonconvexObjective : FirstOrderObjective
         {
             var u = theta.Slice(j * d, d).ToArray();
             var (mean, scale) = BatchNormReluNetwork.BatchStatistics(_x, u);
-            neurons[j] = new BatchNormNeuron(u, theta[m * d + j], theta[m * d + m + j], mean, scale, theta[m * d + 2 * m + j]);
+            neurons[j] = new BatchNormNeuron(u, theta[m * d + j], theta[m * d + m + j], mean, scale, theta[m * d + 2 * m + j], j % _o);
         }
-        return BatchNormReluNetwork.Create(d, neurons, metadata);
+        return BatchNormReluNetwork.Create(d, neurons, metadata, _classes);
     }
 }

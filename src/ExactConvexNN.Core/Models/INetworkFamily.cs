@@ -80,7 +80,7 @@ public abstract class NetworkFamily : INetworkFamily
     /// <inheritdoc/>
     public virtual int Layers => 2;
     /// <inheritdoc/>
-    public bool Reads(string activation) => activation == Name;
+    public virtual bool Reads(string activation) => activation == Name;
     /// <inheritdoc/>
     public abstract INetwork Read(JsonObject document, string source);
     /// <inheritdoc/>
@@ -179,6 +179,11 @@ public sealed record CertificateRequest
     public double Tolerance { get; init; } = Certificate.DefaultTolerance;
     /// <summary>Refuse an exact enumeration above this estimated number of chambers.</summary>
     public long MaxPatterns { get; init; } = ArrangementOptions.DefaultMaxPatterns;
+    /// <summary>
+    /// Vector-output ReLU: per chamber, candidate multipliers of its pair rows (<see cref="Verification.VectorReluCertificate"/>),
+    /// such as the relaxation's; null to find them where they matter.
+    /// </summary>
+    public IReadOnlyDictionary<Arrangements.Chamber, double[]>? PairMultipliers { get; init; }
     /// <summary>The chambers of the network's input (or patch) matrix when already enumerated (families with chambers).</summary>
     public Arrangement? Arrangement { get; init; }
     /// <summary>Called with (done, total) while enumerating chambers.</summary>

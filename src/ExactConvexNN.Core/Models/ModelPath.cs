@@ -20,7 +20,7 @@ public static class ModelPath
         if (model.Activation != ActivationKind.Relu) throw new InputException("beta_max is computed for ReLU networks only; give the betas themselves");
         if (data.Y is null) throw new InputException($"the data '{data.Source}' has no target column; a path needs targets");
         options ??= new TrainingOptions();
-        if (model.BatchNorm) return Spaced(BatchNormReluFamily.BetaMax(data, options), count);
+        if (model.BatchNorm) return Spaced(BatchNormReluFamily.BetaMax(data, model, options), count);
         var family = ModelRegistry.For(model);
         var arch = family.Architecture(model, data.Columns);
         var x = arch.StackedPatches(data.X).X;

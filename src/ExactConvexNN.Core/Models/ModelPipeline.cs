@@ -48,7 +48,7 @@ public static class ModelPipeline
             var clock = Stopwatch.StartNew();
             var certificate = family.Certify(r.Network, data, model.Beta, new CertificateRequest
             {
-                Candidate = r.DualCandidate, Arrangement = r.Arrangement, Tolerance = options.CertificateTolerance, MaxPatterns = options.MaxPatterns,
+                Candidate = r.DualCandidate, Arrangement = r.Arrangement, PairMultipliers = r.PairMultipliers, Tolerance = options.CertificateTolerance, MaxPatterns = options.MaxPatterns,
             });
             return r with { Certificate = certificate, CertificateSeconds = clock.Elapsed.TotalSeconds, Seconds = r.Seconds + clock.Elapsed.TotalSeconds };
         }
@@ -81,7 +81,7 @@ public static class ModelPipeline
             Activation = network.Activation switch { "poly" => ActivationKind.Poly, "gated_relu" => ActivationKind.GatedRelu, _ => ActivationKind.Relu },
             Poly = network is PolyNetwork p ? p.Polynomial : PolynomialActivation.Default,
             BatchNorm = network is BatchNormReluNetwork,
-            Bias = arch.Bias, Classes = network.Classes, Image = arch.Image, Layers = network.Layers,
+            Bias = arch.Bias, Classes = network.Classes, Image = arch.Image, Layers = network.Layers, VectorOutput = network is VectorReluNetwork,
             Loss = LossFunction.Of(network).Kind, HuberDelta = LossFunction.Of(network).HuberDelta,
         };
     }

@@ -8,7 +8,7 @@ namespace ExactConvexNN.Models;
 public static class ModelRegistry
 {
     /// <summary>Every family, in the order they are asked.</summary>
-    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new PolyFamily(), new GatedReluFamily(), new ThreeLayerReluFamily(), new BatchNormReluFamily()];
+    public static IReadOnlyList<INetworkFamily> Families { get; } = [new ReluFamily(), new VectorReluFamily(), new PolyFamily(), new GatedReluFamily(), new ThreeLayerReluFamily(), new BatchNormReluFamily()];
 
     /// <summary>The family that trains <paramref name="model"/>.</summary>
     /// <exception cref="InputException">No family trains it.</exception>
@@ -24,6 +24,7 @@ public static class ModelRegistry
     public static INetworkFamily For(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
+        if (network is VectorReluNetwork) return Families.OfType<VectorReluFamily>().Single();
         return FamilyReading(network.Activation, network.Layers, "(network)");
     }
 
@@ -41,6 +42,7 @@ public static class ModelRegistry
     {
         ArgumentNullException.ThrowIfNull(document);
         if (LayerwiseNetwork.Describes(document)) return LayerwiseNetwork.Read(document, source);
+        if (VectorReluNetwork.Describes(document)) return VectorReluNetwork.Read(document, source);
         return FamilyReading(NetworkJson.Activation(document, source), NetworkJson.Layers(document, source), source).Read(document, source);
     }
 

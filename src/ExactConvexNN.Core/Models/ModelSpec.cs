@@ -57,9 +57,15 @@ public sealed record ModelSpec
     /// <summary>Image or signal geometry for a CNN; null for a fully connected network.</summary>
     public ImageShape? Image { get; init; }
     /// <summary>
+    /// ReLU, fully connected, squared loss: one network whose neurons feed every output, f(x) = sum_j (x'u_j)_+ w_j' with
+    /// w_j in R^O (<see cref="VectorReluFamily"/>, trained by an SDP relaxation with a bracket on the optimum), instead of O
+    /// sub-networks that share nothing but the loss.
+    /// </summary>
+    public bool VectorOutput { get; init; }
+    /// <summary>
     /// ReLU only: batch normalization before the ReLU, over the training batch, with trainable gamma and alpha per neuron
-    /// and weight decay on gamma, alpha and the second layer (<see cref="BatchNormReluFamily"/>); fully connected, one
-    /// output, squared loss, no bias (alpha is the shift).
+    /// and weight decay on gamma, alpha and the second layer (<see cref="BatchNormReluFamily"/>); fully connected, any
+    /// loss and classes, no bias (alpha is the shift).
     /// </summary>
     public bool BatchNorm { get; init; }
 
@@ -93,9 +99,15 @@ public sealed record ModelSpec
             if (Layers != 2) throw new InputException("batch normalization is trained for two-layer networks (one hidden layer)");
             if (Image is not null) throw new InputException("batch normalization is trained for fully connected networks only, not with --image or --signal");
             if (Bias) throw new InputException("batch normalization removes a first-layer bias (it centres x'u); its shift alpha is the bias: drop --bias");
-            if (Loss != LossKind.Squared || Classes is not null) throw new InputException("batch normalization is trained with the squared loss on the target column (no --loss or --classes yet)");
         }
         LossFunction.Validate(this);
+        if (VectorOutput)
+        {
+            if (Activation != ActivationKind.Relu || Layers != 2) throw new InputException($"vector-output networks are two-layer relu networks, not {(Layers == 2 ? ActivationName : $"{Layers}-layer")} ones");
+            if (Loss != LossKind.Squared) throw new InputException($"vector-output networks are trained with the squared loss, not {LossName}; drop --loss (with --classes K the targets are one-hot)");
+            if (Image is not null) throw new InputException("vector-output networks are fully connected for now; drop --image/--signal");
+            if (BatchNorm) throw new InputException("vector-output networks have no batch normalization yet; drop --batch-norm or --vector-output");
+        }
         if (Image is not null)
         {
             Image.Validated();

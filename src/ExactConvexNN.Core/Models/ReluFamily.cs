@@ -21,7 +21,7 @@ namespace ExactConvexNN.Models;
 public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, new FamilyText("1/2||f(X)-y||^2 + beta/2 sum(||u||^2 + w^2)", "convex optimum", " over every chamber", "networks of any width", ""))
 {
     /// <summary>ReLU models with any loss (squared, hinge, logistic, l1, huber).</summary>
-    public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && !model.BatchNorm && model.Layers == Layers;
+    public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && !model.BatchNorm && model.Layers == Layers && !model.VectorOutput;
 
     /// <inheritdoc/>
     public override INetwork Read(JsonObject document, string source) => TwoLayerReluNetwork.Read(document, source);

@@ -54,6 +54,13 @@ public sealed record TrainingOptions
     /// convex value: ten times the solver's default tolerance.
     /// </summary>
     public double RecoveryTolerance { get; init; } = 1e-7;
+    /// <summary>
+    /// Vector-output ReLU: full-batch Adam epochs (step <see cref="PolishStep"/>) that polish the network read from the
+    /// relaxation on the nonconvex objective when it is above the relaxation's value; 0 for none.
+    /// </summary>
+    public int PolishEpochs { get; init; } = 3000;
+    /// <summary>Vector-output ReLU: Adam's step for the polish.</summary>
+    public double PolishStep { get; init; } = 1e-3;
     /// <summary>Poly: eigenvalues and weights below this fraction of the largest diagonal entry are dropped in the decomposition.</summary>
     public double DropTolerance { get; init; } = 1e-8;
     /// <summary>
@@ -137,6 +144,13 @@ public sealed record TrainingResult
     /// (<see cref="NeuronPruning"/>); null when not pruned.
     /// </summary>
     public int? NeuronsBeforePruning { get; init; }
+    /// <summary>Vector-output ReLU: the relaxation's pair-row multipliers per chamber, candidates for the certificate (null otherwise).</summary>
+    public IReadOnlyDictionary<Chamber, double[]>? PairMultipliers { get; init; }
+    /// <summary>
+    /// Vector-output ReLU: the objective of the network read from the relaxation's blocks before the first-order polish
+    /// (<see cref="RecoveredObjective"/> is the final network's); null otherwise.
+    /// </summary>
+    public double? UnpolishedObjective { get; init; }
     /// <summary>The certificate of the recovered network (null when not certified).</summary>
     public Certificate? Certificate { get; init; }
     /// <summary>The chambers, for families with an arrangement (null otherwise).</summary>

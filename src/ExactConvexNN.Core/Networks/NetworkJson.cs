@@ -17,7 +17,7 @@ namespace ExactConvexNN.Networks;
 public static class NetworkJson
 {
     /// <summary>The keys the format itself defines (everything else is metadata).</summary>
-    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units", "batch_norm"];
+    private static readonly string[] OwnKeys = ["format", "version", "activation", "poly", "architecture", "inputs", "bias", "outputs", "classes", "image", "signal", "neurons", "layers", "units", "batch_norm", "vector_output"];
 
     /// <summary>The file of a network with the given neurons (u_j, w_j) and family-specific keys.</summary>
     internal static string Write(INetwork network, IEnumerable<(double[] U, double[] W)> neurons, JsonObject? familyKeys = null,
@@ -172,6 +172,23 @@ public static class NetworkJson
         try { return values.Select(v => v!.GetValue<double>()).ToArray(); }
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         { throw new InputException($"network file '{source}': neuron {j + 1} has a non-numeric \"{key}\""); }
+    }
+
+    /// <summary>
+    /// The output a neuron of a network with <paramref name="outputs"/> sub-networks feeds: the one nonzero entry of its
+    /// "w" (0 when all are 0). A K-output ReLU network is K sub-networks: each neuron feeds one output.
+    /// </summary>
+    /// <exception cref="InputException">"w" has another length, or several nonzero entries.</exception>
+    internal static int OutputOf(double[] w, int outputs, int j, string source)
+    {
+        if (w.Length != outputs)
+            throw new InputException(outputs == 1
+                ? $"network file '{source}': neuron {j + 1} needs one number \"w\""
+                : $"network file '{source}': neuron {j + 1} needs \"w\" with {outputs} numbers, one per output");
+        int feeds = Array.FindIndex(w, v => v != 0);
+        if (feeds >= 0 && Array.FindLastIndex(w, v => v != 0) != feeds)
+            throw new InputException($"network file '{source}': neuron {j + 1} feeds several outputs; a network with {outputs} outputs is {outputs} sub-networks, each neuron with one nonzero output weight (split the neuron, one copy per output)");
+        return Math.Max(feeds, 0);
     }
 
     /// <summary>The number <paramref name="key"/> of neuron <paramref name="j"/> (a family's own per-neuron scalar, such as a BN gamma).</summary>

@@ -199,16 +199,8 @@ public sealed class TwoLayerReluNetwork : INetwork
         var neurons = new List<Neuron>();
         foreach (var (u, w) in NetworkJson.ReadNeurons(o, source))
         {
-            int j = neurons.Count + 1;
-            if (w.Length != outputs)
-                throw new InputException(outputs == 1
-                    ? $"network file '{source}': neuron {j} of a ReLU network needs one number \"w\""
-                    : $"network file '{source}': neuron {j} needs \"w\" with {outputs} numbers, one per output");
-            // A K-output ReLU network is K sub-networks: each neuron feeds one output.
-            int feeds = Array.FindIndex(w, v => v != 0);
-            if (feeds >= 0 && Array.FindLastIndex(w, v => v != 0) != feeds)
-                throw new InputException($"network file '{source}': neuron {j} feeds several outputs; a ReLU network with {outputs} outputs is {outputs} sub-networks, each neuron with one nonzero output weight (split the neuron, one copy per output)");
-            neurons.Add(new Neuron(u, feeds < 0 ? 0 : w[feeds], Math.Max(feeds, 0)));
+            int feeds = NetworkJson.OutputOf(w, outputs, neurons.Count, source);
+            neurons.Add(new Neuron(u, w[feeds], feeds));
         }
         try { return Create(arch, neurons, NetworkJson.Metadata(o), classes); }
         catch (ArgumentException e) { throw new InputException($"network file '{source}': {e.Message}"); }

@@ -99,7 +99,7 @@ public sealed class BatchNormWhitening
     /// u = V Sigma^-1 z_(1..r) / gamma (the first singular direction when gamma = 0), and the batch statistics of x'u
     /// (scale 1 up to rounding: (I - 1 1'/n) X u = U s).
     /// </summary>
-    public BatchNormNeuron Neuron(ReadOnlySpan<double> z, double w)
+    public BatchNormNeuron Neuron(ReadOnlySpan<double> z, double w, int output = 0)
     {
         int r = Rank, d = _v.GetLength(0);
         if (z.Length != r + 1) throw new ArgumentException($"a neuron on the whitened data has {r + 1} weights, got {z.Length}");
@@ -113,6 +113,6 @@ public sealed class BatchNormWhitening
             u[c] = s;
         }
         var (mean, scale) = BatchNormReluNetwork.BatchStatistics(_x, u);
-        return new BatchNormNeuron(u, gamma, z[r], mean, scale, w);
+        return new BatchNormNeuron(u, gamma, z[r], mean, scale, w, output);
     }
 }

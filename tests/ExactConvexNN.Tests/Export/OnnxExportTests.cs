@@ -73,7 +73,7 @@ public class OnnxExportTests
         "relu fc", "relu fc bias", "relu cnn image", "relu cnn image stride padding", "relu cnn signal",
         "poly fc", "poly fc bias", "poly fc 3 classes", "poly cnn image pool 3 classes", "poly cnn signal pool", "relu fc no neurons",
         "gated fc bias", "gated cnn image", "gated fc no neurons",
-        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units", "batch-norm fc",
+        "three-layer fc bias", "three-layer cnn signal", "three-layer fc no units", "vector-output fc bias 3 classes", "batch-norm fc",
         "layerwise 1 block", "layerwise 2 blocks pool 2", "layerwise 3 blocks stride padding 2 classes", "layerwise head no neurons",
     ];
 
@@ -103,6 +103,7 @@ public class OnnxExportTests
         "three-layer fc bias" => Three(NetworkArchitecture.FullyConnected(3, bias: true), 3, 4, 15),
         "three-layer cnn signal" => Three(NetworkArchitecture.Convolutional(ImageShape.ForSignal(2, 9, 3, stride: 2, padding: 1), sumPooling: true), 2, 3, 16),
         "three-layer fc no units" => Three(NetworkArchitecture.FullyConnected(2), 0, 1, 17),
+        "vector-output fc bias 3 classes" => Vector(NetworkArchitecture.FullyConnected(3, bias: true, outputs: 3), 5, 18),
         "batch-norm fc" => BatchNorm(3, 5, 22),
         "layerwise 1 block" => Layerwise(new ImageShape(1, 5, 5, 3), 1, [3], [[0, 1]], 18),
         // 8 x 8 -> 8 x 8 maps pooled to 4 x 4 (2 of 4 filters, out of order) -> the head.
@@ -113,6 +114,12 @@ public class OnnxExportTests
         "layerwise head no neurons" => Layerwise(new ImageShape(1, 6, 6, 2), 2, [2, 0], [[1], []], 21),
         _ => throw new ArgumentException(name),
     };
+
+    private static VectorReluNetwork Vector(NetworkArchitecture arch, int neurons, int seed)
+    {
+        var rng = new Random(seed);
+        return VectorReluNetwork.Create(arch, Enumerable.Range(0, neurons).Select(_ => new VectorNeuron(Random(rng, arch.PatchLength), Random(rng, arch.Outputs))).ToList(), classes: 3);
+    }
 
     /// <summary>The outputs of an ONNX model run by ONNX Runtime on float64 input "x".</summary>
     internal static double[,] RunOnnx(byte[] model, double[,] x)
