@@ -23,7 +23,7 @@ namespace ExactConvexNN.Models;
 /// </summary>
 public sealed class VectorReluFamily() : NetworkFamily("relu", ActivationKind.Relu, new FamilyText(
     "1/2||f(X)-Y||_F^2 + beta/2 sum(||u||^2 + ||w||^2), w in R^K", "SDP relaxation value (a lower bound on the optimum)",
-    " (dual of the SDP relaxation, checked over every chamber)", "vector-output networks of any width", " (from the relaxation's blocks)"))
+    " (verified: a scaled dual point of the SDP relaxation, checked over every chamber)", "vector-output networks of any width", " (from the relaxation's blocks)"))
 {
     /// <summary>Vector-output ReLU models (squared loss, two layers, fully connected; <see cref="ModelSpec.Validated"/> checks the rest).</summary>
     public override bool Trains(ModelSpec model) => model is not null && model.Activation == ActivationKind.Relu && model.Layers == 2 && model.VectorOutput && !model.BatchNorm;
