@@ -41,7 +41,9 @@ public class ReluCnnTests
         public override string ToString() => $"n={N} {(Image ? "image 1x2x" + (Patches + 1) : $"signal h={Filter} s={Stride}")} K={Patches} integers={Integers} seed={Seed}";
     }
 
-    private static Arbitrary<Case> Cases() => Arb.From(
+    public static class Cases
+    {
+        public static Arbitrary<Case> All() => Arb.From(
         from n in Gen.Choose(3, 6)
         from image in Gen.Elements(false, false, true)
         from h in Gen.Choose(2, 4)
@@ -50,38 +52,50 @@ public class ReluCnnTests
         from integers in Gen.Elements(true, false)
         from seed in Gen.Choose(0, 100_000)
         select new Case(n, image, h, Math.Min(s, h), image ? Math.Min(k, 3) : k, integers, seed));
+    }
+
+    /// <summary>A random data set of n rows in d dimensions with integer entries.</summary>
+    public sealed record FcCase(int N, int D, int Seed)
+    {
+        public override string ToString() => $"n={N} d={D} seed={Seed}";
+    }
+
+    public static class FcCases
+    {
+        public static Arbitrary<FcCase> All() => Arb.From(
+            from n in Gen.Choose(3, 8) from d in Gen.Choose(2, 4) from seed in Gen.Choose(0, 100_000) select new FcCase(n, d, seed));
+    }
 
     private static double Scale(double v) => Math.Max(1.0, Math.Abs(v));
 
     [Trait("Category", "Slow")]
-    [Fact]
-    public void RecoveredCnnAttainsTheConvexOptimumIsCertifiedAndBeatsEveryFirstOrderRun() =>
-        Prop.ForAll(Cases(), c =>
-        {
-            var data = c.Data;
-            var model = new ModelSpec { Beta = 0.1, Image = c.Shape };
-            var r = ModelPipeline.Train(data, model);
-            Assert.Equal(SolverStatus.Solved, r.Status);
-            Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Scale(r.Primal), $"{c}: network {r.RecoveredObjective} vs program {r.Primal}");
-            var cert = r.Certificate!;
-            Assert.True(cert.CertifiedOptimal, $"{c}: relative gap {cert.RelativeGap}");
-            Assert.Equal(r.Chambers, cert.Chambers);
+    [Property(Arbitrary = new[] { typeof(Cases) }, MaxTest = 30, Replay = "20261202,7")]
+    public void RecoveredCnnAttainsTheConvexOptimumIsCertifiedAndBeatsEveryFirstOrderRun(Case c)
+    {
+        var data = c.Data;
+        var model = new ModelSpec { Beta = 0.1, Image = c.Shape };
+        var r = ModelPipeline.Train(data, model);
+        Assert.Equal(SolverStatus.Solved, r.Status);
+        Assert.True(Math.Abs(r.RecoveredObjective - r.Primal) <= 1e-6 * Scale(r.Primal), $"{c}: network {r.RecoveredObjective} vs program {r.Primal}");
+        var cert = r.Certificate!;
+        Assert.True(cert.CertifiedOptimal, $"{c}: relative gap {cert.RelativeGap}");
+        Assert.Equal(r.Chambers, cert.Chambers);
 
-            // A perturbed network whose objective is above the optimum by more than the tolerance is not certified (a bound
-            // that certified it would lie above the optimum); a network of negligible weights is not perturbed measurably.
-            var net = (TwoLayerReluNetwork)r.Network;
-            var worse = TwoLayerReluNetwork.Create(net.Architecture, net.Neurons.Select(n => new Neuron(n.U, 1.3 * n.W)).ToList());
-            var bad = ModelPipeline.Verify(worse, data, model.Beta, new CertificateRequest { Arrangement = r.Arrangement });
-            Assert.True(bad.LowerBound <= cert.Objective + 1e-9 * Scale(cert.Objective), $"{c}: bound above the optimum");
-            if (bad.Objective - cert.Objective > 10 * Math.Max(1e-8, 1e-6 * Math.Abs(bad.Objective)))
-                Assert.False(bad.CertifiedOptimal, $"{c}: a perturbed network was certified (gap {bad.RelativeGap})");
-            // First-order runs on the nonconvex CNN never end below the certified bound.
-            foreach (var optimizer in new[] { NonconvexOptimizer.Adam, NonconvexOptimizer.Sgd })
-            {
-                var run = NonconvexTrainer.Train(data, model, new NonconvexOptions { Neurons = 4, Optimizer = optimizer, Epochs = 200, Seed = c.Seed, BatchSize = optimizer == NonconvexOptimizer.Sgd ? 2 : null });
-                Assert.True(run.Objective >= cert.LowerBound - 1e-9 * Scale(cert.LowerBound), $"{c}: {optimizer} reached {run.Objective} below the bound {cert.LowerBound}");
-            }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+        // A perturbed network whose objective is above the optimum by more than the tolerance is not certified (a bound
+        // that certified it would lie above the optimum); a network of negligible weights is not perturbed measurably.
+        var net = (TwoLayerReluNetwork)r.Network;
+        var worse = TwoLayerReluNetwork.Create(net.Architecture, net.Neurons.Select(n => new Neuron(n.U, 1.3 * n.W)).ToList());
+        var bad = ModelPipeline.Verify(worse, data, model.Beta, new CertificateRequest { Arrangement = r.Arrangement });
+        Assert.True(bad.LowerBound <= cert.Objective + 1e-9 * Scale(cert.Objective), $"{c}: bound above the optimum");
+        if (bad.Objective - cert.Objective > 10 * Math.Max(1e-8, 1e-6 * Math.Abs(bad.Objective)))
+            Assert.False(bad.CertifiedOptimal, $"{c}: a perturbed network was certified (gap {bad.RelativeGap})");
+        // First-order runs on the nonconvex CNN never end below the certified bound.
+        foreach (var optimizer in new[] { NonconvexOptimizer.Adam, NonconvexOptimizer.Sgd })
+        {
+            var run = NonconvexTrainer.Train(data, model, new NonconvexOptions { Neurons = 4, Optimizer = optimizer, Epochs = 200, Seed = c.Seed, BatchSize = optimizer == NonconvexOptimizer.Sgd ? 2 : null });
+            Assert.True(run.Objective >= cert.LowerBound - 1e-9 * Scale(cert.LowerBound), $"{c}: {optimizer} reached {run.Objective} below the bound {cert.LowerBound}");
+        }
+    }
 
     [Fact]
     public void ASmallOptimumSolvedToTheDataScaleIsCertifiedAfterATighterSolve()
@@ -94,17 +108,16 @@ public class ReluCnnTests
         Assert.True(r.Certificate!.CertifiedOptimal, $"relative gap {r.Certificate.RelativeGap}");
     }
 
-    [Fact]
-    public void OnePatchEqualToTheWholeRowGivesTheFullyConnectedOptimum() =>
-        Prop.ForAll(Arb.From(from n in Gen.Choose(3, 8) from d in Gen.Choose(2, 4) from seed in Gen.Choose(0, 100_000) select (n, d, seed)), t =>
-        {
-            var (n, d, seed) = t;
-            var rng = new Random(seed);
-            var x = new double[n, d];
-            var y = new double[n];
-            for (int i = 0; i < n; i++) { for (int j = 0; j < d; j++) x[i, j] = rng.Next(-3, 4); y[i] = rng.Next(-2, 3); }
-            AssertSameOptimum(Dataset.Create(x, y), 0.2, $"n={n} d={d} seed={seed}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(15));
+    [Property(Arbitrary = new[] { typeof(FcCases) }, MaxTest = 15, Replay = "20261202,9")]
+    public void OnePatchEqualToTheWholeRowGivesTheFullyConnectedOptimum(FcCase t)
+    {
+        var (n, d, seed) = (t.N, t.D, t.Seed);
+        var rng = new Random(seed);
+        var x = new double[n, d];
+        var y = new double[n];
+        for (int i = 0; i < n; i++) { for (int j = 0; j < d; j++) x[i, j] = rng.Next(-3, 4); y[i] = rng.Next(-2, 3); }
+        AssertSameOptimum(Dataset.Create(x, y), 0.2, t.ToString());
+    }
 
     [Fact]
     public void OnePatchEqualToTheWholeRowGivesTheFullyConnectedOptimumOnTheThreePointProblem() =>
