@@ -79,6 +79,14 @@ public sealed record SolverSettings
     /// default, the smaller value costs accuracy on semidefinite programs solved through the quasi-definite system.
     /// </summary>
     public double FallbackPrimalStaticRegularization { get; init; } = 1e-12;
+    /// <summary>
+    /// Static regularizations (primal and constraint rows alike) of the fallbacks after <see cref="FallbackPrimalStaticRegularization"/>,
+    /// tried in order while a problem without semidefinite cones still ends short with the quasi-definite system
+    /// (default 1e-10, then 1e-7). No single value serves every problem: on the Maros-Meszaros set QSIERRA stalls at a
+    /// dual residual of 2.5e-6 with 1e-8 and is solved with 1e-10, while QPILOTNO ends 2e-6 from its optimum with 1e-8 or
+    /// smaller and is solved with 1e-7. Empty: no such fallback.
+    /// </summary>
+    public IReadOnlyList<double> FallbackStaticRegularizations { get; init; } = [1e-10, 1e-7];
     /// <summary>Dynamic regularization threshold and value for pivots.</summary>
     public double DynamicRegularizationEpsilon { get; init; } = 1e-13;
     /// <summary>Value that replaces a too-small or wrong-signed pivot.</summary>

@@ -36,7 +36,8 @@ public static class ConicSolver
     /// certificate; <see cref="SolverResult.Iterations"/> and <see cref="SolverResult.Seconds"/> then count both runs.
     /// Problems without semidefinite cones that still end short are then solved once more with the x rows regularized by
     /// <see cref="SolverSettings.FallbackPrimalStaticRegularization"/> instead of <see cref="SolverSettings.StaticRegularization"/>
-    /// (again kept only if Solved or a certificate).
+    /// (again kept only if Solved or a certificate), and then with each of <see cref="SolverSettings.FallbackStaticRegularizations"/>
+    /// in turn (the same rule).
     /// Semidefinite programs go to the Schur-complement solver when its reduced matrix is no larger than the quasi-definite
     /// system (<see cref="SchurComplementKktSolver.IsPreferredFor"/>): near a rank-deficient optimum the quasi-definite
     /// factorization with -W'W blocks can break down while the Schur complement with (W'W)^-1 stays accurate (the
@@ -62,6 +63,13 @@ public static class ConicSolver
             result = Retry(problem, settings, result, "the primal regularization " + (settings.PrimalStaticRegularization ?? settings.StaticRegularization).ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
                 primalReg.ToString("g3", System.Globalization.CultureInfo.InvariantCulture),
                 (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s with { PrimalStaticRegularization = primalReg }));
+        if (!problem.Cones.Any(c => c is PsdConeSpec))
+            foreach (double reg in settings.FallbackStaticRegularizations)
+            {
+                string value = reg.ToString("g3", System.Globalization.CultureInfo.InvariantCulture);
+                result = Retry(problem, settings, result, "the fallback regularizations", "the static regularization " + value,
+                    (p, a, cones, s) => QuasiDefiniteKktSolver.Create(p, a, cones, s with { StaticRegularization = reg, PrimalStaticRegularization = null }));
+            }
         if (problem.Cones.Any(c => c is PsdConeSpec) && SchurComplementKktSolver.Fits(problem, settings))
             result = Retry(problem, settings, result, "the quasi-definite KKT system", "the Schur complement", SchurComplement);
         return result;
@@ -105,7 +113,8 @@ public static class ConicSolver
             if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a positive finite value");
         if (s.EquilibrationIterations < 0) throw new ArgumentException($"EquilibrationIterations is {s.EquilibrationIterations}; use a nonnegative count");
         if (!(s.StaticRegularization >= 0) || !(s.PrimalStaticRegularization is null or >= 0) || !(s.FallbackPrimalStaticRegularization >= 0)
-            || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0))
+            || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0)
+            || s.FallbackStaticRegularizations is null || s.FallbackStaticRegularizations.Any(v => !(v >= 0) || !double.IsFinite(v)))
             throw new ArgumentException("regularization values must be nonnegative (the dynamic delta positive)");
         if (s.RefinementSteps < 0) throw new ArgumentException($"RefinementSteps is {s.RefinementSteps}; use a nonnegative count");
         foreach (var (name, v) in new[] { ("RefinementAbsoluteTolerance", s.RefinementAbsoluteTolerance), ("RefinementRelativeTolerance", s.RefinementRelativeTolerance) })

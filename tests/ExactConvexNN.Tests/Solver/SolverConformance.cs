@@ -182,6 +182,7 @@ public abstract partial class SolverConformance
             new SolverSettings { BlockAngularRankTolerance = 1 }, new SolverSettings { BlockAngularChunkColumns = 0 },
             new SolverSettings { PsdSparseHessianInverseRatio = -1 }, new SolverSettings { PrimalStaticRegularization = -1e-8 },
             new SolverSettings { FallbackPrimalStaticRegularization = double.NaN },
+            new SolverSettings { FallbackStaticRegularizations = [1e-10, -1] }, new SolverSettings { FallbackStaticRegularizations = null! },
         })
             Assert.Throws<ArgumentException>(() => Solve(p, bad));
         Assert.Equal(SolverStatus.Solved, Solve(p, new SolverSettings()).Status);
