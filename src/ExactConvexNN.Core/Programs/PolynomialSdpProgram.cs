@@ -148,15 +148,7 @@ public sealed class PolynomialSdpProgram : Models.IConvexProgram
         ArgumentOutOfRangeException.ThrowIfNegative(output); ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, Architecture.Outputs);
         if (side is not (0 or 1)) throw new ArgumentOutOfRangeException(nameof(side), "side is 0 (Z) or 1 (Z')");
         int k = MatrixOrder, v0 = BlockVariable(region, output, side);
-        var z = Matrix<double>.Build.Dense(k, k);
-        for (int c = 0; c < k; c++)
-            for (int r = c; r < k; r++)
-            {
-                double v = solution[v0 + PsdCone.SvecIndex(r, c, k)];
-                if (r != c) v /= Sqrt2;
-                z[r, c] = v; z[c, r] = v;
-            }
-        return z;
+        return SvecMatrix.Read(solution, v0, k);
     }
 
     /// <summary>yhat (n x O) of a solution: yhat_io = sum_r &lt;M_ir, Z_ro - Z'_ro&gt;.</summary>

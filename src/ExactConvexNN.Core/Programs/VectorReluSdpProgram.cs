@@ -177,15 +177,7 @@ public sealed class VectorReluSdpProgram : Models.IConvexProgram
     {
         CheckSolution(solution.Length);
         int q = MatrixOrder, v0 = BlockVariable(b);
-        var w = Matrix<double>.Build.Dense(q, q);
-        for (int c = 0; c < q; c++)
-            for (int r = c; r < q; r++)
-            {
-                double v = solution[v0 + PsdCone.SvecIndex(r, c, q)];
-                if (r != c) v /= Sqrt2;
-                w[r, c] = v; w[c, r] = v;
-            }
-        return w;
+        return SvecMatrix.Read(solution, v0, q);
     }
 
     /// <summary>The multipliers of block b's pair rows (one per <see cref="Pairs"/> entry) in the solver's z.</summary>
