@@ -107,7 +107,6 @@ internal sealed class ConicLoss
             case LossKind.Huber:
             {
                 // Rows 2(s O + k) and 2(s O + k) + 1: p + q - (f - y) >= 0 and p + q + (f - y) >= 0.
-                const bool huber = true;
                 var rhs = new double[2 * no];
                 var f = new (int, double)[no][];
                 for (int r = 0; r < no; r++)
@@ -122,10 +121,10 @@ internal sealed class ConicLoss
                     coupling[s] = new List<(int, double)>[o];
                     for (int k = 0; k < o; k++) coupling[s][k] = [(2 * (s * o + k), -1.0), (2 * (s * o + k) + 1, -1.0)];
                 }
-                var pCols = new List<(int, double)>[huber ? no : 0];
+                var pCols = new List<(int, double)>[no];
                 for (int r = 0; r < pCols.Length; r++) pCols[r] = [(2 * r, -1.0), (2 * r + 1, -1.0)];
-                return PerOutputBlock(huber ? no : 0, 2 * no, huber ? Enumerable.Repeat(1.0, no).ToArray() : [], pCols, rhs,
-                    [new NonnegativeConeSpec(2 * no)], f, coupling, o, Enumerable.Repeat(huber ? loss.HuberDelta : 1.0, o).ToArray());
+                return PerOutputBlock(no, 2 * no, Enumerable.Repeat(1.0, no).ToArray(), pCols, rhs,
+                    [new NonnegativeConeSpec(2 * no)], f, coupling, o, Enumerable.Repeat(loss.HuberDelta, o).ToArray());
             }
             case LossKind.Logistic when loss.CrossEntropy:
                 return CrossEntropy(y);
