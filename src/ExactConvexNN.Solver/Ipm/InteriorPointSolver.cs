@@ -148,7 +148,8 @@ internal sealed class InteriorPointSolver
             alpha = fraction * StepLength(1.0 / fraction);
             if (alpha < _settings.SecondOrderCorrectionSafeguard && !TryWithoutSecondOrderCorrection(sigma, metrics.Mu, correction, ref alpha)) { status = Failed("uncorrected direction"); break; }
             if (!_cones.IsSymmetric && _dualScaling) alpha = BacktrackToNeighbourhood(alpha);
-            if (!_cones.IsSymmetric && !_dualScaling && alpha < DualScalingSwitchStep(metrics.Mu) && ExponentialConesShortenStep(fraction, DualScalingSwitchStep(metrics.Mu))
+            double switchStep = DualScalingSwitchStep(metrics.Mu);
+            if (!_cones.IsSymmetric && !_dualScaling && alpha < switchStep && ExponentialConesShortenStep(fraction, switchStep)
                 && SwitchToDualScaling($"step {alpha:g2}")) { alpha = 0; continue; }
             if (alpha < _settings.MinStepLength) { status = Failed($"step {alpha:g2}"); break; }
             TakeStep(alpha);
