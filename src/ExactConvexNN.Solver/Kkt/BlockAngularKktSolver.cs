@@ -232,72 +232,125 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int i = 0; i < m - nc; i++) aPtr[i + 1] += aPtr[i];
         var aCol = new int[aPtr[m - nc]]; var aVal = new double[aPtr[m - nc]];
         var aNext = aPtr[..^1].ToArray();
-        var jLocalList = new List<int>(); var jOffset = new int[nb + 1];
-        var gPtrList = new List<int> { 0 }; var gRowList = new List<int>(); var gValList = new List<double>();
-        for (int b = 0; b < nb; b++)
+        // The coupling columns of each block (those with an entry in a coupling row) and G_b by columns, counted first
+        // so that every array is allocated once at its size (the ReLU programs have tens of millions of coupling entries).
+        int coupledColumns = 0; long couplingEntries = 0;
+        for (int j = mc; j < n; j++)
         {
-            int w = bc[b + 1] - bc[b];
-            jOffset[b] = jLocalList.Count;
+            int count = 0;
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                if (a.RowIndices[q] < nc && a.Values[q] != 0) count++;
+            if (count > 0) { coupledColumns++; couplingEntries += count; }
+        }
+        if (couplingEntries > int.MaxValue) throw new ArgumentException($"the coupling rows hold {couplingEntries} entries, more than {int.MaxValue}");
+        var jLocal = new int[coupledColumns]; var jOffset = new int[nb + 1];
+        var gPtr = new int[coupledColumns + 1]; var gRow = new int[couplingEntries]; var gVal = new double[couplingEntries];
+        for (int b = 0, t = 0, e = 0; b < nb; b++)
+        {
+            jOffset[b] = t;
             for (int j = bc[b]; j < bc[b + 1]; j++)
             {
-                bool coupled = false;
+                int e0 = e;
                 for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
                 {
                     int i = a.RowIndices[q]; double v = a.Values[q];
-                    if (i < nc)
-                    {
-                        if (v == 0) continue;
-                        if (!coupled) { coupled = true; jLocalList.Add(j - bc[b]); }
-                        gRowList.Add(i); gValList.Add(v);
-                    }
-                    else if (v != 0) { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
+                    if (v == 0) continue;
+                    if (i < nc) { gRow[e] = i; gVal[e] = v; e++; }
+                    else { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
                 }
-                if (coupled) gPtrList.Add(gRowList.Count);
+                if (e > e0) { jLocal[t] = j - bc[b]; gPtr[++t] = e; }
             }
+            if (b == nb - 1) jOffset[nb] = t;
         }
-        jOffset[nb] = jLocalList.Count;
         // Numerical rank of each G_b: G_b = (G_b V_b) V_b' with V_b the eigenvectors of G_b'G_b whose eigenvalues are
         // not negligible (BlockAngularRankTolerance relative, default 1e-24: only directions G_b maps to rounding noise are dropped). The Schur complement
         // then needs r_b columns per block instead of k_b (for the ReLU programs r_b = d, k_b = 2d).
-        var rank = new int[nb]; var vList = new List<double>(); var vOffset = new int[nb + 1];
-        var redOffset = new int[nb + 1]; var redValOffset = new int[nb + 1]; var redRows = new List<int>(); var redVal = new List<double>();
-        var dense = new double[nc]; var mark = new int[nc]; Array.Fill(mark, -1);
+        // First pass: the coupling rows each block touches (sorted) and its rank; second pass: V_b and G_b V_b.
+        var rank = new int[nb]; var vOffset = new int[nb + 1];
+        var redOffset = new int[nb + 1]; var redValOffset = new int[nb + 1];
+        var mark = new int[nc]; Array.Fill(mark, -1);
+        var pos = new int[nc];
+        int maxK = 0;
+        for (int b = 0; b < nb; b++) maxK = Math.Max(maxK, jOffset[b + 1] - jOffset[b]);
+        long rowTotal = 0;
+        for (int b = 0; b < nb; b++)
+        {
+            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
+                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; rowTotal++; }
+        }
+        if (rowTotal > int.MaxValue) throw new ArgumentException($"the blocks touch {rowTotal} coupling rows in all, more than {int.MaxValue}");
+        var redRows = new int[rowTotal];
+        Array.Fill(mark, -1);
+        var c = new double[maxK * maxK]; var values = new double[maxK]; var vectors = new double[maxK * maxK];
+        var keep = new int[maxK];
+        var vectorsAll = new double[jOffset[nb] * maxK];   // V_b of every block (k_b x r_b), before compaction
+        double[] gd = [];
+        long valTotal = 0, vTotal = 0;
         for (int b = 0; b < nb; b++)
         {
             int kb = jOffset[b + 1] - jOffset[b];
-            var rows = new List<int>();
-            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
-                for (int q = gPtrList[t]; q < gPtrList[t + 1]; q++)
-                    if (mark[gRowList[q]] != b) { mark[gRowList[q]] = b; rows.Add(gRowList[q]); }
+            int r0 = b == 0 ? 0 : redOffset[b], count = 0;
+            redOffset[b] = r0;
+            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
+                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; redRows[r0 + count++] = gRow[q]; }
+            var rows = redRows.AsSpan(r0, count);
             rows.Sort();
-            var gd = new double[rows.Count * kb];   // G_b on its rows, row-major
+            for (int i = 0; i < count; i++) pos[rows[i]] = i;
+            redOffset[b + 1] = r0 + count;
+            // G_b on its rows, row-major (count x k_b), and C = G_b'G_b.
+            if (gd.Length < count * kb) gd = new double[Math.Max(count * kb, 2 * gd.Length)];
+            var g = gd.AsSpan(0, count * kb);
+            g.Clear();
             for (int t = 0; t < kb; t++)
-                for (int q = gPtrList[jOffset[b] + t]; q < gPtrList[jOffset[b] + t + 1]; q++)
-                    gd[rows.BinarySearch(gRowList[q]) * kb + t] = gValList[q];
-            var c = new double[kb * kb];
-            for (int i = 0; i < rows.Count; i++)
-                for (int t = 0; t < kb; t++)
-                    for (int u = 0; u < kb; u++) c[t * kb + u] += gd[i * kb + t] * gd[i * kb + u];
-            var values = new double[kb]; var vectors = new double[kb * kb];
-            if (kb > 0) DenseKernels.SymmetricEigen(c, kb, values, vectors);
-            double top = values.DefaultIfEmpty(0).Max();
-            var keep = Enumerable.Range(0, kb).Where(e => values[e] > rankTolerance * top && values[e] > 0).ToArray();
-            rank[b] = keep.Length;
-            vOffset[b] = vList.Count;
-            for (int t = 0; t < kb; t++) foreach (int e in keep) vList.Add(vectors[t * kb + e]);
-            redOffset[b] = redRows.Count; redValOffset[b] = redVal.Count;
-            foreach (var (row, i) in rows.Select((r, i) => (r, i)))
+                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++) g[pos[gRow[q]] * kb + t] = gVal[q];
+            var cb = c.AsSpan(0, kb * kb);
+            cb.Clear();
+            for (int i = 0; i < count; i++)
             {
-                redRows.Add(row);
-                foreach (int e in keep)
+                var gi = g.Slice(i * kb, kb);
+                for (int t = 0; t < kb; t++)
                 {
-                    double sum = 0;
-                    for (int t = 0; t < kb; t++) sum += gd[i * kb + t] * vectors[t * kb + e];
-                    redVal.Add(sum);
+                    double v = gi[t];
+                    if (v == 0) continue;
+                    for (int u = 0; u < kb; u++) cb[t * kb + u] += v * gi[u];
                 }
             }
+            int rb = 0;
+            if (kb > 0)
+            {
+                DenseKernels.SymmetricEigen(cb, kb, values.AsSpan(0, kb), vectors.AsSpan(0, kb * kb));
+                double top = 0;
+                for (int e = 0; e < kb; e++) top = Math.Max(top, values[e]);
+                for (int e = 0; e < kb; e++) if (values[e] > rankTolerance * top && values[e] > 0) keep[rb++] = e;
+            }
+            rank[b] = rb;
+            // V_b (k_b x r_b, row-major) into this block's slot.
+            var vb = vectorsAll.AsSpan(jOffset[b] * maxK, kb * rb);
+            for (int t = 0; t < kb; t++) for (int e = 0; e < rb; e++) vb[t * rb + e] = vectors[t * kb + keep[e]];
+            valTotal += (long)count * rb; vTotal += (long)kb * rb;
         }
-        vOffset[nb] = vList.Count; redOffset[nb] = redRows.Count; redValOffset[nb] = redVal.Count;
+        if (valTotal > int.MaxValue) throw new ArgumentException($"the reduced coupling blocks hold {valTotal} entries, more than {int.MaxValue}");
+        var vAll = new double[vTotal]; var redVal = new double[valTotal];
+        for (int b = 0, vo = 0, ro = 0; b < nb; b++)
+        {
+            int kb = jOffset[b + 1] - jOffset[b], rb = rank[b], count = redOffset[b + 1] - redOffset[b];
+            vOffset[b] = vo; redValOffset[b] = ro;
+            var vb = vectorsAll.AsSpan(jOffset[b] * maxK, kb * rb);
+            vb.CopyTo(vAll.AsSpan(vo)); vo += kb * rb;
+            if (rb == 0) continue;
+            var rows = redRows.AsSpan(redOffset[b], count);
+            for (int i = 0; i < count; i++) pos[rows[i]] = i;
+            // (G_b V_b)_(i, e) = sum_t G_b(i, t) V_b(t, e), from the columns of G_b.
+            var red = redVal.AsSpan(ro, count * rb);
+            for (int t = 0; t < kb; t++)
+                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++)
+                {
+                    int i = pos[gRow[q]]; double v = gVal[q];
+                    for (int e = 0; e < rb; e++) red[i * rb + e] += v * vb[t * rb + e];
+                }
+            ro += count * rb;
+        }
+        vOffset[nb] = (int)vTotal; redValOffset[nb] = (int)valTotal;
         var lOffset = new int[nb + 1]; var rOffset = new int[nb + 1];
         for (int b = 0; b < nb; b++)
         {
@@ -306,8 +359,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             if (rank[b] > settings.BlockAngularChunkColumns) throw new ArgumentException($"block {b} has rank {rank[b]} in the coupling rows, more than {settings.BlockAngularChunkColumns}");
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aPtr, aCol, aVal,
-            jOffset, [.. jLocalList], lOffset, rOffset, maxW, maxH,
-            rank, [.. vList], vOffset, redOffset, redValOffset, [.. redRows], [.. redVal]);
+            jOffset, jLocal, lOffset, rOffset, maxW, maxH,
+            rank, vAll, vOffset, redOffset, redValOffset, redRows, redVal);
     }
 
     /// <summary>"block_angular".</summary>
