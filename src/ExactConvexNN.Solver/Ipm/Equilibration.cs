@@ -97,7 +97,36 @@ internal sealed class Equilibration
                 colNorm[j] = Math.Max(colNorm[j], v);
                 colNorm[i] = Math.Max(colNorm[i], v);
             }
-        for (int j = 0; j < a.Columns; j++)
+        // Column maxima and row maxima of A; a large A in column ranges on several threads, each with its own row maxima.
+        int parts = a.NonZeros < CscMatrix.ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        if (parts == 1) { MaxAbs(a, 0, a.Columns, colNorm, rowNorm); return; }
+        var colArray = new double[colNorm.Length];
+        colNorm.CopyTo(colArray);
+        var rowParts = new double[parts][];
+        Parallel.For(0, parts, t =>
+        {
+            rowParts[t] = new double[a.Rows];
+            MaxAbs(a, ColumnRangeStart(a, t, parts), ColumnRangeStart(a, t + 1, parts), colArray, rowParts[t]);
+        });
+        colArray.CopyTo(colNorm);
+        foreach (var part in rowParts)
+            for (int i = 0; i < part.Length; i++) rowNorm[i] = Math.Max(rowNorm[i], part[i]);
+    }
+
+    /// <summary>The first column of part <paramref name="t"/> of <paramref name="parts"/> column ranges with about equal entries.</summary>
+    private static int ColumnRangeStart(CscMatrix m, int t, int parts)
+    {
+        if (t >= parts) return m.Columns;
+        long entry = (long)m.NonZeros * t / parts;
+        int lo = 0, hi = m.Columns;
+        while (lo < hi) { int mid = (lo + hi) / 2; if (m.ColumnPointers[mid] < entry) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+
+    /// <summary>colNorm[j] = max(colNorm[j], ||A_:j||_inf) for j in [j0, j1); rowNorm[i] = max(rowNorm[i], |A_ij|) over those columns.</summary>
+    private static void MaxAbs(CscMatrix a, int j0, int j1, Span<double> colNorm, Span<double> rowNorm)
+    {
+        for (int j = j0; j < j1; j++)
             for (int k = a.ColumnPointers[j]; k < a.ColumnPointers[j + 1]; k++)
             {
                 double v = Math.Abs(a.Values[k]);
@@ -152,10 +181,18 @@ internal sealed class Equilibration
             for (int i = j; i < k; i++, t++) block[t] = delta[i] * delta[j];
     }
 
-    /// <summary>M ← diag(left) M diag(right), in place.</summary>
+    /// <summary>M ← diag(left) M diag(right), in place (column ranges on several threads for a large M).</summary>
     private static void ScaleInPlace(CscMatrix m, ReadOnlySpan<double> left, ReadOnlySpan<double> right)
     {
-        for (int j = 0; j < m.Columns; j++)
+        int parts = m.NonZeros < CscMatrix.ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        if (parts == 1) { ScaleColumns(m, left, right, 0, m.Columns); return; }
+        var l = left.ToArray(); var r = right.ToArray();
+        Parallel.For(0, parts, t => ScaleColumns(m, l, r, ColumnRangeStart(m, t, parts), ColumnRangeStart(m, t + 1, parts)));
+    }
+
+    private static void ScaleColumns(CscMatrix m, ReadOnlySpan<double> left, ReadOnlySpan<double> right, int j0, int j1)
+    {
+        for (int j = j0; j < j1; j++)
             for (int k = m.ColumnPointers[j]; k < m.ColumnPointers[j + 1]; k++)
                 m.Values[k] *= left[m.RowIndices[k]] * right[j];
     }

@@ -122,24 +122,134 @@ public sealed class CscMatrix
         return new CscMatrix(Columns, Rows, colPtr, rowIdx, vals);
     }
 
-    /// <summary>y = alpha * A x + beta * y.</summary>
+    /// <summary>Products with at least this many stored entries run on several threads (<see cref="Multiply"/>, <see cref="MultiplyTransposed"/>).</summary>
+    public const int ParallelNonZeros = 1 << 20;
+
+    /// <summary>
+    /// For A x on several threads: row boundaries that split the entries about evenly, and for every column the position of
+    /// its first entry at or below each inner boundary (row indices are sorted within a column). Built on first use; the
+    /// pattern never changes (in-place scaling changes values only).
+    /// </summary>
+    private sealed class RowSplit(int parts, int[] boundaries, int[] starts)
+    {
+        public readonly int Parts = parts;
+        public readonly int[] Boundaries = boundaries;   // parts + 1 row boundaries, from 0 to Rows
+        public readonly int[] Starts = starts;           // (parts - 1) x Columns: Starts[(t - 1) Columns + j] = first entry of column j in part t
+    }
+    private RowSplit? _rowSplit;
+
+    private static int Workers(int nonZeros) => nonZeros < ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    private RowSplit SplitRows(int parts)
+    {
+        var split = _rowSplit;
+        if (split is not null && split.Parts == parts) return split;
+        int nnz = NonZeros;
+        var perRow = new long[Rows + 1];
+        for (int p = 0; p < nnz; p++) perRow[RowIndices[p]]++;
+        var boundaries = new int[parts + 1];
+        boundaries[parts] = Rows;
+        long acc = 0; int t = 1;
+        for (int i = 0; i < Rows && t < parts; i++)
+        {
+            acc += perRow[i];
+            while (t < parts && acc * parts >= (long)nnz * t) boundaries[t++] = i + 1;
+        }
+        for (; t < parts; t++) boundaries[t] = Rows;
+        var starts = new int[(parts - 1) * Columns];
+        for (int j = 0; j < Columns; j++)
+        {
+            int p = ColumnPointers[j], end = ColumnPointers[j + 1];
+            for (int u = 1; u < parts; u++)
+            {
+                while (p < end && RowIndices[p] < boundaries[u]) p++;
+                starts[(u - 1) * Columns + j] = p;
+            }
+        }
+        split = new RowSplit(parts, boundaries, starts);
+        _rowSplit = split;
+        return split;
+    }
+
+    /// <summary>y = alpha * A x + beta * y (rows split over threads for large matrices; the same sums in the same order either way).</summary>
     public void Multiply(ReadOnlySpan<double> x, Span<double> y, double alpha = 1.0, double beta = 0.0)
     {
         if (x.Length != Columns || y.Length != Rows) throw new ArgumentException("dimension mismatch in A x");
-        if (beta == 0) y.Clear(); else if (beta != 1) for (int i = 0; i < y.Length; i++) y[i] *= beta;
+        int workers = Workers(NonZeros);
+        if (workers == 1)
+        {
+            MultiplyRows(x, y, alpha, beta, 0, Rows, ColumnPointers, 0, ColumnPointers, 1);
+            return;
+        }
+        var split = SplitRows(workers);
+        MultiplyParallel(split, x, y, alpha, beta);
+    }
+
+    private unsafe void MultiplyParallel(RowSplit split, ReadOnlySpan<double> x, Span<double> y, double alpha, double beta)
+    {
+        fixed (double* px = x, py = y)
+        {
+            nint xp = (nint)px, yp = (nint)py;
+            int xl = x.Length, yl = y.Length;
+            Parallel.For(0, split.Parts, t =>
+            {
+                var xs = new ReadOnlySpan<double>((double*)xp, xl);
+                var ys = new Span<double>((double*)yp, yl);
+                int[] lo = t == 0 ? ColumnPointers : split.Starts, hi = t == split.Parts - 1 ? ColumnPointers : split.Starts;
+                int loOff = t == 0 ? 0 : (t - 1) * Columns, hiOff = t == split.Parts - 1 ? 1 : t * Columns;
+                MultiplyRows(xs, ys, alpha, beta, split.Boundaries[t], split.Boundaries[t + 1], lo, loOff, hi, hiOff);
+            });
+        }
+    }
+
+    /// <summary>y[r0..r1) = alpha A x + beta y on those rows, column j's entries there being [lo[loOff + j], hi[hiOff + j]).</summary>
+    private void MultiplyRows(ReadOnlySpan<double> x, Span<double> y, double alpha, double beta, int r0, int r1, int[] lo, int loOff, int[] hi, int hiOff)
+    {
+        var yr = y[r0..r1];
+        if (beta == 0) yr.Clear(); else if (beta != 1) for (int i = 0; i < yr.Length; i++) yr[i] *= beta;
         for (int j = 0; j < Columns; j++)
         {
             double xj = alpha * x[j];
             if (xj == 0) continue;
-            for (int p = ColumnPointers[j]; p < ColumnPointers[j + 1]; p++) y[RowIndices[p]] += Values[p] * xj;
+            for (int p = lo[loOff + j], end = hi[hiOff + j]; p < end; p++) y[RowIndices[p]] += Values[p] * xj;
         }
     }
 
-    /// <summary>y = alpha * A' x + beta * y.</summary>
+    /// <summary>y = alpha * A' x + beta * y (columns split over threads for large matrices).</summary>
     public void MultiplyTransposed(ReadOnlySpan<double> x, Span<double> y, double alpha = 1.0, double beta = 0.0)
     {
         if (x.Length != Rows || y.Length != Columns) throw new ArgumentException("dimension mismatch in A' x");
-        for (int j = 0; j < Columns; j++)
+        int workers = Workers(NonZeros);
+        if (workers == 1) { MultiplyTransposedColumns(x, y, alpha, beta, 0, Columns); return; }
+        MultiplyTransposedParallel(workers, x, y, alpha, beta);
+    }
+
+    private unsafe void MultiplyTransposedParallel(int workers, ReadOnlySpan<double> x, Span<double> y, double alpha, double beta)
+    {
+        // Column ranges of about equal entries.
+        fixed (double* px = x, py = y)
+        {
+            nint xp = (nint)px, yp = (nint)py;
+            int xl = x.Length, yl = y.Length, nnz = NonZeros;
+            Parallel.For(0, workers, t =>
+            {
+                int c0 = ColumnAt((long)nnz * t / workers), c1 = t == workers - 1 ? Columns : ColumnAt((long)nnz * (t + 1) / workers);
+                MultiplyTransposedColumns(new ReadOnlySpan<double>((double*)xp, xl), new Span<double>((double*)yp, yl), alpha, beta, c0, c1);
+            });
+        }
+    }
+
+    /// <summary>The first column whose entries start at or after position <paramref name="entry"/>.</summary>
+    private int ColumnAt(long entry)
+    {
+        int lo = 0, hi = Columns;
+        while (lo < hi) { int mid = (lo + hi) / 2; if (ColumnPointers[mid] < entry) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+
+    private void MultiplyTransposedColumns(ReadOnlySpan<double> x, Span<double> y, double alpha, double beta, int c0, int c1)
+    {
+        for (int j = c0; j < c1; j++)
         {
             double s = 0;
             for (int p = ColumnPointers[j]; p < ColumnPointers[j + 1]; p++) s += Values[p] * x[RowIndices[p]];
