@@ -57,6 +57,11 @@ public sealed class SparseLdl : ILdlFactorization
     // Groups of columns < t with rows in the tail: _groupCols[_groupPtr[g] ..] with the group's root first, whose rows in
     // the tail hold those of every other member (a member's parent is a member or the root).
     private readonly int[] _groupPtr, _groupCols;
+    // Rows of L21, fixed by the symbolic analysis: tail row t+r reaches columns _reachCol[_reachPtr[r] ..] in topological
+    // order, and L(t+r, _reachCol[e]) goes to _lValues[_reachPos[e]]. Tail rows _tailParts[w] .. _tailParts[w+1]-1 (local)
+    // are solved by worker w with its own dense vector _tailY[w].
+    private readonly int[] _reachPtr, _reachCol, _reachPos, _tailParts;
+    private readonly double[][] _tailY;
     // Numeric workspace.
     private readonly double[] _y;
     private readonly int[] _flag, _stack, _path, _lNext;
@@ -101,6 +106,9 @@ public sealed class SparseLdl : ILdlFactorization
         _lColPtr[n] = (int)nnzL;
         _lRowIdx = new int[nnzL]; _lValues = new double[nnzL];
 
+        (_reachPtr, _reachCol, _reachPos, _tailParts) = tail > 0 ? TailReach(t, tailCount) : ([0], [], [], [0]);
+        _tailY = new double[_tailParts.Length - 1][];
+        for (int w = 0; w < _tailY.Length; w++) _tailY[w] = w == 0 ? _y : new double[t];
         (_groupPtr, _groupCols) = tail > 0 ? Groups(t, tailCount, _parent) : ([0], []);
         int maxRows = 0, maxCols = 0;
         for (int g = 0; g + 1 < _groupPtr.Length; g++)
@@ -135,6 +143,53 @@ public sealed class SparseLdl : ILdlFactorization
             dense += j >= t ? c * c : (double)tailCount[j] * tailCount[j];
         }
         return dense >= AutoDenseTailWorkShare * total;
+    }
+
+    /// <summary>
+    /// The pattern of L21 (rows t..n-1 in the columns &lt; t): for each tail row, its reach in the elimination tree stopped at
+    /// the tail, in topological order, with the position of each entry in its column (after the column's rows &lt; t, rows
+    /// increasing); fills those row indices of L. Also cuts the tail rows into contiguous parts of about equal solve work
+    /// (sum of the reached columns' counts &lt; t), one per worker when the work is large.
+    /// </summary>
+    private (int[] Ptr, int[] Col, int[] Pos, int[] Parts) TailReach(int t, int[] tailCount)
+    {
+        int n = _n, tail = n - t;
+        var ptr = new int[tail + 1];
+        long total = 0;
+        for (int i = 0; i < t; i++) total += tailCount[i];
+        var col = new int[total]; var pos = new int[total];
+        var next = new int[t];
+        for (int i = 0; i < t; i++) next[i] = _l11End[i];
+        var work = new double[tail + 1];
+        Array.Fill(_flag, -1);
+        int e = 0;
+        for (int k = t; k < n; k++)
+        {
+            int top = n;
+            for (int p = _aColPtr[k]; p < _aColPtr[k + 1]; p++)
+            {
+                int len = 0;
+                for (int i = _aRowIdx[p]; i < t && _flag[i] != k; i = _parent[i]) { _path[len++] = i; _flag[i] = k; }
+                while (len > 0) _stack[--top] = _path[--len];
+            }
+            work[k - t + 1] = work[k - t];
+            for (int q = top; q < n; q++)
+            {
+                int i = _stack[q];
+                col[e] = i; pos[e] = next[i]++;
+                _lRowIdx[pos[e++]] = k;
+                work[k - t + 1] += _l11End[i] - _lColPtr[i] + 1;
+            }
+            ptr[k - t + 1] = e;
+        }
+        int workers = work[tail] < 1e6 ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var parts = new int[workers + 1];
+        for (int w = 1, r = 0; w <= workers; w++)
+        {
+            while (r < tail && work[r] < work[tail] * w / workers) r++;
+            parts[w] = w == workers ? tail : r;
+        }
+        return (ptr, col, pos, parts);
     }
 
     /// <summary>
@@ -362,34 +417,21 @@ public sealed class SparseLdl : ILdlFactorization
     private bool FactorDenseTail(ReadOnlySpan<sbyte> signs, double regEpsilon, double regDelta)
     {
         int n = _n, t = _t, tail = n - t;
-        var y = _y.AsSpan(); var flag = _flag.AsSpan(); var stack = _stack.AsSpan(); var path = _path.AsSpan();
-        var lNext = _lNext.AsSpan(); var lRow = _lRowIdx.AsSpan(); var lVal = _lValues.AsSpan();
+        var lRow = _lRowIdx.AsSpan(); var lVal = _lValues.AsSpan();
         var dense = _dense.AsSpan();
+        // Rows of L21 and K22 into S, the tail rows split across workers when the work is large.
         dense.Clear();
-        for (int k = t; k < n; k++)
-        {
-            // Row k of L21: L11 D1 z = K(0:t, k), the reach in the elimination tree stopped at the tail; K(t:n, k) goes to S.
-            int top = n;
-            for (int p = _aColPtr[k]; p < _aColPtr[k + 1]; p++)
+        if (_tailY.Length == 1) SolveTailRows(0, dense);
+        else
+            unsafe
             {
-                int i = _aRowIdx[p];
-                if (i >= t) { dense[(k - t) * tail + (i - t)] += _aValues[p]; continue; }
-                y[i] += _aValues[p];
-                int len = 0;
-                for (; i < t && flag[i] != k; i = _parent[i]) { path[len++] = i; flag[i] = k; }
-                while (len > 0) stack[--top] = path[--len];
+                fixed (double* dp = dense)
+                {
+                    nint addr = (nint)dp;
+                    int len = dense.Length;
+                    Parallel.For(0, _tailY.Length, w => SolveTailRows(w, new Span<double>((double*)addr, len)));
+                }
             }
-            for (int q = top; q < n; q++)
-            {
-                int i = stack[q];
-                double yi = y[i];
-                y[i] = 0;
-                for (int p = _lColPtr[i]; p < _l11End[i]; p++) y[lRow[p]] -= lVal[p] * yi;
-                int e = lNext[i]++;
-                lRow[e] = k; lVal[e] = yi * _dInv[i];
-            }
-        }
-
         // S -= W D W' for each group: W holds the members' tail rows on the rows of the root (zeros where a member has none).
         var map = _tailMap.AsSpan();
         for (int g = 0; g + 1 < _groupPtr.Length; g++)
@@ -430,6 +472,34 @@ public sealed class SparseLdl : ILdlFactorization
             if (_d[k] > 0) PositivePivots++;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Rows of L21 for the tail rows of part w: L11 D1 z = K(0:t, k) along the precomputed reach (L(k,i) = z_i), with worker
+    /// w's dense vector (left zeroed); K(t:n, k) goes to row k - t of S in <paramref name="dense"/>.
+    /// </summary>
+    private void SolveTailRows(int w, Span<double> dense)
+    {
+        int t = _t, tail = _n - t;
+        var y = _tailY[w].AsSpan(); var lRow = _lRowIdx.AsSpan(); var lVal = _lValues.AsSpan();
+        for (int r = _tailParts[w]; r < _tailParts[w + 1]; r++)
+        {
+            int k = t + r;
+            for (int p = _aColPtr[k]; p < _aColPtr[k + 1]; p++)
+            {
+                int i = _aRowIdx[p];
+                if (i >= t) dense[r * tail + (i - t)] += _aValues[p];
+                else y[i] += _aValues[p];
+            }
+            for (int e = _reachPtr[r]; e < _reachPtr[r + 1]; e++)
+            {
+                int i = _reachCol[e];
+                double yi = y[i];
+                y[i] = 0;
+                for (int p = _lColPtr[i]; p < _l11End[i]; p++) y[lRow[p]] -= lVal[p] * yi;
+                lVal[_reachPos[e]] = yi * _dInv[i];
+            }
+        }
     }
 
     /// <inheritdoc/>
