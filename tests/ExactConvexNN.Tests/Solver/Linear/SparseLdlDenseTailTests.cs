@@ -134,6 +134,28 @@ public class SparseLdlDenseTailTests
     }
 
     [Fact]
+    public void LargeL21WorkSplitAcrossWorkersGivesTheSameFactor()
+    {
+        // A 40 x 40 grid Laplacian with 100 dual rows each coupled to a tenth of the nodes, in natural order: the tail rows
+        // reach most grid columns (solve work above the one-worker threshold), and a 100+ dense block uses the blocked kernel.
+        var grid = LdlTestMatrices.GridLaplacianUpper(40, 40, shift: 0.1).ToDense();
+        const int nodes = 1600, hubs = 100, n = nodes + hubs;
+        var k = new double[n, n];
+        var rng = new Random(4);
+        for (int i = 0; i < nodes; i++)
+            for (int j = i; j < nodes; j++) k[i, j] = k[j, i] = grid[i, j];
+        for (int h = nodes; h < n; h++)
+        {
+            k[h, h] = -0.1;
+            for (int i = 0; i < nodes; i++) if (rng.NextDouble() < 0.1) k[h, i] = k[i, h] = rng.NextDouble() - 0.5;
+        }
+        var signs = Enumerable.Range(0, n).Select(i => (sbyte)(i < nodes ? 1 : -1)).ToArray();
+        var f = FactorBothAndCompare(k, signs, natural: true, RegEpsilon, RegDelta);
+        Assert.True(f.DenseTailSize >= hubs);
+        Assert.Equal(nodes, f.PositivePivots);
+    }
+
+    [Fact]
     public void AutoFactorsALargeDenseTailDenselyAndSmallMatricesUpLooking()
     {
         var rng = new Random(3);
