@@ -82,9 +82,10 @@ public sealed class SparseLdl : ILdlFactorization
         int t = n;
         while (t > 0 && s.ColumnCounts[t - 1] == n - t) t--;
         int tail = n - t;
-        // Rows of the tail in the earlier columns: the reach of each tail row restricted to columns < t.
+        // Rows of the tail in the earlier columns: the reach of each tail row restricted to columns < t (only when the tail
+        // may be factored densely).
         var tailCount = new int[t];
-        if (tail > 0)
+        if (tail > 0 && (scheme == SparseLdlScheme.DenseTail || scheme == SparseLdlScheme.Auto && tail >= AutoDenseTailMinimum))
         {
             Array.Fill(_flag, -1);
             for (int k = t; k < n; k++)

@@ -37,25 +37,6 @@ public class SparseLdlDenseTailTests
         return (k, signs);
     }
 
-    /// <summary>max |(L D L')(a,b) - K(perm[a], perm[b])| relative to max |K|, computed densely.</summary>
-    private static double ReconstructionError(SparseLdl f, double[,] k)
-    {
-        int n = f.Dimension;
-        var l = f.LowerFactor().ToDense();
-        for (int i = 0; i < n; i++) l[i, i] = 1.0;
-        var perm = f.Permutation;
-        double err = 0, scale = 1e-300;
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double s = 0;
-                for (int q = 0; q <= b; q++) s += l[a, q] * f.D[q] * l[b, q];
-                err = Math.Max(err, Math.Abs(s - k[perm[a], perm[b]]));
-                scale = Math.Max(scale, Math.Abs(k[perm[a], perm[b]]));
-            }
-        return err / scale;
-    }
-
     /// <summary>Factors K under both schemes with one pivot order and checks that the factors and solutions agree.</summary>
     private static SparseLdl FactorBothAndCompare(double[,] k, sbyte[] signs, bool natural, double regEpsilon, double regDelta)
     {
@@ -92,7 +73,7 @@ public class SparseLdlDenseTailTests
         var (k, signs) = WithHubs(new Random(c.Seed), c.N1, c.N2, c.Hubs, c.Density);
         var f = FactorBothAndCompare(k, signs, c.Natural, RegEpsilon, RegDelta);
         Assert.Equal(0, f.RegularizedPivots);
-        Assert.True(ReconstructionError(f, k) < 1e-12);
+        Assert.True(SparseLdlTests.ReconstructionError(f, k) < 1e-12);
         // Quasi-definite: D has exactly as many positive entries as there are +1 signs.
         Assert.Equal(signs.Count(s => s > 0), f.PositivePivots);
     }
