@@ -150,15 +150,21 @@ public static class DenseKernels
     /// <summary>Column block of <see cref="LdlLower"/>: the panel width and the inner dimension of its trailing updates.</summary>
     public const int LdlBlockSize = 64;
 
+    /// <summary>
+    /// Smallest order <see cref="LdlLower"/> factors in blocks: a smaller matrix fits in cache, and is factored as one panel
+    /// (the unblocked column order, whose rounding the dense backends have always had).
+    /// </summary>
+    public const int LdlBlockedMinimum = 256;
+
     /// <summary>Length of the <c>work</c> span <see cref="LdlLower"/> needs for order <paramref name="n"/>.</summary>
-    public static int LdlWorkLength(int n) => n * Math.Min(n, LdlBlockSize);
+    public static int LdlWorkLength(int n) => n < LdlBlockedMinimum ? n : n * LdlBlockSize;
 
     /// <summary>
     /// In-place L D L' factorization of a symmetric quasi-definite n x n row-major matrix without pivoting, reading the
     /// lower triangle and overwriting its strict part with L (unit diagonal implied); the pivots go to <paramref name="d"/>.
     /// Dynamic regularization as in <see cref="ILdlFactorization"/>: a pivot whose sign disagrees with
     /// <paramref name="signs"/> or whose magnitude is below <paramref name="regEpsilon"/> becomes signs[j] * <paramref name="regDelta"/>.
-    /// Blocked right-looking: panels of <see cref="LdlBlockSize"/> columns are factored left-looking within the panel, then
+    /// Blocked right-looking from order <see cref="LdlBlockedMinimum"/> on: panels of <see cref="LdlBlockSize"/> columns are factored left-looking within the panel, then
     /// the trailing lower triangle is updated by <see cref="SubtractProductLower"/> (rows split across threads when the
     /// update is large). <paramref name="work"/> needs <see cref="LdlWorkLength"/>(n) entries. Returns false when a pivot is
     /// not finite; <paramref name="regularized"/> counts replaced pivots.
@@ -169,9 +175,10 @@ public static class DenseKernels
         if (a.Length < n * n || signs.Length < n || d.Length < n || work.Length < LdlWorkLength(n))
             throw new ArgumentException("A must be n x n, signs and d of length n, work of length LdlWorkLength(n)");
         regularized = 0;
-        for (int j0 = 0; j0 < n; j0 += LdlBlockSize)
+        int block = n < LdlBlockedMinimum ? n : LdlBlockSize;
+        for (int j0 = 0; j0 < n; j0 += block)
         {
-            int j1 = Math.Min(j0 + LdlBlockSize, n), b = j1 - j0;
+            int j1 = Math.Min(j0 + block, n), b = j1 - j0;
             // Panel j0..j1 (earlier panels already subtracted): w_k = L_jk d_k, d_j = A_jj - sum_k L_jk w_k,
             // L_ij = (A_ij - sum_k L_ik w_k) / d_j for i > j, the sums over the panel's columns k < j.
             for (int j = j0; j < j1; j++)

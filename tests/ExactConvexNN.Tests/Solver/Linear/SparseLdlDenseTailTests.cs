@@ -117,10 +117,10 @@ public class SparseLdlDenseTailTests
     [Fact]
     public void LargeL21WorkSplitAcrossWorkersGivesTheSameFactor()
     {
-        // A 40 x 40 grid Laplacian with 100 dual rows each coupled to a tenth of the nodes, in natural order: the tail rows
-        // reach most grid columns (solve work above the one-worker threshold), and a 100+ dense block uses the blocked kernel.
+        // A 40 x 40 grid Laplacian with 300 dual rows each coupled to a tenth of the nodes, in natural order: the tail rows
+        // reach most grid columns (solve work above the one-worker threshold), and the 300+ dense block is factored in blocks.
         var grid = LdlTestMatrices.GridLaplacianUpper(40, 40, shift: 0.1).ToDense();
-        const int nodes = 1600, hubs = 100, n = nodes + hubs;
+        const int nodes = 1600, hubs = 300, n = nodes + hubs;
         var k = new double[n, n];
         var rng = new Random(4);
         for (int i = 0; i < nodes; i++)
@@ -132,7 +132,7 @@ public class SparseLdlDenseTailTests
         }
         var signs = Enumerable.Range(0, n).Select(i => (sbyte)(i < nodes ? 1 : -1)).ToArray();
         var f = FactorBothAndCompare(k, signs, natural: true, RegEpsilon, RegDelta);
-        Assert.True(f.DenseTailSize >= hubs);
+        Assert.True(f.DenseTailSize >= DenseKernels.LdlBlockedMinimum);
         Assert.Equal(nodes, f.PositivePivots);
     }
 
