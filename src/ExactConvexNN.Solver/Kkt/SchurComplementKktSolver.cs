@@ -102,7 +102,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
 
         _hDiag = new double[_m];
         (_kd, _positions, _sparse) = Analyze(contributions, forceSparse || !UseDense(_order, contributions, settings));
-        _d = new double[_order]; _work = new double[_order];
+        _d = new double[_order]; _work = new double[DenseKernels.LdlWorkLength(_order)];
         _signs = new sbyte[_order];
         for (int i = 0; i < _order; i++) _signs[i] = (sbyte)(i < _n ? 1 : -1);
         _v = new double[maxDense]; _h = new double[maxDense];

@@ -147,58 +147,139 @@ public static class DenseKernels
         return true;
     }
 
+    /// <summary>Column block of <see cref="LdlLower"/>: the panel width and the inner dimension of its trailing updates.</summary>
+    public const int LdlBlockSize = 64;
+
+    /// <summary>
+    /// Smallest order <see cref="LdlLower"/> factors in blocks: a smaller matrix fits in cache, and is factored as one panel
+    /// (the unblocked column order, whose rounding the dense backends have always had).
+    /// </summary>
+    public const int LdlBlockedMinimum = 256;
+
+    /// <summary>Length of the <c>work</c> span <see cref="LdlLower"/> needs for order <paramref name="n"/>.</summary>
+    public static int LdlWorkLength(int n) => n < LdlBlockedMinimum ? n : n * LdlBlockSize;
+
     /// <summary>
     /// In-place L D L' factorization of a symmetric quasi-definite n x n row-major matrix without pivoting, reading the
     /// lower triangle and overwriting its strict part with L (unit diagonal implied); the pivots go to <paramref name="d"/>.
     /// Dynamic regularization as in <see cref="ILdlFactorization"/>: a pivot whose sign disagrees with
     /// <paramref name="signs"/> or whose magnitude is below <paramref name="regEpsilon"/> becomes signs[j] * <paramref name="regDelta"/>.
-    /// <paramref name="work"/> (length n) holds row j of L D. Rows below the pivot are split across threads when the
-    /// column is long. Returns false when a pivot is not finite; <paramref name="regularized"/> counts replaced pivots.
+    /// Blocked right-looking from order <see cref="LdlBlockedMinimum"/> on: panels of <see cref="LdlBlockSize"/> columns are factored left-looking within the panel, then
+    /// the trailing lower triangle is updated by <see cref="SubtractProductLower"/> (rows split across threads when the
+    /// update is large). <paramref name="work"/> needs <see cref="LdlWorkLength"/>(n) entries. Returns false when a pivot is
+    /// not finite; <paramref name="regularized"/> counts replaced pivots.
     /// </summary>
     public static bool LdlLower(Span<double> a, int n, ReadOnlySpan<sbyte> signs, double regEpsilon, double regDelta,
         Span<double> d, Span<double> work, out int regularized)
     {
-        if (a.Length < n * n || signs.Length < n || d.Length < n || work.Length < n) throw new ArgumentException("A must be n x n and signs, d, work of length n");
+        if (a.Length < n * n || signs.Length < n || d.Length < n || work.Length < LdlWorkLength(n))
+            throw new ArgumentException("A must be n x n, signs and d of length n, work of length LdlWorkLength(n)");
         regularized = 0;
-        for (int j = 0; j < n; j++)
+        int block = n < LdlBlockedMinimum ? n : LdlBlockSize;
+        for (int j0 = 0; j0 < n; j0 += block)
         {
-            // w_k = L_jk d_k;  d_j = A_jj - sum_k L_jk w_k.
-            var rowJ = a.Slice(j * n, j);
-            var w = work[..j];
-            for (int k = 0; k < j; k++) w[k] = rowJ[k] * d[k];
-            double dj = a[j * n + j] - Dot(rowJ, w);
-            if (LdlContract.Regularize(ref dj, signs[j], regEpsilon, regDelta)) regularized++;
-            if (!double.IsFinite(dj)) return false;
-            d[j] = dj;
-            // L_ij = (A_ij - sum_k L_ik w_k) / d_j for i > j.
-            if ((long)(n - j - 1) * j < 200_000 || Environment.ProcessorCount == 1)
-                LdlColumn(a, n, j, j + 1, n, w, dj);
-            else
-                LdlColumnParallel(a, n, j, w, dj);
+            int j1 = Math.Min(j0 + block, n), b = j1 - j0;
+            // Panel j0..j1 (earlier panels already subtracted): w_k = L_jk d_k, d_j = A_jj - sum_k L_jk w_k,
+            // L_ij = (A_ij - sum_k L_ik w_k) / d_j for i > j, the sums over the panel's columns k < j.
+            for (int j = j0; j < j1; j++)
+            {
+                var rowJ = a.Slice(j * n + j0, j - j0);
+                var w = work[..(j - j0)];
+                for (int k = 0; k < w.Length; k++) w[k] = rowJ[k] * d[j0 + k];
+                double dj = a[j * n + j] - Dot(rowJ, w);
+                if (LdlContract.Regularize(ref dj, signs[j], regEpsilon, regDelta)) regularized++;
+                if (!double.IsFinite(dj)) return false;
+                d[j] = dj;
+                double inv = 1.0 / dj;
+                for (int i = j + 1; i < n; i++)
+                    a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n + j0, j - j0), w)) * inv;
+            }
+            if (j1 == n) break;
+            // Trailing lower triangle: A22 -= (L21 D1) L21', with X = L21 D1 (m x b) in work.
+            int m = n - j1;
+            var x = work[..(m * b)];
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < b; p++) x[i * b + p] = a[(j1 + i) * n + j0 + p] * d[j0 + p];
+            SubtractProductLower(a[(j1 * n + j1)..], n, x, b, a[(j1 * n + j0)..], n, m, b);
         }
         return true;
     }
 
-    private static void LdlColumn(Span<double> a, int n, int j, int i0, int i1, ReadOnlySpan<double> w, double dj)
+    /// <summary>
+    /// Lower triangle of C -= X Y': C(r_i, r_j) -= x_i'y_j for j &lt;= i &lt; n, where r = <paramref name="map"/> (the
+    /// identity when empty; it must increase), C has row stride <paramref name="ldc"/>, and X, Y are n x k with row strides
+    /// <paramref name="ldx"/>, <paramref name="ldy"/>, all row-major. Tiled 2 x 4 with SIMD over k; rows split across threads
+    /// when the work is large.
+    /// </summary>
+    public static void SubtractProductLower(Span<double> c, int ldc, ReadOnlySpan<double> x, int ldx, ReadOnlySpan<double> y, int ldy,
+        int n, int k, ReadOnlySpan<int> map = default)
     {
-        double inv = 1.0 / dj;
-        for (int i = i0; i < i1; i++)
-            a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), w)) * inv;
+        if (n == 0 || k == 0) return;
+        long rows = map.IsEmpty ? n : map[n - 1] + 1;
+        if (c.Length < (rows - 1) * ldc + rows || x.Length < (long)(n - 1) * ldx + k || y.Length < (long)(n - 1) * ldy + k || (!map.IsEmpty && map.Length < n))
+            throw new ArgumentException("C must hold the mapped n x n lower triangle and X, Y n x k with the given strides");
+        if ((long)n * n * k < 4_000_000 || Environment.ProcessorCount == 1)
+        {
+            SubtractProductRows(c, ldc, x, ldx, y, ldy, k, map, 0, n);
+            return;
+        }
+        unsafe
+        {
+            fixed (double* cp = c)
+            fixed (double* xp = x)
+            fixed (double* yp = y)
+            fixed (int* mp = map)
+            {
+                nint cAddr = (nint)cp, xAddr = (nint)xp, yAddr = (nint)yp, mAddr = (nint)mp;
+                int cLen = c.Length, xLen = x.Length, yLen = y.Length, mLen = map.Length;
+                var ranges = TriangleRanges(n, Math.Min(Environment.ProcessorCount, 8) * 4);
+                Parallel.For(0, ranges.Length - 1, p => SubtractProductRows(new Span<double>((double*)cAddr, cLen), ldc,
+                    new ReadOnlySpan<double>((double*)xAddr, xLen), ldx, new ReadOnlySpan<double>((double*)yAddr, yLen), ldy, k,
+                    new ReadOnlySpan<int>((int*)mAddr, mLen), ranges[p], ranges[p + 1]));
+            }
+        }
     }
 
-    private static unsafe void LdlColumnParallel(Span<double> a, int n, int j, Span<double> w, double dj)
+    /// <summary>Rows [r0, r1) of <see cref="SubtractProductLower"/>.</summary>
+    private static void SubtractProductRows(Span<double> c, int ldc, ReadOnlySpan<double> x, int ldx, ReadOnlySpan<double> y, int ldy,
+        int k, ReadOnlySpan<int> map, int r0, int r1)
     {
-        fixed (double* ap = a)
-        fixed (double* wp = w)
+        bool mapped = !map.IsEmpty;
+        int i = r0;
+        // Pairs of rows i, i+1 against columns j <= i+1 in groups of four.
+        for (; i + 1 < r1; i += 2)
         {
-            nint aAddr = (nint)ap, wAddr = (nint)wp;
-            int parts = Math.Min(Environment.ProcessorCount, 8), rows = n - j - 1;
-            Parallel.For(0, parts, p =>
+            var a0 = x.Slice(i * ldx, k); var a1 = x.Slice((i + 1) * ldx, k);
+            int c0 = (mapped ? map[i] : i) * ldc, c1 = (mapped ? map[i + 1] : i + 1) * ldc;
+            int j = 0;
+            for (; j + 3 <= i; j += 4)
             {
-                var As = new Span<double>((double*)aAddr, n * n);
-                var ws = new ReadOnlySpan<double>((double*)wAddr, j);
-                LdlColumn(As, n, j, j + 1 + (int)((long)rows * p / parts), j + 1 + (int)((long)rows * (p + 1) / parts), ws, dj);
-            });
+                Dot2x4(a0, a1, y.Slice(j * ldy, k), y.Slice((j + 1) * ldy, k), y.Slice((j + 2) * ldy, k), y.Slice((j + 3) * ldy, k), out var r);
+                if (mapped)
+                {
+                    int q0 = map[j], q1 = map[j + 1], q2 = map[j + 2], q3 = map[j + 3];
+                    c[c0 + q0] -= r.A0B0; c[c0 + q1] -= r.A0B1; c[c0 + q2] -= r.A0B2; c[c0 + q3] -= r.A0B3;
+                    c[c1 + q0] -= r.A1B0; c[c1 + q1] -= r.A1B1; c[c1 + q2] -= r.A1B2; c[c1 + q3] -= r.A1B3;
+                }
+                else
+                {
+                    c[c0 + j] -= r.A0B0; c[c0 + j + 1] -= r.A0B1; c[c0 + j + 2] -= r.A0B2; c[c0 + j + 3] -= r.A0B3;
+                    c[c1 + j] -= r.A1B0; c[c1 + j + 1] -= r.A1B1; c[c1 + j + 2] -= r.A1B2; c[c1 + j + 3] -= r.A1B3;
+                }
+            }
+            for (; j <= i + 1; j++)
+            {
+                var b = y.Slice(j * ldy, k);
+                int q = mapped ? map[j] : j;
+                if (j <= i) c[c0 + q] -= Dot(a0, b);
+                c[c1 + q] -= Dot(a1, b);
+            }
+        }
+        for (; i < r1; i++)
+        {
+            var a = x.Slice(i * ldx, k);
+            int c0 = (mapped ? map[i] : i) * ldc;
+            for (int j = 0; j <= i; j++) c[c0 + (mapped ? map[j] : j)] -= Dot(a, y.Slice(j * ldy, k));
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class DenseLdl : ILdlFactorization
         _rowIdx = upperPattern.RowIndices.AsSpan(0, upperPattern.NonZeros).ToArray();
         _l = new double[(long)_n * _n];
         _d = new double[_n];
-        _work = new double[_n];
+        _work = new double[DenseKernels.LdlWorkLength(_n)];
     }
 
     /// <summary>Validates the pattern (square, upper triangle only, diagonal optional) and allocates the dense workspace.</summary>

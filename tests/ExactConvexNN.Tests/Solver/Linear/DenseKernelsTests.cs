@@ -27,6 +27,45 @@ public class DenseKernelsTests
 
     [Theory]
     [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(256)]
+    [InlineData(257)]
+    [InlineData(420)]
+    public void BlockedLdlReconstructsAQuasiDefiniteMatrixWithTheExpectedInertia(int n)
+    {
+        // A = [[F'F + I, B'], [B, -(G'G + I)]] with a third of the rows in the negative block.
+        var rng = new Random(n);
+        int n1 = n - n / 3;
+        var f = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                bool pi = i < n1, pj = j < n1;
+                double s = 0;
+                if (pi == pj) for (int r = 0; r < n; r++) s += f[r * n + i] * f[r * n + j];
+                else s = f[i * n + j];
+                if (i == j) s += 1;
+                a[i * n + j] = a[j * n + i] = pi && pj || pi != pj ? s : -s;
+            }
+        var signs = Enumerable.Range(0, n).Select(i => (sbyte)(i < n1 ? 1 : -1)).ToArray();
+        var l = (double[])a.Clone();
+        var d = new double[n];
+        Assert.True(DenseKernels.LdlLower(l, n, signs, 1e-13, 1e-7, d, new double[DenseKernels.LdlWorkLength(n)], out int regularized));
+        Assert.Equal(0, regularized);
+        for (int i = 0; i < n; i++) Assert.True(signs[i] * d[i] > 0);
+        double scale = a.Max(Math.Abs);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double s = d[j] * (i == j ? 1 : l[i * n + j]);
+                for (int q = 0; q < j; q++) s += l[i * n + q] * d[q] * l[j * n + q];
+                Assert.True(Math.Abs(s - a[i * n + j]) <= 1e-11 * scale, $"({i},{j})");
+            }
+    }
+
+    [Theory]
+    [InlineData(1)]
     [InlineData(4)]
     [InlineData(40)]
     public void CholeskyReconstructsAndSolves(int n)

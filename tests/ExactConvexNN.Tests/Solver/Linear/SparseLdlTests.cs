@@ -9,7 +9,7 @@ public class SparseLdlTests
     private const double RegEpsilon = 1e-13, RegDelta = 1e-7;
 
     /// <summary>max |(L D L')(a,b) - K(perm[a], perm[b])| relative to max |K|, computed densely.</summary>
-    private static double ReconstructionError(SparseLdl f, double[,] k)
+    internal static double ReconstructionError(SparseLdl f, double[,] k)
     {
         int n = f.Dimension;
         var l = f.LowerFactor().ToDense();
