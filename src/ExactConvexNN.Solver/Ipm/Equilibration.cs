@@ -114,14 +114,7 @@ internal sealed class Equilibration
     }
 
     /// <summary>The first column of part <paramref name="t"/> of <paramref name="parts"/> column ranges with about equal entries.</summary>
-    private static int ColumnRangeStart(CscMatrix m, int t, int parts)
-    {
-        if (t >= parts) return m.Columns;
-        long entry = (long)m.NonZeros * t / parts;
-        int lo = 0, hi = m.Columns;
-        while (lo < hi) { int mid = (lo + hi) / 2; if (m.ColumnPointers[mid] < entry) lo = mid + 1; else hi = mid; }
-        return lo;
-    }
+    private static int ColumnRangeStart(CscMatrix m, int t, int parts) => t >= parts ? m.Columns : m.ColumnAt((long)m.NonZeros * t / parts);
 
     /// <summary>colNorm[j] = max(colNorm[j], ||A_:j||_inf) for j in [j0, j1); rowNorm[i] = max(rowNorm[i], |A_ij|) over those columns.</summary>
     private static void MaxAbs(CscMatrix a, int j0, int j1, Span<double> colNorm, Span<double> rowNorm)

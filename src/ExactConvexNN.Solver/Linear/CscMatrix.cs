@@ -240,7 +240,7 @@ public sealed class CscMatrix
     }
 
     /// <summary>The first column whose entries start at or after position <paramref name="entry"/>.</summary>
-    private int ColumnAt(long entry)
+    internal int ColumnAt(long entry)
     {
         int lo = 0, hi = Columns;
         while (lo < hi) { int mid = (lo + hi) / 2; if (ColumnPointers[mid] < entry) lo = mid + 1; else hi = mid; }
