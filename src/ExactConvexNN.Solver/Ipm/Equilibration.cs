@@ -98,7 +98,7 @@ internal sealed class Equilibration
                 colNorm[i] = Math.Max(colNorm[i], v);
             }
         // Column maxima and row maxima of A; a large A in column ranges on several threads, each with its own row maxima.
-        int parts = a.NonZeros < CscMatrix.ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int parts = a.Workers();
         if (parts == 1) { MaxAbs(a, 0, a.Columns, colNorm, rowNorm); return; }
         var colArray = new double[colNorm.Length];
         colNorm.CopyTo(colArray);
@@ -106,15 +106,12 @@ internal sealed class Equilibration
         Parallel.For(0, parts, t =>
         {
             rowParts[t] = new double[a.Rows];
-            MaxAbs(a, ColumnRangeStart(a, t, parts), ColumnRangeStart(a, t + 1, parts), colArray, rowParts[t]);
+            MaxAbs(a, a.PartStart(t, parts), a.PartStart(t + 1, parts), colArray, rowParts[t]);
         });
         colArray.CopyTo(colNorm);
         foreach (var part in rowParts)
             for (int i = 0; i < part.Length; i++) rowNorm[i] = Math.Max(rowNorm[i], part[i]);
     }
-
-    /// <summary>The first column of part <paramref name="t"/> of <paramref name="parts"/> column ranges with about equal entries.</summary>
-    private static int ColumnRangeStart(CscMatrix m, int t, int parts) => t >= parts ? m.Columns : m.ColumnAt((long)m.NonZeros * t / parts);
 
     /// <summary>colNorm[j] = max(colNorm[j], ||A_:j||_inf) for j in [j0, j1); rowNorm[i] = max(rowNorm[i], |A_ij|) over those columns.</summary>
     private static void MaxAbs(CscMatrix a, int j0, int j1, Span<double> colNorm, Span<double> rowNorm)
@@ -177,10 +174,10 @@ internal sealed class Equilibration
     /// <summary>M ← diag(left) M diag(right), in place (column ranges on several threads for a large M).</summary>
     private static void ScaleInPlace(CscMatrix m, ReadOnlySpan<double> left, ReadOnlySpan<double> right)
     {
-        int parts = m.NonZeros < CscMatrix.ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int parts = m.Workers();
         if (parts == 1) { ScaleColumns(m, left, right, 0, m.Columns); return; }
         var l = left.ToArray(); var r = right.ToArray();
-        Parallel.For(0, parts, t => ScaleColumns(m, l, r, ColumnRangeStart(m, t, parts), ColumnRangeStart(m, t + 1, parts)));
+        Parallel.For(0, parts, t => ScaleColumns(m, l, r, m.PartStart(t, parts), m.PartStart(t + 1, parts)));
     }
 
     private static void ScaleColumns(CscMatrix m, ReadOnlySpan<double> left, ReadOnlySpan<double> right, int j0, int j1)

@@ -138,7 +138,11 @@ public sealed class CscMatrix
     }
     private RowSplit? _rowSplit;
 
-    private static int Workers(int nonZeros) => nonZeros < ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+    /// <summary>Threads a pass over the stored entries uses: 1 below <see cref="ParallelNonZeros"/>, else the cores (at most 8).</summary>
+    internal int Workers() => NonZeros < ParallelNonZeros ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>The first column of part <paramref name="t"/> of <paramref name="parts"/> column ranges with about equal entries (<see cref="Columns"/> for t = parts).</summary>
+    internal int PartStart(int t, int parts) => t >= parts ? Columns : ColumnAt((long)NonZeros * t / parts);
 
     private RowSplit SplitRows(int parts)
     {
@@ -175,7 +179,7 @@ public sealed class CscMatrix
     public void Multiply(ReadOnlySpan<double> x, Span<double> y, double alpha = 1.0, double beta = 0.0)
     {
         if (x.Length != Columns || y.Length != Rows) throw new ArgumentException("dimension mismatch in A x");
-        int workers = Workers(NonZeros);
+        int workers = Workers();
         if (workers == 1)
         {
             MultiplyRows(x, y, alpha, beta, 0, Rows, ColumnPointers, 0, ColumnPointers, 1);
@@ -219,7 +223,7 @@ public sealed class CscMatrix
     public void MultiplyTransposed(ReadOnlySpan<double> x, Span<double> y, double alpha = 1.0, double beta = 0.0)
     {
         if (x.Length != Rows || y.Length != Columns) throw new ArgumentException("dimension mismatch in A' x");
-        int workers = Workers(NonZeros);
+        int workers = Workers();
         if (workers == 1) { MultiplyTransposedColumns(x, y, alpha, beta, 0, Columns); return; }
         MultiplyTransposedParallel(workers, x, y, alpha, beta);
     }
@@ -230,17 +234,16 @@ public sealed class CscMatrix
         fixed (double* px = x, py = y)
         {
             nint xp = (nint)px, yp = (nint)py;
-            int xl = x.Length, yl = y.Length, nnz = NonZeros;
+            int xl = x.Length, yl = y.Length;
             Parallel.For(0, workers, t =>
             {
-                int c0 = ColumnAt((long)nnz * t / workers), c1 = t == workers - 1 ? Columns : ColumnAt((long)nnz * (t + 1) / workers);
-                MultiplyTransposedColumns(new ReadOnlySpan<double>((double*)xp, xl), new Span<double>((double*)yp, yl), alpha, beta, c0, c1);
+                MultiplyTransposedColumns(new ReadOnlySpan<double>((double*)xp, xl), new Span<double>((double*)yp, yl), alpha, beta, PartStart(t, workers), PartStart(t + 1, workers));
             });
         }
     }
 
     /// <summary>The first column whose entries start at or after position <paramref name="entry"/>.</summary>
-    internal int ColumnAt(long entry)
+    private int ColumnAt(long entry)
     {
         int lo = 0, hi = Columns;
         while (lo < hi) { int mid = (lo + hi) / 2; if (ColumnPointers[mid] < entry) lo = mid + 1; else hi = mid; }
