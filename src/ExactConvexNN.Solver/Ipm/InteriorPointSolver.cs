@@ -462,18 +462,20 @@ internal sealed class InteriorPointSolver
     /// True when the best iterate already meets the reduced tolerance (it will be reported AlmostSolved) and the best score
     /// has not improved tenfold for <see cref="StallIterations"/> iterations: on programs without a strictly feasible point
     /// (graph bisection, H-infinity-type LMIs) the residual of the side without an interior stops falling once μ is tiny,
-    /// and further iterations only cost time. Not while the run is only slow: μ fell at least tenfold over those iterations
-    /// and is still above <see cref="StallMuRatio"/> times the best score (the residuals and μ fall together in a healthy
-    /// run, both by about 1 - α a step); a hinge-loss ReLU program whose score fell eightfold in six iterations, μ a
-    /// hundredfold to a quarter of it, converged two iterations later (<c>ReluLossTests</c>, seed 928995). If the score
-    /// does not follow, μ drops below that fraction of it within a few more iterations, or stops falling, and the stop comes.
+    /// and further iterations only cost time. Not while the run is only slow: μ is still above <see cref="StallMuRatio"/>
+    /// times the best score (the residuals and μ fall together in a healthy run, both by about 1 - α a step) and still
+    /// falling (by <see cref="StallMuFall"/> over those iterations at least). Hinge-loss ReLU programs go through such
+    /// phases: one whose score fell eightfold in six iterations, μ a hundredfold to a quarter of it, converged two
+    /// iterations later (<c>ReluLossTests</c>, seed 928995); another took five steps of 0.17-0.36 with μ and the score
+    /// falling together by a quarter, then steps of 1, 0.99 and 0.99 to the tolerance (seed 500558). If the score does not
+    /// follow, μ drops below that fraction of it within a few more iterations, or stops falling, and the stop comes.
     /// </summary>
     private bool Stalled(int iteration, double mu)
     {
         if (iteration - _lastProgress < StallIterations || _bestScore == double.PositiveInfinity) return false;
         double tol = _settings.ReducedTolerance;
         double muBefore = _muHistory[(iteration - StallIterations) % _muHistory.Length];
-        bool converging = mu >= StallMuRatio * _bestScore && mu <= 0.1 * muBefore;
+        bool converging = mu >= StallMuRatio * _bestScore && mu <= StallMuFall * muBefore;
         return !converging && MeetsTolerances(_bestMetrics, tol, tol, tol);
     }
 
@@ -482,6 +484,12 @@ internal sealed class InteriorPointSolver
     /// at 3e-4 to 1e-3, the slowly converging hinge program went on at 0.25.
     /// </summary>
     private const double StallMuRatio = 1e-2;
+
+    /// <summary>
+    /// μ at most this fraction of its value <see cref="StallIterations"/> iterations before means μ is still falling (see
+    /// <see cref="Stalled"/>): a run whose μ stopped moving is stuck, however close μ is to the score.
+    /// </summary>
+    private const double StallMuFall = 0.9;
 
     /// <summary>Builds the result: the solution, a certificate, or the best iterate with an honest status.</summary>
     private SolverResult Finish(SolverStatus status, int iterations, double seconds)
