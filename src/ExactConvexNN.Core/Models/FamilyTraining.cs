@@ -62,13 +62,24 @@ internal static class FamilyTraining
         return meta;
     }
 
-    /// <summary>The settings at 1/100 of the feasibility and gap tolerances (not below 1e-12).</summary>
+    /// <summary>
+    /// The settings at 1/100 of the feasibility and gap tolerances (not below 1e-12), whose reduced tolerance is the
+    /// strictest of the original ones: a run at these settings that ends AlmostSolved still met the original tolerances
+    /// (<see cref="MetOriginalTolerances"/>).
+    /// </summary>
     public static SolverSettings Tighter(SolverSettings s) => s with
     {
         FeasibilityTolerance = Math.Max(1e-12, s.FeasibilityTolerance / 100),
         GapAbsoluteTolerance = Math.Max(1e-12, s.GapAbsoluteTolerance / 100),
         GapRelativeTolerance = Math.Max(1e-12, s.GapRelativeTolerance / 100),
+        ReducedTolerance = Math.Min(s.ReducedTolerance, Math.Min(s.FeasibilityTolerance, Math.Min(s.GapAbsoluteTolerance, s.GapRelativeTolerance))),
     };
+
+    /// <summary>
+    /// True when a run at <see cref="Tighter"/> settings ended Solved, or AlmostSolved (its best point met the reduced
+    /// tolerance, which is at most every original tolerance): the point is as accurate as a Solved run at the original settings.
+    /// </summary>
+    public static bool MetOriginalTolerances(SolverStatus tighterStatus) => tighterStatus is SolverStatus.Solved or SolverStatus.AlmostSolved;
 
     /// <summary>A dual candidate V (n x O) as the file's "dual_candidate" array (row-major); null when an entry is not finite.</summary>
     public static JsonArray? CandidateJson(double[,] v)

@@ -28,15 +28,17 @@ public static class ModelPipeline
         result = Certified(result);
         // The solver's tolerances are relative to the data's scale, the certificate's to the objective: a small optimum can
         // be solved to 1e-8 and still miss a 1e-6 relative certificate. Such a network is trained once more at 1/100 of
-        // the tolerances (not below 1e-12), and the better certified result is kept.
+        // the tolerances (not below 1e-12), and the better certified result is kept. That run may end AlmostSolved short of
+        // the tighter tolerances: its point still met the original ones (as tight a dual as the certificate can get here),
+        // and it counts as Solved for them.
         var s = options.Solver;
         if (result.Certificate is { CertifiedOptimal: false } && result.Status == SolverStatus.Solved && s.GapRelativeTolerance > 1e-12)
         {
             var tighter = options with { Solver = FamilyTraining.Tighter(s) };
-            var again = family.Complete(TrainingGuards.HonestStatus(family.Train(data, model, tighter), tighter), data);
-            if (again.Status == SolverStatus.Solved)
+            var again = family.Complete(TrainingGuards.HonestStatus(family.Train(data, model, tighter), options), data);
+            if (FamilyTraining.MetOriginalTolerances(again.Status))
             {
-                again = Certified(again);
+                again = Certified(again with { Status = SolverStatus.Solved });
                 if (again.Certificate!.Gap < result.Certificate.Gap)
                     result = again with { Seconds = result.Seconds + again.Seconds, SolveSeconds = result.SolveSeconds + again.SolveSeconds };
             }

@@ -521,12 +521,23 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int a = 0; a < u; a++) pos[rows[a]] = 0;
     }
 
-    /// <summary>Factorization of the Schur complement M = L L' (Cholesky, on a copy).</summary>
+    /// <summary>
+    /// Factorization of the Schur complement M = L L' (Cholesky, on a copy). Near the optimum M can be numerically singular
+    /// (coupling rows whose W'W and block terms all vanish along a direction) and rounding can leave a pivot at or below
+    /// zero: the factorization is then repeated with such pivots replaced by a huge one
+    /// (<see cref="DenseKernels.CholeskyLower(Span{double}, int, double, out int)"/>), and the solves are refined against the
+    /// true system as always.
+    /// </summary>
     private bool FactorSchurComplement()
     {
         _m0.CopyTo(_mFactor, 0);
-        return DenseKernels.CholeskyLower(_mFactor, _nc);
+        if (DenseKernels.CholeskyLower(_mFactor, _nc)) return true;
+        _m0.CopyTo(_mFactor, 0);
+        return DenseKernels.CholeskyLower(_mFactor, _nc, TinyPivotRatio, out _);
     }
+
+    /// <summary>A Schur complement pivot at most this fraction of its diagonal entry is rounding noise (see <see cref="FactorSchurComplement"/>).</summary>
+    private const double TinyPivotRatio = 1e-13;
 
     /// <summary>
     /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, and the coupling part

@@ -147,6 +147,41 @@ public static class DenseKernels
         return true;
     }
 
+    /// <summary>
+    /// <see cref="CholeskyLower(Span{double}, int)"/> for a positive semidefinite matrix that rounding may have made
+    /// indefinite (interior-point normal equations near the optimum): a pivot at most <paramref name="tinyRatio"/> times its
+    /// row's diagonal is replaced by <see cref="HugePivot"/>, so that the solution's component along that (numerically null)
+    /// direction is about zero; the solve's residual is left to iterative refinement (Wright's modified Cholesky, as in
+    /// LIPSOL and PCx). Returns false only for a diagonal entry that is not positive and finite, or a pivot that is not finite.
+    /// </summary>
+    /// <param name="a">The matrix (row-major n x n, lower triangle read and overwritten by L).</param>
+    /// <param name="n">The order.</param>
+    /// <param name="tinyRatio">Pivots at most this fraction of the original diagonal entry are replaced.</param>
+    /// <param name="replaced">The number of pivots replaced.</param>
+    public static bool CholeskyLower(Span<double> a, int n, double tinyRatio, out int replaced)
+    {
+        replaced = 0;
+        double huge = Math.Sqrt(HugePivot);
+        for (int j = 0; j < n; j++)
+        {
+            var rowJ = a.Slice(j * n, j);
+            double ajj = a[j * n + j];
+            if (!(ajj > 0) || !double.IsFinite(ajj)) return false;
+            // L_jj = sqrt(A_jj - sum_k L_jk^2), or sqrt(HugePivot) when that pivot is rounding noise.
+            double d = ajj - Dot(rowJ, rowJ);
+            if (!double.IsFinite(d)) return false;
+            double ljj = d > tinyRatio * ajj ? Math.Sqrt(d) : huge;
+            if (ljj == huge) replaced++;
+            a[j * n + j] = ljj;
+            for (int i = j + 1; i < n; i++)
+                a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), rowJ)) / ljj;
+        }
+        return true;
+    }
+
+    /// <summary>The pivot that replaces a tiny one in <see cref="CholeskyLower(Span{double}, int, double, out int)"/> (1e128).</summary>
+    public const double HugePivot = 1e128;
+
     /// <summary>Column block of <see cref="LdlLower"/>: the panel width and the inner dimension of its trailing updates.</summary>
     public const int LdlBlockSize = 64;
 

@@ -97,6 +97,45 @@ public class DenseKernelsTests
     {
         var a = new double[] { 1, 0, 2, 1 }; // lower triangle of [[1,2],[2,1]]
         Assert.False(DenseKernels.CholeskyLower(a, 2));
+        // With tiny pivots replaced too: the pivot -3 is not a rounding artefact of a semidefinite matrix, yet only a
+        // diagonal that is not positive is refused; the replaced pivot is counted.
+        a = [1, 0, 2, 1];
+        Assert.True(DenseKernels.CholeskyLower(a, 2, 1e-13, out int replaced));
+        Assert.Equal(1, replaced);
+        Assert.False(DenseKernels.CholeskyLower(new double[] { 1, 0, 2, 0 }, 2, 1e-13, out _));
+    }
+
+    [Theory]
+    [InlineData(40, 40, 0)]
+    [InlineData(40, 25, 15)]
+    [InlineData(60, 7, 53)]
+    public void CholeskyWithTinyPivotsReplacedSolvesConsistentSystemsOfASemidefiniteMatrix(int n, int rank, int expectReplaced)
+    {
+        // M = Z Z' (Z n x rank): exactly singular when rank < n, and rounding leaves pivots that the plain factorization
+        // may find negative. Every such pivot is replaced, the factor of the others is exact, and M x = b is solved for
+        // every b in the range of M.
+        var rng = new Random(n + rank);
+        var z = Enumerable.Range(0, n * rank).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var a = new double[n * n];
+        DenseKernels.SymmetricRankKUpdateLower(a, n, z, rank);
+        var l = (double[])a.Clone();
+        Assert.True(DenseKernels.CholeskyLower(l, n, 1e-13, out int replaced));
+        Assert.Equal(expectReplaced, replaced);
+        var y = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var b = new double[n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) b[i] += a[Math.Max(i, j) * n + Math.Min(i, j)] * y[j];
+        var x = (double[])b.Clone();
+        DenseKernels.CholeskySolve(l, n, x);
+        double residual = 0, bNorm = b.Max(Math.Abs);
+        for (int i = 0; i < n; i++)
+        {
+            double s = -b[i];
+            for (int j = 0; j < n; j++) s += a[Math.Max(i, j) * n + Math.Min(i, j)] * x[j];
+            residual = Math.Max(residual, Math.Abs(s));
+        }
+        Assert.True(residual <= 1e-9 * bNorm, $"residual {residual:g3} for ||b|| {bNorm:g3}");
+        Assert.True(x.All(double.IsFinite));
     }
 }
 
