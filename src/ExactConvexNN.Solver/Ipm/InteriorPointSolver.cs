@@ -33,6 +33,8 @@ internal sealed class InteriorPointSolver
     private readonly TextWriter? _log;
     private readonly int _n, _m, _degree;
     private readonly double _bNorm, _qNorm;
+    // Fraction of the step to the boundary: SemidefiniteStepFraction with a semidefinite cone, else StepFraction.
+    private readonly double _stepFraction;
     private readonly bool[] _zeroRow;
 
     // Iterate (x, s, z, τ, κ), direction (Δx, Δs, Δz, Δτ, Δκ) and the constant direction K [x2; z2] = [-q; b].
@@ -90,6 +92,7 @@ internal sealed class InteriorPointSolver
         _log = settings.Verbose ? settings.Log ?? Console.Error : null;
         _n = problem.Variables; _m = problem.Constraints; _degree = cones.Degree;
         _bNorm = VectorOps.NormInf(problem.B); _qNorm = VectorOps.NormInf(problem.Q);
+        _stepFraction = problem.Cones.Any(c => c is PsdConeSpec) ? settings.SemidefiniteStepFraction : settings.StepFraction;
         double[] N() => new double[_n];
         double[] M() => new double[_m];
         _point = new Iterate(_n, _m); _step = new Iterate(_n, _m); _best = new Iterate(_n, _m); _savedStep = new Iterate(_n, _m);
@@ -143,7 +146,7 @@ internal sealed class InteriorPointSolver
             if (!PredictorDirection()) { if (SwitchToDualScaling("predictor")) continue; status = Failed("predictor"); break; }
             double affine = StepLength(1.0);
             double sigma = Math.Pow(1 - affine, 3);
-            double fraction = _settings.StepFraction;
+            double fraction = _stepFraction;
             // Nonsymmetric cones: the first correction is damped by the affine step (the unit start can be far from centred).
             double correction = !_cones.IsSymmetric && iteration == 0 ? affine : 1.0;
             if (!CombinedDirection(sigma, metrics.Mu, secondOrder: true, correction)) { if (SwitchToDualScaling("corrector")) continue; status = Failed("corrector"); break; }
@@ -391,7 +394,7 @@ internal sealed class InteriorPointSolver
         // Save Δ (corrected); compute the plain direction; keep the longer step.
         _savedStep.CopyFrom(_step);
         if (!CombinedDirection(sigma, mu, secondOrder: false, correction)) return false;
-        double plain = _settings.StepFraction * StepLength(1.0 / _settings.StepFraction);
+        double plain = _stepFraction * StepLength(1.0 / _stepFraction);
         if (plain > alpha) { alpha = plain; return true; }
         _step.CopyFrom(_savedStep);
         return true;
@@ -434,11 +437,14 @@ internal sealed class InteriorPointSolver
     /// <summary>The largest α ≤ alphaMax keeping s strictly in the cone, z strictly in the dual cone and τ, κ positive.</summary>
     private double StepLength(double alphaMax)
     {
+        long t0 = SolverProfile.Start();
         double alpha = alphaMax;
         if (_step.Tau < 0) alpha = Math.Min(alpha, -_point.Tau / _step.Tau);
         if (_step.Kappa < 0) alpha = Math.Min(alpha, -_point.Kappa / _step.Kappa);
         alpha = _cones.StepLength(_point.S, _step.S, alpha);
-        return _cones.DualStepLength(_point.Z, _step.Z, alpha);
+        alpha = _cones.DualStepLength(_point.Z, _step.Z, alpha);
+        SolverProfile.Stop(ProfilePhase.IterationOther, t0);
+        return alpha;
     }
 
     /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>

@@ -50,6 +50,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     private readonly double[] _b, _t, _hz, _resX, _resZ, _corrX, _corrZ;
     private readonly double[] _rhsX, _rhsZ, _solX, _solZ;      // the system being solved and its solution, for the refinement
     private readonly double _epsilon, _dynEps, _dynDelta;
+    private bool _cholesky;                                  // dense _kd holds the modified Cholesky factor L L' (see Factor), not L D L'
     private readonly IterativeRefinement _refinement;
     private readonly int _psdSparseRatio;
 
@@ -296,7 +297,14 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     public bool Update(ICone cones)
     {
         if (!ReferenceEquals(cones, _cones)) throw new ArgumentException("Update needs the cone product the KKT solver was created with");
-        return Assemble() && Factor();
+        long t0 = SolverProfile.Start();
+        bool assembled = Assemble();
+        SolverProfile.Stop(ProfilePhase.SchurFormation, t0);
+        if (!assembled) return false;
+        t0 = SolverProfile.Start();
+        bool factored = Factor();
+        SolverProfile.Stop(ProfilePhase.SchurFactor, t0);
+        return factored;
     }
 
     /// <summary>
@@ -330,12 +338,27 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         return VectorOps.AllFinite(k);
     }
 
-    /// <summary>Numeric factorization L D L' of the reduced matrix (sparse or dense), with dynamic regularization of the pivots.</summary>
+    /// <summary>
+    /// Numeric factorization L D L' of the reduced matrix (sparse or dense), with dynamic regularization of the pivots.
+    /// Dense and without equality rows, M = P + εI + A_K' H^-1 A_K is positive definite in exact arithmetic, but near the
+    /// optimum of a program without a strictly feasible point its condition number passes 1/eps: pivots of rounding size
+    /// (far above the absolute regularization threshold when M's entries are large) make the entries of L grow until they
+    /// overflow. The factorization is then repeated as a Cholesky with such pivots replaced by a huge one
+    /// (<see cref="DenseKernels.CholeskyLower(Span{double}, int, double, out int)"/>, Wright's modified Cholesky), which
+    /// drops the numerically null directions; the solves are refined against the true system as always.
+    /// </summary>
     private bool Factor()
     {
+        _cholesky = false;
         if (_sparse is not null) return _sparse.Factor(_kd, _signs, _dynEps, _dynDelta);
-        return DenseKernels.LdlLower(_kd, _order, _signs, _dynEps, _dynDelta, _d, _work, out _);
+        if (DenseKernels.LdlLower(_kd, _order, _signs, _dynEps, _dynDelta, _d, _work, out _) && VectorOps.AllFinite(_kd)) return true;
+        if (_eqRows.Length > 0 || !Assemble()) return false;
+        _cholesky = DenseKernels.CholeskyLower(_kd, _order, TinyPivotRatio, out _) && VectorOps.AllFinite(_kd);
+        return _cholesky;
     }
+
+    /// <summary>A pivot of the reduced matrix at most this fraction of its diagonal entry is rounding noise (see <see cref="Factor"/>).</summary>
+    private const double TinyPivotRatio = 1e-13;
 
     /// <summary>Index of the lower entry (row, col) in the storage: row-major when dense, the c-th contribution's value when sparse.</summary>
     private int Slot(ref int c, int row, int col) => _positions is null ? row * _order + col : _positions[c++];
@@ -428,11 +451,13 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     /// <inheritdoc/>
     public bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z)
     {
+        long t0 = SolverProfile.Start();
         rhsX.CopyTo(_rhsX); rhsZ.CopyTo(_rhsZ);
         ReducedSolve(_rhsX, _rhsZ, _solX, _solZ);
         // Iterative refinement against the unregularized system: (x, z) += K_reg^-1 (r - K (x, z)) while it helps.
         _refinement.Run(this, Math.Max(VectorOps.NormInf(rhsX), VectorOps.NormInf(rhsZ)));
         _solX.CopyTo(x); _solZ.CopyTo(z);
+        SolverProfile.Stop(ProfilePhase.SolvePass, t0);
         return VectorOps.AllFinite(x) && VectorOps.AllFinite(z);
     }
 
@@ -446,6 +471,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         _a.MultiplyTransposed(_t, b[.._n], 1.0, 1.0);
         for (int e = 0; e < _eqRows.Length; e++) b[_n + e] = rz[_eqRows[e]];
         if (_sparse is not null) _sparse.Solve(b);
+        else if (_cholesky) DenseKernels.CholeskySolve(_kd, _order, b);
         else DenseKernels.LdlSolve(_kd, _order, _d, b);
         b[.._n].CopyTo(x);
         // z_K = H^-1 (A x - r)_K, z_E from the reduced solution.

@@ -46,10 +46,13 @@ internal static class LdlContract
 
     /// <summary>
     /// Dynamic regularization of one pivot: when sign * d &lt; regEpsilon (wrong sign or magnitude below
-    /// regEpsilon) or d = 0, d becomes sign * regDelta. Returns whether d was replaced.
+    /// regEpsilon) or d = 0, d becomes sign * regDelta. Returns whether d was replaced. A pivot that is not finite is left
+    /// as it is, for the caller's finiteness check: an overflowed factor (an infinite pivot of the wrong sign) must fail
+    /// the factorization, not pass it with a regularized pivot and infinite entries in L.
     /// </summary>
     public static bool Regularize(ref double d, sbyte sign, double regEpsilon, double regDelta)
     {
+        if (!double.IsFinite(d)) return false;
         if (sign * d < regEpsilon || d == 0.0)
         {
             d = sign * regDelta;
