@@ -122,6 +122,8 @@ public static class ConicSolver
         if (!(s.RefinementStopRatio >= 1) || !double.IsFinite(s.RefinementStopRatio)) throw new ArgumentException($"RefinementStopRatio is {s.RefinementStopRatio}; use a finite value of at least 1");
         if (!(s.StepFraction > 0 && s.StepFraction < 1)) throw new ArgumentException($"StepFraction is {s.StepFraction}; use a value in (0, 1)");
         if (!(s.SemidefiniteStepFraction > 0 && s.SemidefiniteStepFraction < 1)) throw new ArgumentException($"SemidefiniteStepFraction is {s.SemidefiniteStepFraction}; use a value in (0, 1)");
+        if (s.SchurComplementRefinement.Steps < 0 || !(s.SchurComplementRefinement.StopRatio >= 1) || !double.IsFinite(s.SchurComplementRefinement.StopRatio))
+            throw new ArgumentException($"SchurComplementRefinement is {s.SchurComplementRefinement}; use nonnegative steps and a finite stop ratio of at least 1");
         if (!(s.MinStepLength >= 0 && s.MinStepLength < 1)) throw new ArgumentException($"MinStepLength is {s.MinStepLength}; use a value in [0, 1)");
         if (!(s.SecondOrderCorrectionSafeguard >= 0 && s.SecondOrderCorrectionSafeguard <= 1)) throw new ArgumentException($"SecondOrderCorrectionSafeguard is {s.SecondOrderCorrectionSafeguard}; use a value in [0, 1]");
         if (!(s.EquilibrationMinScaling > 0) || !(s.EquilibrationMaxScaling >= s.EquilibrationMinScaling) || !double.IsFinite(s.EquilibrationMaxScaling))

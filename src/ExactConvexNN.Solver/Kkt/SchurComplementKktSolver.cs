@@ -113,7 +113,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         _epsilon = settings.StaticRegularization;
         _dynEps = settings.DynamicRegularizationEpsilon;
         _dynDelta = settings.DynamicRegularizationDelta;
-        _refinement = new IterativeRefinement(settings);
+        _refinement = new IterativeRefinement(settings with { RefinementSteps = settings.SchurComplementRefinement.Steps, RefinementStopRatio = settings.SchurComplementRefinement.StopRatio });
         _psdSparseRatio = settings.PsdSparseHessianInverseRatio;
         _rhsX = new double[_n]; _solX = new double[_n]; _rhsZ = new double[_m]; _solZ = new double[_m];
     }
