@@ -63,6 +63,26 @@ public class SdpFamilyTests
         Assert.True(r.Iterations < new SolverSettings().MaxIterations / 2, $"{r.Iterations} iterations");
     }
 
+    [Theory]
+    [InlineData(8, 11)]
+    [InlineData(8, 13)]
+    [InlineData(10, 13)]
+    public void HInfinityMemberWithoutAStrictlyFeasiblePointEndsAlmostSolvedWithItsBestPoint(int k, int seed)
+    {
+        // The trace pair tr P - τ₀ ≥ 0, τ₀ - tr P ≥ 0 leaves no strictly feasible x, and near the optimum the Schur complement
+        // is numerically singular. These members ended NumericalError (a factor with overflowed entries, refinement stopped
+        // after one slow step with a dual-equation error as large as the dual residual); they must end almost solved or
+        // solved, with a reported point that meets the reduced tolerance and agreeing objectives.
+        var p = SdpaReader.Read(new StringReader(SdpaFamilies.Generate("hinf", k, new Random(seed)).Text), "hinf").Problem;
+        var r = SolverConformance.Checked(p, ConicSolver.Solve(p));
+        Assert.True(r.Status is SolverStatus.Solved or SolverStatus.AlmostSolved, $"hinf k={k} seed {seed}: {r.Status.ToName()}");
+        double tol = new SolverSettings().ReducedTolerance;
+        Assert.True(r.PrimalResidual < tol && r.DualResidual < tol, $"residuals {r.PrimalResidual:g3}, {r.DualResidual:g3}");
+        Assert.True(SolutionMeasures.RelativeGap(r.PrimalObjective, r.DualObjective) < tol);
+        Assert.True(SolverConformance.ConeViolation(p.Cones, r.S, dual: false) < tol * (1 + r.S.Max(Math.Abs)));
+        Assert.True(SolverConformance.ConeViolation(p.Cones, r.Z, dual: true) < tol * (1 + r.Z.Max(Math.Abs)));
+    }
+
     [Fact]
     public void EquilibrationScalesASemidefiniteBlockByACongruence()
     {

@@ -64,6 +64,27 @@ public class DenseKernelsTests
             }
     }
 
+    /// <summary>
+    /// [[1e-10, 1e160], [1e160, 1]] ⊕ [1]: the first pivot 1e-10 is above the regularization threshold, so L_10 = 1e170
+    /// and the second pivot 1 - 1e330 overflows to -∞. That is a failed factorization (dense and sparse alike), not a
+    /// wrong-signed pivot to regularize: regularizing it left an infinite L entry behind a factorization reported as done.
+    /// </summary>
+    [Fact]
+    public void LdlReportsFailureWhenAPivotOverflowsInsteadOfRegularizingIt()
+    {
+        var k = new double[,] { { 1e-10, 1e160, 0 }, { 1e160, 1, 0 }, { 0, 0, 1 } };
+        sbyte[] signs = [1, 1, 1];
+        var dense = new double[9];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) dense[i * 3 + j] = k[i, j];
+        Assert.False(DenseKernels.LdlLower(dense, 3, signs, 1e-13, 1e-7, new double[3], new double[DenseKernels.LdlWorkLength(3)], out _));
+        var upper = LdlTestMatrices.UpperOf(k);
+        Assert.False(SparseLdl.Create(upper, FillReducingOrdering.Natural).Factor(upper.Values, signs, 1e-13, 1e-7));
+        // A finite wrong-signed pivot is still regularized: [[1, 2], [2, 1]] has the pivots 1 and -3.
+        var indefinite = new double[] { 1, 2, 2, 1 };
+        Assert.True(DenseKernels.LdlLower(indefinite, 2, [1, 1], 1e-13, 1e-7, new double[2], new double[DenseKernels.LdlWorkLength(2)], out int regularized));
+        Assert.Equal(1, regularized);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
