@@ -461,14 +461,21 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
         return VectorOps.AllFinite(x) && VectorOps.AllFinite(z);
     }
 
-    /// <summary>One solve with the factorization: the reduced system, then z_K = H^-1 (A_K x - r_K).</summary>
-    private void ReducedSolve(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, Span<double> x, Span<double> z)
+    /// <summary>
+    /// One solve with the factorization: the reduced system, then z_K = H^-1 (A_K x - r_K). With
+    /// <paramref name="rzZeroOnCones"/> (a refinement residual, zero on the eliminated rows) the term A' H^-1 r_K is zero
+    /// and its congruences are skipped.
+    /// </summary>
+    private void ReducedSolve(ReadOnlySpan<double> rx, ReadOnlySpan<double> rz, Span<double> x, Span<double> z, bool rzZeroOnCones = false)
     {
         // b = [r_x + A' H^-1 r_K; r_E] (H^-1 r is zero on the equality rows).
         var b = _b.AsSpan();
-        ApplyHessianInverseAll(rz, _t);
         rx.CopyTo(b);
-        _a.MultiplyTransposed(_t, b[.._n], 1.0, 1.0);
+        if (!rzZeroOnCones)
+        {
+            ApplyHessianInverseAll(rz, _t);
+            _a.MultiplyTransposed(_t, b[.._n], 1.0, 1.0);
+        }
         for (int e = 0; e < _eqRows.Length; e++) b[_n + e] = rz[_eqRows[e]];
         if (_sparse is not null) _sparse.Solve(b);
         else if (_cholesky) DenseKernels.CholeskySolve(_kd, _order, b);
@@ -505,7 +512,7 @@ public sealed class SchurComplementKktSolver : IKktSolver, IRefinementTarget
     }
 
     /// <summary>(_corrX, _corrZ) = K_reg^-1 (_resX, _resZ) through the reduced system.</summary>
-    void IRefinementTarget.SolveCorrection() => ReducedSolve(_resX, _resZ, _corrX, _corrZ);
+    void IRefinementTarget.SolveCorrection() => ReducedSolve(_resX, _resZ, _corrX, _corrZ, rzZeroOnCones: true);
 
     /// <summary>(x, z) += sign · (_corrX, _corrZ).</summary>
     void IRefinementTarget.AddCorrection(double sign)
