@@ -15,7 +15,9 @@ namespace ExactConvexNN.Bench;
 /// H-infinity-type LMIs, graph bisection, truss topology, a 30-block structural problem, max-cut, theta, quadratic-assignment
 /// relaxations), solves each with ecnn's solver (read + solve) and, when the <c>csdp</c> binary is on the PATH, with CSDP on
 /// the same file, and prints iterations, times and the time ratio. Without --sizes each family runs its own default sizes.
-/// The error column is the relative difference from the known optimum when there is one, else from CSDP's objective.
+/// The error column is the relative difference from the known optimum when there is one, else from CSDP's objective; the
+/// "gap" column is CSDP's own relative gap |primal - dual| / (1 + |dual|) between its two objectives (a measure of how well
+/// CSDP itself solved the file, large on the programs without a strictly feasible point).
 /// </summary>
 public static class SdpBench
 {
@@ -49,7 +51,7 @@ public static class SdpBench
         Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "--dense: quasi-definite KKT on the dense LDL backend" : "default KKT choice")}); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}; native LAPACK {(ExactConvexNN.Solver.Linear.NativeLapack.IsAvailable ? "loaded" : "not found (managed kernels)")}");
         // Warm-up (JIT) on a small member, not timed.
         ConicSolver.Solve(SdpaReader.Read(new StringReader(SdpaFamilies.Generate("control", 4, new Random(0)).Text), "warmup").Problem);
-        Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err status   | ratio ecnn/csdp");
+        Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err      gap status   | ratio ecnn/csdp");
         foreach (var family in families)
             foreach (int k in sizes ?? (DefaultSizes.TryGetValue(family, out var d) ? d : [10]))
             {
@@ -63,8 +65,8 @@ public static class SdpBench
                 SolverResult? r = null; ProblemFile? file = null;
                 var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
                 double ourObjective = file!.ToFileSense(r!.PrimalObjective);
-                double csdpSeconds = double.NaN, csdpObjective = double.NaN; int csdpIters = 0, csdpCode = -1;
-                if (haveCsdp) (csdpSeconds, csdpObjective, csdpIters, csdpCode) = RunCsdp(path);
+                double csdpSeconds = double.NaN, csdpObjective = double.NaN, csdpGap = double.NaN; int csdpIters = 0, csdpCode = -1;
+                if (haveCsdp) (csdpSeconds, csdpObjective, csdpGap, csdpIters, csdpCode) = RunCsdp(path);
                 // Known optimum when there is one, else CSDP's objective as the reference.
                 double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
                 double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
@@ -73,7 +75,7 @@ public static class SdpBench
                 if (haveCsdp)
                 {
                     string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
-                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {ours / csdpSeconds,8:F2}");
+                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {csdpGap,8:0.0e+00} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {ours / csdpSeconds,8:F2}");
                 }
                 Console.WriteLine(line);
             }
@@ -85,22 +87,25 @@ public static class SdpBench
     }
 
     /// <summary>
-    /// Wall time of <c>csdp FILE</c>, its "Dual objective value" (CSDP's dual is SDPA's primal min c'x) and its iteration
-    /// count (the number of "Iter:" lines), and its exit code (0 success, 3 partial success: reduced accuracy).
+    /// Wall time of <c>csdp FILE</c>, its "Dual objective value" (CSDP's dual is SDPA's primal min c'x), its relative gap
+    /// |primal - dual| / (1 + |dual|) between its "Primal objective value" and that, its iteration count (the number of
+    /// "Iter:" lines), and its exit code (0 success, 3 partial success: reduced accuracy).
     /// </summary>
-    private static (double Seconds, double Objective, int Iterations, int Code) RunCsdp(string path)
+    private static (double Seconds, double Objective, double Gap, int Iterations, int Code) RunCsdp(string path)
     {
         var sw = Stopwatch.StartNew();
         int code = RunProcess("csdp", $"\"{path}\"", out var output);
         sw.Stop();
-        double obj = double.NaN; int iters = 0;
+        double obj = double.NaN, primal = double.NaN; int iters = 0;
         foreach (var line in output.Split('\n'))
         {
+            if (line.StartsWith("Primal objective value:", StringComparison.Ordinal))
+                primal = double.Parse(line["Primal objective value:".Length..].Trim(), CultureInfo.InvariantCulture);
             if (line.StartsWith("Dual objective value:", StringComparison.Ordinal))
                 obj = double.Parse(line["Dual objective value:".Length..].Trim(), CultureInfo.InvariantCulture);
             if (line.StartsWith("Iter:", StringComparison.Ordinal)) iters++;
         }
-        return (sw.Elapsed.TotalSeconds, obj, iters, code);
+        return (sw.Elapsed.TotalSeconds, obj, Math.Abs(primal - obj) / (1 + Math.Abs(obj)), iters, code);
     }
 
     private static int RunProcess(string exe, string arguments, out string output)
