@@ -255,33 +255,29 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int i = 0; i < m - nc; i++) aPtr[i + 1] += aPtr[i];
         var aCol = new int[aPtr[m - nc]]; var aVal = new double[aPtr[m - nc]];
         var aNext = aPtr[..^1].ToArray();
-        // The coupling columns of each block (those with an entry in a coupling row) and G_b by columns, counted first
-        // so that every array is allocated once at its size (the ReLU programs have tens of millions of coupling entries).
-        int coupledColumns = 0; long couplingEntries = 0;
+        // The coupling columns of each block (those with a nonzero entry in a coupling row) and G_b by columns: the
+        // coupling entries of a column are the start of its entries in A (rows sorted), so G_b is read in place, never
+        // copied (the ReLU programs have tens to hundreds of millions of coupling entries).
+        int coupledColumns = 0;
         for (int j = mc; j < n; j++)
-        {
-            int count = 0;
-            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
-                if (a.RowIndices[q] < nc && a.Values[q] != 0) count++;
-            if (count > 0) { coupledColumns++; couplingEntries += count; }
-        }
-        if (couplingEntries > int.MaxValue) throw new ArgumentException($"the coupling rows hold {couplingEntries} entries, more than {int.MaxValue}");
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1] && a.RowIndices[q] < nc; q++)
+                if (a.Values[q] != 0) { coupledColumns++; break; }
         var jLocal = new int[coupledColumns]; var jOffset = new int[nb + 1];
-        var gPtr = new int[coupledColumns + 1]; var gRow = new int[couplingEntries]; var gVal = new double[couplingEntries];
-        for (int b = 0, t = 0, e = 0; b < nb; b++)
+        var gPtr = new int[coupledColumns]; var gEnd = new int[coupledColumns]; var gRow = a.RowIndices; var gVal = a.Values;
+        for (int b = 0, t = 0; b < nb; b++)
         {
             jOffset[b] = t;
             for (int j = bc[b]; j < bc[b + 1]; j++)
             {
-                int e0 = e;
-                for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                int q0 = a.ColumnPointers[j], qc = q0; bool nonzero = false;
+                for (; qc < a.ColumnPointers[j + 1] && a.RowIndices[qc] < nc; qc++) nonzero |= a.Values[qc] != 0;
+                for (int q = qc; q < a.ColumnPointers[j + 1]; q++)
                 {
-                    int i = a.RowIndices[q]; double v = a.Values[q];
+                    double v = a.Values[q];
                     if (v == 0) continue;
-                    if (i < nc) { gRow[e] = i; gVal[e] = v; e++; }
-                    else { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
+                    int at = aNext[a.RowIndices[q] - nc]++; aCol[at] = j - bc[b]; aVal[at] = v;
                 }
-                if (e > e0) { jLocal[t] = j - bc[b]; gPtr[++t] = e; }
+                if (nonzero) { jLocal[t] = j - bc[b]; gPtr[t] = q0; gEnd[t] = qc; t++; }
             }
             if (b == nb - 1) jOffset[nb] = t;
         }
@@ -298,8 +294,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         long rowTotal = 0;
         for (int b = 0; b < nb; b++)
         {
-            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
-                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; rowTotal++; }
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtr[t]; q < gEnd[t]; q++)
+                    if (mark[gRow[q]] != b) { mark[gRow[q]] = b; rowTotal++; }
         }
         if (rowTotal > int.MaxValue) throw new ArgumentException($"the blocks touch {rowTotal} coupling rows in all, more than {int.MaxValue}");
         var redRows = new int[rowTotal];
@@ -314,8 +311,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             int kb = jOffset[b + 1] - jOffset[b];
             int r0 = b == 0 ? 0 : redOffset[b], count = 0;
             redOffset[b] = r0;
-            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
-                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; redRows[r0 + count++] = gRow[q]; }
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtr[t]; q < gEnd[t]; q++)
+                    if (mark[gRow[q]] != b) { mark[gRow[q]] = b; redRows[r0 + count++] = gRow[q]; }
             var rows = redRows.AsSpan(r0, count);
             rows.Sort();
             for (int i = 0; i < count; i++) pos[rows[i]] = i;
@@ -325,7 +323,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             var g = gd.AsSpan(0, count * kb);
             g.Clear();
             for (int t = 0; t < kb; t++)
-                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++) g[pos[gRow[q]] * kb + t] = gVal[q];
+                for (int q = gPtr[jOffset[b] + t]; q < gEnd[jOffset[b] + t]; q++) g[pos[gRow[q]] * kb + t] = gVal[q];
             var cb = c.AsSpan(0, kb * kb);
             cb.Clear();
             for (int i = 0; i < count; i++)
@@ -353,7 +351,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             valTotal += (long)count * rb; vTotal += (long)kb * rb;
         }
         // Blocks whose coupling entries are scaled copies of the layout's basis keep T_b instead of G_b V_b.
-        var (basis, basisColumns, beta, implicitBlock) = ScaledBasis(layout, a, nc, jOffset, jLocal, gPtr, gRow, gVal);
+        var (basis, basisColumns, beta, implicitBlock) = ScaledBasis(layout, a, nc, jOffset, jLocal, gPtr, gEnd, gRow, gVal);
         var tOffset = new int[nb]; long tTotal = 0;
         for (int b = 0; b < nb; b++)
         {
@@ -386,7 +384,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             // (G_b V_b)_(i, e) = sum_t G_b(i, t) V_b(t, e), from the columns of G_b.
             var red = redVal.AsSpan(ro, count * rb);
             for (int t = 0; t < kb; t++)
-                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++)
+                for (int q = gPtr[jOffset[b] + t]; q < gEnd[jOffset[b] + t]; q++)
                 {
                     int i = pos[gRow[q]]; double v = gVal[q];
                     for (int e = 0; e < rb; e++) red[i * rb + e] += v * vb[t * rb + e];
@@ -408,7 +406,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
 
     /// <summary>
     /// Checks the layout's claim that coupling columns are scaled copies of its basis (<see cref="BlockAngularLayout.CouplingBasis"/>)
-    /// against the coupling entries G (by columns: gPtr, gRow, gVal; coupled column t of block b is t in [jOffset[b], jOffset[b+1])).
+    /// against the coupling entries G (by columns: entries [gPtr[t], gEnd[t]) of gRow and gVal; coupled column t of block b is t in [jOffset[b], jOffset[b+1])).
     /// Row scales ρ are found by propagation (a column whose rows include one with a known ρ gets β_t from it and gives ρ to its
     /// other rows; a column with none waits, and when no column can proceed, the first waiting one fixes ρ = 1 on its first
     /// row). Then every entry is checked against ρ_i B[i, f_t] β_t (relative <see cref="BasisTolerance"/>), and a column's
@@ -416,7 +414,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     /// X̃ = diag(ρ) B (rows never given a scale are zero), β, and the blocks that passed.
     /// </summary>
     private static (double[] Basis, int Columns, double[] Beta, bool[] Implicit) ScaledBasis(BlockAngularLayout layout, CscMatrix a, int nc,
-        int[] jOffset, int[] jLocal, int[] gPtr, int[] gRow, double[] gVal)
+        int[] jOffset, int[] jLocal, int[] gPtr, int[] gEnd, int[] gRow, double[] gVal)
     {
         int nb = layout.Blocks, d = layout.CouplingBasisColumns;
         var fits = new bool[nb];
@@ -447,7 +445,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                     if (beta[t] != 0) continue;
                     int f = Feature(b, t);
                     int known = -1;
-                    for (int q = gPtr[t]; q < gPtr[t + 1] && known < 0; q++)
+                    for (int q = gPtr[t]; q < gEnd[t] && known < 0; q++)
                         if (rho[gRow[q]] != 0 && bas[gRow[q] * d + f] != 0) known = q;
                     if (known < 0)
                     {
@@ -456,7 +454,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                     }
                     beta[t] = gVal[known] / (rho[gRow[known]] * bas[gRow[known] * d + f]);
                     if (!(double.IsFinite(beta[t]) && beta[t] != 0)) { fits[b] = false; break; }
-                    for (int q = gPtr[t]; q < gPtr[t + 1]; q++)
+                    for (int q = gPtr[t]; q < gEnd[t]; q++)
                     {
                         int i = gRow[q]; double bx = bas[i * d + f];
                         if (rho[i] == 0 && bx != 0) rho[i] = gVal[q] / (bx * beta[t]);
@@ -468,7 +466,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             {
                 // No waiting column shares a row with a known scale: start a new component at the first waiting one.
                 int f = Feature(firstWaitingBlock, firstWaiting), i0 = -1;
-                for (int q = gPtr[firstWaiting]; q < gPtr[firstWaiting + 1] && i0 < 0; q++) if (bas[gRow[q] * d + f] != 0) i0 = gRow[q];
+                for (int q = gPtr[firstWaiting]; q < gEnd[firstWaiting] && i0 < 0; q++) if (bas[gRow[q] * d + f] != 0) i0 = gRow[q];
                 if (i0 < 0) fits[firstWaitingBlock] = false; else rho[i0] = 1;
             }
         }
@@ -480,11 +478,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             if (!fits[b]) continue;
             int rowsTouched = 0;
             for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
-                for (int q = gPtr[t]; q < gPtr[t + 1]; q++) if (mark[gRow[q]] != b) { mark[gRow[q]] = b; touched[rowsTouched++] = gRow[q]; }
+                for (int q = gPtr[t]; q < gEnd[t]; q++) if (mark[gRow[q]] != b) { mark[gRow[q]] = b; touched[rowsTouched++] = gRow[q]; }
             for (int t = jOffset[b]; t < jOffset[b + 1] && fits[b]; t++)
             {
                 int f = Feature(b, t);
-                for (int q = gPtr[t]; q < gPtr[t + 1] && fits[b]; q++)
+                for (int q = gPtr[t]; q < gEnd[t] && fits[b]; q++)
                 {
                     int i = gRow[q];
                     double model = rho[i] * bas[i * d + f] * beta[t];
@@ -493,7 +491,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 // The column's entries are all of the block's rows where B[·, f] is nonzero.
                 int expected = 0;
                 for (int k = 0; k < rowsTouched; k++) if (bas[touched[k] * d + f] != 0) expected++;
-                if (expected != gPtr[t + 1] - gPtr[t]) fits[b] = false;
+                if (expected != gEnd[t] - gPtr[t]) fits[b] = false;
             }
         }
         var scaled = new double[nc * d];
