@@ -63,7 +63,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private readonly int[] _aPtr, _aCol;           // A_b by rows (CSR over the block rows: row i >= n_c at [_aPtr[i - n_c], _aPtr[i - n_c + 1]), columns local to the block)
     private readonly double[] _aVal;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
-    private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
+    private readonly double[] _l, _r;              // per block: L^-1 for S_b = L L' (w x w) and the Cholesky factor of V'Q_bV (r x r)
     private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; prefix sums of r_b in the formation order
     private readonly int[] _order;                 // blocks in the order of the Schur complement formation (similar coupling rows together)
     private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
@@ -683,9 +683,10 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private const double TinyPivotRatio = 1e-13;
 
     /// <summary>
-    /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, and the coupling part
-    /// (S_b^-1)_JJ = Y'Y with Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of
-    /// W near the end of the iterations is not squared.
+    /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, kept as L^-1 (a block's
+    /// solves are then two small triangular matrix-vector products, <see cref="DenseKernels.SolveWithInverseFactor"/>), and the coupling part (S_b^-1)_JJ = Y'Y with
+    /// Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of W near the end of the
+    /// iterations is not squared.
     /// </summary>
     private bool FactorBlock(int b, Scratch sc)
     {
@@ -708,19 +709,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 cone.MultiplyWInverseTranspose(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
             }
         }
-        var l = _l.AsSpan(_lOffset[b], w * w);
+        // S_b = L L' (L in Work2, A_b is no longer needed), then L^-1 (in Work, B is no longer needed), kept for the solves.
+        var l = sc.Work2.AsSpan(0, w * w);
         if (!DenseKernels.QrLowerFactor(bm, h, w, l)) return false;
+        var lInverse = sc.Work.AsSpan(0, w * w);
+        DenseKernels.InvertLower(l, w, lInverse);
+        lInverse.CopyTo(_l.AsSpan(_lOffset[b], w * w));
         int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
         if (rb == 0) return true;
-        // Y = L^-1 E_J (column-major w x k), then Y V_b (w x r_b), whose Gram is V_b' Q_b V_b = R R'.
-        var y = sc.Work2.AsSpan(0, w * kb);
-        for (int t = 0; t < kb; t++)
-        {
-            var e = y.Slice(t * w, w);
-            e.Clear(); e[_jLocal[_jOffset[b] + t]] = 1;
-            DenseKernels.ForwardSubstitute(l, w, e);
-        }
-        var yv = sc.Work.AsSpan(0, w * rb);
+        // Y V_b (column-major w x r_b) with Y = L^-1 E_J (the block's coupled columns of L^-1); its Gram is V_b' Q_b V_b = R R'.
+        var yv = sc.Work2.AsSpan(0, w * rb);
         var v = _v.AsSpan(_vOffset[b], kb * rb);
         yv.Clear();
         for (int k = 0; k < rb; k++)
@@ -728,8 +726,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             {
                 double vt = v[t * rb + k];
                 if (vt == 0) continue;
-                var yt = y.Slice(t * w, w); var out_ = yv.Slice(k * w, w);
-                for (int i = 0; i < w; i++) out_[i] += vt * yt[i];
+                int jt = _jLocal[_jOffset[b] + t];
+                var out_ = yv.Slice(k * w, w);
+                for (int i = jt; i < w; i++) out_[i] += vt * lInverse[i * w + jt];
             }
         return DenseKernels.QrLowerFactor(yv, w, rb, _r.AsSpan(_rOffset[b], rb * rb));
     }
@@ -835,16 +834,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var tb = sol.AsSpan(c0, width);
         var hinv = w.Work.AsSpan(0, h);
         ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
-        rhs.AsSpan(c0, width).CopyTo(tb);
-        // t_b += A_b' hinv, row by row.
+        var rt = w.Work2.AsSpan(0, width);
+        rhs.AsSpan(c0, width).CopyTo(rt);
+        // r~_b = r_b + A_b' hinv, row by row; t_b = S_b^-1 r~_b.
         int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double v = hinv[i];
             if (v == 0) continue;
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) tb[_aCol[q]] += _aVal[q] * v;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rt[_aCol[q]] += _aVal[q] * v;
         }
-        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
+        DenseKernels.SolveWithInverseFactor(_l.AsSpan(_lOffset[b], width * width), width, rt, w.Work2.AsSpan(width, width), tb);
         AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
     }
 
@@ -855,11 +855,12 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
         var z0 = sol.AsSpan(_n, _nc);
         var g = w.Work2.AsSpan(0, width);
+        var sg = w.Work2.AsSpan(width, width);
         g.Clear();
         CouplingTransposeProduct(b, z0, g, w.ColBuf);
-        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
+        DenseKernels.SolveWithInverseFactor(_l.AsSpan(_lOffset[b], width * width), width, g, w.Work2.AsSpan(2 * width, width), sg);
         var xb = sol.AsSpan(c0, width);
-        for (int c = 0; c < width; c++) xb[c] -= g[c];
+        for (int c = 0; c < width; c++) xb[c] -= sg[c];
         var v2 = w.Work.AsSpan(0, h);
         // v2 = A_b x_b - r_zb, row by row.
         int p0 = r0 - _nc;
