@@ -377,7 +377,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Solves L L' x = b in place with the factor from <see cref="CholeskyLower"/>.</summary>
+    /// <summary>Solves L L' x = b in place with the factor from <see cref="CholeskyLower(Span{double}, int)"/>.</summary>
     public static void CholeskySolve(ReadOnlySpan<double> l, int n, Span<double> b)
     {
         // Forward: L y = b.
