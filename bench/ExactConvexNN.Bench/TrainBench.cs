@@ -9,7 +9,7 @@ namespace ExactConvexNN.Bench;
 /// Exact training end to end on Gaussian data in R^3 with targets from a planted two-neuron ReLU network plus noise,
 /// beta = 0.01 (the sizes of the training issue's acceptance figures), and on a real data set, each certified.
 /// Arguments: [n ...] (default 50 100 200); "--generic" also times the generic sparse KKT path; "--no-iris" skips iris;
-/// "--chunk K" sets the Schur complement's columns per rank-k update; "--workers N" caps the KKT solver's threads; "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
+/// "--chunk K" sets the Schur complement's columns per rank-k update; "--workers N" caps the KKT solver's threads; "--max-memory GB" raises the training's memory limit (n = 500 needs it); "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
 /// network's objective minus the convex optimum, relative; "thin" the chambers left out as numerical slivers; "cert" the
 /// certificate's verdict; "peak MiB" the peak resident memory of this run alone (Linux: VmHWM after clearing it through
 /// /proc/self/clear_refs; elsewhere the process peak so far).
@@ -21,12 +21,14 @@ public static class TrainBench
         bool generic = args.Contains("--generic"), profile = args.Contains("--profile");
         int wi = Array.IndexOf(args, "--workers");
         int workers = wi >= 0 && wi + 1 < args.Length ? int.Parse(args[wi + 1]) : 8;
-        var sizes = args.Where((a, i) => int.TryParse(a, out _) && !(i > 0 && args[i - 1] is "--workers" or "--chunk")).Select(int.Parse).DefaultIfEmpty().ToArray();
+        var sizes = args.Where((a, i) => int.TryParse(a, out _) && !(i > 0 && args[i - 1] is "--workers" or "--chunk" or "--max-memory")).Select(int.Parse).DefaultIfEmpty().ToArray();
         var options = new TrainingOptions();
         SolverProfile.ThreadCpu = profile && workers == 1;
         int ci = Array.IndexOf(args, "--chunk");
         int chunk = ci >= 0 && ci + 1 < args.Length ? int.Parse(args[ci + 1]) : options.Solver.BlockAngularChunkColumns;
         options = options with { Solver = options.Solver with { MaxWorkers = workers, BlockAngularChunkColumns = chunk } };
+        int mi = Array.IndexOf(args, "--max-memory");
+        if (mi >= 0 && mi + 1 < args.Length) options = options with { MaxMemoryBytes = (long)(double.Parse(args[mi + 1], System.Globalization.CultureInfo.InvariantCulture) * 1e9) };
         if (sizes is [0]) sizes = [50, 100, 200];
         ModelPipeline.Train(Planted(10, 3, 0), new ModelSpec { Beta = 0.01 }); // JIT warm-up
         Console.WriteLine($"load average {LoadAverage()}");

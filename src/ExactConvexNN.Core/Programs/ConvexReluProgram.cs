@@ -76,7 +76,52 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
     /// squared loss the residual e and the n O equality rows) couple the blocks; each chamber block's variables
     /// [t, u, s, v] and each sample's loss variables appear only in their own rows and the coupling rows.
     /// </summary>
-    public BlockAngularLayout Layout => new(_conic.CouplingVariables, _conic.CouplingRows, _colOffset, _rowOffset);
+    public BlockAngularLayout Layout
+    {
+        get
+        {
+            var basis = CouplingBasis();
+            return new(_conic.CouplingVariables, _conic.CouplingRows, _colOffset, _rowOffset)
+            {
+                CouplingBasis = basis, CouplingBasisColumns = Features, CouplingFeature = basis is null ? null : CouplingFeatures(),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The basis of the coupling columns for <see cref="BlockAngularLayout.CouplingBasis"/>: row r of the loss's coupling
+    /// rows is x_s for the sample s whose loss rows include r (column k of u_i or v_i has the entries c_r x_sk over the
+    /// chamber's active samples, c_r the loss coefficient). Null for a CNN (a sample's entry sums its active patches) or when
+    /// a coupling row belongs to several samples.
+    /// </summary>
+    private double[]? CouplingBasis()
+    {
+        int n = Samples, d = Features, nc = _conic.CouplingRows;
+        if (Rows != n) return null;
+        var owner = new int[nc]; Array.Fill(owner, -1);
+        for (int s = 0; s < n; s++)
+            for (int o = 0; o < OutputCount; o++)
+                foreach (var (r, _) in _conic.F[s * OutputCount + o])
+                {
+                    if (owner[r] >= 0 && owner[r] != s) return null;
+                    owner[r] = s;
+                }
+        var basis = new double[nc * d];
+        for (int r = 0; r < nc; r++)
+            if (owner[r] >= 0) for (int k = 0; k < d; k++) basis[r * d + k] = _x[owner[r], k];
+        return basis;
+    }
+
+    /// <summary>Per column: feature k for u_i[k] and v_i[k] of every chamber block, -1 for the rest.</summary>
+    private int[] CouplingFeatures()
+    {
+        int d = Features;
+        var feature = new int[_colOffset[^1]];
+        Array.Fill(feature, -1);
+        for (int b = 0; b < Blocks.Count; b++)
+            for (int k = 0; k < d; k++) { feature[_colOffset[b] + 1 + k] = k; feature[_colOffset[b] + d + 2 + k] = k; }
+        return feature;
+    }
 
     /// <summary>
     /// True when the program fits <see cref="BlockAngularKktSolver"/> (<see cref="Layout"/>): every loss but the logistic and

@@ -17,6 +17,23 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 {
     /// <summary>Number of blocks.</summary>
     public int Blocks => BlockColumns.Length - 1;
+
+    /// <summary>
+    /// Optional: a basis B (<see cref="CouplingRows"/> x <see cref="CouplingBasisColumns"/>, row-major) of which the coupling
+    /// columns are said to be scaled copies: the entries of column j in the coupling rows are ρ_i B[i, f_j] β_j over the
+    /// rows of its block (f_j = <see cref="CouplingFeature"/>[j]), for row scales ρ shared by all blocks and a scale β_j per
+    /// column (the ReLU programs: G_b = diag(loss coefficients) D_b X [I, -I]; after equilibration the scales change, the
+    /// form does not). <see cref="BlockAngularKktSolver"/> verifies the claim entry by entry on the matrix it is given and
+    /// then keeps only B, the row scales and the rows each block touches, instead of a copy of every block's coupling
+    /// entries; a block whose entries do not fit keeps its copy. Null: every block keeps its copy.
+    /// </summary>
+    public double[]? CouplingBasis { get; init; }
+
+    /// <summary>Columns of <see cref="CouplingBasis"/>.</summary>
+    public int CouplingBasisColumns { get; init; }
+
+    /// <summary>Per column of A, the column of <see cref="CouplingBasis"/> its coupling entries scale, or -1 (see there).</summary>
+    public int[]? CouplingFeature { get; init; }
 }
 
 /// <summary>
@@ -46,13 +63,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private readonly int[] _aPtr, _aCol;           // A_b by rows (CSR over the block rows: row i >= n_c at [_aPtr[i - n_c], _aPtr[i - n_c + 1]), columns local to the block)
     private readonly double[] _aVal;
     private readonly int[] _jOffset, _jLocal;      // coupling columns of each block (local indices)
-    private readonly double[] _l, _r;              // per block: Cholesky of S_b (w x w) and of V'Q_bV (r x r)
+    private readonly double[] _l, _r;              // per block: L^-1 for S_b = L L' (w x w) and the Cholesky factor of V'Q_bV (r x r)
     private readonly int[] _rank, _zCols;          // numerical rank r_b of G_b; prefix sums of r_b in the formation order
     private readonly int[] _order;                 // blocks in the order of the Schur complement formation (similar coupling rows together)
     private readonly double[] _v;                  // per block: V_b (k x r_b, row-major), an orthonormal basis of range(G_b')
     private readonly int[] _vOffset;
     private readonly int[] _redOffset, _redValOffset, _redRows;   // per block: the coupling rows G_b touches, where its values start
-    private readonly double[] _redVal;             // per block: G_b V_b on those rows (rows x r_b, row-major)
+    private readonly double[] _redVal;             // per explicit block: G_b V_b on those rows (rows x r_b, row-major)
+    private readonly double[] _basis;              // the scaled coupling basis X̃ (n_c x _basisColumns, row-major): rows ρ_i B_i
+    private readonly int _basisColumns;
+    private readonly double[] _t;                  // per implicit block: T_b (basis columns x r_b, row-major), G_b V_b = X̃[rows] T_b
+    private readonly int[] _tOffset;               // per block: where T_b starts, -1 for a block with its own copy (_redVal)
     private readonly int[] _lOffset, _rOffset;
     private readonly double[] _m0, _mFactor;       // Schur complement (n_c x n_c) and its factor
     private readonly int[] _chunkStart;             // first block of each chunk of the Schur complement formation, and _blocks
@@ -79,8 +100,10 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private BlockAngularKktSolver(BlockAngularLayout layout, CscMatrix p, CscMatrix a, CompositeCone cones, SolverSettings settings,
         double[] pc, int[] blockCones, int couplingConeEnd, int[] aPtr, int[] aCol, double[] aVal, int[] jOffset, int[] jLocal,
         int[] lOffset, int[] rOffset, int maxWidth, int maxHeight,
-        int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal)
+        int[] rank, double[] v, int[] vOffset, int[] redOffset, int[] redValOffset, int[] redRows, double[] redVal,
+        double[] basis, int basisColumns, double[] t, int[] tOffset)
     {
+        _basis = basis; _basisColumns = basisColumns; _t = t; _tOffset = tOffset;
         _layout = layout; _p = p; _a = a; _cones = cones; _pc = pc;
         _n = a.Columns; _m = a.Rows; _nc = layout.CouplingRows; _mc = layout.CouplingVariables; _blocks = layout.Blocks;
         _blockCones = blockCones; _couplingConeEnd = couplingConeEnd; _aPtr = aPtr; _aCol = aCol; _aVal = aVal;
@@ -232,33 +255,29 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         for (int i = 0; i < m - nc; i++) aPtr[i + 1] += aPtr[i];
         var aCol = new int[aPtr[m - nc]]; var aVal = new double[aPtr[m - nc]];
         var aNext = aPtr[..^1].ToArray();
-        // The coupling columns of each block (those with an entry in a coupling row) and G_b by columns, counted first
-        // so that every array is allocated once at its size (the ReLU programs have tens of millions of coupling entries).
-        int coupledColumns = 0; long couplingEntries = 0;
+        // The coupling columns of each block (those with a nonzero entry in a coupling row) and G_b by columns: the
+        // coupling entries of a column are the start of its entries in A (rows sorted), so G_b is read in place, never
+        // copied (the ReLU programs have tens to hundreds of millions of coupling entries).
+        int coupledColumns = 0;
         for (int j = mc; j < n; j++)
-        {
-            int count = 0;
-            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
-                if (a.RowIndices[q] < nc && a.Values[q] != 0) count++;
-            if (count > 0) { coupledColumns++; couplingEntries += count; }
-        }
-        if (couplingEntries > int.MaxValue) throw new ArgumentException($"the coupling rows hold {couplingEntries} entries, more than {int.MaxValue}");
+            for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1] && a.RowIndices[q] < nc; q++)
+                if (a.Values[q] != 0) { coupledColumns++; break; }
         var jLocal = new int[coupledColumns]; var jOffset = new int[nb + 1];
-        var gPtr = new int[coupledColumns + 1]; var gRow = new int[couplingEntries]; var gVal = new double[couplingEntries];
-        for (int b = 0, t = 0, e = 0; b < nb; b++)
+        var gPtr = new int[coupledColumns]; var gEnd = new int[coupledColumns]; var gRow = a.RowIndices; var gVal = a.Values;
+        for (int b = 0, t = 0; b < nb; b++)
         {
             jOffset[b] = t;
             for (int j = bc[b]; j < bc[b + 1]; j++)
             {
-                int e0 = e;
-                for (int q = a.ColumnPointers[j]; q < a.ColumnPointers[j + 1]; q++)
+                int q0 = a.ColumnPointers[j], qc = q0; bool nonzero = false;
+                for (; qc < a.ColumnPointers[j + 1] && a.RowIndices[qc] < nc; qc++) nonzero |= a.Values[qc] != 0;
+                for (int q = qc; q < a.ColumnPointers[j + 1]; q++)
                 {
-                    int i = a.RowIndices[q]; double v = a.Values[q];
+                    double v = a.Values[q];
                     if (v == 0) continue;
-                    if (i < nc) { gRow[e] = i; gVal[e] = v; e++; }
-                    else { int at = aNext[i - nc]++; aCol[at] = j - bc[b]; aVal[at] = v; }
+                    int at = aNext[a.RowIndices[q] - nc]++; aCol[at] = j - bc[b]; aVal[at] = v;
                 }
-                if (e > e0) { jLocal[t] = j - bc[b]; gPtr[++t] = e; }
+                if (nonzero) { jLocal[t] = j - bc[b]; gPtr[t] = q0; gEnd[t] = qc; t++; }
             }
             if (b == nb - 1) jOffset[nb] = t;
         }
@@ -275,8 +294,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         long rowTotal = 0;
         for (int b = 0; b < nb; b++)
         {
-            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
-                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; rowTotal++; }
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtr[t]; q < gEnd[t]; q++)
+                    if (mark[gRow[q]] != b) { mark[gRow[q]] = b; rowTotal++; }
         }
         if (rowTotal > int.MaxValue) throw new ArgumentException($"the blocks touch {rowTotal} coupling rows in all, more than {int.MaxValue}");
         var redRows = new int[rowTotal];
@@ -291,8 +311,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             int kb = jOffset[b + 1] - jOffset[b];
             int r0 = b == 0 ? 0 : redOffset[b], count = 0;
             redOffset[b] = r0;
-            for (int q = gPtr[jOffset[b]]; q < gPtr[jOffset[b + 1]]; q++)
-                if (mark[gRow[q]] != b) { mark[gRow[q]] = b; redRows[r0 + count++] = gRow[q]; }
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtr[t]; q < gEnd[t]; q++)
+                    if (mark[gRow[q]] != b) { mark[gRow[q]] = b; redRows[r0 + count++] = gRow[q]; }
             var rows = redRows.AsSpan(r0, count);
             rows.Sort();
             for (int i = 0; i < count; i++) pos[rows[i]] = i;
@@ -302,7 +323,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             var g = gd.AsSpan(0, count * kb);
             g.Clear();
             for (int t = 0; t < kb; t++)
-                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++) g[pos[gRow[q]] * kb + t] = gVal[q];
+                for (int q = gPtr[jOffset[b] + t]; q < gEnd[jOffset[b] + t]; q++) g[pos[gRow[q]] * kb + t] = gVal[q];
             var cb = c.AsSpan(0, kb * kb);
             cb.Clear();
             for (int i = 0; i < count; i++)
@@ -329,8 +350,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             for (int t = 0; t < kb; t++) for (int e = 0; e < rb; e++) vb[t * rb + e] = vectors[t * kb + keep[e]];
             valTotal += (long)count * rb; vTotal += (long)kb * rb;
         }
-        if (valTotal > int.MaxValue) throw new ArgumentException($"the reduced coupling blocks hold {valTotal} entries, more than {int.MaxValue}");
-        var vAll = new double[vTotal]; var redVal = new double[valTotal];
+        // Blocks whose coupling entries are scaled copies of the layout's basis keep T_b instead of G_b V_b.
+        var (basis, basisColumns, beta, implicitBlock) = ScaledBasis(layout, a, nc, jOffset, jLocal, gPtr, gEnd, gRow, gVal);
+        var tOffset = new int[nb]; long tTotal = 0;
+        for (int b = 0; b < nb; b++)
+        {
+            tOffset[b] = implicitBlock[b] ? (int)tTotal : -1;
+            if (implicitBlock[b]) { tTotal += (long)basisColumns * rank[b]; valTotal -= (long)(redOffset[b + 1] - redOffset[b]) * rank[b]; }
+        }
+        if (valTotal > int.MaxValue || tTotal > int.MaxValue) throw new ArgumentException($"the reduced coupling blocks hold {valTotal + tTotal} entries, more than {int.MaxValue}");
+        var vAll = new double[vTotal]; var redVal = new double[valTotal]; var tAll = new double[tTotal];
         for (int b = 0, vo = 0, ro = 0; b < nb; b++)
         {
             int kb = jOffset[b + 1] - jOffset[b], rb = rank[b], count = redOffset[b + 1] - redOffset[b];
@@ -338,12 +367,24 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             var vb = vectorsAll.AsSpan(jOffset[b] * maxK, kb * rb);
             vb.CopyTo(vAll.AsSpan(vo)); vo += kb * rb;
             if (rb == 0) continue;
+            if (implicitBlock[b])
+            {
+                // T_b[f, e] = sum over the block's coupled columns t with feature f of β_t V_b[t, e].
+                var tb = tAll.AsSpan(tOffset[b], basisColumns * rb);
+                for (int t = 0; t < kb; t++)
+                {
+                    int f = layout.CouplingFeature![bc[b] + jLocal[jOffset[b] + t]];
+                    double bt = beta[jOffset[b] + t];
+                    for (int e = 0; e < rb; e++) tb[f * rb + e] += bt * vb[t * rb + e];
+                }
+                continue;
+            }
             var rows = redRows.AsSpan(redOffset[b], count);
             for (int i = 0; i < count; i++) pos[rows[i]] = i;
             // (G_b V_b)_(i, e) = sum_t G_b(i, t) V_b(t, e), from the columns of G_b.
             var red = redVal.AsSpan(ro, count * rb);
             for (int t = 0; t < kb; t++)
-                for (int q = gPtr[jOffset[b] + t]; q < gPtr[jOffset[b] + t + 1]; q++)
+                for (int q = gPtr[jOffset[b] + t]; q < gEnd[jOffset[b] + t]; q++)
                 {
                     int i = pos[gRow[q]]; double v = gVal[q];
                     for (int e = 0; e < rb; e++) red[i * rb + e] += v * vb[t * rb + e];
@@ -360,8 +401,110 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
         return new BlockAngularKktSolver(layout, pUpper, a, cones, settings, pc, blockCones, couplingConeEnd, aPtr, aCol, aVal,
             jOffset, jLocal, lOffset, rOffset, maxW, maxH,
-            rank, vAll, vOffset, redOffset, redValOffset, redRows, redVal);
+            rank, vAll, vOffset, redOffset, redValOffset, redRows, redVal, basis, basisColumns, tAll, tOffset);
     }
+
+    /// <summary>
+    /// Checks the layout's claim that coupling columns are scaled copies of its basis (<see cref="BlockAngularLayout.CouplingBasis"/>)
+    /// against the coupling entries G (by columns: entries [gPtr[t], gEnd[t]) of gRow and gVal; coupled column t of block b is t in [jOffset[b], jOffset[b+1])).
+    /// Row scales ρ are found by propagation (a column whose rows include one with a known ρ gets β_t from it and gives ρ to its
+    /// other rows; a column with none waits, and when no column can proceed, the first waiting one fixes ρ = 1 on its first
+    /// row). Then every entry is checked against ρ_i B[i, f_t] β_t (relative <see cref="BasisTolerance"/>), and a column's
+    /// entries must be exactly its block's coupling rows where B[·, f_t] is nonzero. Returns the scaled basis
+    /// X̃ = diag(ρ) B (rows never given a scale are zero), β, and the blocks that passed.
+    /// </summary>
+    private static (double[] Basis, int Columns, double[] Beta, bool[] Implicit) ScaledBasis(BlockAngularLayout layout, CscMatrix a, int nc,
+        int[] jOffset, int[] jLocal, int[] gPtr, int[] gEnd, int[] gRow, double[] gVal)
+    {
+        int nb = layout.Blocks, d = layout.CouplingBasisColumns;
+        var fits = new bool[nb];
+        var bas = layout.CouplingBasis; var feature = layout.CouplingFeature;
+        if (bas is null || feature is null || d < 1) return ([], 0, [], fits);
+        if (bas.Length != (long)nc * d || feature.Length != a.Columns)
+            throw new ArgumentException($"the coupling basis is {bas.Length} values for {nc} rows x {d} columns and {feature.Length} column features for {a.Columns} columns");
+        var bc = layout.BlockColumns;
+        int Feature(int b, int t) => feature[bc[b] + jLocal[t]];
+        // Candidate blocks: every coupled column names a basis column.
+        for (int b = 0; b < nb; b++)
+        {
+            fits[b] = jOffset[b + 1] > jOffset[b];
+            for (int t = jOffset[b]; t < jOffset[b + 1] && fits[b]; t++) fits[b] = Feature(b, t) >= 0 && Feature(b, t) < d;
+        }
+        var rho = new double[nc];
+        var beta = new double[jOffset[nb]];
+        // Propagation: β_t = g / (ρ_i B[i, f]) at a row with a known ρ, then ρ_i = g / (B[i, f] β_t) at the others.
+        bool pending = true;
+        while (pending)
+        {
+            pending = false; bool progress = false; int firstWaiting = -1, firstWaitingBlock = -1;
+            for (int b = 0; b < nb; b++)
+            {
+                if (!fits[b]) continue;
+                for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                {
+                    if (beta[t] != 0) continue;
+                    int f = Feature(b, t);
+                    int known = -1;
+                    for (int q = gPtr[t]; q < gEnd[t] && known < 0; q++)
+                        if (rho[gRow[q]] != 0 && bas[gRow[q] * d + f] != 0) known = q;
+                    if (known < 0)
+                    {
+                        if (firstWaiting < 0) { firstWaiting = t; firstWaitingBlock = b; }
+                        pending = true; continue;
+                    }
+                    beta[t] = gVal[known] / (rho[gRow[known]] * bas[gRow[known] * d + f]);
+                    if (!(double.IsFinite(beta[t]) && beta[t] != 0)) { fits[b] = false; break; }
+                    for (int q = gPtr[t]; q < gEnd[t]; q++)
+                    {
+                        int i = gRow[q]; double bx = bas[i * d + f];
+                        if (rho[i] == 0 && bx != 0) rho[i] = gVal[q] / (bx * beta[t]);
+                    }
+                    progress = true;
+                }
+            }
+            if (pending && !progress)
+            {
+                // No waiting column shares a row with a known scale: start a new component at the first waiting one.
+                int f = Feature(firstWaitingBlock, firstWaiting), i0 = -1;
+                for (int q = gPtr[firstWaiting]; q < gEnd[firstWaiting] && i0 < 0; q++) if (bas[gRow[q] * d + f] != 0) i0 = gRow[q];
+                if (i0 < 0) fits[firstWaitingBlock] = false; else rho[i0] = 1;
+            }
+        }
+        // Verification: every entry of every candidate block, and its pattern.
+        var mark = new int[nc]; Array.Fill(mark, -1);
+        var touched = new int[nc];
+        for (int b = 0; b < nb; b++)
+        {
+            if (!fits[b]) continue;
+            int rowsTouched = 0;
+            for (int t = jOffset[b]; t < jOffset[b + 1]; t++)
+                for (int q = gPtr[t]; q < gEnd[t]; q++) if (mark[gRow[q]] != b) { mark[gRow[q]] = b; touched[rowsTouched++] = gRow[q]; }
+            for (int t = jOffset[b]; t < jOffset[b + 1] && fits[b]; t++)
+            {
+                int f = Feature(b, t);
+                for (int q = gPtr[t]; q < gEnd[t] && fits[b]; q++)
+                {
+                    int i = gRow[q];
+                    double model = rho[i] * bas[i * d + f] * beta[t];
+                    fits[b] = Math.Abs(gVal[q] - model) <= BasisTolerance * Math.Abs(gVal[q]);
+                }
+                // The column's entries are all of the block's rows where B[·, f] is nonzero.
+                int expected = 0;
+                for (int k = 0; k < rowsTouched; k++) if (bas[touched[k] * d + f] != 0) expected++;
+                if (expected != gEnd[t] - gPtr[t]) fits[b] = false;
+            }
+        }
+        var scaled = new double[nc * d];
+        for (int i = 0; i < nc; i++)
+            for (int f = 0; f < d; f++) scaled[i * d + f] = rho[i] * bas[i * d + f];
+        return (scaled, d, beta, fits);
+    }
+
+    /// <summary>Relative agreement required between a coupling entry and its basis form (see <see cref="ScaledBasis"/>).</summary>
+    private const double BasisTolerance = 1e-12;
+
+    /// <summary>Blocks whose coupling columns are kept as the layout's scaled basis (<see cref="BlockAngularLayout.CouplingBasis"/>) rather than copied.</summary>
+    public int BasisBlocks => _tOffset.Count(t => t >= 0);
 
     /// <summary>"block_angular".</summary>
     public string Name => "block_angular";
@@ -540,9 +683,10 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     private const double TinyPivotRatio = 1e-13;
 
     /// <summary>
-    /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, and the coupling part
-    /// (S_b^-1)_JJ = Y'Y with Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of
-    /// W near the end of the iterations is not squared.
+    /// S_b = B'B with B = W^-1 A_b (cone by cone, column by column) as L L' from a QR of B, kept as L^-1 (a block's
+    /// solves are then two small triangular matrix-vector products, <see cref="DenseKernels.SolveWithInverseFactor"/>), and the coupling part (S_b^-1)_JJ = Y'Y with
+    /// Y = L^-1 E_J as R R' from a QR of Y: orthogonal factorizations, so the wide range of W near the end of the
+    /// iterations is not squared.
     /// </summary>
     private bool FactorBlock(int b, Scratch sc)
     {
@@ -565,19 +709,16 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 cone.MultiplyWInverseTranspose(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
             }
         }
-        var l = _l.AsSpan(_lOffset[b], w * w);
+        // S_b = L L' (L in Work2, A_b is no longer needed), then L^-1 (in Work, B is no longer needed), kept for the solves.
+        var l = sc.Work2.AsSpan(0, w * w);
         if (!DenseKernels.QrLowerFactor(bm, h, w, l)) return false;
+        var lInverse = sc.Work.AsSpan(0, w * w);
+        DenseKernels.InvertLower(l, w, lInverse);
+        lInverse.CopyTo(_l.AsSpan(_lOffset[b], w * w));
         int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
         if (rb == 0) return true;
-        // Y = L^-1 E_J (column-major w x k), then Y V_b (w x r_b), whose Gram is V_b' Q_b V_b = R R'.
-        var y = sc.Work2.AsSpan(0, w * kb);
-        for (int t = 0; t < kb; t++)
-        {
-            var e = y.Slice(t * w, w);
-            e.Clear(); e[_jLocal[_jOffset[b] + t]] = 1;
-            DenseKernels.ForwardSubstitute(l, w, e);
-        }
-        var yv = sc.Work.AsSpan(0, w * rb);
+        // Y V_b (column-major w x r_b) with Y = L^-1 E_J (the block's coupled columns of L^-1); its Gram is V_b' Q_b V_b = R R'.
+        var yv = sc.Work2.AsSpan(0, w * rb);
         var v = _v.AsSpan(_vOffset[b], kb * rb);
         yv.Clear();
         for (int k = 0; k < rb; k++)
@@ -585,8 +726,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             {
                 double vt = v[t * rb + k];
                 if (vt == 0) continue;
-                var yt = y.Slice(t * w, w); var out_ = yv.Slice(k * w, w);
-                for (int i = 0; i < w; i++) out_[i] += vt * yt[i];
+                int jt = _jLocal[_jOffset[b] + t];
+                var out_ = yv.Slice(k * w, w);
+                for (int i = jt; i < w; i++) out_[i] += vt * lInverse[i * w + jt];
             }
         return DenseKernels.QrLowerFactor(yv, w, rb, _r.AsSpan(_rOffset[b], rb * rb));
     }
@@ -596,6 +738,32 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
     {
         int rb = _rank[b];
         var rf = _r.AsSpan(_rOffset[b], rb * rb);
+        if (_tOffset[b] >= 0)
+        {
+            // Z_b = X̃[rows] (T_b R): TR = T_b R (basis columns x r_b, R lower triangular), then a row of X̃ times TR per row.
+            int dc = _basisColumns;
+            Span<double> tr = stackalloc double[dc * rb];
+            var tb = _t.AsSpan(_tOffset[b], dc * rb);
+            for (int f = 0; f < dc; f++)
+                for (int e = 0; e < rb; e++)
+                {
+                    double acc = 0;
+                    for (int t = e; t < rb; t++) acc += tb[f * rb + t] * rf[t * rb + e];
+                    tr[f * rb + e] = acc;
+                }
+            for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
+            {
+                var xi = _basis.AsSpan(_redRows[i] * dc, dc);
+                var z = chunk.Slice(pos[_redRows[i]] * stride + c0, rb);
+                for (int e = 0; e < rb; e++)
+                {
+                    double acc = 0;
+                    for (int f = 0; f < dc; f++) acc += xi[f] * tr[f * rb + e];
+                    z[e] = acc;
+                }
+            }
+            return;
+        }
         for (int i = _redOffset[b]; i < _redOffset[b + 1]; i++)
         {
             var g = _redVal.AsSpan(_redValOffset[b] + (i - _redOffset[b]) * rb, rb);
@@ -666,16 +834,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var tb = sol.AsSpan(c0, width);
         var hinv = w.Work.AsSpan(0, h);
         ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
-        rhs.AsSpan(c0, width).CopyTo(tb);
-        // t_b += A_b' hinv, row by row.
+        var rt = w.Work2.AsSpan(0, width);
+        rhs.AsSpan(c0, width).CopyTo(rt);
+        // r~_b = r_b + A_b' hinv, row by row; t_b = S_b^-1 r~_b.
         int p0 = r0 - _nc;
         for (int i = 0; i < h; i++)
         {
             double v = hinv[i];
             if (v == 0) continue;
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) tb[_aCol[q]] += _aVal[q] * v;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rt[_aCol[q]] += _aVal[q] * v;
         }
-        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, tb);
+        DenseKernels.SolveWithInverseFactor(_l.AsSpan(_lOffset[b], width * width), width, rt, w.Work2.AsSpan(width, width), tb);
         AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
     }
 
@@ -686,11 +855,12 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
         var z0 = sol.AsSpan(_n, _nc);
         var g = w.Work2.AsSpan(0, width);
+        var sg = w.Work2.AsSpan(width, width);
         g.Clear();
         CouplingTransposeProduct(b, z0, g, w.ColBuf);
-        DenseKernels.CholeskySolve(_l.AsSpan(_lOffset[b], width * width), width, g);
+        DenseKernels.SolveWithInverseFactor(_l.AsSpan(_lOffset[b], width * width), width, g, w.Work2.AsSpan(2 * width, width), sg);
         var xb = sol.AsSpan(c0, width);
-        for (int c = 0; c < width; c++) xb[c] -= g[c];
+        for (int c = 0; c < width; c++) xb[c] -= sg[c];
         var v2 = w.Work.AsSpan(0, h);
         // v2 = A_b x_b - r_zb, row by row.
         int p0 = r0 - _nc;
@@ -718,8 +888,23 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
             for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
         }
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
-        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
         var rows = _redRows.AsSpan(i0, i1 - i0);
+        if (_tOffset[b] >= 0)
+        {
+            // acc[row_i] += X̃_i · e with e = T_b c.
+            int dc = _basisColumns;
+            var tb = _t.AsSpan(_tOffset[b], dc * rb);
+            Span<double> e = stackalloc double[dc];
+            for (int f = 0; f < dc; f++)
+            {
+                double sum = 0;
+                for (int k = 0; k < rb; k++) sum += tb[f * rb + k] * c[k];
+                e[f] = sum;
+            }
+            AddBasisProduct(rows, e, acc);
+            return;
+        }
+        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
         // acc[row_i] += (G_b V_b)_i · c, unrolled for the common ranks 3 and 4.
         if (rb == 3)
         {
@@ -749,8 +934,20 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         var c = tmp[..rb];
         c.Clear();
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
-        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
         var rows = _redRows.AsSpan(i0, i1 - i0);
+        if (_tOffset[b] >= 0)
+        {
+            // c = T_b' (X̃[rows]' z0[rows]).
+            int dc = _basisColumns;
+            Span<double> sx = stackalloc double[dc];
+            BasisTransposeProduct(rows, z0, sx);
+            var tb = _t.AsSpan(_tOffset[b], dc * rb);
+            for (int f = 0; f < dc; f++)
+                for (int k = 0; k < rb; k++) c[k] += tb[f * rb + k] * sx[f];
+        }
+        else
+        {
+        var g = _redVal.AsSpan(_redValOffset[b], (i1 - i0) * rb);
         // c = (G_b V_b)' z0 over the rows G_b touches, unrolled for the common ranks 3 and 4.
         if (rb == 3)
         {
@@ -772,12 +969,70 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
                 var gi = g.Slice(i * rb, rb);
                 for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
             }
+        }
         var v = _v.AsSpan(_vOffset[b], kb * rb);
         for (int t = 0; t < kb; t++)
         {
             double sum = 0;
             for (int k = 0; k < rb; k++) sum += v[t * rb + k] * c[k];
             outb[_jLocal[_jOffset[b] + t]] = sum;
+        }
+    }
+
+    /// <summary>acc[rows[i]] += X̃_(rows[i]) · e (the scaled basis rows; unrolled for 3 and 4 basis columns).</summary>
+    private void AddBasisProduct(ReadOnlySpan<int> rows, ReadOnlySpan<double> e, Span<double> acc)
+    {
+        var x = _basis;
+        switch (_basisColumns)
+        {
+            case 3:
+            {
+                double e0 = e[0], e1 = e[1], e2 = e[2];
+                foreach (int r in rows) acc[r] += x[3 * r] * e0 + x[3 * r + 1] * e1 + x[3 * r + 2] * e2;
+                break;
+            }
+            case 4:
+            {
+                double e0 = e[0], e1 = e[1], e2 = e[2], e3 = e[3];
+                foreach (int r in rows) acc[r] += x[4 * r] * e0 + x[4 * r + 1] * e1 + x[4 * r + 2] * e2 + x[4 * r + 3] * e3;
+                break;
+            }
+            default:
+            {
+                int dc = _basisColumns;
+                foreach (int r in rows) acc[r] += DenseKernels.Dot(x.AsSpan(r * dc, dc), e);
+                break;
+            }
+        }
+    }
+
+    /// <summary>s = X̃[rows]' z[rows] (unrolled for 3 and 4 basis columns).</summary>
+    private void BasisTransposeProduct(ReadOnlySpan<int> rows, ReadOnlySpan<double> z, Span<double> s)
+    {
+        var x = _basis;
+        switch (_basisColumns)
+        {
+            case 3:
+            {
+                double s0 = 0, s1 = 0, s2 = 0;
+                foreach (int r in rows) { double zr = z[r]; s0 += x[3 * r] * zr; s1 += x[3 * r + 1] * zr; s2 += x[3 * r + 2] * zr; }
+                s[0] = s0; s[1] = s1; s[2] = s2;
+                break;
+            }
+            case 4:
+            {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                foreach (int r in rows) { double zr = z[r]; s0 += x[4 * r] * zr; s1 += x[4 * r + 1] * zr; s2 += x[4 * r + 2] * zr; s3 += x[4 * r + 3] * zr; }
+                s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+                break;
+            }
+            default:
+            {
+                int dc = _basisColumns;
+                s.Clear();
+                foreach (int r in rows) VectorOps.Axpy(z[r], x.AsSpan(r * dc, dc), s);
+                break;
+            }
         }
     }
 

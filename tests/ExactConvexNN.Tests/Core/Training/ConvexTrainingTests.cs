@@ -48,6 +48,28 @@ public class ConvexTrainingTests
     }
 
     [Theory]
+    [InlineData(LossKind.Squared, 1)]
+    [InlineData(LossKind.Hinge, 1)]
+    [InlineData(LossKind.Squared, 3)]
+    public void EveryChamberBlockKeepsItsCouplingColumnsAsTheScaledDataRows(LossKind loss, int outputs)
+    {
+        // The program's layout names X as the basis of its coupling columns; the structured solver verifies it on the
+        // equilibrated matrix and keeps no copy of D_i X for any chamber block (the loss blocks of the hinge keep theirs).
+        var data = Planted(14, 2, 5);
+        var x = data.WithBias().X;
+        var chambers = ArrangementEnumerator.Enumerate(x).Chambers;
+        var y = new double[data.Rows, outputs];
+        for (int i = 0; i < data.Rows; i++) for (int o = 0; o < outputs; o++) y[i, o] = loss == LossKind.Hinge ? (data.Y![i] > 0.5 ? 1 : -1) : data.Y![i] * (o + 1);
+        var program = ConvexReluProgram.Build(x, y, 0.05, chambers, LossFunction.Create(loss));
+        BlockAngularKktSolver? built = null;
+        var structured = ConicSolver.Solve(program.Problem, null, (p, a, cones, s) => built = BlockAngularKktSolver.Create(program.Layout, p, a, cones, s));
+        var generic = ConicSolver.Solve(program.Problem);
+        Assert.Equal(program.Blocks.Count, built!.BasisBlocks);
+        Assert.Equal(SolverStatus.Solved, structured.Status);
+        Assert.Equal(generic.PrimalObjective, structured.PrimalObjective, 1e-7 * Math.Max(1, Math.Abs(generic.PrimalObjective)));
+    }
+
+    [Theory]
     [InlineData(0.05, false)]
     [InlineData(0.5, true)]
     public void RecoveredNetworkAttainsTheConvexOptimum(double beta, bool bias)

@@ -101,6 +101,121 @@ public class BlockAngularPropertyTests
         Assert.True(structured.PrimalResidual < 1e-8 && structured.DualResidual < 1e-8, $"{c}: residuals {structured.PrimalResidual} {structured.DualResidual}");
     }
 
+    /// <summary>
+    /// A program whose coupling columns are scaled copies of a basis B (n_c x (w-1)): column k of block b has the entries
+    /// ρ_i B[i, k] σ_b over the block's rows (ρ: row scales like a loss's label coefficients, σ_b = ±1 like u and v), and a
+    /// layout that says so. With <paramref name="spoil"/> one entry of the first block is moved off the basis form.
+    /// </summary>
+    private static (ConicProblem Problem, BlockAngularLayout Layout) BasisProgram(Case c, bool spoil)
+    {
+        var rng = new Random(c.Seed);
+        int nc = c.Coupling, w = c.Width, dc = w - 1;
+        var basis = Enumerable.Range(0, nc * dc).Select(_ => Math.Round(2 * rng.NextDouble() - 1, 3)).ToArray();
+        var rho = Enumerable.Range(0, nc).Select(_ => rng.Next(2) == 0 ? -1.0 : 0.5 + rng.NextDouble()).ToArray();
+        var triplets = new List<(int, int, double)>();
+        var cones = new List<ConeSpec> { new ZeroConeSpec(nc) };
+        for (int i = 0; i < nc; i++) triplets.Add((i, i, 1.0));
+        var cols = new int[c.Blocks + 1]; var rows = new int[c.Blocks + 1];
+        var feature = new List<int>(Enumerable.Repeat(-1, nc));
+        int col = nc, row = nc;
+        var q = new List<double>(new double[nc]);
+        for (int b = 0; b < c.Blocks; b++)
+        {
+            cols[b] = col; rows[b] = row;
+            double sigma = b % 2 == 0 ? 1 : -1;
+            bool first = true;
+            for (int i = 0; i < nc; i++)
+                if (rng.Next(2) == 0)
+                    for (int k = 1; k < w; k++)
+                    {
+                        double v = rho[i] * basis[i * dc + k - 1] * sigma;
+                        if (v == 0) continue;
+                        if (spoil && b == 0 && first) { v *= 1.5; first = false; }
+                        triplets.Add((i, col + k, v));
+                    }
+            feature.Add(-1);
+            for (int k = 1; k < w; k++) feature.Add(k - 1);
+            for (int k = 0; k < w; k++) triplets.Add((row + k, col + k, -1.0));
+            cones.Add(new SecondOrderConeSpec(w));
+            row += w;
+            q.Add(0.05 + rng.NextDouble());
+            for (int k = 1; k < w; k++) q.Add(0);
+            col += w;
+        }
+        cols[c.Blocks] = col; rows[c.Blocks] = row;
+        var a = CscMatrix.FromTriplets(row, col, triplets);
+        var p = CscMatrix.FromTriplets(col, col, Enumerable.Range(0, nc).Select(i => (i, i, 1.0)));
+        var bvec = new double[row];
+        for (int i = 0; i < nc; i++) bvec[i] = Math.Round(2 * rng.NextDouble() - 1, 3);
+        var layout = new BlockAngularLayout(nc, nc, cols, rows) { CouplingBasis = basis, CouplingBasisColumns = dc, CouplingFeature = [.. feature] };
+        return (ConicProblem.Create(p, [.. q], a, bvec, cones), layout);
+    }
+
+    [Property(Arbitrary = new[] { typeof(CaseArbitrary) }, MaxTest = 30, Replay = ReplaySeed)]
+    public void ABasisForTheCouplingColumnsGivesTheSameOptimumAsTheirCopies(Case c)
+    {
+        foreach (bool spoil in new[] { false, true })
+        {
+            var (problem, layout) = BasisProgram(c, spoil);
+            BlockAngularKktSolver? built = null;
+            var viaBasis = ConicSolver.Solve(problem, new SolverSettings(), (p, a, cones, s) => built = BlockAngularKktSolver.Create(layout, p, a, cones, s));
+            var copies = ConicSolver.Solve(problem, new SolverSettings(), BlockAngularKktSolver.Factory(layout with { CouplingBasis = null }));
+            Assert.Equal(SolverStatus.Solved, copies.Status);
+            Assert.True(viaBasis.Status == SolverStatus.Solved, $"{c} spoil={spoil}: {viaBasis.Status}");
+            Assert.True(Math.Abs(viaBasis.PrimalObjective - copies.PrimalObjective) <= 1e-8 * Math.Max(1, Math.Abs(copies.PrimalObjective)),
+                $"{c} spoil={spoil}: basis {viaBasis.PrimalObjective:R} copies {copies.PrimalObjective:R}");
+            // Every block with coupling entries uses the basis after equilibration rescaled rows and columns (a spoiled
+            // entry may or may not be told apart from a different row scale: only the optimum is asserted then).
+            var coupled = Enumerable.Range(0, c.Blocks).Count(b => Enumerable.Range(layout.BlockColumns[b], c.Width)
+                .Any(j => problem.A.ColumnPointers[j + 1] > problem.A.ColumnPointers[j] && problem.A.RowIndices[problem.A.ColumnPointers[j]] < c.Coupling));
+            if (!spoil) Assert.Equal(coupled, built!.BasisBlocks);
+        }
+    }
+
+    [Property(Arbitrary = new[] { typeof(CaseArbitrary) }, MaxTest = 20, Replay = ReplaySeed)]
+    public void AWrongBasisClaimIsCaughtAndTheOptimumStaysTheSame(Case c)
+    {
+        // Random coupling entries with a random basis claimed for them: the blocks that do not fit keep their copies, and
+        // the optimum is the same.
+        var (problem, layout) = c.Build();
+        var rng = new Random(c.Seed + 1);
+        int dc = c.Width - 1;
+        var feature = new int[problem.Variables];
+        Array.Fill(feature, -1);
+        for (int b = 0; b < c.Blocks; b++) for (int k = 1; k < c.Width; k++) feature[layout.BlockColumns[b] + k] = k - 1;
+        var claimed = layout with
+        {
+            CouplingBasis = Enumerable.Range(0, c.Coupling * dc).Select(_ => 2 * rng.NextDouble() - 1).ToArray(),
+            CouplingBasisColumns = dc, CouplingFeature = feature,
+        };
+        BlockAngularKktSolver? built = null;
+        var viaClaim = ConicSolver.Solve(problem, new SolverSettings(), (p, a, cones, s) => built = BlockAngularKktSolver.Create(claimed, p, a, cones, s));
+        var copies = ConicSolver.Solve(problem, new SolverSettings(), BlockAngularKktSolver.Factory(layout));
+        Assert.Equal(copies.Status, viaClaim.Status);
+        Assert.True(Math.Abs(viaClaim.PrimalObjective - copies.PrimalObjective) <= 1e-8 * Math.Max(1, Math.Abs(copies.PrimalObjective)),
+            $"{c}: claimed {viaClaim.PrimalObjective:R} copies {copies.PrimalObjective:R}");
+        Assert.True(built!.BasisBlocks <= c.Blocks);
+    }
+
+    [Fact]
+    public void ABlockOfRankTwoIsNotTakenForScaledCopiesOfIdenticalBasisRows()
+    {
+        // Rows of B alike ([1, 1] twice): basis-shaped entries ρ_i β_t would form a rank-one 2 x 2 block, and [[1, 2], [3, 4]]
+        // has rank two, whatever the scales. Program: e (2 coupling variables, P = I), one block [t, u1, u2] in a second-order
+        // cone, e - G u = b in the zero cone.
+        var triplets = new List<(int, int, double)> { (0, 0, 1), (1, 1, 1), (0, 3, 1), (1, 3, 3), (0, 4, 2), (1, 4, 4), (2, 2, -1), (3, 3, -1), (4, 4, -1) };
+        var a = CscMatrix.FromTriplets(5, 5, triplets);
+        var p = CscMatrix.FromTriplets(5, 5, [(0, 0, 1.0), (1, 1, 1.0)]);
+        var problem = ConicProblem.Create(p, [0, 0, 0.3, 0, 0], a, [1, -2, 0, 0, 0], [new ZeroConeSpec(2), new SecondOrderConeSpec(3)]);
+        var layout = new BlockAngularLayout(2, 2, [2, 5], [2, 5]) { CouplingBasis = [1, 1, 1, 1], CouplingBasisColumns = 2, CouplingFeature = [-1, -1, -1, 0, 1] };
+        BlockAngularKktSolver? built = null;
+        var viaClaim = ConicSolver.Solve(problem, new SolverSettings(), (pu, am, cones, st) => built = BlockAngularKktSolver.Create(layout, pu, am, cones, st));
+        var generic = ConicSolver.Solve(problem);
+        Assert.Equal(0, built!.BasisBlocks);
+        Assert.Equal(SolverStatus.Solved, viaClaim.Status);
+        Assert.Equal(generic.PrimalObjective, viaClaim.PrimalObjective, 1e-8);
+    }
+
     [Property(Arbitrary = new[] { typeof(CaseArbitrary) }, MaxTest = 20, Replay = ReplaySeed)]
     public void RefinementOnEverySolveGivesTheSameOptimum(Case c)
     {

@@ -113,6 +113,40 @@ public class DenseKernelsTests
         for (int i = 0; i < n; i++) Assert.Equal(x[i], rhs[i], 1e-8);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(13)]
+    public void TheInverseFactorInvertsLAndSolvesTheSystem(int n)
+    {
+        // X = L^-1 satisfies X L = I (zero above the diagonal), and X'(X b) solves L L' x = b as the triangular solves do.
+        var rng = new Random(n + 7);
+        var z = Enumerable.Range(0, n * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++) a[i * n + i] = 0.05;
+        DenseKernels.SymmetricRankKUpdateLower(a, n, z, n);
+        var l = (double[])a.Clone();
+        Assert.True(DenseKernels.CholeskyLower(l, n));
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) l[i * n + j] = 0;
+        var x = new double[n * n];
+        DenseKernels.InvertLower(l, n, x);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < n; k++) s += x[i * n + k] * l[k * n + j];
+                Assert.Equal(i == j ? 1.0 : 0.0, s, 1e-10);
+                if (j > i) Assert.Equal(0.0, x[i * n + j]);
+            }
+        var b = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var expected = (double[])b.Clone();
+        DenseKernels.CholeskySolve(l, n, expected);
+        var solution = new double[n]; var work = new double[n];
+        DenseKernels.SolveWithInverseFactor(x, n, b, work, solution);
+        for (int i = 0; i < n; i++) Assert.Equal(expected[i], solution[i], 1e-9 * Math.Max(1, Math.Abs(expected[i])));
+    }
+
     [Fact]
     public void CholeskyRefusesAnIndefiniteMatrix()
     {
