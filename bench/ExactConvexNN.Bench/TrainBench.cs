@@ -77,7 +77,8 @@ public static class TrainBench
             {
                 // The iteration loop minus what the phases above measured inside it.
                 double inner = SolverProfile.Seconds(ProfilePhase.Scaling) + SolverProfile.Seconds(ProfilePhase.BlockFactor) + SolverProfile.Seconds(ProfilePhase.SchurFormation)
-                    + SolverProfile.Seconds(ProfilePhase.SchurFactor) + SolverProfile.Seconds(ProfilePhase.SolvePass) + SolverProfile.Seconds(ProfilePhase.RefinementResidual);
+                    + SolverProfile.Seconds(ProfilePhase.SchurFactor) + SolverProfile.Seconds(ProfilePhase.SolvePass) + SolverProfile.Seconds(ProfilePhase.RefinementResidual)
+                    + SolverProfile.Seconds(ProfilePhase.StructuredProduct);
                 s = Math.Max(0, r.SolveSeconds - SolverProfile.Seconds(ProfilePhase.SolverSetup) - inner);
             }
             accounted += s;

@@ -275,12 +275,24 @@ internal sealed class InteriorPointSolver
         return true;
     }
 
+    /// <summary>y = Â x, through the KKT solver's structured form of Â when it has one (<see cref="IConstraintOperator"/>).</summary>
+    private void MultiplyA(ReadOnlySpan<double> x, Span<double> y)
+    {
+        if (_kkt is IConstraintOperator op) op.Multiply(x, y); else _eq.A.Multiply(x, y);
+    }
+
+    /// <summary>y = Â' z, through the KKT solver's structured form of Â when it has one.</summary>
+    private void MultiplyATransposed(ReadOnlySpan<double> z, Span<double> y)
+    {
+        if (_kkt is IConstraintOperator op) op.MultiplyTransposed(z, y); else _eq.A.MultiplyTransposed(z, y);
+    }
+
     /// <summary>r_x = P x + A'z + q τ, r_z = A x + s - b τ, r_τ = κ + x'Px/τ + q'x + b'z.</summary>
     private void ComputeResiduals()
     {
         _eq.P.MultiplySymmetricUpper(_point.X, _px);
-        _eq.A.MultiplyTransposed(_point.Z, _atz);
-        _eq.A.Multiply(_point.X, _ax);
+        MultiplyATransposed(_point.Z, _atz);
+        MultiplyA(_point.X, _ax);
         for (int j = 0; j < _n; j++) _rx[j] = _px[j] + _atz[j] + _eq.Q[j] * _point.Tau;
         for (int i = 0; i < _m; i++) _rz[i] = _ax[i] + _point.S[i] - _eq.B[i] * _point.Tau;
         _xPx = VectorOps.Dot(_point.X, _px); _qx = VectorOps.Dot(_eq.Q, _point.X); _bz = VectorOps.Dot(_eq.B, _point.Z);
@@ -450,7 +462,7 @@ internal sealed class InteriorPointSolver
         if (_kkt.SlackFromPrimalEquation)
         {
             // Δs = -w r_z + b Δτ - A Δx (zero on the equality rows).
-            _eq.A.Multiply(_step.X, _step.S);
+            MultiplyA(_step.X, _step.S);
             for (int i = 0; i < _m; i++) _step.S[i] = _zeroRow[i] ? 0.0 : -w * _rz[i] + _eq.B[i] * _step.Tau - _step.S[i];
         }
         else

@@ -50,7 +50,7 @@ public sealed record BlockAngularLayout(int CouplingVariables, int CouplingRows,
 /// a SIMD rank-k kernel, and factored by Cholesky. No regularization is needed; solutions are refined against the
 /// true system. Cost per factorization: O(n_c^2 sum_b k_b) for n_c coupling rows and k_b coupling columns per block.
 /// </summary>
-public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
+public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, IConstraintOperator
 {
     private readonly int _chunkColumns;             // columns of Z_b Z_b' summed per rank-k update (SolverSettings.BlockAngularChunkColumns)
     private readonly int _n, _m, _nc, _mc, _blocks;
@@ -1087,6 +1087,78 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget
         }
         SolverProfile.Stop(ProfilePhase.RefinementResidual, t0);
         return VectorOps.NormInf(r);
+    }
+
+    /// <summary>
+    /// y = Â x by blocks (in parallel): y_b = A_b x_b on each block's rows, y_0 = A_0c x_c + sum_b G_b x_b on the coupling
+    /// rows (G_b x_b = (G_b V_b)(V_b' x_J), from the scaled basis where the block has one).
+    /// </summary>
+    public void Multiply(ReadOnlySpan<double> x, Span<double> y)
+    {
+        long t0 = SolverProfile.Start();
+        x.CopyTo(_residualSource);
+        var xs = _residualSource;
+        var result = _res;
+        ForEachPart((w, b0, b1) =>
+        {
+            Array.Clear(w.Z0);
+            for (int b = b0; b < b1; b++)
+            {
+                int c0 = _layout.BlockColumns[b], r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0, p0 = r0 - _nc;
+                var xb = xs.AsSpan(c0, _layout.BlockColumns[b + 1] - c0);
+                // y_b = A_b x_b, row by row.
+                for (int i = 0; i < h; i++)
+                {
+                    double sum = 0;
+                    for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum += _aVal[q] * xb[_aCol[q]];
+                    result[r0 + i] = sum;
+                }
+                AddCouplingProduct(b, xb, w.Z0, w.ColBuf);
+            }
+        });
+        // y_0 = sum over the workers of sum_b G_b x_b + A_0c x_c.
+        var y0 = result.AsSpan(0, _nc);
+        y0.Clear();
+        foreach (var w in _scratch) VectorOps.Axpy(1.0, w.Z0, y0);
+        for (int j = 0; j < _mc; j++)
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) y0[_a.RowIndices[q]] += _a.Values[q] * xs[j];
+        result.AsSpan(0, _m).CopyTo(y);
+        SolverProfile.Stop(ProfilePhase.StructuredProduct, t0);
+    }
+
+    /// <summary>y = Â' z by blocks (in parallel): y_c = A_0c' z_0, y_b = A_b' z_b + G_b' z_0.</summary>
+    public void MultiplyTransposed(ReadOnlySpan<double> z, Span<double> y)
+    {
+        long t0 = SolverProfile.Start();
+        z.CopyTo(_residualSource.AsSpan(0, _m));
+        var zs = _residualSource;
+        var result = _res;
+        ForEachPart((w, b0, b1) =>
+        {
+            for (int b = b0; b < b1; b++)
+            {
+                int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
+                int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0, p0 = r0 - _nc;
+                var yb = result.AsSpan(c0, width);
+                // y_b = G_b' z_0 on the coupled entries (zero elsewhere), then += A_b' z_b row by row.
+                yb.Clear();
+                CouplingTransposeProduct(b, zs.AsSpan(0, _nc), yb, w.ColBuf);
+                for (int i = 0; i < h; i++)
+                {
+                    double zi = zs[r0 + i];
+                    if (zi == 0) continue;
+                    for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) yb[_aCol[q]] += _aVal[q] * zi;
+                }
+            }
+        });
+        for (int j = 0; j < _mc; j++)
+        {
+            double sum = 0;
+            for (int q = _a.ColumnPointers[j]; q < _a.ColumnPointers[j + 1]; q++) sum += _a.Values[q] * zs[_a.RowIndices[q]];
+            result[j] = sum;
+        }
+        result.AsSpan(0, _n).CopyTo(y);
+        SolverProfile.Stop(ProfilePhase.StructuredProduct, t0);
     }
 
     /// <summary>_corr = K^-1 _res by one elimination pass.</summary>

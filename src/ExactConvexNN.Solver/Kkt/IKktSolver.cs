@@ -39,3 +39,18 @@ public interface IKktSolver
     /// </summary>
     bool Solve(ReadOnlySpan<double> rhsX, ReadOnlySpan<double> rhsZ, Span<double> x, Span<double> z);
 }
+
+/// <summary>
+/// Optional capability of a KKT solver that holds the constraint matrix Â in a structured form: applies it (and its
+/// transpose) faster than the CSC form. The interior-point method then uses it for the products of its iteration (its
+/// residuals and slack steps); the checks of a solution are still made on the original data. The structured form must
+/// equal Â to working accuracy (relative 1e-12 or better).
+/// </summary>
+public interface IConstraintOperator
+{
+    /// <summary>y = Â x (x of length n, y of length m).</summary>
+    void Multiply(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>y = Â' z (z of length m, y of length n).</summary>
+    void MultiplyTransposed(ReadOnlySpan<double> z, Span<double> y);
+}

@@ -25,6 +25,8 @@ public enum ProfilePhase
     SolvePass,
     /// <summary>Residuals of the KKT system for iterative refinement.</summary>
     RefinementResidual,
+    /// <summary>Products with the constraint matrix in a KKT solver's structured form (<see cref="IConstraintOperator"/>).</summary>
+    StructuredProduct,
     /// <summary>The rest of the interior-point iteration (residuals, steps, directions outside the KKT solver).</summary>
     IterationOther,
     /// <summary>Recovery of the network (pruning, polishing solves).</summary>

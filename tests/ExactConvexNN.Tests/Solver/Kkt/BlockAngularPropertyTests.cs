@@ -216,6 +216,26 @@ public class BlockAngularPropertyTests
         Assert.Equal(generic.PrimalObjective, viaClaim.PrimalObjective, 1e-8);
     }
 
+    [Property(Arbitrary = new[] { typeof(CaseArbitrary) }, MaxTest = 30, Replay = ReplaySeed)]
+    public void TheStructuredProductsEqualTheMatrixProducts(Case c)
+    {
+        // A x and A' z from the solver's blocks (copies of the coupling columns, or the scaled basis) equal the CSC products.
+        foreach (var (problem, layout) in new[] { c.Build(), BasisProgram(c, spoil: false) })
+        {
+            var solver = BlockAngularKktSolver.Create(layout, problem.P, problem.A, ExactConvexNN.Solver.Cones.CompositeCone.Create(problem.Cones));
+            var rng = new Random(c.Seed);
+            var x = Enumerable.Range(0, problem.Variables).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            var z = Enumerable.Range(0, problem.Constraints).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            var ax = new double[problem.Constraints]; var expectedAx = new double[problem.Constraints];
+            var atz = new double[problem.Variables]; var expectedAtz = new double[problem.Variables];
+            solver.Multiply(x, ax); problem.A.Multiply(x, expectedAx);
+            solver.MultiplyTransposed(z, atz); problem.A.MultiplyTransposed(z, expectedAtz);
+            double scale = 1 + problem.A.Values.Select(Math.Abs).DefaultIfEmpty(0).Max() * Math.Max(problem.Variables, problem.Constraints);
+            for (int i = 0; i < ax.Length; i++) Assert.True(Math.Abs(ax[i] - expectedAx[i]) <= 1e-12 * scale, $"{c}: (Ax)_{i} {ax[i]:R} vs {expectedAx[i]:R}");
+            for (int j = 0; j < atz.Length; j++) Assert.True(Math.Abs(atz[j] - expectedAtz[j]) <= 1e-12 * scale, $"{c}: (A'z)_{j} {atz[j]:R} vs {expectedAtz[j]:R}");
+        }
+    }
+
     [Property(Arbitrary = new[] { typeof(CaseArbitrary) }, MaxTest = 20, Replay = ReplaySeed)]
     public void RefinementOnEverySolveGivesTheSameOptimum(Case c)
     {
