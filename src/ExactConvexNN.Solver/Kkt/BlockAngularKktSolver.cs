@@ -979,6 +979,64 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         }
     }
 
+    /// <summary>
+    /// Both coupling products of a block with a scaled basis in one pass over its rows: acc += G_b y_J and out_J = G_b' z0
+    /// (as <see cref="AddCouplingProduct"/> and <see cref="CouplingTransposeProduct"/>): with e = T_b V_b' y_J,
+    /// acc[r] += X̃_r · e and s += X̃_r z0[r] over the rows r, then out_J = V_b T_b' s.
+    /// </summary>
+    private void BasisProducts(int b, ReadOnlySpan<double> yb, ReadOnlySpan<double> z0, Span<double> acc, Span<double> outb, Span<double> tmp)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b], dc = _basisColumns;
+        if (rb == 0) { for (int t = 0; t < kb; t++) outb[_jLocal[_jOffset[b] + t]] = 0; return; }
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
+        var tb = _t.AsSpan(_tOffset[b], dc * rb);
+        // c = V_b' y_J, e = T_b c.
+        var c = tmp[..rb];
+        c.Clear();
+        for (int t = 0; t < kb; t++)
+        {
+            double yt = yb[_jLocal[_jOffset[b] + t]];
+            if (yt == 0) continue;
+            for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
+        }
+        Span<double> e = stackalloc double[dc];
+        Span<double> sx = stackalloc double[dc];
+        for (int f = 0; f < dc; f++)
+        {
+            double sum = 0;
+            for (int k = 0; k < rb; k++) sum += tb[f * rb + k] * c[k];
+            e[f] = sum;
+        }
+        var rows = _redRows.AsSpan(_redOffset[b], _redOffset[b + 1] - _redOffset[b]);
+        var x = _basis;
+        if (dc == 3)
+        {
+            double e0 = e[0], e1 = e[1], e2 = e[2], s0 = 0, s1 = 0, s2 = 0;
+            foreach (int r in rows)
+            {
+                double x0 = x[3 * r], x1 = x[3 * r + 1], x2 = x[3 * r + 2], zr = z0[r];
+                acc[r] += x0 * e0 + x1 * e1 + x2 * e2;
+                s0 += x0 * zr; s1 += x1 * zr; s2 += x2 * zr;
+            }
+            sx[0] = s0; sx[1] = s1; sx[2] = s2;
+        }
+        else
+        {
+            AddBasisProduct(rows, e, acc);
+            BasisTransposeProduct(rows, z0, sx);
+        }
+        // out_J = V_b (T_b' s).
+        c.Clear();
+        for (int f = 0; f < dc; f++)
+            for (int k = 0; k < rb; k++) c[k] += tb[f * rb + k] * sx[f];
+        for (int t = 0; t < kb; t++)
+        {
+            double sum = 0;
+            for (int k = 0; k < rb; k++) sum += v[t * rb + k] * c[k];
+            outb[_jLocal[_jOffset[b] + t]] = sum;
+        }
+    }
+
     /// <summary>acc[rows[i]] += X̃_(rows[i]) · e (the scaled basis rows; unrolled for 3 and 4 basis columns).</summary>
     private void AddBasisProduct(ReadOnlySpan<int> rows, ReadOnlySpan<double> e, Span<double> acc)
     {
@@ -1184,9 +1242,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         }
         // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
         var gz = w.Work2.AsSpan(0, width);
-        CouplingTransposeProduct(b, z0, gz, w.ColBuf);
+        if (_tOffset[b] >= 0) BasisProducts(b, xb, z0, w.Z0, gz, w.ColBuf);
+        else { CouplingTransposeProduct(b, z0, gz, w.ColBuf); AddCouplingProduct(b, xb, w.Z0, w.ColBuf); }
         for (int t = _jOffset[b]; t < _jOffset[b + 1]; t++) rx[_jLocal[t]] -= gz[_jLocal[t]];
-        AddCouplingProduct(b, xb, w.Z0, w.ColBuf);
         // r_zb = b_zb - A_b x_b + W (W z_b).
         var wz = w.ColBuf.AsSpan(0, h); var wwz = w.Work2.AsSpan(0, h);
         for (int k = _blockCones[b]; k < _blockCones[b + 1]; k++)
