@@ -88,6 +88,7 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
     /// <param name="backend">Creates the LDL backend from the upper pattern (default: <see cref="SparseLdl"/> with AMD ordering).</param>
     /// <param name="denseSocMaxDimension">Second-order cones up to this dimension get a dense W'W block, larger ones the sparse expansion (default: <see cref="SolverSettings.DenseSocMaxDimension"/>).</param>
     /// <exception cref="ArgumentException">Dimensions disagree.</exception>
+    /// <exception cref="InputException">The system would have more entries than 32-bit indexing allows.</exception>
     public static QuasiDefiniteKktSolver Create(CscMatrix pUpper, CscMatrix a, CompositeCone cones, SolverSettings? settings = null,
         Func<CscMatrix, ILdlFactorization>? backend = null, int? denseSocMaxDimension = null)
     {
@@ -99,6 +100,16 @@ public sealed class QuasiDefiniteKktSolver : IKktSolver, IRefinementTarget
         int n = a.Columns, m = a.Rows;
         if (pUpper.Rows != n || pUpper.Columns != n) throw new ArgumentException($"P is {pUpper.Rows}x{pUpper.Columns} but A has {n} columns");
         if (cones.Dimension != m) throw new ArgumentException($"the cones have dimension {cones.Dimension} but A has {m} rows");
+        // The entries of K, counted in 64 bits: a dense W'W block of a large cone (a semidefinite block of order k has
+        // k(k+1)/2 rows) can exceed 32-bit indexing, and such a system could not be stored anyway.
+        long entries = (long)pUpper.NonZeros + n + a.NonZeros;
+        foreach (var cone in cones.Cones)
+        {
+            long d = cone.Dimension;
+            entries += cone.HasDiagonalScaling || cone is SecondOrderCone && d > denseLimit ? 3 * d + 2 : d * (d + 1) / 2;
+        }
+        if (entries > int.MaxValue)
+            throw new InputException($"the quasi-definite KKT system would have {entries:N0} entries, more than {int.MaxValue:N0}: a cone of dimension {cones.Cones.Max(c => c.Dimension):N0} is too large for it; use smaller semidefinite blocks");
         var pattern = Analyze(pUpper, a, cones, denseLimit);
         var values = Assemble(pattern, pUpper, a, cones, settings.PrimalStaticRegularization ?? settings.StaticRegularization);
         return new QuasiDefiniteKktSolver(n, m, cones, pattern, values, settings, backend);

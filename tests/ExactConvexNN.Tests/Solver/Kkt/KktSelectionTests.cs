@@ -14,6 +14,19 @@ namespace ExactConvexNN.Tests.Solver.Kkt;
 public class KktSelectionTests
 {
     [Fact]
+    public void AQuasiDefiniteSystemBeyond32BitIndexingIsRefusedWithAnInputError()
+    {
+        // A semidefinite block of order 400 has 80,200 svec rows and a dense W'W block of 3.2e9 entries: the system
+        // cannot be indexed (nor stored), and the refusal names the sizes instead of failing with an index error.
+        var cones = CompositeCone.Create(new ConeSpec[] { new PsdConeSpec(400) });
+        int m = cones.Dimension;
+        var a = CscMatrix.FromTriplets(m, 1, [(0, 0, -1.0)]);
+        var p = CscMatrix.FromTriplets(1, 1, Array.Empty<(int, int, double)>());
+        var e = Assert.Throws<InputException>(() => QuasiDefiniteKktSolver.Create(p, a, cones));
+        Assert.Contains("80,200", e.Message);
+    }
+
+    [Fact]
     public void LinearMatrixInequalityWithFewVariablesUsesTheSchurComplement()
     {
         var (p, _) = SdpConformance.RandomSdp(new Random(5), 20, 6, 10);
