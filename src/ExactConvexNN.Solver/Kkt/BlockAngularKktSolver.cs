@@ -876,31 +876,17 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
     /// <summary>acc += G_b y_J = (G_b V_b)(V_b' y_J) over the rows G_b touches (y_J: the block's coupled entries of y).</summary>
     private void AddCouplingProduct(int b, ReadOnlySpan<double> yb, Span<double> acc, Span<double> tmp)
     {
-        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        int rb = _rank[b];
         if (rb == 0) return;
-        var v = _v.AsSpan(_vOffset[b], kb * rb);
         var c = tmp[..rb];
-        c.Clear();
-        for (int t = 0; t < kb; t++)
-        {
-            double yt = yb[_jLocal[_jOffset[b] + t]];
-            if (yt == 0) continue;
-            for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
-        }
+        ReduceCoupled(b, yb, c);
         int i0 = _redOffset[b], i1 = _redOffset[b + 1];
         var rows = _redRows.AsSpan(i0, i1 - i0);
         if (_tOffset[b] >= 0)
         {
             // acc[row_i] += X̃_i · e with e = T_b c.
-            int dc = _basisColumns;
-            var tb = _t.AsSpan(_tOffset[b], dc * rb);
-            Span<double> e = stackalloc double[dc];
-            for (int f = 0; f < dc; f++)
-            {
-                double sum = 0;
-                for (int k = 0; k < rb; k++) sum += tb[f * rb + k] * c[k];
-                e[f] = sum;
-            }
+            Span<double> e = stackalloc double[_basisColumns];
+            MultiplyT(b, c, e);
             AddBasisProduct(rows, e, acc);
             return;
         }
@@ -938,12 +924,9 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         if (_tOffset[b] >= 0)
         {
             // c = T_b' (X̃[rows]' z0[rows]).
-            int dc = _basisColumns;
-            Span<double> sx = stackalloc double[dc];
+            Span<double> sx = stackalloc double[_basisColumns];
             BasisTransposeProduct(rows, z0, sx);
-            var tb = _t.AsSpan(_tOffset[b], dc * rb);
-            for (int f = 0; f < dc; f++)
-                for (int k = 0; k < rb; k++) c[k] += tb[f * rb + k] * sx[f];
+            MultiplyTTransposed(b, sx, c);
         }
         else
         {
@@ -970,13 +953,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
                 for (int k = 0; k < rb; k++) c[k] += gi[k] * zi;
             }
         }
-        var v = _v.AsSpan(_vOffset[b], kb * rb);
-        for (int t = 0; t < kb; t++)
-        {
-            double sum = 0;
-            for (int k = 0; k < rb; k++) sum += v[t * rb + k] * c[k];
-            outb[_jLocal[_jOffset[b] + t]] = sum;
-        }
+        ExpandCoupled(b, c, outb);
     }
 
     /// <summary>
@@ -988,25 +965,12 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
     {
         int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b], dc = _basisColumns;
         if (rb == 0) { for (int t = 0; t < kb; t++) outb[_jLocal[_jOffset[b] + t]] = 0; return; }
-        var v = _v.AsSpan(_vOffset[b], kb * rb);
-        var tb = _t.AsSpan(_tOffset[b], dc * rb);
         // c = V_b' y_J, e = T_b c.
         var c = tmp[..rb];
-        c.Clear();
-        for (int t = 0; t < kb; t++)
-        {
-            double yt = yb[_jLocal[_jOffset[b] + t]];
-            if (yt == 0) continue;
-            for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
-        }
+        ReduceCoupled(b, yb, c);
         Span<double> e = stackalloc double[dc];
         Span<double> sx = stackalloc double[dc];
-        for (int f = 0; f < dc; f++)
-        {
-            double sum = 0;
-            for (int k = 0; k < rb; k++) sum += tb[f * rb + k] * c[k];
-            e[f] = sum;
-        }
+        MultiplyT(b, c, e);
         var rows = _redRows.AsSpan(_redOffset[b], _redOffset[b + 1] - _redOffset[b]);
         var x = _basis;
         if (dc == 3)
@@ -1026,15 +990,58 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
             BasisTransposeProduct(rows, z0, sx);
         }
         // out_J = V_b (T_b' s).
+        MultiplyTTransposed(b, sx, c);
+        ExpandCoupled(b, c, outb);
+    }
+
+    /// <summary>c = V_b' y_J (the block's coupled entries of y in the basis of range(G_b')).</summary>
+    private void ReduceCoupled(int b, ReadOnlySpan<double> yb, Span<double> c)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
         c.Clear();
-        for (int f = 0; f < dc; f++)
-            for (int k = 0; k < rb; k++) c[k] += tb[f * rb + k] * sx[f];
+        for (int t = 0; t < kb; t++)
+        {
+            double yt = yb[_jLocal[_jOffset[b] + t]];
+            if (yt == 0) continue;
+            for (int k = 0; k < rb; k++) c[k] += v[t * rb + k] * yt;
+        }
+    }
+
+    /// <summary>out_J = V_b c on the block's coupled entries.</summary>
+    private void ExpandCoupled(int b, ReadOnlySpan<double> c, Span<double> outb)
+    {
+        int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
+        var v = _v.AsSpan(_vOffset[b], kb * rb);
         for (int t = 0; t < kb; t++)
         {
             double sum = 0;
             for (int k = 0; k < rb; k++) sum += v[t * rb + k] * c[k];
             outb[_jLocal[_jOffset[b] + t]] = sum;
         }
+    }
+
+    /// <summary>e = T_b c (a basis block: basis columns x r_b).</summary>
+    private void MultiplyT(int b, ReadOnlySpan<double> c, Span<double> e)
+    {
+        int rb = _rank[b], dc = _basisColumns;
+        var tb = _t.AsSpan(_tOffset[b], dc * rb);
+        for (int f = 0; f < dc; f++)
+        {
+            double sum = 0;
+            for (int k = 0; k < rb; k++) sum += tb[f * rb + k] * c[k];
+            e[f] = sum;
+        }
+    }
+
+    /// <summary>c = T_b' s (a basis block).</summary>
+    private void MultiplyTTransposed(int b, ReadOnlySpan<double> s, Span<double> c)
+    {
+        int rb = _rank[b], dc = _basisColumns;
+        var tb = _t.AsSpan(_tOffset[b], dc * rb);
+        c[..rb].Clear();
+        for (int f = 0; f < dc; f++)
+            for (int k = 0; k < rb; k++) c[k] += tb[f * rb + k] * s[f];
     }
 
     /// <summary>acc[rows[i]] += X̃_(rows[i]) · e (the scaled basis rows; unrolled for 3 and 4 basis columns).</summary>
