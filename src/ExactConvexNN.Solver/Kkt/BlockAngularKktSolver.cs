@@ -709,12 +709,11 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
                 cone.MultiplyWInverseTranspose(col.Slice(o, cone.Dimension), bm.Slice(c * h + o, cone.Dimension));
             }
         }
-        // S_b = L L' (L in Work2, A_b is no longer needed), then L^-1 (in Work, B is no longer needed), kept for the solves.
+        // S_b = L L' (L in Work2, A_b is no longer needed), then L^-1, kept for the solves.
         var l = sc.Work2.AsSpan(0, w * w);
         if (!DenseKernels.QrLowerFactor(bm, h, w, l)) return false;
-        var lInverse = sc.Work.AsSpan(0, w * w);
+        var lInverse = _l.AsSpan(_lOffset[b], w * w);
         DenseKernels.InvertLower(l, w, lInverse);
-        lInverse.CopyTo(_l.AsSpan(_lOffset[b], w * w));
         int kb = _jOffset[b + 1] - _jOffset[b], rb = _rank[b];
         if (rb == 0) return true;
         // Y V_b (column-major w x r_b) with Y = L^-1 E_J (the block's coupled columns of L^-1); its Gram is V_b' Q_b V_b = R R'.
@@ -836,14 +835,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         ApplyHInverse(b, rhs.AsSpan(_n + r0, h), hinv, w);
         var rt = w.Work2.AsSpan(0, width);
         rhs.AsSpan(c0, width).CopyTo(rt);
-        // r~_b = r_b + A_b' hinv, row by row; t_b = S_b^-1 r~_b.
-        int p0 = r0 - _nc;
-        for (int i = 0; i < h; i++)
-        {
-            double v = hinv[i];
-            if (v == 0) continue;
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rt[_aCol[q]] += _aVal[q] * v;
-        }
+        // r~_b = r_b + A_b' hinv; t_b = S_b^-1 r~_b.
+        AddBlockTransposeProduct(b, hinv, rt, 1.0);
         DenseKernels.SolveWithInverseFactor(_l.AsSpan(_lOffset[b], width * width), width, rt, w.Work2.AsSpan(width, width), tb);
         AddCouplingProduct(b, tb, w.Z0, w.ColBuf);
     }
@@ -863,13 +856,7 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         for (int c = 0; c < width; c++) xb[c] -= sg[c];
         var v2 = w.Work.AsSpan(0, h);
         // v2 = A_b x_b - r_zb, row by row.
-        int p0 = r0 - _nc;
-        for (int i = 0; i < h; i++)
-        {
-            double sum = -rhs[_n + r0 + i];
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum += _aVal[q] * xb[_aCol[q]];
-            v2[i] = sum;
-        }
+        for (int i = 0; i < h; i++) v2[i] = AddBlockRow(r0 + i, xb, -rhs[_n + r0 + i], 1.0);
         ApplyHInverse(b, v2, sol.AsSpan(_n + r0, h), w);
     }
 
@@ -1169,15 +1156,10 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
             Array.Clear(w.Z0);
             for (int b = b0; b < b1; b++)
             {
-                int c0 = _layout.BlockColumns[b], r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0, p0 = r0 - _nc;
+                int c0 = _layout.BlockColumns[b], r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
                 var xb = xs.AsSpan(c0, _layout.BlockColumns[b + 1] - c0);
                 // y_b = A_b x_b, row by row.
-                for (int i = 0; i < h; i++)
-                {
-                    double sum = 0;
-                    for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum += _aVal[q] * xb[_aCol[q]];
-                    result[r0 + i] = sum;
-                }
+                for (int i = 0; i < h; i++) result[r0 + i] = AddBlockRow(r0 + i, xb, 0.0, 1.0);
                 AddCouplingProduct(b, xb, w.Z0, w.ColBuf);
             }
         });
@@ -1203,17 +1185,12 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
             for (int b = b0; b < b1; b++)
             {
                 int c0 = _layout.BlockColumns[b], width = _layout.BlockColumns[b + 1] - c0;
-                int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0, p0 = r0 - _nc;
+                int r0 = _layout.BlockRows[b], h = _layout.BlockRows[b + 1] - r0;
                 var yb = result.AsSpan(c0, width);
-                // y_b = G_b' z_0 on the coupled entries (zero elsewhere), then += A_b' z_b row by row.
+                // y_b = G_b' z_0 on the coupled entries (zero elsewhere), then += A_b' z_b.
                 yb.Clear();
                 CouplingTransposeProduct(b, zs.AsSpan(0, _nc), yb, w.ColBuf);
-                for (int i = 0; i < h; i++)
-                {
-                    double zi = zs[r0 + i];
-                    if (zi == 0) continue;
-                    for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) yb[_aCol[q]] += _aVal[q] * zi;
-                }
+                AddBlockTransposeProduct(b, zs.AsSpan(r0, h), yb, 1.0);
             }
         });
         for (int j = 0; j < _mc; j++)
@@ -1239,14 +1216,8 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
         var xb = x.AsSpan(c0, width); var zb = x.AsSpan(_n + r0, h); var z0 = x.AsSpan(_n, _nc);
         var rx = _res.AsSpan(c0, width); var rz = _res.AsSpan(_n + r0, h);
         _rhs.AsSpan(c0, width).CopyTo(rx);
-        // r_xb -= A_b' z_b, row by row.
-        int p0 = r0 - _nc;
-        for (int i = 0; i < h; i++)
-        {
-            double zi = zb[i];
-            if (zi == 0) continue;
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) rx[_aCol[q]] -= _aVal[q] * zi;
-        }
+        // r_xb -= A_b' z_b.
+        AddBlockTransposeProduct(b, zb, rx, -1.0);
         // r_xb -= G_b' z_0 and the coupling rows collect G_b x_b.
         var gz = w.Work2.AsSpan(0, width);
         if (_tOffset[b] >= 0) BasisProducts(b, xb, z0, w.Z0, gz, w.ColBuf);
@@ -1260,11 +1231,29 @@ public sealed class BlockAngularKktSolver : IKktSolver, IRefinementTarget, ICons
             cone.MultiplyW(zb.Slice(o, d), wz.Slice(o, d));
             cone.MultiplyWTranspose(wz.Slice(o, d), wwz.Slice(o, d));
         }
-        for (int i = 0; i < h; i++)
+        for (int i = 0; i < h; i++) rz[i] = AddBlockRow(r0 + i, xb, _rhs[_n + r0 + i] + wwz[i], -1.0);
+    }
+
+    /// <summary>
+    /// sum + sign (A_b x_b)_i for block row <paramref name="row"/>, accumulated entry by entry onto <paramref name="sum"/>
+    /// (sign ±1: each term is ±a x exactly).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private double AddBlockRow(int row, ReadOnlySpan<double> xb, double sum, double sign)
+    {
+        for (int q = _aPtr[row - _nc]; q < _aPtr[row - _nc + 1]; q++) sum += sign * _aVal[q] * xb[_aCol[q]];
+        return sum;
+    }
+
+    /// <summary>y_b += sign A_b' z_b row by row (z_b on the block's rows; zero entries skipped; sign ±1).</summary>
+    private void AddBlockTransposeProduct(int b, ReadOnlySpan<double> zb, Span<double> yb, double sign)
+    {
+        int p0 = _layout.BlockRows[b] - _nc;
+        for (int i = 0; i < zb.Length; i++)
         {
-            double sum = _rhs[_n + r0 + i] + wwz[i];
-            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) sum -= _aVal[q] * xb[_aCol[q]];
-            rz[i] = sum;
+            double zi = zb[i];
+            if (zi == 0) continue;
+            for (int q = _aPtr[p0 + i]; q < _aPtr[p0 + i + 1]; q++) yb[_aCol[q]] += sign * _aVal[q] * zi;
         }
     }
 }

@@ -131,21 +131,7 @@ public static class DenseKernels
     /// In-place Cholesky A = L L' of a symmetric positive definite n x n row-major matrix, reading and writing the lower
     /// triangle. Returns false (leaving A partly overwritten) when a pivot is not positive and finite.
     /// </summary>
-    public static bool CholeskyLower(Span<double> a, int n)
-    {
-        for (int j = 0; j < n; j++)
-        {
-            // L_jj = sqrt(A_jj - sum_k L_jk^2); L_ij = (A_ij - sum_k L_ik L_jk) / L_jj.
-            var rowJ = a.Slice(j * n, j);
-            double d = a[j * n + j] - Dot(rowJ, rowJ);
-            if (!(d > 0) || !double.IsFinite(d)) return false;
-            double ljj = Math.Sqrt(d);
-            a[j * n + j] = ljj;
-            for (int i = j + 1; i < n; i++)
-                a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), rowJ)) / ljj;
-        }
-        return true;
-    }
+    public static bool CholeskyLower(Span<double> a, int n) => Cholesky(a, n, double.NaN, out _);
 
     /// <summary>
     /// <see cref="CholeskyLower(Span{double}, int)"/> for a positive semidefinite matrix that rounding may have made
@@ -160,18 +146,30 @@ public static class DenseKernels
     /// <param name="replaced">The number of pivots replaced.</param>
     public static bool CholeskyLower(Span<double> a, int n, double tinyRatio, out int replaced)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(tinyRatio);
+        return Cholesky(a, n, tinyRatio, out replaced);
+    }
+
+    /// <summary>
+    /// The two <c>CholeskyLower</c>: with <paramref name="tinyRatio"/> NaN a pivot that is not positive fails the
+    /// factorization; otherwise pivots at most tinyRatio times their diagonal entry become <see cref="HugePivot"/>.
+    /// </summary>
+    private static bool Cholesky(Span<double> a, int n, double tinyRatio, out int replaced)
+    {
         replaced = 0;
+        bool modified = !double.IsNaN(tinyRatio);
         double huge = Math.Sqrt(HugePivot);
         for (int j = 0; j < n; j++)
         {
+            // L_jj = sqrt(A_jj - sum_k L_jk^2) (or sqrt(HugePivot) for a rounding-noise pivot); L_ij = (A_ij - sum_k L_ik L_jk) / L_jj.
             var rowJ = a.Slice(j * n, j);
             double ajj = a[j * n + j];
-            if (!(ajj > 0) || !double.IsFinite(ajj)) return false;
-            // L_jj = sqrt(A_jj - sum_k L_jk^2), or sqrt(HugePivot) when that pivot is rounding noise.
+            if (modified && (!(ajj > 0) || !double.IsFinite(ajj))) return false;
             double d = ajj - Dot(rowJ, rowJ);
-            if (!double.IsFinite(d)) return false;
-            double ljj = d > tinyRatio * ajj ? Math.Sqrt(d) : huge;
-            if (ljj == huge) replaced++;
+            if (!double.IsFinite(d) || !modified && !(d > 0)) return false;
+            double ljj;
+            if (!modified || d > tinyRatio * ajj) ljj = Math.Sqrt(d);
+            else { ljj = huge; replaced++; }
             a[j * n + j] = ljj;
             for (int i = j + 1; i < n; i++)
                 a[i * n + j] = (a[i * n + j] - Dot(a.Slice(i * n, j), rowJ)) / ljj;
@@ -362,16 +360,16 @@ public static class DenseKernels
         // u_i = X_i · b (row i of X is zero beyond column i).
         for (int i = 0; i < n; i++) u[i] = Dot(lInverse.Slice(i * n, i + 1), b[..(i + 1)]);
         // x = X' u = sum_i u_i X_i.
-        int width = System.Numerics.Vector<double>.Count, vectorEnd = n - n % width;
+        int width = Vector<double>.Count, vectorEnd = n - n % width;
         x[..n].Clear();
-        var xv = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(x[..vectorEnd]);
+        var xv = MemoryMarshal.Cast<double, Vector<double>>(x[..vectorEnd]);
         for (int i = 0; i < n; i++)
         {
             var row = lInverse.Slice(i * n, n);
             double ui = u[i];
             if (ui == 0) continue;
-            var rv = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(row[..vectorEnd]);
-            var uv = new System.Numerics.Vector<double>(ui);
+            var rv = MemoryMarshal.Cast<double, Vector<double>>(row[..vectorEnd]);
+            var uv = new Vector<double>(ui);
             for (int k = 0; k < xv.Length; k++) xv[k] += uv * rv[k];
             for (int k = vectorEnd; k < n; k++) x[k] += ui * row[k];
         }
@@ -424,12 +422,6 @@ public static class DenseKernels
             if (l[k * cols + k] < 0)
                 for (int j = k; j < cols; j++) l[j * cols + k] = -l[j * cols + k];
         return true;
-    }
-
-    /// <summary>Solves L y = e in place (L lower triangular, row-major n x n).</summary>
-    public static void ForwardSubstitute(ReadOnlySpan<double> l, int n, Span<double> e)
-    {
-        for (int i = 0; i < n; i++) e[i] = (e[i] - Dot(l.Slice(i * n, i), e[..i])) / l[i * n + i];
     }
 
     /// <summary>
