@@ -9,7 +9,7 @@ namespace ExactConvexNN.Bench;
 /// Exact training end to end on Gaussian data in R^3 with targets from a planted two-neuron ReLU network plus noise,
 /// beta = 0.01 (the sizes of the training issue's acceptance figures), and on a real data set, each certified.
 /// Arguments: [n ...] (default 50 100 200); "--generic" also times the generic sparse KKT path; "--no-iris" skips iris;
-/// "--chunk K" sets the Schur complement's columns per rank-k update; "--workers N" caps the KKT solver's threads; "--max-memory GB" raises the training's memory limit (n = 500 needs it); "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
+/// "--chunk K" sets the Schur complement's columns per rank-k update; "--workers N" caps the KKT solver's threads; "--max-memory GB" raises the training's memory limit (n = 500 needs it with --all-chambers); "--all-chambers" solves the program over every chamber instead of over a working set (<see cref="TrainingOptions.Screening"/>); "--profile" prints the seconds per phase (<see cref="SolverProfile"/>) of each run. "recov-opt" is the recovered
 /// network's objective minus the convex optimum, relative; "thin" the chambers left out as numerical slivers; "cert" the
 /// certificate's verdict; "peak MiB" the peak resident memory of this run alone (Linux: VmHWM after clearing it through
 /// /proc/self/clear_refs; elsewhere the process peak so far).
@@ -26,7 +26,7 @@ public static class TrainBench
         SolverProfile.ThreadCpu = profile && workers == 1;
         int ci = Array.IndexOf(args, "--chunk");
         int chunk = ci >= 0 && ci + 1 < args.Length ? int.Parse(args[ci + 1]) : options.Solver.BlockAngularChunkColumns;
-        options = options with { Solver = options.Solver with { MaxWorkers = workers, BlockAngularChunkColumns = chunk } };
+        options = options with { Solver = options.Solver with { MaxWorkers = workers, BlockAngularChunkColumns = chunk }, Screening = !args.Contains("--all-chambers") };
         int mi = Array.IndexOf(args, "--max-memory");
         if (mi >= 0 && mi + 1 < args.Length) options = options with { MaxMemoryBytes = (long)(double.Parse(args[mi + 1], System.Globalization.CultureInfo.InvariantCulture) * 1e9) };
         if (sizes is [0]) sizes = [50, 100, 200];
@@ -78,7 +78,8 @@ public static class TrainBench
                 // The iteration loop minus what the phases above measured inside it.
                 double inner = SolverProfile.Seconds(ProfilePhase.Scaling) + SolverProfile.Seconds(ProfilePhase.BlockFactor) + SolverProfile.Seconds(ProfilePhase.SchurFormation)
                     + SolverProfile.Seconds(ProfilePhase.SchurFactor) + SolverProfile.Seconds(ProfilePhase.SolvePass) + SolverProfile.Seconds(ProfilePhase.RefinementResidual)
-                    + SolverProfile.Seconds(ProfilePhase.StructuredProduct);
+                    + SolverProfile.Seconds(ProfilePhase.StructuredProduct) + SolverProfile.Seconds(ProfilePhase.Screening)
+                    + (r.WorkingSet is null ? 0 : SolverProfile.Seconds(ProfilePhase.ProgramAssembly)); // the working set's rounds assemble inside the solve
                 s = Math.Max(0, r.SolveSeconds - SolverProfile.Seconds(ProfilePhase.SolverSetup) - inner);
             }
             accounted += s;

@@ -25,11 +25,12 @@ public static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
+        var allChambers = new Option<bool>("--all-chambers") { Description = "relu: solve the program over every chamber at once instead of over a working set of chambers grown until its dual bounds every chamber (the same certified optimum, slower)" };
         var noPrune = NoPruneOption();
         var maxMemory = MaxMemoryOption();
         var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers), ReLU with batch normalization (--batch-norm, the ReLU program on the whitened data) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
-            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, noPrune, maxMemory,
+            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, allChambers, noPrune, maxMemory,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -51,12 +52,12 @@ public static class TrainCommand
             // Parse everything before reading data, so that malformed flags fail fast.
             var settings = solver.Parse(pr);
             var selection = dataOptions.Selection(pr);
-            var spec = DataOptions.ImplyClasses(model.Parse(pr, sample, noReduction, generic), selection);
+            var spec = DataOptions.ImplyClasses(model.Parse(pr, sample, noReduction, generic, allChambers), selection);
             bool asJson = pr.GetValue(json), verbose = solver.Verbose(pr);
             var options = new TrainingOptions
             {
                 Sample = pr.GetValue(sample), Seed = pr.GetValue(seed), MaxPatterns = limit, MaxPatternPairs = pr.GetValue(maxPairs),
-                FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Solver = settings,
+                FacetReduction = !pr.GetValue(noReduction), StructuredSolver = !pr.GetValue(generic), Screening = !pr.GetValue(allChambers), Solver = settings,
                 MaxMemoryBytes = MaxMemory(pr, maxMemory), Prune = !pr.GetValue(noPrune),
             };
             if (layerwise.Requested(pr))

@@ -49,6 +49,9 @@ public static class TrainingReport
             ["batch_norm"] = r.Model.BatchNorm,
             ["variables"] = r.Program.Problem.Variables,
             ["constraints"] = r.Program.Problem.Constraints,
+            ["working_set_chambers"] = r.WorkingSet?.Chambers,
+            ["working_set_rounds"] = r.WorkingSet?.Rounds,
+            ["working_set_iterations"] = r.WorkingSet?.Iterations,
         };
         foreach (var (k, v) in r.Program.Details(r.Solution.X)) o[k] = v?.DeepClone();
         if (r.UnpolishedObjective is double unpolished)
@@ -111,6 +114,8 @@ public static class TrainingReport
         w.WriteLine($"architecture    {r.Network.Architecture.Describe()}");
         if (r.TrainAccuracy is double acc) w.WriteLine($"train accuracy  {acc:P2} ({r.Model.Classes} classes)");
         w.WriteLine($"program         {r.Program.Describe()}");
+        if (r.WorkingSet is { } ws)
+            w.WriteLine($"working set     {ws.Chambers:N0} of {r.Chambers:N0} chambers, {ws.Rounds} round{(ws.Rounds == 1 ? "" : "s")} ({ws.Iterations} iterations in all) until its dual bounded every chamber (--all-chambers solves them all at once)");
         w.WriteLine($"time            {r.Seconds:F3} s ({r.PreparePhase} {r.PrepareSeconds:F3} s, solve {r.SolveSeconds:F3} s, {r.Solution.Iterations} iterations, certificate {r.CertificateSeconds:F3} s)");
         if (networkFile is not null) w.Write($"saved           {networkFile}");
         return w.ToString().TrimEnd();

@@ -36,8 +36,19 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
     }
 
     /// <inheritdoc/>
-    public override void CheckSize(Dataset data, ModelSpec model, TrainingOptions options) =>
-        TrainingGuards.CheckReluProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit, model.Outputs);
+    /// <remarks>With a working set of chambers (<see cref="Screens"/>) the program over every chamber is built only when the
+    /// working set does not pay, and its size is checked then.</remarks>
+    public override void CheckSize(Dataset data, ModelSpec model, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Screens(options)) CheckFullProgramSize(Architecture(model, data.Columns).StackedPatches(data.X).X, data.Rows, model, options);
+    }
+
+    /// <summary>True when training solves over a working set of chambers first (<see cref="TrainingOptions.Screening"/>, exact chambers, no working set given).</summary>
+    private static bool Screens(TrainingOptions options) => options.Screening && options.WorkingSet is null && options.Sample is null;
+
+    private static void CheckFullProgramSize(double[,] x, int samples, ModelSpec model, TrainingOptions options) =>
+        TrainingGuards.CheckReluProgramSize(x, samples, options.Sample, options.MaxMemoryBytes ?? TrainingGuards.DefaultMemoryLimit, model.Outputs);
 
     /// <inheritdoc/>
     public override TrainingResult Complete(TrainingResult result, Dataset data) => TrainingGuards.AboveBetaMax(result, data, this);
@@ -61,11 +72,32 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         var candidates = options.WorkingSet ?? arrangement.Chambers;
         var thick = candidates.Where(c => !ChamberCone.IsThin(x, c)).ToArray();
         SolverProfile.Stop(ProfilePhase.FacetRows, phase);
-        phase = SolverProfile.Start();
-        var program = ConvexReluProgram.Build(x, y, model.Beta, thick, loss, options.FacetReduction, data.Rows);
-        SolverProfile.Stop(ProfilePhase.ProgramAssembly, phase);
         var solveClock = Stopwatch.StartNew();
-        var solution = Solve(program, options, options.Solver);
+        // Over a working set of chambers when that pays (exact chambers, no working set given), else over all of them.
+        var screened = Screens(options) && !arrangement.Sampled
+            ? ChamberScreening.Solve(x, data.Rows, y, model.Beta, loss, arrangement.Chambers, thick, options, (p, settings, round) => Solve(p, options with
+            {
+                Progress = options.Progress is { } progress ? (phase, done, total) => progress($"{phase}, working set round {round}", done, total) : null,
+            }, settings))
+            : null;
+        ConvexReluProgram program;
+        SolverResult solution;
+        if (screened is not null) (program, solution) = (screened.Program, screened.Solution);
+        else
+        {
+            // The solve time of the full program leaves its assembly out (the working set's rounds include theirs).
+            solveClock.Stop();
+            if (Screens(options))
+            {
+                try { CheckFullProgramSize(x, data.Rows, model, options); }
+                catch (InputException e) { throw new InputException($"a working set of chambers did not settle the optimum, and {e.Message}"); }
+            }
+            phase = SolverProfile.Start();
+            program = ConvexReluProgram.Build(x, y, model.Beta, thick, loss, options.FacetReduction, data.Rows);
+            SolverProfile.Stop(ProfilePhase.ProgramAssembly, phase);
+            solveClock.Start();
+            solution = Solve(program, options, options.Solver);
+        }
         double solve = solveClock.Elapsed.TotalSeconds;
         double primal = program.Objective(solution.X);
         phase = SolverProfile.Start();
@@ -91,6 +123,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
             TrainAccuracy = model.Classes is int k ? ClassTargets.Accuracy(f, data.Y!, k) : null,
             Program = program, Solution = solution, DualCandidate = dual,
             NeuronsBeforePruning = before, Arrangement = arrangement, ThinChambers = candidates.Count - thick.Length,
+            WorkingSet = screened is null ? null : (screened.WorkingSet, screened.Rounds, screened.Iterations),
             PreparePhase = "enumeration", PrepareSeconds = enumeration, SolveSeconds = solve, Seconds = clock.Elapsed.TotalSeconds,
         };
     }

@@ -40,6 +40,12 @@ public sealed record TrainingOptions
     /// path uses); the certificate still checks every chamber. Null for all of them.
     /// </summary>
     public IReadOnlyList<Chamber>? WorkingSet { get; init; }
+    /// <summary>
+    /// ReLU with exact chambers and no <see cref="WorkingSet"/>: solve over a working set of chambers grown until its
+    /// multipliers bound the full program (<see cref="ChamberScreening"/>), the full program when that stops paying. The
+    /// optimum and the certificate over every chamber are the same either way; false always solves the full program.
+    /// </summary>
+    public bool Screening { get; init; } = true;
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
@@ -157,6 +163,11 @@ public sealed record TrainingResult
     public Arrangement? Arrangement { get; init; }
     /// <summary>Chambers left out of the program as numerically thin (<see cref="ChamberCone.ThinWidth"/>); certificates still check them.</summary>
     public int ThinChambers { get; init; }
+    /// <summary>
+    /// Chamber screening (<see cref="TrainingOptions.Screening"/>): the chambers of the working set the final program ran over,
+    /// the rounds (programs solved) and their interior-point iterations in all; null when the program ran over every chamber.
+    /// </summary>
+    public (int Chambers, int Rounds, int Iterations)? WorkingSet { get; init; }
     /// <summary>Number of chambers (activation patterns) of the arrangement; null for families without one.</summary>
     public int? Chambers => Arrangement?.Chambers.Count;
     /// <summary>Three-layer ReLU: the pattern pairs (D_i, D_j) of the double arrangement the program ran over; null otherwise.</summary>
