@@ -71,11 +71,13 @@ internal static class ChamberScreening
         var support = new double[all.Count];   // per chamber, the largest support over the output columns
         var column = new double[all.Count];
         var v0 = new double[samples];
+        var caches = Enumerable.Range(0, outputs).Select(_ => new SupportCache(all.Count, x.GetLength(1))).ToArray();
 
         // The first working set: the chambers the zero network's -grad L violates most (the optimal dual at beta_max and above).
         Measure(loss.NegativeGradientAtZero(y));
         if (Add() == 0) return null;
         var settings = options.Solver;
+        var log = settings.Verbose ? settings.Log ?? Console.Error : null;
         bool tightened = false;
         int iterations = 0;
         for (int round = 1; round <= MaxRounds && working.Count <= candidates / 2; round++)
@@ -97,6 +99,7 @@ internal static class ChamberScreening
             var (bound, _) = loss.BestScaledBound(v, y, limit);
             SolverProfile.Stop(ProfilePhase.Screening, phase);
             var gap = Certificate.FromBound(primal, bound, 0, 0, all.Count, options.CertificateTolerance / 2, Certificate.DefaultAbsoluteTolerance / 2);
+            log?.WriteLine($"working set round {round}: {working.Count} of {all.Count} chambers, {solution.Status.ToName()} in {solution.Iterations} iterations, objective {primal:G10}, bound over every chamber {bound:G10} (relative gap {gap.RelativeGap:E2}), rho/beta {beta / limit:G6}");
             if (gap.CertifiedOptimal && solution.Status == SolverStatus.Solved) return new Outcome(program, solution, working.Count, round, iterations);
             if (!gap.CertifiedOptimal && Add() > 0) continue;
             // No chamber is violated beyond rounding yet no bound, or a bound from a round short of Solved: the accuracy of
@@ -116,7 +119,9 @@ internal static class ChamberScreening
             for (int o = 0; o < outputs; o++)
             {
                 for (int s = 0; s < samples; s++) v0[s] = v[s, o];
-                OptimalityVerifier.Supports(x, samples, all, v0, column);
+                // Chambers whose supports provably stay at most beta since their last projection are neither violated nor
+                // above rho unless every support is at most beta; their bound stands in for them (rho stays an upper bound).
+                OptimalityVerifier.Supports(x, samples, all, v0, column, caches[o], beta);
                 double rho = 0;
                 for (int i = 0; i < all.Count; i++) { rho = Math.Max(rho, column[i]); support[i] = Math.Max(support[i], column[i]); }
                 if (rho > 0) limit = Math.Min(limit, beta / (rho * (1 + 1e-12)));

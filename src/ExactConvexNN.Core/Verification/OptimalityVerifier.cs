@@ -206,10 +206,29 @@ public static class OptimalityVerifier
     /// Chambers are processed in parallel.
     /// </summary>
     /// <exception cref="InputException">A chamber without facets (sampled).</exception>
-    public static void Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v, Span<double> values)
+    public static void Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v, Span<double> values) =>
+        Supports(x, samples, chambers, v, values, null, 0);
+
+    /// <summary>
+    /// As <see cref="Supports(double[,], int, IReadOnlyList{Chamber}, ReadOnlySpan{double}, Span{double})"/> for a sequence of
+    /// vectors v: <paramref name="cache"/> keeps, per chamber, the last c = sum_k X_k'D_ik v whose supports were computed and
+    /// their value s. Projection onto a closed convex cone is nonexpansive, so the supports at a new c are at most
+    /// s + ||c - c_cached||; a chamber whose bound is at most <paramref name="skipAtOrBelow"/> gets the bound itself (still an
+    /// upper bound, as every value here) without the projections, and keeps its cached pair.
+    /// </summary>
+    /// <param name="x">The stacked patch matrix (n K rows).</param>
+    /// <param name="samples">The number of samples n.</param>
+    /// <param name="chambers">The chambers, with facets (the same list, in the same order, at every call with one cache).</param>
+    /// <param name="v">The vector v (length n).</param>
+    /// <param name="values">Upper bounds on the supports, one per chamber.</param>
+    /// <param name="cache">The pairs of earlier calls (null: none kept, every support computed).</param>
+    /// <param name="skipAtOrBelow">Chambers whose bound from the cache is at most this skip the projections.</param>
+    public static void Supports(double[,] x, int samples, IReadOnlyList<Chamber> chambers, ReadOnlySpan<double> v, Span<double> values,
+        SupportCache? cache, double skipAtOrBelow)
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(chambers);
         if (values.Length != chambers.Count) throw new ArgumentException($"{values.Length} values for {chambers.Count} chambers");
+        if (cache is not null && !cache.Fits(chambers.Count, x.GetLength(1))) throw new ArgumentException($"the cache was made for other chambers or columns");
         int rowsTotal = x.GetLength(0), d = x.GetLength(1), n = samples;
         if (chambers.Any(ch => ch.FacetRows is null)) throw new InputException("verification needs the chambers' facets; enumerate exactly instead of sampling");
         var nonzeroRows = ChamberCone.NonzeroRows(x);
@@ -228,6 +247,15 @@ public static class OptimalityVerifier
                     double vj = vv[j % n];
                     if (ch[j] && vj != 0) for (int k = 0; k < d; k++) c[k] += x[j, k] * vj;
                 }
+                if (cache is not null && cache.Known[i])
+                {
+                    // ||P(c)|| <= ||P(c_cached)|| + ||c - c_cached|| for P the projection onto the cone (or its mirror).
+                    double moved = 0;
+                    for (int k = 0; k < d; k++) { double e = c[k] - cache.C[i * d + k]; moved += e * e; }
+                    double bound = cache.S[i] + Math.Sqrt(moved);
+                    if (bound <= skipAtOrBelow) { result[i] = bound; return local; }
+                }
+                if (cache is not null) Array.Copy(c, 0, cache.C, i * d, d);
                 // The chamber's closed cone: (2D - I)_jj x_j'g >= 0 over its facet rows, or over every row for a thin
                 // chamber, whose near-dependent facets hold more in doubles than the exact cone (each row is valid for it).
                 rows.Clear();
@@ -241,6 +269,7 @@ public static class OptimalityVerifier
                 double up = ConeSupport.UpperBound(rows, c);
                 for (int k = 0; k < d; k++) c[k] = -c[k];
                 result[i] = Math.Max(up, ConeSupport.UpperBound(rows, c));
+                if (cache is not null) { cache.S[i] = result[i]; cache.Known[i] = true; }
                 return local;
             },
             _ => { });
@@ -263,4 +292,28 @@ public static class OptimalityVerifier
         for (int i = 0; i < n; i++) { double r = t * v[i] - y[i]; value += r * r; yy += y[i] * y[i]; }
         return (-value / 2 + yy / 2, rho, t);
     }
+}
+
+/// <summary>
+/// Per chamber, the last vector c = sum_k X_k'D_ik v whose supports <see cref="OptimalityVerifier.Supports(double[,], int, IReadOnlyList{Chamber}, ReadOnlySpan{double}, Span{double}, SupportCache?, double)"/>
+/// computed, and their value: what bounds the supports of the next v without projections.
+/// </summary>
+public sealed class SupportCache
+{
+    /// <summary>An empty cache for <paramref name="chambers"/> chambers of a matrix with <paramref name="columns"/> columns.</summary>
+    public SupportCache(int chambers, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(chambers); ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        C = new double[(long)chambers * columns <= int.MaxValue ? chambers * columns : throw new ArgumentException("the cache would exceed an array")];
+        S = new double[chambers];
+        Known = new bool[chambers];
+        Columns = columns;
+    }
+
+    internal double[] C { get; }
+    internal double[] S { get; }
+    internal bool[] Known { get; }
+    private int Columns { get; }
+
+    internal bool Fits(int chambers, int columns) => S.Length == chambers && Columns == columns;
 }

@@ -145,3 +145,38 @@ public class CertificatePropertyTests
         return Math.Sqrt(total);
     }
 }
+
+/// <summary>
+/// The supports with a <see cref="SupportCache"/>: along a sequence of vectors every value is an upper bound on the exact
+/// support (the cached bound s + ||c - c_cached|| never below it), computed exactly wherever the bound is above the
+/// threshold, and at most the threshold wherever it stands in.
+/// </summary>
+public class SupportCacheTests
+{
+    [Property(Arbitrary = new[] { typeof(SeedArbitrary) }, MaxTest = 40)]
+    public void CachedSupportsAreUpperBoundsExactAboveTheThreshold(Seed seed)
+    {
+        var rng = new Random(seed);
+        int n = rng.Next(4, 16), d = rng.Next(2, 4);
+        var x = rng.Next(2) == 0 ? SmallIntegers(n, d, 2, seed) : Gaussian(n, d, seed);
+        var chambers = ExactConvexNN.Arrangements.ArrangementEnumerator.Enumerate(x).Chambers;
+        var cache = new SupportCache(chambers.Count, d);
+        var v = Enumerable.Range(0, n).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+        var exact = new double[chambers.Count];
+        var cached = new double[chambers.Count];
+        for (int step = 0; step < 6; step++)
+        {
+            // Steps of every size: the bound skips small moves and must not skip large ones.
+            double size = Math.Pow(10, -rng.Next(0, 5));
+            for (int i = 0; i < n; i++) v[i] += size * (2 * rng.NextDouble() - 1);
+            OptimalityVerifier.Supports(x, n, chambers, v, exact);
+            double threshold = exact.DefaultIfEmpty(0).Max() * rng.NextDouble();
+            OptimalityVerifier.Supports(x, n, chambers, v, cached, cache, threshold);
+            for (int c = 0; c < chambers.Count; c++)
+            {
+                Assert.True(cached[c] >= exact[c] * (1 - 1e-12) - 1e-14, $"{seed} step {step} chamber {c}: {cached[c]:G17} below the support {exact[c]:G17}");
+                Assert.True(cached[c] <= threshold || cached[c] == exact[c], $"{seed} step {step} chamber {c}: {cached[c]:G17} stood in above the threshold {threshold:G17}");
+            }
+        }
+    }
+}
