@@ -8,7 +8,7 @@ namespace ExactConvexNN.Bench;
 /// The regularization path warm-started (<see cref="ModelPath.Run"/>: chambers and beta_max once, working sets of chambers
 /// carried down the path, every point certified over every chamber) against the same betas trained cold, one
 /// <see cref="ModelPipeline.Train"/> each. Arguments: [DATA] (default problems/iris_sepal.csv with a bias) [--path N]
-/// (default 20) [--no-cold]. Prints each beta's objective, neurons, certificate and seconds for both, the largest
+/// (default 20) [--no-cold] [--profile: the warm path's seconds per phase]. Prints each beta's objective, neurons, certificate and seconds for both, the largest
 /// relative difference of the objectives, and the totals.
 /// </summary>
 public static class PathBench
@@ -23,7 +23,9 @@ public static class PathBench
         var betas = ModelPath.LogSpaced(data, model, count);
         Console.WriteLine($"{file}: n = {data.Rows}, {count} betas from {betas[0]:G6} down to {betas[^1]:G6}; load average {Load()}");
         var clock = Stopwatch.StartNew();
+        ExactConvexNN.Solver.Kkt.SolverProfile.Reset();
         var warm = ModelPath.Run(data, model, betas);
+        if (args.Contains("--profile")) Console.WriteLine("warm profile s: " + string.Join(", ", Enum.GetValues<ExactConvexNN.Solver.Kkt.ProfilePhase>().Select(p => $"{p} {ExactConvexNN.Solver.Kkt.SolverProfile.Seconds(p):F2} ({ExactConvexNN.Solver.Kkt.SolverProfile.Calls(p)})")));
         double warmSeconds = clock.Elapsed.TotalSeconds;
         IReadOnlyList<TrainingResult>? cold = null;
         double coldSeconds = double.NaN;

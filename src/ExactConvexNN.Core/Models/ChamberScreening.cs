@@ -73,9 +73,15 @@ internal static class ChamberScreening
         var v0 = new double[samples];
         var caches = Enumerable.Range(0, outputs).Select(_ => new SupportCache(all.Count, x.GetLength(1))).ToArray();
 
-        // The first working set: the chambers the zero network's -grad L violates most (the optimal dual at beta_max and above).
-        Measure(loss.NegativeGradientAtZero(y));
-        if (Add() == 0) return null;
+        // The first working set: the given one, or the chambers the zero network's -grad L violates most (the optimal dual at
+        // beta_max and above).
+        foreach (var c in options.FirstWorkingSet ?? [])
+            if (index.TryGetValue(c, out int i) && eligible[i] && !inSet[i]) { inSet[i] = true; working.Add(c); }
+        if (working.Count == 0)
+        {
+            Measure(loss.NegativeGradientAtZero(y));
+            if (Add() == 0) return null;
+        }
         var settings = options.Solver;
         var log = settings.Verbose ? settings.Log ?? Console.Error : null;
         bool tightened = false;

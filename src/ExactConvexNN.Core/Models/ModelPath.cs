@@ -51,7 +51,8 @@ public static class ModelPath
         if (betas.Count == 0) throw new InputException("a path needs at least one beta");
         foreach (double b in betas) (model with { Beta = b }).Validated();
         options ??= new TrainingOptions();
-        // The warm path certifies with the squared loss's dual bound: other losses and classifiers are trained cold.
+        // The warm path reads the previous optimum's support from the blocks of one output (squared loss, no classes); other
+        // losses and classifiers are trained cold (each still over its own working set of chambers).
         if (warm && model.Activation == ActivationKind.Relu && !model.BatchNorm && model.Layers == 2 && model.Loss == LossKind.Squared && model.Classes is null
             && options.Sample is null && options.Certify && data.Y is not null)
             return RunWarm(data, model, betas, options, progress);
@@ -64,122 +65,55 @@ public static class ModelPath
         return results;
     }
 
-    /// <summary>Most chambers added to the working set per round: a few times the samples (an optimum uses at most n).</summary>
-    private static int AddedPerRound(int samples) => Math.Max(16, samples);
-
     /// <summary>
     /// The warm-started path. The interior-point method has no useful warm start (its iterates must stay central), so what
-    /// is carried from one beta to the next is everything else: the chambers (enumerated once), beta_max (once), and the
-    /// previous solutions as a working set of chambers. The betas are solved from the largest down; at each, the program
-    /// runs over the working set only (chambers used before, plus those the previous optimum's residual v violates at the
-    /// new beta: support value of X'D_i v on the chamber's cone above beta, at most <see cref="AddedPerRound"/>, the largest
-    /// first), the network is recovered, pruned and certified over every chamber exactly as in a cold training. When the
-    /// certificate fails, the chambers its residual violates are added and the small program is solved again; when no chamber
-    /// is violated and still no certificate (an accuracy problem, not a missing chamber), or after 8 rounds, the beta is
-    /// trained cold. So every result is certified as a cold one is; only the time differs.
+    /// is carried from one beta to the next is everything else: the chambers (enumerated once) and the previous optimum's
+    /// support as the first working set of the next beta's training (<see cref="TrainingOptions.FirstWorkingSet"/>). The
+    /// betas are trained from the largest down by <see cref="ModelPipeline.Train"/>, whose working set grows from there
+    /// by its multipliers' violations (<see cref="ChamberScreening"/>) and whose network is certified over every chamber
+    /// as in a cold training. So every result is certified as a cold one is; only the time differs.
     /// </summary>
     private static List<TrainingResult> RunWarm(Dataset data, ModelSpec model, IReadOnlyList<double> betas, TrainingOptions options, Action<int, int>? progress)
     {
         var clockAll = System.Diagnostics.Stopwatch.StartNew();
         var family = ModelRegistry.For(model);
-        var y = data.Y!;
         TrainingGuards.CheckMagnitudes(data);
-        family.CheckSize(data, model, options);
         var x = family.Architecture(model, data.Columns).StackedPatches(data.X).X;
-        int n = data.Rows;
         var arrangement = options.Chambers ?? ArrangementEnumerator.Enumerate(x, new ArrangementOptions { MaxPatterns = options.MaxPatterns, IndependentCount = false });
-        var chambers = arrangement.Chambers;
-        var thin = chambers.Select(c => ChamberCone.IsThin(x, c)).ToArray();
-        double betaMax = TrainingGuards.ReluBetaMax(x, y, arrangement);
-        var shared = options with { Chambers = arrangement, Certify = false, Progress = null };
-        var results = new TrainingResult?[betas.Count];
+        var shared = options with { Chambers = arrangement };
         double setup = clockAll.Elapsed.TotalSeconds;
-        var inSet = new bool[chambers.Count];
-        var working = new List<Chamber>();
-        double[] v = (double[])y.Clone();   // the zero network's residual: the optimal dual at beta >= beta_max
+        var results = new TrainingResult?[betas.Count];
+        IReadOnlyList<Chamber>? support = null;
         int done = 0;
-        var support = new double[chambers.Count];
-        OptimalityVerifier.Supports(x, n, chambers, v, support);
         foreach (int index in Enumerable.Range(0, betas.Count).OrderByDescending(i => betas[i]))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var spec = model with { Beta = betas[index] };
-            double beta = spec.Beta;
-            AddViolated(beta, atLeastOne: working.Count == 0);
-            TrainingResult? found = null;
-            bool tightened = false;
-            for (int round = 0; round < 8 && found is null; round++)
-            {
-                var r = TrainingGuards.HonestStatus(family.Train(data, spec, shared with { WorkingSet = working.ToArray() }), shared);
-                r = beta >= betaMax ? family.Complete(r, data) : r with { BetaMax = betaMax };
-                // The certificate of OptimalityVerifier.Verify from the network's residual, with every chamber's support
-                // value kept: they are the next round's (or the next beta's) violated chambers.
-                var f = r.Network.Outputs(data.X);
-                for (int i = 0; i < n; i++) v[i] = y[i] - f[i, 0];
-                OptimalityVerifier.Supports(x, n, chambers, v, support);
-                var (bound, rho, scale) = OptimalityVerifier.ScaledBound(y, beta, support.DefaultIfEmpty(0).Max() * (1 + 1e-12), v);
-                var certificate = Certificate.FromBound(r.RecoveredObjective, bound, rho, scale, chambers.Count, options.CertificateTolerance);
-                if (r.Status == SolverStatus.Solved && certificate.CertifiedOptimal)
-                {
-                    found = r with { Certificate = certificate };
-                    KeepSupport(r);
-                }
-                else if (!AddViolated(beta, atLeastOne: false))
-                {
-                    // No chamber is missing: the small program's accuracy is. Once more at 1/100 of the tolerances (as
-                    // ModelPipeline.Train does), then the cold training.
-                    if (tightened || r.Status != SolverStatus.Solved) break;
-                    tightened = true;
-                    shared = shared with { Solver = FamilyTraining.Tighter(shared.Solver) };
-                }
-            }
-            shared = shared with { Solver = options.Solver };
-            // The cold training, with the chambers already enumerated; its residual seeds the next beta.
-            if (found is null)
-            {
-                found = ModelPipeline.Train(data, spec, options with { Chambers = arrangement });
-                var f = found.Network.Outputs(data.X);
-                for (int i = 0; i < n; i++) v[i] = y[i] - f[i, 0];
-                OptimalityVerifier.Supports(x, n, chambers, v, support);
-            }
-            // The first beta also carries the shared work: the enumeration, the thin chambers and beta_max.
-            results[index] = found with { Seconds = clock.Elapsed.TotalSeconds + (done == 0 ? setup : 0) };
+            var r = ModelPipeline.Train(data, model with { Beta = betas[index] }, shared with { FirstWorkingSet = support });
+            support = Support(r) ?? support;
+            // The first beta also carries the shared work: the enumeration.
+            results[index] = r with { Seconds = clock.Elapsed.TotalSeconds + (done == 0 ? setup : 0) };
             done++;
             progress?.Invoke(done, betas.Count);
         }
         return results.Select(r => r!).ToList();
+    }
 
-        // The working set shrinks to the blocks the certified solution uses (above 1e-6 of the largest norm): the next
-        // beta adds what its violations ask for.
-        void KeepSupport(TrainingResult r)
+    /// <summary>The chambers whose blocks the solution uses (above 1e-6 of the largest norm); null when there are none.</summary>
+    private static IReadOnlyList<Chamber>? Support(TrainingResult r)
+    {
+        if (r.Program is not Programs.ConvexReluProgram p) return null;
+        int d = p.Features;
+        var norms = new double[p.Blocks.Count];
+        for (int b = 0; b < norms.Length; b++)
         {
-            if (r.Program is not Programs.ConvexReluProgram p) return;
-            int d = p.Features;
-            var norms = new double[p.Blocks.Count];
-            for (int b = 0; b < norms.Length; b++)
-            {
-                int v0 = p.BlockVariable(b);
-                double nu = 0, nv = 0;
-                for (int k = 0; k < d; k++) { nu += r.Solution.X[v0 + 1 + k] * r.Solution.X[v0 + 1 + k]; nv += r.Solution.X[v0 + d + 2 + k] * r.Solution.X[v0 + d + 2 + k]; }
-                norms[b] = Math.Max(nu, nv);
-            }
-            double largest = norms.DefaultIfEmpty(0).Max();
-            var keep = new HashSet<Chamber>(Enumerable.Range(0, norms.Length).Where(b => norms[b] > 1e-12 * largest).Select(b => p.Blocks[b]), ReferenceEqualityComparer.Instance);
-            if (keep.Count == 0) return;
-            working.RemoveAll(c => !keep.Contains(c));
-            for (int i = 0; i < chambers.Count; i++) inSet[i] = keep.Contains(chambers[i]);
+            // The larger of ||u_b||^2 and ||v_b||^2.
+            int v0 = p.BlockVariable(b);
+            double nu = 0, nv = 0;
+            for (int k = 0; k < d; k++) { nu += r.Solution.X[v0 + 1 + k] * r.Solution.X[v0 + 1 + k]; nv += r.Solution.X[v0 + d + 2 + k] * r.Solution.X[v0 + d + 2 + k]; }
+            norms[b] = Math.Max(nu, nv);
         }
-
-        // Adds the chambers outside the working set whose dual constraint the current residual violates at beta (support
-        // value above beta, beyond rounding), the largest first, at most AddedPerRound; with atLeastOne, the largest even
-        // when none is violated. Thin chambers stay out, as in every program. False when none was added.
-        bool AddViolated(double beta, bool atLeastOne)
-        {
-            var outside = Enumerable.Range(0, chambers.Count).Where(i => !inSet[i] && !thin[i] && !chambers[i].IsAllZero).ToArray();
-            var add = outside.Where(i => support[i] > beta * (1 + 1e-9)).OrderByDescending(i => support[i]).Take(AddedPerRound(n)).ToList();
-            if (add.Count == 0 && atLeastOne && outside.Length > 0) add.Add(outside.MaxBy(i => support[i]));
-            foreach (int i in add) { inSet[i] = true; working.Add(chambers[i]); }
-            return add.Count > 0;
-        }
+        double largest = norms.DefaultIfEmpty(0).Max();
+        var kept = Enumerable.Range(0, norms.Length).Where(b => largest > 0 && norms[b] > 1e-12 * largest).Select(b => p.Blocks[b]).Distinct().ToArray();
+        return kept.Length == 0 ? null : kept;
     }
 }

@@ -46,6 +46,12 @@ public sealed record TrainingOptions
     /// optimum and the certificate over every chamber are the same either way; false always solves the full program.
     /// </summary>
     public bool Screening { get; init; } = true;
+    /// <summary>
+    /// ReLU with <see cref="Screening"/>: the first working set (for example the chambers a nearby beta's optimum used, as
+    /// the warm-started path passes them), instead of the chambers the zero network's residual violates most. Only chambers
+    /// of <see cref="Chambers"/> count. Null for the default.
+    /// </summary>
+    public IReadOnlyList<Chamber>? FirstWorkingSet { get; init; }
     /// <summary>Interior-point settings.</summary>
     public SolverSettings Solver { get; init; } = new();
     /// <summary>ReLU: blocks below this fraction of the largest block norm are pruned from the recovered network.</summary>
