@@ -11,7 +11,7 @@ namespace ExactConvexNN.Models;
 /// nonzero at the optimum only where the optimal dual V* meets the chamber's constraint
 /// max_{g in K_i, ||g|| &lt;= 1} |V*'D_i X g| = beta, and at a small beta a few percent of the chambers do. So the program
 /// is solved over a working set W only. Its solution is feasible for the full program, and its multipliers V, scaled into
-/// dual feasibility over every chamber (the supports of <see cref="OptimalityVerifier.Supports"/>, as in the certificate),
+/// dual feasibility over every chamber (the supports of <see cref="OptimalityVerifier.Supports(double[,], int, IReadOnlyList{Chamber}, ReadOnlySpan{double}, Span{double})"/>, as in the certificate),
 /// bound the full program's optimum from below. When that bound is within half the certificate's tolerance of the working
 /// set's objective, the working set's solution is an optimum of the full program. Otherwise the chambers whose constraint
 /// V violates join W, the most violated first, and the program is solved again.

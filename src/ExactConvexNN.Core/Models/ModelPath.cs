@@ -99,7 +99,7 @@ public static class ModelPath
     }
 
     /// <summary>The chambers whose blocks the solution uses (above 1e-6 of the largest norm); null when there are none.</summary>
-    private static IReadOnlyList<Chamber>? Support(TrainingResult r)
+    private static Chamber[]? Support(TrainingResult r)
     {
         if (r.Program is not Programs.ConvexReluProgram p) return null;
         int d = p.Features;
