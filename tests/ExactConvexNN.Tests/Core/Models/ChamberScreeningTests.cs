@@ -32,8 +32,11 @@ public class ChamberScreeningTests
         double scale = Math.Max(1e-12, Math.Abs(full.RecoveredObjective));
         Assert.True(screened.RecoveredObjective >= full.Certificate!.LowerBound - 1e-12 * scale, $"{c}: screened {screened.RecoveredObjective:G17} below the full bound {full.Certificate.LowerBound:G17}");
         Assert.True(full.RecoveredObjective >= screened.Certificate!.LowerBound - 1e-12 * scale, $"{c}: full {full.RecoveredObjective:G17} below the screened bound {screened.Certificate.LowerBound:G17}");
-        Assert.True(Math.Abs(screened.RecoveredObjective - full.RecoveredObjective) <= 1e-7 * scale,
-            $"{c}: objectives {screened.RecoveredObjective:G17} and {full.RecoveredObjective:G17}");
+        // The brackets bound the difference by the larger certified gap; the squared loss's networks are recovered to 1e-8
+        // (piecewise-linear losses to their recovery tolerance, 1e-7, within the certificate's 1e-6).
+        if (screened.Model.Loss == LossKind.Squared)
+            Assert.True(Math.Abs(screened.RecoveredObjective - full.RecoveredObjective) <= 1e-7 * scale,
+                $"{c}: objectives {screened.RecoveredObjective:G17} and {full.RecoveredObjective:G17}");
     }
 
     [Theory]
@@ -62,18 +65,21 @@ public class ChamberScreeningTests
     {
         var rng = new Random(seed);
         int n = rng.Next(26, 41);
+        var loss = (LossKind)new[] { LossKind.Squared, LossKind.Squared, LossKind.L1, LossKind.Huber, LossKind.Hinge, LossKind.Logistic }[rng.Next(6)];
+        bool labels = loss is LossKind.Hinge or LossKind.Logistic;
         var x = new double[n, 3];
         var y = new double[n];
         // Rounded entries: repeated and proportional rows now and then, and thin chambers among the thick ones.
         for (int i = 0; i < n; i++)
         {
             for (int k = 0; k < 3; k++) x[i, k] = Math.Round(4 * rng.NextDouble() - 2, rng.Next(2) == 0 ? 1 : 3);
-            y[i] = Math.Round(4 * rng.NextDouble() - 2, 3);
+            y[i] = labels ? (x[i, 0] + x[i, 1] * x[i, 2] > 0 ? 1 : 0) : Math.Round(4 * rng.NextDouble() - 2, 3);
         }
+        if (labels) { y[0] = 0; y[1] = 1; }
         double beta = Math.Pow(10, -3 + 3 * rng.NextDouble());
         var data = Dataset.Create(x, y);
-        var spec = new ModelSpec { Beta = beta };
-        SameCertifiedOptimum(ModelPipeline.Train(data, spec), ModelPipeline.Train(data, spec, AllChambers), $"{seed} n={n} beta={beta:G4}");
+        var spec = new ModelSpec { Beta = beta, Loss = loss, Classes = labels ? 2 : null };
+        SameCertifiedOptimum(ModelPipeline.Train(data, spec), ModelPipeline.Train(data, spec, AllChambers), $"{seed} {loss} n={n} beta={beta:G4}");
     }
 
     [Fact]
