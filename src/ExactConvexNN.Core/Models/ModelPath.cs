@@ -102,18 +102,9 @@ public static class ModelPath
     private static Chamber[]? Support(TrainingResult r)
     {
         if (r.Program is not Programs.ConvexReluProgram p) return null;
-        int d = p.Features;
-        var norms = new double[p.Blocks.Count];
-        for (int b = 0; b < norms.Length; b++)
-        {
-            // The larger of ||u_b||^2 and ||v_b||^2.
-            int v0 = p.BlockVariable(b);
-            double nu = 0, nv = 0;
-            for (int k = 0; k < d; k++) { nu += r.Solution.X[v0 + 1 + k] * r.Solution.X[v0 + 1 + k]; nv += r.Solution.X[v0 + d + 2 + k] * r.Solution.X[v0 + d + 2 + k]; }
-            norms[b] = Math.Max(nu, nv);
-        }
+        var norms = p.BlockNorms(r.Solution.X);
         double largest = norms.DefaultIfEmpty(0).Max();
-        var kept = Enumerable.Range(0, norms.Length).Where(b => largest > 0 && norms[b] > 1e-12 * largest).Select(b => p.Blocks[b]).Distinct().ToArray();
+        var kept = Enumerable.Range(0, norms.Length).Where(b => largest > 0 && norms[b] > 1e-6 * largest).Select(b => p.Blocks[b]).Distinct().ToArray();
         return kept.Length == 0 ? null : kept;
     }
 }

@@ -148,16 +148,7 @@ public sealed class ReluFamily() : NetworkFamily("relu", ActivationKind.Relu, ne
         double enough = primal + options.RecoveryTolerance * Math.Max(Math.Abs(primal), 1e-300);
         (best, double bestValue) = Pruned(program, solution.X);
         if (bestValue <= enough) return best;
-        int d = program.Features;
-        var norms = new double[program.Blocks.Count];
-        for (int b = 0; b < norms.Length; b++)
-        {
-            // The larger of ||u_b|| and ||v_b||.
-            int v0 = program.BlockVariable(b);
-            double nu = 0, nv = 0;
-            for (int k = 0; k < d; k++) { nu += solution.X[v0 + 1 + k] * solution.X[v0 + 1 + k]; nv += solution.X[v0 + d + 2 + k] * solution.X[v0 + d + 2 + k]; }
-            norms[b] = Math.Sqrt(Math.Max(nu, nv));
-        }
+        var norms = program.BlockNorms(solution.X);
         double largest = norms.DefaultIfEmpty(0).Max();
         if (largest == 0) return best;
         int previous = -1;

@@ -363,6 +363,19 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
     /// <summary>The dual candidate V (n x O) of the solver's multipliers: -grad L at the optimum, in the verifier's convention.</summary>
     public double[,] DualCandidate(ReadOnlySpan<double> z) => _conic.DualCandidate(z, Samples, OutputCount);
 
+    /// <summary>max(||u_b||, ||v_b||) of every block b of the solution x, in block order.</summary>
+    public double[] BlockNorms(ReadOnlySpan<double> solution)
+    {
+        int d = Features;
+        var norms = new double[Blocks.Count];
+        for (int b = 0; b < norms.Length; b++)
+        {
+            int v0 = BlockVariable(b);
+            norms[b] = Math.Max(Norm(solution.Slice(v0 + 1, d)), Norm(solution.Slice(v0 + d + 2, d)));
+        }
+        return norms;
+    }
+
     /// <summary>
     /// Neurons from the nonzero blocks: u_i gives (u_i / sqrt||u_i||, +sqrt||u_i||), v_i gives (v_i / sqrt||v_i||, -sqrt||v_i||).
     /// Blocks whose norm is below <paramref name="relativeTolerance"/> times the largest are pruned.
@@ -375,12 +388,7 @@ public sealed class ConvexReluProgram : Models.IConvexProgram
     {
         int d = Features;
         if (inputs + (bias ? 1 : 0) != d) throw new ArgumentException($"inputs {inputs} with bias {bias} do not match the program's {d} columns");
-        double largest = 0;
-        for (int b = 0; b < Blocks.Count; b++)
-        {
-            int v0 = BlockVariable(b);
-            largest = Math.Max(largest, Math.Max(Norm(solution.Slice(v0 + 1, d)), Norm(solution.Slice(v0 + d + 2, d))));
-        }
+        double largest = BlockNorms(solution).DefaultIfEmpty(0).Max();
         var neurons = new List<Neuron>();
         if (largest == 0) return neurons;
         for (int b = 0; b < Blocks.Count; b++)
