@@ -25,8 +25,8 @@ public static class PathBench
         var clock = Stopwatch.StartNew();
         ExactConvexNN.Solver.Kkt.SolverProfile.Reset();
         var warm = ModelPath.Run(data, model, betas);
-        if (args.Contains("--profile")) Console.WriteLine("warm profile s: " + string.Join(", ", Enum.GetValues<ExactConvexNN.Solver.Kkt.ProfilePhase>().Select(p => $"{p} {ExactConvexNN.Solver.Kkt.SolverProfile.Seconds(p):F2} ({ExactConvexNN.Solver.Kkt.SolverProfile.Calls(p)})")));
         double warmSeconds = clock.Elapsed.TotalSeconds;
+        if (args.Contains("--profile")) Console.WriteLine("warm profile s: " + string.Join(", ", Enum.GetValues<ExactConvexNN.Solver.Kkt.ProfilePhase>().Select(p => $"{p} {ExactConvexNN.Solver.Kkt.SolverProfile.Seconds(p):F2} ({ExactConvexNN.Solver.Kkt.SolverProfile.Calls(p)})")));
         IReadOnlyList<TrainingResult>? cold = null;
         double coldSeconds = double.NaN;
         if (!args.Contains("--no-cold"))
