@@ -117,7 +117,7 @@ internal static class ChamberScreening
         return null;
 
         // support_i = max over the output columns o of the support of V_o on chamber i; returns min over o of
-        // beta / rho(V_o) (rho inflated by a relative 1e-12 against rounding, as OptimalityVerifier.Rho), the limit of t.
+        // beta / rho(V_o) (OptimalityVerifier.Rho of the supports), the limit of t.
         double Measure(double[,] v)
         {
             Array.Fill(support, 0);
@@ -128,9 +128,9 @@ internal static class ChamberScreening
                 // Chambers whose supports provably stay at most beta since their last projection are neither violated nor
                 // above rho unless every support is at most beta; their bound stands in for them (rho stays an upper bound).
                 OptimalityVerifier.Supports(x, samples, all, v0, column, caches[o], beta);
-                double rho = 0;
-                for (int i = 0; i < all.Count; i++) { rho = Math.Max(rho, column[i]); support[i] = Math.Max(support[i], column[i]); }
-                if (rho > 0) limit = Math.Min(limit, beta / (rho * (1 + 1e-12)));
+                for (int i = 0; i < all.Count; i++) support[i] = Math.Max(support[i], column[i]);
+                double rho = OptimalityVerifier.Rho(column);
+                if (rho > 0) limit = Math.Min(limit, beta / rho);
             }
             return limit;
         }

@@ -195,8 +195,14 @@ public static class OptimalityVerifier
         ArgumentNullException.ThrowIfNull(chambers);
         var values = new double[chambers.Count];
         Supports(x, samples, chambers, v, values);
+        return Rho(values);
+    }
+
+    /// <summary>rho from the chambers' support values (upper bounds each): their largest, inflated by a relative 1e-12 against rounding.</summary>
+    public static double Rho(ReadOnlySpan<double> supports)
+    {
         double rho = 0;
-        foreach (double value in values) rho = Math.Max(rho, value);
+        foreach (double value in supports) rho = Math.Max(rho, value);
         return rho * (1 + 1e-12);
     }
 
