@@ -10,11 +10,12 @@ using MathNet.Numerics.LinearAlgebra;
 namespace ExactConvexNN.Bench;
 
 /// <summary>
-/// <c>sdp [FOLDER] [--sizes 10,20,40] [--families control,hinf,...] [--seed S] [--dense] [--reg EPS] [--time-limit T]</c>:
+/// <c>sdp [FOLDER] [--sizes 10,20,40] [--families control,hinf,...] [--seed S] [--dense] [--reg EPS] [--time-limit T] [--method auto|homogeneous|infeasible-start|both] [--equilibration N]</c>:
 /// writes SDPA sparse files of the families of <see cref="SdpaFamilies"/> (random with a known optimum, control and
 /// H-infinity-type LMIs, graph bisection, truss topology, a 30-block structural problem, max-cut, theta, quadratic-assignment
 /// relaxations), solves each with ecnn's solver (read + solve) and, when the <c>csdp</c> binary is on the PATH, with CSDP on
-/// the same file, and prints iterations, times and the time ratio. Without --sizes each family runs its own default sizes.
+/// the same file, and prints iterations, times and the time ratio; <c>--method both</c> runs the infeasible-start and the
+/// homogeneous method side by side, <c>--equilibration N</c> sets the Ruiz passes. Without --sizes each family runs its own default sizes.
 /// The error column is the relative difference from the known optimum when there is one, else from CSDP's objective; the
 /// "gap" column is CSDP's own relative gap |primal - dual| / (1 + |dual|) between its two objectives (a measure of how well
 /// CSDP itself solved the file, large on the programs without a strictly feasible point).
@@ -33,7 +34,8 @@ public static class SdpBench
         string folder = Path.Combine(Path.GetTempPath(), "ecnn-sdp-bench");
         int[]? sizes = null;
         string[] families = [.. SdpaFamilies.Names];
-        int seed = 1; bool dense = false, verbose = false; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
+        int seed = 1; bool dense = false, verbose = false; int? equilibration = null;
+        SolverEmbedding[] methods = [SolverEmbedding.Automatic]; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
             {
@@ -42,6 +44,15 @@ public static class SdpBench
                 case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dense": dense = true; break;
                 case "--verbose": verbose = true; break;
+                case "--equilibration": equilibration = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--method":
+                    methods = args[++i] switch
+                    {
+                        "auto" => [SolverEmbedding.Automatic], "homogeneous" => [SolverEmbedding.Homogeneous],
+                        "infeasible-start" => [SolverEmbedding.InfeasibleStart], "both" => [SolverEmbedding.InfeasibleStart, SolverEmbedding.Homogeneous],
+                        var other => throw new ArgumentException($"--method {other}: use auto, homogeneous, infeasible-start or both"),
+                    };
+                    break;
                 case "--reg": reg = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--time-limit": timeLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: folder = args[i]; break;
@@ -51,7 +62,8 @@ public static class SdpBench
         Console.WriteLine($"SDP benchmark in {folder} ({(dense ? "--dense: quasi-definite KKT on the dense LDL backend" : "default KKT choice")}); CSDP {(haveCsdp ? "found" : "not found (install coinor-csdp)")}; native LAPACK {(ExactConvexNN.Solver.Linear.NativeLapack.IsAvailable ? "loaded" : "not found (managed kernels)")}");
         // Warm-up (JIT) on a small member, not timed.
         ConicSolver.Solve(SdpaReader.Read(new StringReader(SdpaFamilies.Generate("control", 4, new Random(0)).Text), "warmup").Problem);
-        Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err      gap status   | ratio ecnn/csdp");
+        string header = string.Concat(methods.Select(mt => $"| {MethodName(mt),-16} iters   seconds   rel.err "));
+        Console.WriteLine($"family         k      m {header}| csdp iters seconds  rel.err      gap status   | ratio ecnn/csdp (first method)");
         foreach (var family in families)
             foreach (int k in sizes ?? (DefaultSizes.TryGetValue(family, out var d) ? d : [10]))
             {
@@ -60,26 +72,40 @@ public static class SdpBench
                 var path = Path.Combine(folder, $"{family}_k{k}_m{m}_s{seed}.dat-s");
                 File.WriteAllText(path, text);
 
-                var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose };
-                KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
-                SolverResult? r = null; ProblemFile? file = null;
-                var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
-                double ourObjective = file!.ToFileSense(r!.PrimalObjective);
                 double csdpSeconds = double.NaN, csdpObjective = double.NaN, csdpGap = double.NaN; int csdpIters = 0, csdpCode = -1;
                 if (haveCsdp) (csdpSeconds, csdpObjective, csdpGap, csdpIters, csdpCode) = RunCsdp(path);
                 // Known optimum when there is one, else CSDP's objective as the reference.
                 double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
-                double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
-                string line = string.Create(CultureInfo.InvariantCulture,
-                    $"{family,-11} {k,5} {m,6} | {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {ourErr,9:0.0e+00} |");
+                string line = string.Create(CultureInfo.InvariantCulture, $"{family,-11} {k,5} {m,6} ");
+                double first = double.NaN;
+                foreach (var method in methods)
+                {
+                    var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = method };
+                    if (equilibration is int passes) settings = settings with { EquilibrationIterations = passes };
+                    KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
+                    SolverResult? r = null; ProblemFile? file = null;
+                    var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
+                    if (double.IsNaN(first)) first = ours;
+                    double ourObjective = file!.ToFileSense(r!.PrimalObjective);
+                    double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
+                    line += string.Create(CultureInfo.InvariantCulture, $"| {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {ourErr,9:0.0e+00} ");
+                }
                 if (haveCsdp)
                 {
                     string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
-                    line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {csdpGap,8:0.0e+00} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {ours / csdpSeconds,8:F2}");
+                    line += string.Create(CultureInfo.InvariantCulture, $"| {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {csdpGap,8:0.0e+00} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {first / csdpSeconds,8:F2}");
                 }
                 Console.WriteLine(line);
             }
     }
+
+    /// <summary>The column title of a method.</summary>
+    private static string MethodName(SolverEmbedding method) => method switch
+    {
+        SolverEmbedding.Homogeneous => "homogeneous",
+        SolverEmbedding.InfeasibleStart => "infeasible-start",
+        _ => "ecnn (auto)",
+    };
 
     private static bool CsdpAvailable()
     {

@@ -42,9 +42,27 @@ public static class SolverStatusNames
     };
 }
 
+/// <summary>Which interior-point method <see cref="ConicSolver.Solve"/> runs.</summary>
+public enum SolverEmbedding
+{
+    /// <summary>The solver chooses (at present always <see cref="Homogeneous"/>).</summary>
+    Automatic,
+    /// <summary>The homogeneous self-dual embedding with NT scaling (every cone; certificates of infeasibility).</summary>
+    Homogeneous,
+    /// <summary>
+    /// Infeasible-start primal-dual path following with the HKM direction and separate primal and dual steps (CSDP's
+    /// method), for pure semidefinite programs only: P = 0 and only zero, nonnegative and semidefinite cones; any other
+    /// problem is refused with an <see cref="ArgumentException"/>. It does not need the optimum attained on both sides
+    /// in the way the embedding's τ does.
+    /// </summary>
+    InfeasibleStart,
+}
+
 /// <summary>Settings of the interior-point solver, with the defaults of the best open solvers.</summary>
 public sealed record SolverSettings
 {
+    /// <summary>The interior-point method (default <see cref="SolverEmbedding.Automatic"/>, the homogeneous embedding).</summary>
+    public SolverEmbedding Embedding { get; init; } = SolverEmbedding.Automatic;
     /// <summary>Maximum number of iterations.</summary>
     public int MaxIterations { get; init; } = 100;
     /// <summary>Wall-clock limit in seconds (infinity for none).</summary>

@@ -9,7 +9,7 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
-/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--solver ecnn|ortools|glop|pdlp] [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose]</c>:
+/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--solver ecnn|ortools|glop|pdlp] [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose] [--method auto|homogeneous|infeasible-start]</c>:
 /// reads a problem file (format by extension) and solves it with the interior-point solver; <c>ecnn sdp</c> is the
 /// same command under the name semidefinite users look for (SDPA files report SDPA's primal objective c'x). Prints one result
 /// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
@@ -43,7 +43,13 @@ public static class SolveCommand
             DefaultValueFactory = _ => Ecnn,
         };
         solver.AcceptOnlyFromAmong(Ecnn, "ortools", "glop", "pdlp");
-        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose, solver };
+        var method = new Option<string>("--method")
+        {
+            Description = "interior-point method of --solver ecnn: auto (default), homogeneous (the self-dual embedding), infeasible-start (CSDP's HKM method; semidefinite programs without second-order or exponential cones or a quadratic objective)",
+            DefaultValueFactory = _ => "auto",
+        };
+        method.AcceptOnlyFromAmong("auto", "homogeneous", "infeasible-start");
+        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose, solver, method };
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
@@ -56,9 +62,12 @@ public static class SolveCommand
             {
                 FeasibilityTolerance = t, GapAbsoluteTolerance = t, GapRelativeTolerance = t,
                 MaxIterations = iters, TimeLimitSeconds = limit, Verbose = isVerbose, Log = isVerbose ? Console.Error : null,
+                Embedding = pr.GetValue(method) switch { "homogeneous" => SolverEmbedding.Homogeneous, "infeasible-start" => SolverEmbedding.InfeasibleStart, _ => SolverEmbedding.Automatic },
             };
             var path = pr.GetValue(file)!.FullName;
             var problem = ProblemFile.Read(path);
+            if (settings.Embedding == SolverEmbedding.InfeasibleStart && !ConicSolver.SupportsInfeasibleStart(problem.Problem))
+                throw new InputException("--method infeasible-start solves programs with only zero, nonnegative and semidefinite cones and no quadratic objective; use --method homogeneous");
             string chosen = pr.GetValue(solver) ?? Ecnn;
             var result = chosen == Ecnn ? ConicSolver.Solve(problem.Problem, settings) : SolveWithOrTools(chosen, path, problem, settings);
             string ran = chosen == "ortools" ? LpSolver.Glop.ToName() : chosen;

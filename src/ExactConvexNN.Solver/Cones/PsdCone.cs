@@ -82,26 +82,63 @@ public sealed class PsdCone : ICone
     public int HessianBlockLength => _row.Length * (_row.Length + 1) / 2;
 
     /// <summary>m = smat(x): the full symmetric matrix of an svec vector.</summary>
-    private void Unpack(ReadOnlySpan<double> x, DenseMatrix m)
+    private void Unpack(ReadOnlySpan<double> x, DenseMatrix m) => Unpack(x, _k, m.Values);
+
+    /// <summary>x = svec((M + M')/2).</summary>
+    private void Pack(DenseMatrix m, Span<double> x) => Pack(m.Values, _k, x);
+
+    /// <summary>m = smat(x): the full symmetric k x k matrix (column-major) of an svec vector (off-diagonal entries divided by √2).</summary>
+    internal static void Unpack(ReadOnlySpan<double> x, int k, Span<double> m)
     {
-        var a = m.Values;
-        for (int t = 0; t < x.Length; t++)
+        for (int j = 0, t = 0; j < k; j++)
         {
-            int i = _row[t], j = _col[t];
-            double v = i == j ? x[t] : x[t] * InvSqrt2;
-            a[j * _k + i] = v; a[i * _k + j] = v;
+            m[j * k + j] = x[t++];
+            for (int i = j + 1; i < k; i++, t++)
+            {
+                double v = x[t] * InvSqrt2;
+                m[j * k + i] = v; m[i * k + j] = v;
+            }
         }
     }
 
-    /// <summary>x = svec((M + M')/2).</summary>
-    private void Pack(DenseMatrix m, Span<double> x)
+    /// <summary>x = svec((M + M')/2) of a k x k matrix (column-major).</summary>
+    internal static void Pack(ReadOnlySpan<double> m, int k, Span<double> x)
     {
-        var a = m.Values;
-        for (int t = 0; t < x.Length; t++)
+        for (int j = 0, t = 0; j < k; j++)
         {
-            int i = _row[t], j = _col[t];
-            x[t] = i == j ? a[j * _k + i] : (a[j * _k + i] + a[i * _k + j]) * InvSqrt2;
+            x[t++] = m[j * k + j];
+            for (int i = j + 1; i < k; i++, t++) x[t] = (m[j * k + i] + m[i * k + j]) * InvSqrt2;
         }
+    }
+
+    /// <summary>
+    /// m = smat of an svec vector given by its nonzero entries: rows[p] - offset and values[p] for p in [start, end)
+    /// (a column of a sparse matrix whose rows hold the cone at <paramref name="offset"/>).
+    /// </summary>
+    internal static void Unpack(ReadOnlySpan<int> rows, ReadOnlySpan<double> values, int start, int end, int offset, int k, Span<double> m)
+    {
+        m[..(k * k)].Clear();
+        for (int p = start; p < end; p++)
+        {
+            int t = rows[p] - offset, i = SvecRow(t, k), j = SvecColumn(t, k);
+            double v = i == j ? values[p] : values[p] * InvSqrt2;
+            m[j * k + i] = v; m[i * k + j] = v;
+        }
+    }
+
+    /// <summary>The column j of the lower-triangle entry (i, j) at svec position <paramref name="t"/> (the inverse of <see cref="SvecIndex"/>).</summary>
+    internal static int SvecColumn(int t, int k)
+    {
+        int j = 0;
+        while (t >= k - j) { t -= k - j; j++; }
+        return j;
+    }
+
+    /// <summary>The row i of the lower-triangle entry (i, j) at svec position <paramref name="t"/>.</summary>
+    internal static int SvecRow(int t, int k)
+    {
+        int j = SvecColumn(t, k);
+        return t - (j * k - j * (j - 1) / 2) + j;
     }
 
     /// <summary>

@@ -26,7 +26,8 @@ public static class ConicSolver
     /// <param name="problem">The problem (validated by <see cref="ConicProblem.Create"/>).</param>
     /// <param name="settings">Tolerances, limits and logging (defaults when null).</param>
     /// <param name="kktFactory">The KKT solver (default: <see cref="QuasiDefiniteKktSolver"/> on <see cref="SparseLdl"/>).</param>
-    /// <exception cref="ArgumentException">Invalid settings.</exception>
+    /// <exception cref="ArgumentException">Invalid settings, or <see cref="SolverEmbedding.InfeasibleStart"/> asked for a
+    /// problem outside its scope (a quadratic objective, a second-order or exponential cone): it is refused, not solved another way.</exception>
     /// <remarks>
     /// With the default KKT solver, second-order cones of dimension above <see cref="SolverSettings.FallbackDenseSocMaxDimension"/> up to
     /// <see cref="SolverSettings.DenseSocMaxDimension"/> (17 to 512 by default) can be represented two ways: a dense W'W
@@ -44,12 +45,15 @@ public static class ConicSolver
     /// polynomial-activation programs on digits). The others start with the quasi-definite system and, when that ends
     /// short in the same way and the reduced matrix fits (<see cref="SchurComplementKktSolver.Fits"/>), are solved again
     /// through the Schur complement.
+    /// With <see cref="SolverSettings.Embedding"/> = <see cref="SolverEmbedding.InfeasibleStart"/> the infeasible-start HKM
+    /// method runs instead (pure semidefinite programs only; <paramref name="kktFactory"/> is not used, and there is no retry).
     /// </remarks>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         settings ??= new SolverSettings();
         Validate(settings);
+        if (settings.Embedding == SolverEmbedding.InfeasibleStart) return InfeasibleStartSolver.Create(problem, settings).Run();
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
         if (SchurComplementKktSolver.IsPreferredFor(problem, settings)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 
@@ -94,6 +98,16 @@ public static class ConicSolver
         };
     }
 
+    /// <summary>
+    /// True when <see cref="SolverEmbedding.InfeasibleStart"/> can solve <paramref name="problem"/>: no quadratic objective
+    /// and only zero, nonnegative and semidefinite cones.
+    /// </summary>
+    public static bool SupportsInfeasibleStart(ConicProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return InfeasibleStartSolver.Supports(problem);
+    }
+
     /// <summary>The Schur-complement KKT solver (<see cref="SchurComplementKktSolver"/>), the default for semidefinite programs with few variables.</summary>
     public static KktSolverFactory SchurComplement { get; } = (p, a, cones, s) => SchurComplementKktSolver.Create(p, a, cones, s);
 
@@ -106,6 +120,7 @@ public static class ConicSolver
 
     private static void Validate(SolverSettings s)
     {
+        if (!Enum.IsDefined(s.Embedding)) throw new ArgumentException($"Embedding is {s.Embedding}; use Automatic, Homogeneous or InfeasibleStart");
         if (s.MaxIterations < 0) throw new ArgumentException($"MaxIterations is {s.MaxIterations}; use a nonnegative count");
         if (!(s.TimeLimitSeconds > 0)) throw new ArgumentException($"TimeLimitSeconds is {s.TimeLimitSeconds}; use a positive value or infinity");
         foreach (var (name, v) in new[] { ("FeasibilityTolerance", s.FeasibilityTolerance), ("GapAbsoluteTolerance", s.GapAbsoluteTolerance),
