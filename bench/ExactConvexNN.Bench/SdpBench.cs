@@ -15,7 +15,7 @@ namespace ExactConvexNN.Bench;
 /// H-infinity-type LMIs, graph bisection, truss topology, a 30-block structural problem, max-cut, theta, quadratic-assignment
 /// relaxations), solves each with ecnn's solver (read + solve) and, when the <c>csdp</c> binary is on the PATH, with CSDP on
 /// the same file, and prints iterations, times and the time ratio; <c>--method both</c> runs the infeasible-start and the
-/// homogeneous method side by side, <c>--equilibration N</c> sets the Ruiz passes. Without --sizes each family runs its own default sizes.
+/// homogeneous method side by side, <c>--equilibration N</c> sets the infeasible-start method's Ruiz passes. Without --sizes each family runs its own default sizes.
 /// The error column is the relative difference from the known optimum when there is one, else from CSDP's objective; the
 /// "gap" column is CSDP's own relative gap |primal - dual| / (1 + |dual|) between its two objectives (a measure of how well
 /// CSDP itself solved the file, large on the programs without a strictly feasible point).
@@ -81,7 +81,7 @@ public static class SdpBench
                 foreach (var method in methods)
                 {
                     var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = method };
-                    if (equilibration is int passes) settings = settings with { EquilibrationIterations = passes };
+                    if (equilibration is int passes) settings = settings with { InfeasibleStartEquilibrationIterations = passes };
                     KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
                     SolverResult? r = null; ProblemFile? file = null;
                     var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });

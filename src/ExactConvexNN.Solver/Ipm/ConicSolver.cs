@@ -126,6 +126,7 @@ public static class ConicSolver
         foreach (var (name, v) in new[] { ("FeasibilityTolerance", s.FeasibilityTolerance), ("GapAbsoluteTolerance", s.GapAbsoluteTolerance),
                      ("GapRelativeTolerance", s.GapRelativeTolerance), ("InfeasibilityTolerance", s.InfeasibilityTolerance), ("ReducedTolerance", s.ReducedTolerance) })
             if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"{name} is {v}; use a positive finite value");
+        if (s.InfeasibleStartEquilibrationIterations < 0) throw new ArgumentException($"InfeasibleStartEquilibrationIterations is {s.InfeasibleStartEquilibrationIterations}; use a nonnegative count");
         if (s.EquilibrationIterations < 0) throw new ArgumentException($"EquilibrationIterations is {s.EquilibrationIterations}; use a nonnegative count");
         if (!(s.StaticRegularization >= 0) || !(s.PrimalStaticRegularization is null or >= 0) || !(s.FallbackPrimalStaticRegularization >= 0)
             || !(s.DynamicRegularizationEpsilon >= 0) || !(s.DynamicRegularizationDelta > 0)

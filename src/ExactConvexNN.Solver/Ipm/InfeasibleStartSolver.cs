@@ -123,14 +123,14 @@ internal sealed class InfeasibleStartSolver
     public static bool Supports(ConicProblem problem) =>
         problem.P.Values.All(v => v == 0) && problem.Cones.All(c => c is ZeroConeSpec or NonnegativeConeSpec or PsdConeSpec);
 
-    /// <summary>Equilibrates the problem (<see cref="SolverSettings.EquilibrationIterations"/> passes) and allocates every buffer.</summary>
+    /// <summary>Equilibrates the problem (<see cref="SolverSettings.InfeasibleStartEquilibrationIterations"/> passes) and allocates every buffer.</summary>
     /// <exception cref="ArgumentException">The problem is outside the method's scope (<see cref="Supports"/>).</exception>
     public static InfeasibleStartSolver Create(ConicProblem problem, SolverSettings settings)
     {
         if (!Supports(problem))
             throw new ArgumentException("the infeasible-start method solves programs with P = 0 and only zero, nonnegative and semidefinite cones; use the homogeneous embedding");
         var cones = CompositeCone.Create(problem.Cones);
-        var eq = Equilibration.Create(problem, cones, settings.EquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
+        var eq = Equilibration.Create(problem, cones, settings.InfeasibleStartEquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
         return new InfeasibleStartSolver(problem, settings, eq, cones);
     }
 
@@ -155,6 +155,7 @@ internal sealed class InfeasibleStartSolver
             double relGap = SolutionMeasures.RelativeGap(measures.Primal, measures.Dual);
             double error = Math.Max(Math.Max(measures.PrimalResidual, measures.DualResidual), Math.Min(measures.Gap, relGap));
             TrackBest(measures, error, iteration);
+
             LogIteration(iteration, measures, relGap, mu, alphaP, alphaD);
             _settings.OnIteration?.Invoke(iteration, Math.Max(relGap, Math.Max(measures.PrimalResidual, measures.DualResidual)));
             var st = _settings;
@@ -300,13 +301,20 @@ internal sealed class InfeasibleStartSolver
         double maxDiag = 0;
         for (int i = 0; i < n; i++) maxDiag = Math.Max(maxDiag, _schur[i * n + i]);
         if (!double.IsFinite(maxDiag)) return false;
-        bool ok = false;
-        for (double shift = 0; !ok && shift <= 1e-6; shift = shift == 0 ? 1e-14 : shift * 100)
+        maxDiag = Math.Max(maxDiag, double.Epsilon);
+        _schur.AsSpan().CopyTo(_factor);
+        bool ok = DenseKernels.CholeskyLower(_factor, n);
+        // Rounding can make M indefinite along a numerically null direction (the multiplier of a constraint without an
+        // interior grows without bound): the diagonal is raised by 1e-14, 1e-13, ... times its largest entry (a uniform
+        // shift growing tenfold until the factorization succeeds, as CSDP's). Starting at 1e-16 the refined directions
+        // were exact but long along that direction, and graph bisection ended almost_solved (k = 30, 60, 124 at the
+        // default equilibration); 1e-14 solved all three, 1e-12 lost k = 124 again.
+        for (double shift = 1e-14; !ok && shift <= 1e-6; shift *= 10)
         {
             _schur.AsSpan().CopyTo(_factor);
-            for (int i = 0; i < n; i++) _factor[i * n + i] += shift * Math.Max(maxDiag, 1e-300);
+            for (int i = 0; i < n; i++) _factor[i * n + i] += shift * maxDiag;
             ok = DenseKernels.CholeskyLower(_factor, n);
-            if (!ok) _log?.WriteLine($"Schur complement: Cholesky failed with the shift {shift:g2}");
+            if (ok) _log?.WriteLine($"Schur complement: factored with the diagonal shift {shift:g2} max diag");
         }
         if (!ok) return false;
         int e = _zeroRows.Length;
@@ -409,8 +417,8 @@ internal sealed class InfeasibleStartSolver
     /// Δz = g + sym(Z (Â Δx) S^-1) on the blocks, g + z (Â Δx)_r / s_r on nonnegative rows (this is
     /// σμ S^-1 - Z - sym(Z ΔS S^-1) (- sym(ΔZ_a ΔS_a S^-1))). Then iterative refinement on the true operator: the
     /// residuals ε = Â'Δz + r_d and η = Â_E Δx + r_p,E of the linear equations are corrected by the same solve with
-    /// [-ε; -η] while they fall at least twofold (at most <see cref="RefinementSteps"/> times; a correction that makes
-    /// them larger is undone). The error in ε grows with
+    /// [-ε; -η] (CSDP's refinement: at most <see cref="RefinementSteps"/> times, until 3 corrections in a row did not
+    /// improve the best or it is below <see cref="RefinementTolerance"/>; the best direction is kept). The error in ε grows with
     /// ||Δx|| ||M||: on graph bisection, whose multiplier of the constraint ⟨J, X⟩ = 0 grows without bound, it reached the
     /// size of r_d itself and the dual residual rose instead of falling.
     /// </summary>
@@ -423,8 +431,8 @@ internal sealed class InfeasibleStartSolver
         _dx.AsSpan().Clear();
         for (int i = 0; i < _m; i++) { _ds[i] = -_rp[i]; _dz[i] = _g[i]; }
         foreach (int r in _zeroRows) _ds[r] = 0;
-        double previous = double.PositiveInfinity;
-        for (int step = 0; ; step++)
+        double best = double.PositiveInfinity, floor = 0;
+        for (int step = 0, lastImprovement = 0; ; step++)
         {
             SolveBordered();
             AddCorrection();
@@ -433,20 +441,23 @@ internal sealed class InfeasibleStartSolver
             double norm = 0;
             for (int j = 0; j < n; j++) { _rhs[j] = -(_rhs[j] + _rd[j]); norm = Math.Max(norm, Math.Abs(_rhs[j])); }
             for (int c = 0; c < e; c++) { _workE[c] = -(RowDot(_zeroRows[c], _dx) + _rp[_zeroRows[c]]); norm = Math.Max(norm, Math.Abs(_workE[c])); }
-            if (!(norm < previous))
+            if (step == 0) floor = RefinementTolerance * (1 + Math.Max(VectorOps.NormInf(_rd), VectorOps.NormInf(_dz)));
+            if (norm < best)
             {
-                // The correction made the residual larger: back to the direction before it.
-                _dxSaved.AsSpan().CopyTo(_dx); _dsSaved.AsSpan().CopyTo(_ds); _dzSaved.AsSpan().CopyTo(_dz);
-                break;
+                best = norm; lastImprovement = step;
+                _dx.AsSpan().CopyTo(_dxSaved); _ds.AsSpan().CopyTo(_dsSaved); _dz.AsSpan().CopyTo(_dzSaved);
             }
-            if (step == RefinementSteps || !(norm < 0.5 * previous) || norm == 0) break;
-            previous = norm;
-            _dx.AsSpan().CopyTo(_dxSaved); _ds.AsSpan().CopyTo(_dsSaved); _dz.AsSpan().CopyTo(_dzSaved);
+            if (step == RefinementSteps || step - lastImprovement >= 3 || !(best > floor) || !double.IsFinite(norm)) break;
         }
+        // The best direction seen.
+        _dxSaved.AsSpan().CopyTo(_dx); _dsSaved.AsSpan().CopyTo(_ds); _dzSaved.AsSpan().CopyTo(_dz);
     }
 
+    /// <summary>Refinement stops once ||Â'Δz + r_d|| is below this times 1 + max(||r_d||, ||Δz||).</summary>
+    private const double RefinementTolerance = 1e-15;
+
     /// <summary>Refinement steps of a Newton direction at most (see <see cref="SolveDirection"/>).</summary>
-    private const int RefinementSteps = 4;
+    private const int RefinementSteps = 20;
 
     /// <summary>
     /// [M Â_E'; Â_E 0] [δx; δz_E] = [_rhs; _workE] in place (δx in _rhs, δz_E in _dzE): u = M^-1 rhs,
@@ -586,7 +597,7 @@ internal sealed class InfeasibleStartSolver
     private void LogHeader()
     {
         if (_log is null) return;
-        _log.WriteLine($"Infeasible-start HKM: {_n} variables, {_m} constraints, {_psd.Length} semidefinite blocks, {_nonnegRows.Length} nonnegative and {_zeroRows.Length} zero rows, degree {_degree}, equilibration passes {_settings.EquilibrationIterations}");
+        _log.WriteLine($"Infeasible-start HKM: {_n} variables, {_m} constraints, {_psd.Length} semidefinite blocks, {_nonnegRows.Length} nonnegative and {_zeroRows.Length} zero rows, degree {_degree}, equilibration passes {_settings.InfeasibleStartEquilibrationIterations}");
         _log.WriteLine("iter    pcost        dcost       gap       pres      dres       mu      alpha_p   alpha_d");
     }
 
