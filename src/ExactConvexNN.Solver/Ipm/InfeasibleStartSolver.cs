@@ -156,6 +156,7 @@ internal sealed class InfeasibleStartSolver
             double error = Math.Max(Math.Max(measures.PrimalResidual, measures.DualResidual), Math.Min(measures.Gap, relGap));
             TrackBest(measures, error, iteration);
 
+
             LogIteration(iteration, measures, relGap, mu, alphaP, alphaD);
             _settings.OnIteration?.Invoke(iteration, Math.Max(relGap, Math.Max(measures.PrimalResidual, measures.DualResidual)));
             var st = _settings;
@@ -165,7 +166,10 @@ internal sealed class InfeasibleStartSolver
             if (status != SolverStatus.Unsolved) break;
             if (iteration >= st.MaxIterations) { status = SolverStatus.MaxIterations; break; }
             if (clock.Elapsed.TotalSeconds >= st.TimeLimitSeconds) { status = SolverStatus.TimeLimit; break; }
-            if (iteration - _lastProgress >= StallIterations && MeetsReduced(_bestMeasures)) { status = SolverStatus.AlmostSolved; break; }
+            // No tenfold improvement of the best score for StallIterations (twice that when the best is not almost solved):
+            // the best point is returned (AlmostSolved, or NumericalError when it misses the reduced tolerance).
+            int sinceProgress = iteration - _lastProgress;
+            if (sinceProgress >= StallIterations && MeetsReduced(_bestMeasures) || sinceProgress >= 2 * StallIterations) { status = SolverStatus.AlmostSolved; break; }
 
             if (!FactorBlocks()) { status = Failed("a slack matrix is not positive definite"); break; }
             if (!FormAndFactorSchur()) { status = Failed("the Schur complement could not be factored"); break; }

@@ -17,7 +17,10 @@ public abstract class SdpConformance
     /// <summary>The KKT solver under test.</summary>
     protected abstract KktSolverFactory Kkt { get; }
 
-    private SolverResult Solve(ConicProblem p) => SolverConformance.Checked(p, ConicSolver.Solve(p, null, Kkt));
+    /// <summary>The settings of the method under test (null: the defaults).</summary>
+    protected virtual SolverSettings? Settings => null;
+
+    private SolverResult Solve(ConicProblem p) => SolverConformance.Checked(p, ConicSolver.Solve(p, Settings, Kkt), Settings);
 
     private static Matrix<double> Unit(int k, int i, int j)
     {
@@ -215,6 +218,12 @@ public abstract class SdpConformance
             { 0, -1, 0 }, { 0, 0, -r2 }, { 0, 1, 0 },      // s_psd = svec([[1 + y1, y2], [y2, 1 - y1]])
         });
         var p = ConicProblem.Create(null, [1, 0, 0], a, [0, -3, -4, 1, 0, 1], [new SecondOrderConeSpec(3), new PsdConeSpec(2)]);
+        if (Settings?.Embedding == SolverEmbedding.InfeasibleStart)
+        {
+            // Outside the infeasible-start method's scope (a second-order cone): refused at the boundary, not solved another way.
+            Assert.Throws<ArgumentException>(() => ConicSolver.Solve(p, Settings));
+            return;
+        }
         var r = Solve(p);
         SolverConformance.AssertOptimal(p, r, 4.0);
         Assert.Equal(0.6, r.X[1], 1e-5); Assert.Equal(0.8, r.X[2], 1e-5);
@@ -260,4 +269,11 @@ public sealed class SchurComplementSdpConformance : SdpConformance
 public sealed class SparseSchurComplementSdpConformance : SdpConformance
 {
     protected override KktSolverFactory Kkt => (p, a, c, s) => SchurComplementKktSolver.Create(p, a, c, s, forceSparse: true);
+}
+
+/// <summary>The same suite with the infeasible-start HKM method (<see cref="SolverEmbedding.InfeasibleStart"/>); the KKT factory is not used.</summary>
+public sealed class InfeasibleStartSdpConformance : SdpConformance
+{
+    protected override KktSolverFactory Kkt => ConicSolver.SchurComplement;
+    protected override SolverSettings? Settings => new() { Embedding = SolverEmbedding.InfeasibleStart };
 }
