@@ -87,6 +87,36 @@ public class SolveCommandTests
     }
 
     [Fact]
+    public void MethodInfeasibleStartSolvesAnSdpaFileToTheDefaultMethodsObjective()
+    {
+        var path = Temp(".dat-s", ExactConvexNN.Solver.Formats.SdpaFamilies.Generate("maxcut", 8, new Random(5)).Text);
+        try
+        {
+            var (exit, output) = Run(path, "--method", "infeasible-start", "--json");
+            Assert.Equal(0, exit);
+            using var doc = JsonDocument.Parse(output);
+            Assert.Equal("solved", doc.RootElement.GetProperty("status").GetString());
+            var (_, reference) = Run(path, "--method", "homogeneous", "--json");
+            using var refDoc = JsonDocument.Parse(reference);
+            Assert.Equal(refDoc.RootElement.GetProperty("objective").GetDouble(), doc.RootElement.GetProperty("objective").GetDouble(), 1e-6);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("optimal/HS21.qps")]
+    [InlineData("optimal/socp_norm.cbf")]
+    public void MethodInfeasibleStartRefusesAProblemOutsideItsScopeInOneLine(string file)
+    {
+        var (exit, output, error) = CliHarness.Run("solve", Path.Combine(ProblemSetTests.Root, file), "--method", "infeasible-start");
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("--method infeasible-start", line);
+        Assert.Contains("--method homogeneous", line);
+    }
+
+    [Fact]
     public void TextOutputIsOneLineWithStatusObjectiveIterationsAndTime()
     {
         var (exit, output) = Run(Path.Combine(ProblemSetTests.Root, "infeasible", "lp_infeasible.qps"));
