@@ -52,6 +52,8 @@ public static class SdpBench
         // Warm-up (JIT) on a small member, not timed.
         ConicSolver.Solve(SdpaReader.Read(new StringReader(SdpaFamilies.Generate("control", 4, new Random(0)).Text), "warmup").Problem);
         Console.WriteLine("family         k      m | ecnn status      iters   seconds   rel.err | csdp iters seconds  rel.err      gap status   | ratio ecnn/csdp");
+        var byStatus = new SortedDictionary<string, int>();
+        var violations = new List<string>();
         foreach (var family in families)
             foreach (int k in sizes ?? (DefaultSizes.TryGetValue(family, out var d) ? d : [10]))
             {
@@ -63,7 +65,11 @@ public static class SdpBench
                 var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose };
                 KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
                 SolverResult? r = null; ProblemFile? file = null;
-                var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
+                double ours;
+                try { (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); }); }
+                catch (InputException e) { Console.WriteLine($"{family,-11} {k,5} {m,6} | refused: {e.Message}"); continue; }
+                byStatus[r!.Status.ToName()] = byStatus.GetValueOrDefault(r.Status.ToName()) + 1;
+                if (ReportedInvariant.Violation(file!.Problem, r, settings) is string violation) violations.Add($"{family} k={k}: {violation}");
                 double ourObjective = file!.ToFileSense(r!.PrimalObjective);
                 double csdpSeconds = double.NaN, csdpObjective = double.NaN, csdpGap = double.NaN; int csdpIters = 0, csdpCode = -1;
                 if (haveCsdp) (csdpSeconds, csdpObjective, csdpGap, csdpIters, csdpCode) = RunCsdp(path);
@@ -79,6 +85,9 @@ public static class SdpBench
                 }
                 Console.WriteLine(line);
             }
+        Console.WriteLine("statuses: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")));
+        Console.WriteLine($"solved invariant (reported point meets its status's tolerances in original units): {byStatus.Values.Sum() - violations.Count} of {byStatus.Values.Sum()} hold"
+            + (violations.Count > 0 ? "; violated by " + string.Join("; ", violations) : ""));
     }
 
     private static bool CsdpAvailable()
