@@ -90,7 +90,7 @@ public static class SdpBench
             + (violations.Count > 0 ? "; violated by " + string.Join("; ", violations) : ""));
     }
 
-    private static bool CsdpAvailable()
+    internal static bool CsdpAvailable()
     {
         try { return RunProcess("csdp", "", out _) >= 0; } catch { return false; }
     }
@@ -100,7 +100,7 @@ public static class SdpBench
     /// |primal - dual| / (1 + |dual|) between its "Primal objective value" and that, its iteration count (the number of
     /// "Iter:" lines), and its exit code (0 success, 3 partial success: reduced accuracy).
     /// </summary>
-    private static (double Seconds, double Objective, double Gap, int Iterations, int Code) RunCsdp(string path)
+    internal static (double Seconds, double Objective, double Gap, int Iterations, int Code) RunCsdp(string path)
     {
         var sw = Stopwatch.StartNew();
         int code = RunProcess("csdp", $"\"{path}\"", out var output);

@@ -8,8 +8,9 @@ namespace ExactConvexNN.Solver.Formats;
 /// project builds can be solved by those solvers beside its own. SDPA's primal is <c>min c'y s.t. Σ F_i y_i - F_0 ⪰ 0</c>
 /// (see <see cref="SdpaReader"/>): free variables and linear matrix inequalities only, so the problem is rewritten first:
 /// <list type="number">
-/// <item>each equality row (zero cone) is solved for a variable of its own (one that no other equality row contains; the one
-/// with the largest coefficient), and that variable is substituted everywhere: <c>x_j = (b_r - Σ_k a_rk x_k) / a_rj</c>;</item>
+/// <item>the equality rows (zero cone) are eliminated one at a time: a row is solved for a variable that no other remaining
+/// equality row contains (the one with the largest coefficient), <c>x_j = (b_r - Σ_k a_rk x_k) / a_rj</c>, and x_j is
+/// substituted everywhere (for the polynomial-activation programs: the residuals e_i first, then Z4 = tr(Z1));</item>
 /// <item>a diagonal quadratic term ½ Σ P_jj x_j² becomes t with the block <c>[[I, ℓ], [ℓ', 2t]] ⪰ 0</c>, ℓ_j = √P_jj x_j
 /// (affine in the remaining variables), i.e. t ≥ ½ ||ℓ||²;</item>
 /// <item>a nonnegative cone becomes a diagonal (LP) block, a semidefinite cone its matrix block (svec off-diagonals divided
@@ -47,35 +48,42 @@ public static class SdpaWriter
         }
         var diagonalP = DiagonalOf(problem.P);
 
-        // 1. Equality rows: a pivot of its own for each (in no other equality row), the largest coefficient.
-        var zeroCount = new int[n];
+        // 1. Equality rows, eliminated one at a time: a row is solved for a variable that no other remaining equality row
+        // contains (the largest coefficient among them), until none is left.
+        var remaining = new int[n];
         var zeroRows = new List<(int Col, double Value)>[m];
         for (int j = 0; j < n; j++)
             for (int k = a.ColumnPointers[j]; k < a.ColumnPointers[j + 1]; k++)
             {
                 int r = a.RowIndices[k];
                 if (!zero[r] || a.Values[k] == 0) continue;
-                zeroCount[j]++;
+                remaining[j]++;
                 (zeroRows[r] ??= []).Add((j, a.Values[k]));
             }
         var pivotRow = new int[n];
         Array.Fill(pivotRow, -1);
-        var pivotOf = new int[m];
-        for (int r = 0; r < m; r++)
+        var order = new List<int>();
+        var open = Enumerable.Range(0, m).Where(r => zero[r]).ToList();
+        foreach (int r in open)
+            if (zeroRows[r] is null)
+                throw new InputException($"equality row {r + 1} has no variables (0 = {problem.B[r].ToString("R", CultureInfo.InvariantCulture)}); remove it");
+        while (open.Count > 0)
         {
-            if (!zero[r]) continue;
-            int best = -1;
-            foreach (var (col, v) in zeroRows[r] ?? [])
-                if (zeroCount[col] == 1 && (best < 0 || Math.Abs(v) > Math.Abs(A(zeroRows[r]!, best))))
-                    best = col;
-            if (best < 0)
-                throw new InputException(zeroRows[r] is null
-                    ? $"equality row {r + 1} has no variables (0 = {problem.B[r].ToString("R", CultureInfo.InvariantCulture)}); remove it"
-                    : $"equality row {r + 1} has no variable of its own (each of its variables is in another equality row); SDPA needs the equalities eliminated first");
-            pivotRow[best] = r; pivotOf[r] = best;
+            int before = open.Count;
+            open.RemoveAll(r =>
+            {
+                int best = -1; double bestValue = 0;
+                foreach (var (col, v) in zeroRows[r]!)
+                    if (remaining[col] == 1 && pivotRow[col] < 0 && Math.Abs(v) > bestValue) { best = col; bestValue = Math.Abs(v); }
+                if (best < 0) return false;
+                pivotRow[best] = r; order.Add(best);
+                foreach (var (col, _) in zeroRows[r]!) remaining[col]--;
+                return true;
+            });
+            if (open.Count == before)
+                throw new InputException($"equality row {open[0] + 1} has no variable of its own (each of its variables is in another equality row); SDPA needs the equalities eliminated first");
         }
 
-        // x_j = c_j + Σ_k d_jk x_k for a pivot j of row r: c_j = b_r / a_rj, d_jk = -a_rk / a_rj.
         var kept = Enumerable.Range(0, n).Where(j => pivotRow[j] < 0).ToList();
         var keptIndex = new int[n];
         Array.Fill(keptIndex, -1);
@@ -83,15 +91,20 @@ public static class SdpaWriter
         bool quadratic = diagonalP.Any(v => v != 0);
         int vars = kept.Count + (quadratic ? 1 : 0), tVar = kept.Count;
         if (vars == 0) throw new InputException("every variable is fixed by the equality rows: there is nothing left for SDPA to optimize");
-        Affine Expression(int j)
+        // x_j = (b_r - Σ_{k≠j} a_rk x_k) / a_rj for the pivot j of row r, in the kept variables only: a pivot's row holds no
+        // pivot chosen before it (that one was in no other open row), so resolving in reverse order of choice substitutes
+        // only pivots already resolved.
+        var expression = new Affine?[n];
+        for (int t = order.Count - 1; t >= 0; t--)
         {
-            if (pivotRow[j] < 0) return new Affine(0, [(keptIndex[j], 1.0)]);
-            int r = pivotRow[j];
+            int j = order[t], r = pivotRow[j];
             double arj = A(zeroRows[r]!, j);
-            return new Affine(problem.B[r] / arj, [.. zeroRows[r]!.Where(e => e.Col != j).Select(e => (keptIndex[e.Col], -e.Value / arj))]);
+            var e = new Affine(problem.B[r] / arj, []);
+            foreach (var (col, v) in zeroRows[r]!)
+                if (col != j) e.Add(-v / arj, expression[col] ?? Affine.Variable(keptIndex[col]));
+            expression[j] = e.Compacted();
         }
-        var pivotExpression = new Affine?[n];
-        for (int j = 0; j < n; j++) if (pivotRow[j] >= 0) pivotExpression[j] = Expression(j);
+        Affine Of(int j) => expression[j] ?? Affine.Variable(keptIndex[j]);
 
         // Objective c'y + constant: q_j x_j with x_j substituted.
         var c = new double[vars];
@@ -100,7 +113,7 @@ public static class SdpaWriter
         {
             double qj = problem.Q[j];
             if (qj == 0) continue;
-            var e = pivotExpression[j] ?? new Affine(0, [(keptIndex[j], 1.0)]);
+            var e = Of(j);
             constant += qj * e.Constant;
             foreach (var (k, d) in e.Terms) c[k] += qj * d;
         }
@@ -119,8 +132,7 @@ public static class SdpaWriter
                 int r = a.RowIndices[k];
                 if (zero[r] || a.Values[k] == 0) continue;
                 // s_r -= a_rj x_j.
-                var e = pivotExpression[j] ?? new Affine(0, [(keptIndex[j], 1.0)]);
-                rows[r].Add(-a.Values[k], e);
+                rows[r].Add(-a.Values[k], Of(j));
             }
         offset = 0;
         foreach (var cone in problem.Cones)
@@ -155,13 +167,12 @@ public static class SdpaWriter
         {
             // [[I, ℓ], [ℓ', 2t]], ℓ_j = √P_jj x_j over the j with P_jj > 0.
             var terms = Enumerable.Range(0, n).Where(j => diagonalP[j] != 0).ToList();
-            int order = terms.Count + 1, block = blockSizes.Count + 1;
-            blockSizes.Add(order);
+            int epigraphOrder = terms.Count + 1, block = blockSizes.Count + 1;
+            blockSizes.Add(epigraphOrder);
             for (int i = 0; i < terms.Count; i++)
             {
                 entries.Add((0, block, i, i, -1.0));
-                var e = (pivotExpression[terms[i]] ?? new Affine(0, [(keptIndex[terms[i]], 1.0)])).Scaled(Math.Sqrt(diagonalP[terms[i]]));
-                Put(entries, block, i, terms.Count, e, 1.0);
+                Put(entries, block, i, terms.Count, Of(terms[i]), Math.Sqrt(diagonalP[terms[i]]));
             }
             entries.Add((tVar + 1, block, terms.Count, terms.Count, 2.0));
         }
@@ -191,7 +202,16 @@ public static class SdpaWriter
             foreach (var (k, d) in other.Terms) Terms.Add((k, w * d));
         }
 
-        public Affine Scaled(double w) => new(w * Constant, [.. Terms.Select(t => (t.Var, w * t.Coef))]);
+        /// <summary>The form 1 · y_k.</summary>
+        public static Affine Variable(int k) => new(0, [(k, 1.0)]);
+
+        /// <summary>The same form with each variable once (coefficients summed, zeros dropped).</summary>
+        public Affine Compacted()
+        {
+            var sum = new Dictionary<int, double>();
+            foreach (var (k, d) in Terms) sum[k] = sum.GetValueOrDefault(k) + d;
+            return new Affine(Constant, [.. sum.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value))]);
+        }
     }
 
     /// <summary>Entries of the affine form times <paramref name="scale"/> at (i, j) of a block: F_0 gets -constant, F_k its coefficients.</summary>

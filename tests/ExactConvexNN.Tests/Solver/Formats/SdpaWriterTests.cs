@@ -12,7 +12,7 @@ public class SdpaWriterTests
 {
     /// <summary>
     /// A random strictly feasible and dual strictly feasible problem (so its optimum is attained with zero gap): 0-3 equality
-    /// rows, each with a variable of its own that may also appear in the cone rows; nonnegative, semidefinite and
+    /// rows, each with a variable of its own that may also appear in the cone rows and in the equality row before it; nonnegative, semidefinite and
     /// second-order cones; a diagonal P on a random subset of the variables (private ones included); b = A x0 + s0 and
     /// q = -A'z0 - P w with s0, z0 in the interiors.
     /// </summary>
@@ -29,6 +29,9 @@ public class SdpaWriterTests
         for (int r = 0; r < equalities; r++)
         {
             a.Add((r, shared + r, 0.5 + rng.NextDouble()));
+            // Chains: row r's own variable may also be in row r - 1 (as Z4 = tr(Z1) is in every residual row of the
+            // polynomial programs), so row r - 1 must be eliminated first.
+            if (r > 0 && rng.Next(2) == 0) a.Add((r - 1, shared + r, G()));
             for (int j = 0; j < shared; j++) if (rng.Next(2) == 0) a.Add((r, j, G()));
         }
         for (int r = equalities; r < m; r++)
