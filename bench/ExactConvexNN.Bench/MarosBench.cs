@@ -43,6 +43,7 @@ public static class MarosBench
         int accurate = 0, refused = 0; double total = 0;
         var byStatus = new SortedDictionary<string, int>();
         var inaccurate = new List<string>();
+        var violations = new List<string>();
         foreach (var file in files)
         {
             string name = Path.GetFileName(file).Split('.')[0];
@@ -71,6 +72,7 @@ public static class MarosBench
             string status = r.Status.ToName();
             byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
             bool ok = r.Status == SolverStatus.Solved && err <= Accurate;
+            if (ReportedInvariant.Violation(problem.Problem, r, settings) is string violation) violations.Add($"{name}: {violation}");
             if (ok) accurate++; else inaccurate.Add($"{name} ({status}, rel.err {err:0.0e+00})");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-10} {problem.Problem.Variables,6} {problem.Problem.Constraints,6}  {status,-17} {r.Iterations,5} {seconds,8:F2}  {f,16:G10} {reference,16:G8} {err,9:0.0e+00} {RelativeGap(r),8:0.0e+00}  {r.KktSolver}{(r.Retries > 0 ? $" (+{r.Retries} retry)" : "")}"));
@@ -80,6 +82,8 @@ public static class MarosBench
         Console.WriteLine($"summary: {accurate} of {run} solved with relative error <= {Accurate:0e+0}; refused by the reader: {refused}; total solve time {total:F1} s");
         Console.WriteLine("statuses: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")));
         if (inaccurate.Count > 0) Console.WriteLine("not solved to 1e-6: " + string.Join("; ", inaccurate));
+        Console.WriteLine($"solved invariant (reported point meets its status's tolerances in original units): {run - violations.Count} of {run} hold"
+            + (violations.Count > 0 ? "; violated by " + string.Join("; ", violations) : ""));
     }
 
     /// <summary>|primal - dual| / max(1, min(|primal|, |dual|)) of the reported objectives.</summary>

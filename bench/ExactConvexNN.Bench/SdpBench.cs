@@ -64,6 +64,8 @@ public static class SdpBench
         ConicSolver.Solve(SdpaReader.Read(new StringReader(SdpaFamilies.Generate("control", 4, new Random(0)).Text), "warmup").Problem);
         string header = string.Concat(methods.Select(mt => $"| {MethodName(mt),-16} iters   seconds   rel.err "));
         Console.WriteLine($"family         k      m {header}| csdp iters seconds  rel.err      gap status   | ratio ecnn/csdp (first method)");
+        var byStatus = methods.Select(_ => new SortedDictionary<string, int>()).ToArray();
+        var violations = methods.Select(_ => new List<string>()).ToArray();
         foreach (var family in families)
             foreach (int k in sizes ?? (DefaultSizes.TryGetValue(family, out var d) ? d : [10]))
             {
@@ -78,18 +80,24 @@ public static class SdpBench
                 double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
                 string line = string.Create(CultureInfo.InvariantCulture, $"{family,-11} {k,5} {m,6} ");
                 double first = double.NaN;
-                foreach (var method in methods)
+                bool refused = false;
+                for (int t = 0; t < methods.Length && !refused; t++)
                 {
-                    var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = method };
+                    var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = methods[t] };
                     if (equilibration is int passes) settings = settings with { InfeasibleStartEquilibrationIterations = passes };
                     KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
                     SolverResult? r = null; ProblemFile? file = null;
-                    var (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); });
+                    double ours;
+                    try { (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); }); }
+                    catch (InputException e) { Console.WriteLine($"{family,-11} {k,5} {m,6} | refused: {e.Message}"); refused = true; continue; }
+                    byStatus[t][r!.Status.ToName()] = byStatus[t].GetValueOrDefault(r.Status.ToName()) + 1;
+                    if (ReportedInvariant.Violation(file!.Problem, r, settings) is string violation) violations[t].Add($"{family} k={k}: {violation}");
                     if (double.IsNaN(first)) first = ours;
                     double ourObjective = file!.ToFileSense(r!.PrimalObjective);
                     double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
                     line += string.Create(CultureInfo.InvariantCulture, $"| {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {ourErr,9:0.0e+00} ");
                 }
+                if (refused) continue;
                 if (haveCsdp)
                 {
                     string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
@@ -97,6 +105,13 @@ public static class SdpBench
                 }
                 Console.WriteLine(line);
             }
+        for (int t = 0; t < methods.Length; t++)
+        {
+            string name = methods.Length > 1 ? MethodName(methods[t]) + " " : "";
+            Console.WriteLine(name + "statuses: " + string.Join(", ", byStatus[t].Select(kv => $"{kv.Key} {kv.Value}")));
+            Console.WriteLine($"{name}solved invariant (reported point meets its status's tolerances in original units): {byStatus[t].Values.Sum() - violations[t].Count} of {byStatus[t].Values.Sum()} hold"
+                + (violations[t].Count > 0 ? "; violated by " + string.Join("; ", violations[t]) : ""));
+        }
     }
 
     /// <summary>The column title of a method.</summary>
@@ -107,7 +122,7 @@ public static class SdpBench
         _ => "ecnn (auto)",
     };
 
-    private static bool CsdpAvailable()
+    internal static bool CsdpAvailable()
     {
         try { return RunProcess("csdp", "", out _) >= 0; } catch { return false; }
     }
@@ -117,7 +132,7 @@ public static class SdpBench
     /// |primal - dual| / (1 + |dual|) between its "Primal objective value" and that, its iteration count (the number of
     /// "Iter:" lines), and its exit code (0 success, 3 partial success: reduced accuracy).
     /// </summary>
-    private static (double Seconds, double Objective, double Gap, int Iterations, int Code) RunCsdp(string path)
+    internal static (double Seconds, double Objective, double Gap, int Iterations, int Code) RunCsdp(string path)
     {
         var sw = Stopwatch.StartNew();
         int code = RunProcess("csdp", $"\"{path}\"", out var output);

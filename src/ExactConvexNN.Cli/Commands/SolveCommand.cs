@@ -9,7 +9,7 @@ using ExactConvexNN.Solver.Problem;
 namespace ExactConvexNN.Cli.Commands;
 
 /// <summary>
-/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--solver ecnn|ortools|glop|pdlp] [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose] [--method auto|homogeneous|infeasible-start]</c>:
+/// <c>ecnn solve FILE.cbf|FILE.qps|FILE.mps|FILE.dat-s [--solver ecnn|ortools|glop|pdlp] [--json] [--tol T] [--max-iter N] [--time-limit S] [--verbose] [--solution FILE.json] [--method auto|homogeneous|infeasible-start]</c>:
 /// reads a problem file (format by extension) and solves it with the interior-point solver; <c>ecnn sdp</c> is the
 /// same command under the name semidefinite users look for (SDPA files report SDPA's primal objective c'x). Prints one result
 /// line, or one JSON object with <c>--json</c>. Objectives are in the file's own sense, constant included.
@@ -49,7 +49,13 @@ public static class SolveCommand
             DefaultValueFactory = _ => "auto",
         };
         method.AcceptOnlyFromAmong("auto", "homogeneous", "infeasible-start");
-        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose, solver, method };
+        var solution = new Option<FileInfo?>("--solution")
+        {
+            Description = "write the reported point to this JSON file: x, s, z of the conic form min 1/2 x'Px + q'x s.t. Ax + s = b, s in K "
+                + "(for SDPA files x is SDPA's x, s and z the blocks of X = sum F_i x_i - F_0 and of the dual Y in svec order), with the status; "
+                + "also for almost_solved and the other statuses that keep the best point",
+        };
+        var cmd = new Command(name, description) { file, json, tol, maxIter, timeLimit, verbose, solver, solution, method };
         cmd.SetAction(pr => CliRunner.Guard(pr, () =>
         {
             double t = pr.GetValue(tol), limit = pr.GetValue(timeLimit);
@@ -65,12 +71,15 @@ public static class SolveCommand
                 Embedding = pr.GetValue(method) switch { "homogeneous" => SolverEmbedding.Homogeneous, "infeasible-start" => SolverEmbedding.InfeasibleStart, _ => SolverEmbedding.Automatic },
             };
             var path = pr.GetValue(file)!.FullName;
+            var solutionFile = pr.GetValue(solution);
+            CliRunner.CheckOutput(solutionFile, pr.GetValue(file)!);
             var problem = ProblemFile.Read(path);
             if (settings.Embedding == SolverEmbedding.InfeasibleStart && !ConicSolver.SupportsInfeasibleStart(problem.Problem))
                 throw new InputException("--method infeasible-start solves programs with only zero, nonnegative and semidefinite cones and no quadratic objective; use --method homogeneous");
             string chosen = pr.GetValue(solver) ?? Ecnn;
             var result = chosen == Ecnn ? ConicSolver.Solve(problem.Problem, settings) : SolveWithOrTools(chosen, path, problem, settings);
             string ran = chosen == "ortools" ? LpSolver.Glop.ToName() : chosen;
+            if (solutionFile is not null) CliRunner.WriteFileAtomically(solutionFile.FullName, SolutionJson(problem, result, ran));
             var w = output ?? Console.Out;
             w.WriteLine(pr.GetValue(json) ? ToJson(path, problem, result, ran) : ToLine(problem, result, ran));
             return ExitCode(result.Status);
@@ -100,6 +109,28 @@ public static class SolveCommand
 
     private static string ToLine(ProblemFile file, SolverResult r, string solver) => string.Create(CultureInfo.InvariantCulture,
         $"{file.Name}: {r.Status.ToName()}  objective {file.ToFileSense(r.PrimalObjective):G12}  iterations {r.Iterations}  time {r.Seconds:F3} s  solver {solver}");
+
+    /// <summary>
+    /// The <c>--solution</c> file: status, objectives (file sense) and the vectors x, s, z of the minimization form (NaN, e.g.
+    /// the undefined half of an infeasibility certificate, as null).
+    /// </summary>
+    private static string SolutionJson(ProblemFile file, SolverResult r, string solver)
+    {
+        static JsonArray Vector(double[] v) => [.. v.Select(e => (JsonNode?)(double.IsFinite(e) ? JsonValue.Create(e) : null))];
+        var o = new JsonObject
+        {
+            ["name"] = file.Name,
+            ["format"] = file.Format,
+            ["solver"] = solver,
+            ["status"] = r.Status.ToName(),
+            ["objective"] = double.IsFinite(r.PrimalObjective) ? file.ToFileSense(r.PrimalObjective) : null,
+            ["dual_objective"] = double.IsFinite(r.DualObjective) ? file.ToFileSense(r.DualObjective) : null,
+            ["x"] = Vector(r.X),
+            ["s"] = Vector(r.S),
+            ["z"] = Vector(r.Z),
+        };
+        return o.ToJsonString();
+    }
 
     private static string ToJson(string path, ProblemFile file, SolverResult r, string solver)
     {

@@ -146,6 +146,40 @@ public class SolveCommandTests
     }
 
     [Fact]
+    public void SolutionFileHoldsTheReportedPointAlsoForAnAlmostSolvedProgramWithoutInterior()
+    {
+        // An H-infinity-type LMI has no strictly feasible point: the run ends almost_solved, and the file must still hold the
+        // best point, the one whose objective the result line reports.
+        var (text, _, _) = ExactConvexNN.Solver.Formats.SdpaFamilies.Generate("hinf", 5, new Random(6));
+        var path = Temp(".dat-s", text);
+        var solutionPath = Path.Combine(Path.GetTempPath(), $"ecnn-solution-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exit, output) = Run(path, "--json", "--solution", solutionPath);
+            using var line = JsonDocument.Parse(output);
+            using var sol = JsonDocument.Parse(File.ReadAllText(solutionPath));
+            string status = line.RootElement.GetProperty("status").GetString()!;
+            Assert.Equal(status, sol.RootElement.GetProperty("status").GetString());
+            Assert.Equal(status == "solved" ? 0 : CliRunner.NotSolved, exit);
+            var problem = ExactConvexNN.Solver.Formats.ProblemFile.Read(path).Problem;
+            double[] Vec(string key) => [.. sol.RootElement.GetProperty(key).EnumerateArray().Select(e => e.GetDouble())];
+            double[] x = Vec("x"), sv = Vec("s"), z = Vec("z");
+            Assert.Equal(problem.Variables, x.Length);
+            Assert.Equal(problem.Constraints, sv.Length);
+            Assert.Equal(problem.Constraints, z.Length);
+            // SDPA's objective is c'x; s = b - A x up to the reported residual.
+            double cx = problem.Q.Zip(x, (q, v) => q * v).Sum();
+            Assert.Equal(line.RootElement.GetProperty("objective").GetDouble(), cx, 1e-9 * (1 + Math.Abs(cx)));
+            var ax = new double[problem.Constraints];
+            problem.A.Multiply(x, ax);
+            double worst = 0, scale = 1;
+            for (int i = 0; i < ax.Length; i++) { worst = Math.Max(worst, Math.Abs(ax[i] + sv[i] - problem.B[i])); scale = Math.Max(scale, Math.Abs(problem.B[i])); }
+            Assert.True(worst <= 1e-4 * scale, $"||Ax + s - b|| = {worst}");
+        }
+        finally { File.Delete(path); File.Delete(solutionPath); }
+    }
+
+    [Fact]
     public void ATruncatedFileExitsWithCode2AndPrintsNoResult()
     {
         var path = Temp(".cbf", "VER\n3\nVAR\n2 1\nF 2\nOBJACOORD\n2\n0 1\n");
