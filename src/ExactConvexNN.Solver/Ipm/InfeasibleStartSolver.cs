@@ -51,6 +51,10 @@ internal sealed class InfeasibleStartSolver
     private readonly double[] _bestX, _bestS, _bestZ;
     private double _bestScore = double.PositiveInfinity, _progressScore = double.PositiveInfinity;
     private int _lastProgress;
+    // μ of the last 2 StallIterations + 1 iterations (iteration k at k mod the length).
+    private readonly double[] _muHistory = new double[2 * StallIterations + 1];
+    /// <summary>μ above this fraction of its value 2 <see cref="StallIterations"/> iterations before counts as stalled.</summary>
+    private const double StallMuFall = 1e-2;
     private (double Primal, double Dual, double PrimalResidual, double DualResidual, double Gap) _bestMeasures;
 
     /// <summary>A semidefinite block: its rows, matrix work space and the columns of Â that touch it.</summary>
@@ -166,10 +170,17 @@ internal sealed class InfeasibleStartSolver
             if (status != SolverStatus.Unsolved) break;
             if (iteration >= st.MaxIterations) { status = SolverStatus.MaxIterations; break; }
             if (clock.Elapsed.TotalSeconds >= st.TimeLimitSeconds) { status = SolverStatus.TimeLimit; break; }
-            // No tenfold improvement of the best score for StallIterations (twice that when the best is not almost solved):
-            // the best point is returned (AlmostSolved, or NumericalError when it misses the reduced tolerance).
+            // No tenfold improvement of the best score for StallIterations when the best is almost solved, or for twice that
+            // when the best came within √(reduced tolerance) and μ has not fallen a hundredfold either (H-infinity members
+            // without interior stall there with the gap near 1e-4; a run still far off, e.g. control k = 10 equilibrated,
+            // whose residual stays near 1 for 20 iterations before converging, goes on): the best point is returned
+            // (AlmostSolved, or NumericalError when it misses the reduced tolerance).
             int sinceProgress = iteration - _lastProgress;
-            if (sinceProgress >= StallIterations && MeetsReduced(_bestMeasures) || sinceProgress >= 2 * StallIterations) { status = SolverStatus.AlmostSolved; break; }
+            _muHistory[iteration % _muHistory.Length] = mu;
+            bool muStalled = iteration >= 2 * StallIterations && mu > StallMuFall * _muHistory[(iteration - 2 * StallIterations) % _muHistory.Length];
+            bool wasClose = _bestScore <= Math.Sqrt(st.ReducedTolerance);
+            if (sinceProgress >= StallIterations && MeetsReduced(_bestMeasures) || sinceProgress >= 2 * StallIterations && muStalled && wasClose)
+            { status = SolverStatus.AlmostSolved; break; }
 
             if (!FactorBlocks()) { status = Failed("a slack matrix is not positive definite"); break; }
             if (!FormAndFactorSchur()) { status = Failed("the Schur complement could not be factored"); break; }
