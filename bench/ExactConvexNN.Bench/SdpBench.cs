@@ -33,7 +33,7 @@ public static class SdpBench
         string folder = Path.Combine(Path.GetTempPath(), "ecnn-sdp-bench");
         int[]? sizes = null;
         string[] families = [.. SdpaFamilies.Names];
-        int seed = 1; bool dense = false, verbose = false; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
+        int seed = 1; bool dense = false, verbose = false, profile = false; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
             {
@@ -42,6 +42,7 @@ public static class SdpBench
                 case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dense": dense = true; break;
                 case "--verbose": verbose = true; break;
+                case "--profile": profile = true; break;
                 case "--reg": reg = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--time-limit": timeLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: folder = args[i]; break;
@@ -66,6 +67,7 @@ public static class SdpBench
                 KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
                 SolverResult? r = null; ProblemFile? file = null;
                 double ours;
+                SolverProfile.Reset();
                 try { (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); }); }
                 catch (InputException e) { Console.WriteLine($"{family,-11} {k,5} {m,6} | refused: {e.Message}"); continue; }
                 byStatus[r!.Status.ToName()] = byStatus.GetValueOrDefault(r.Status.ToName()) + 1;
@@ -84,6 +86,9 @@ public static class SdpBench
                     line += string.Create(CultureInfo.InvariantCulture, $" {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {csdpGap,8:0.0e+00} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {ours / csdpSeconds,8:F2}");
                 }
                 Console.WriteLine(line);
+                if (profile)
+                    Console.WriteLine("    profile (s): " + string.Join(", ", Enum.GetValues<ProfilePhase>().Where(ph => SolverProfile.Calls(ph) > 0)
+                        .Select(ph => string.Create(CultureInfo.InvariantCulture, $"{ph} {SolverProfile.Seconds(ph):F4}/{SolverProfile.Calls(ph)}"))));
             }
         Console.WriteLine("statuses: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")));
         Console.WriteLine($"solved invariant (reported point meets its status's tolerances in original units): {byStatus.Values.Sum() - violations.Count} of {byStatus.Values.Sum()} hold"
