@@ -34,7 +34,7 @@ public static class SdpBench
         string folder = Path.Combine(Path.GetTempPath(), "ecnn-sdp-bench");
         int[]? sizes = null;
         string[] families = [.. SdpaFamilies.Names];
-        int seed = 1; bool dense = false, verbose = false; int? equilibration = null;
+        int seed = 1; bool dense = false, verbose = false, profile = false; int? equilibration = null;
         SolverEmbedding[] methods = [SolverEmbedding.Automatic]; double timeLimit = 1200, reg = new SolverSettings().StaticRegularization;
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
@@ -53,6 +53,7 @@ public static class SdpBench
                         var other => throw new ArgumentException($"--method {other}: use auto, homogeneous, infeasible-start or both"),
                     };
                     break;
+                case "--profile": profile = true; break;
                 case "--reg": reg = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--time-limit": timeLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: folder = args[i]; break;
@@ -81,6 +82,7 @@ public static class SdpBench
                 string line = string.Create(CultureInfo.InvariantCulture, $"{family,-11} {k,5} {m,6} ");
                 double first = double.NaN;
                 bool refused = false;
+                var profiles = new List<string>();
                 for (int t = 0; t < methods.Length && !refused; t++)
                 {
                     var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = methods[t] };
@@ -88,6 +90,7 @@ public static class SdpBench
                     KktSolverFactory? kkt = dense ? ConicSolver.QuasiDefinite(DenseLdl.Create) : null;
                     SolverResult? r = null; ProblemFile? file = null;
                     double ours;
+                    SolverProfile.Reset();
                     try { (ours, _) = BenchRegistry.Measure(() => { file = ProblemFile.Read(path); r = ConicSolver.Solve(file.Problem, settings, kkt); }); }
                     catch (InputException e) { Console.WriteLine($"{family,-11} {k,5} {m,6} | refused: {e.Message}"); refused = true; continue; }
                     byStatus[t][r!.Status.ToName()] = byStatus[t].GetValueOrDefault(r.Status.ToName()) + 1;
@@ -96,6 +99,9 @@ public static class SdpBench
                     double ourObjective = file!.ToFileSense(r!.PrimalObjective);
                     double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
                     line += string.Create(CultureInfo.InvariantCulture, $"| {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {ourErr,9:0.0e+00} ");
+                    if (profile)
+                        profiles.Add($"    profile {MethodName(methods[t])} (s): " + string.Join(", ", Enum.GetValues<ProfilePhase>().Where(ph => SolverProfile.Calls(ph) > 0)
+                            .Select(ph => string.Create(CultureInfo.InvariantCulture, $"{ph} {SolverProfile.Seconds(ph):F4}/{SolverProfile.Calls(ph)}"))));
                 }
                 if (refused) continue;
                 if (haveCsdp)
@@ -104,6 +110,7 @@ public static class SdpBench
                     line += string.Create(CultureInfo.InvariantCulture, $"| {csdpIters,10} {csdpSeconds,7:F3} {csdpErr} {csdpGap,8:0.0e+00} {(csdpCode == 0 ? "ok" : csdpCode == 3 ? "partial" : $"code {csdpCode}"),-8} | {first / csdpSeconds,8:F2}");
                 }
                 Console.WriteLine(line);
+                foreach (var profileLine in profiles) Console.WriteLine(profileLine);
             }
         for (int t = 0; t < methods.Length; t++)
         {

@@ -78,7 +78,7 @@ public static class TrainBench
                 // The iteration loop minus what the phases above measured inside it.
                 double inner = SolverProfile.Seconds(ProfilePhase.Scaling) + SolverProfile.Seconds(ProfilePhase.BlockFactor) + SolverProfile.Seconds(ProfilePhase.SchurFormation)
                     + SolverProfile.Seconds(ProfilePhase.SchurFactor) + SolverProfile.Seconds(ProfilePhase.SolvePass) + SolverProfile.Seconds(ProfilePhase.RefinementResidual)
-                    + SolverProfile.Seconds(ProfilePhase.StructuredProduct) + SolverProfile.Seconds(ProfilePhase.Screening)
+                    + SolverProfile.Seconds(ProfilePhase.StructuredProduct) + SolverProfile.Seconds(ProfilePhase.Screening) + SolverProfile.Seconds(ProfilePhase.StepLength)
                     + (r.WorkingSet is null ? 0 : SolverProfile.Seconds(ProfilePhase.ProgramAssembly)); // the working set's rounds assemble inside the solve
                 s = Math.Max(0, r.SolveSeconds - SolverProfile.Seconds(ProfilePhase.SolverSetup) - inner);
             }

@@ -361,6 +361,15 @@ public sealed class PsdCone : ICone
     /// <inheritdoc/>
     public double StepLength(ReadOnlySpan<double> x, ReadOnlySpan<double> dx, double alphaMax)
     {
+        // The whole step first: X + α_max ΔX positive definite (one Cholesky) means no boundary before α_max. Near the
+        // optimum one of the two cones often takes the whole step, and this saves the triangular solves and the eigenvalue.
+        if (double.IsFinite(alphaMax))
+        {
+            Unpack(x, _a); Unpack(dx, _b);
+            var av = _a.Values; var bv = _b.Values;
+            for (int t = 0; t < av.Length; t++) av[t] += alphaMax * bv[t];
+            if (CholeskyUpper(_a)) return alphaMax;
+        }
         // X + α ΔX ⪰ 0  ⇔  I + α L^-1 ΔX L^-T ⪰ 0 (X = LL'): α = -1/λ_min(L^-1 ΔX L^-T) when that is negative.
         Unpack(x, _a);
         if (!CholeskyUpper(_a)) return 0.0;

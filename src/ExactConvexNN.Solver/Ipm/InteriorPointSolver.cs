@@ -477,11 +477,14 @@ internal sealed class InteriorPointSolver
     /// <summary>The largest α ≤ alphaMax keeping s strictly in the cone, z strictly in the dual cone and τ, κ positive.</summary>
     private double StepLength(double alphaMax)
     {
+        long t0 = SolverProfile.Start();
         double alpha = alphaMax;
         if (_step.Tau < 0) alpha = Math.Min(alpha, -_point.Tau / _step.Tau);
         if (_step.Kappa < 0) alpha = Math.Min(alpha, -_point.Kappa / _step.Kappa);
         alpha = _cones.StepLength(_point.S, _step.S, alpha);
-        return _cones.DualStepLength(_point.Z, _step.Z, alpha);
+        alpha = _cones.DualStepLength(_point.Z, _step.Z, alpha);
+        SolverProfile.Stop(ProfilePhase.StepLength, t0);
+        return alpha;
     }
 
     /// <summary>(x, s, z, τ, κ) += α (Δx, Δs, Δz, Δτ, Δκ).</summary>

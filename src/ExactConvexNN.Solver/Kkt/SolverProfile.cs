@@ -29,6 +29,8 @@ public enum ProfilePhase
     StructuredProduct,
     /// <summary>The rest of the interior-point iteration (residuals, steps, directions outside the KKT solver).</summary>
     IterationOther,
+    /// <summary>Step lengths to the cone boundaries (inside the iteration; for semidefinite cones a factorization and an eigenvalue each).</summary>
+    StepLength,
     /// <summary>Chamber screening: the supports of the working set's multipliers over every chamber, per round.</summary>
     Screening,
     /// <summary>Recovery of the network (pruning, polishing solves).</summary>
