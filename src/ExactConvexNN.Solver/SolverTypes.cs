@@ -45,7 +45,11 @@ public static class SolverStatusNames
 /// <summary>Which interior-point method <see cref="ConicSolver.Solve"/> runs.</summary>
 public enum SolverEmbedding
 {
-    /// <summary>The solver chooses (at present always <see cref="Homogeneous"/>).</summary>
+    /// <summary>
+    /// The solver chooses: <see cref="InfeasibleStart"/> for semidefinite programs in its scope (a semidefinite cone, P = 0,
+    /// only zero, nonnegative and semidefinite cones) and no KKT solver given, followed by <see cref="Homogeneous"/> when that
+    /// ends without a point or certificate (numerical error, iteration limit); <see cref="Homogeneous"/> for every other problem.
+    /// </summary>
     Automatic,
     /// <summary>The homogeneous self-dual embedding with NT scaling (every cone; certificates of infeasibility).</summary>
     Homogeneous,
@@ -61,7 +65,7 @@ public enum SolverEmbedding
 /// <summary>Settings of the interior-point solver, with the defaults of the best open solvers.</summary>
 public sealed record SolverSettings
 {
-    /// <summary>The interior-point method (default <see cref="SolverEmbedding.Automatic"/>, the homogeneous embedding).</summary>
+    /// <summary>The interior-point method (default <see cref="SolverEmbedding.Automatic"/>: see there).</summary>
     public SolverEmbedding Embedding { get; init; } = SolverEmbedding.Automatic;
     /// <summary>Maximum number of iterations.</summary>
     public int MaxIterations { get; init; } = 100;

@@ -45,7 +45,7 @@ public static class SolveCommand
         solver.AcceptOnlyFromAmong(Ecnn, "ortools", "glop", "pdlp");
         var method = new Option<string>("--method")
         {
-            Description = "interior-point method of --solver ecnn: auto (default), homogeneous (the self-dual embedding), infeasible-start (CSDP's HKM method; semidefinite programs without second-order or exponential cones or a quadratic objective)",
+            Description = "interior-point method of --solver ecnn: auto (default: infeasible-start on pure semidefinite programs, then the embedding if that ends without a point; the embedding otherwise), homogeneous (the self-dual embedding), infeasible-start (CSDP's HKM method; semidefinite programs without second-order or exponential cones or a quadratic objective)",
             DefaultValueFactory = _ => "auto",
         };
         method.AcceptOnlyFromAmong("auto", "homogeneous", "infeasible-start");

@@ -47,6 +47,11 @@ public static class ConicSolver
     /// through the Schur complement.
     /// With <see cref="SolverSettings.Embedding"/> = <see cref="SolverEmbedding.InfeasibleStart"/> the infeasible-start HKM
     /// method runs instead (pure semidefinite programs only; <paramref name="kktFactory"/> is not used, and there is no retry).
+    /// <see cref="SolverEmbedding.Automatic"/> (the default) runs it first on the pure semidefinite programs (a semidefinite
+    /// cone, P = 0, only zero, nonnegative and semidefinite cones) when no <paramref name="kktFactory"/> is given, and the
+    /// embedding after it when it ends with neither a point meeting the reduced tolerance nor a certificate: on the
+    /// graph-bisection programs, whose SDPA-primal optimum is not attained, the embedding's τ falls with μ and the run stalls
+    /// near a relative gap of 1e-7, where the infeasible-start method converges in CSDP's iteration count (bench/notes/sdp.md).
     /// </remarks>
     public static SolverResult Solve(ConicProblem problem, SolverSettings? settings = null, KktSolverFactory? kktFactory = null)
     {
@@ -54,6 +59,42 @@ public static class ConicSolver
         settings ??= new SolverSettings();
         Validate(settings);
         if (settings.Embedding == SolverEmbedding.InfeasibleStart) return InfeasibleStartSolver.Create(problem, settings).Run();
+        if (settings.Embedding == SolverEmbedding.Automatic && kktFactory is null && problem.Cones.Any(c => c is PsdConeSpec) && InfeasibleStartSolver.Supports(problem))
+            return InfeasibleStartThenEmbedding(problem, settings);
+        return SolveOnEmbedding(problem, settings, kktFactory);
+    }
+
+    /// <summary>
+    /// Automatic on a pure semidefinite program: the infeasible-start method, then, when it ends without a point that meets
+    /// at least the reduced tolerance and without a certificate (numerical error, iteration limit), the homogeneous
+    /// embedding with the time that remains. The second result is kept when it ranks higher (solved or a certificate, then
+    /// almost solved, then the rest); iterations and seconds count both runs and <see cref="SolverResult.Retries"/> grows by one.
+    /// </summary>
+    private static SolverResult InfeasibleStartThenEmbedding(ConicProblem problem, SolverSettings settings)
+    {
+        var first = InfeasibleStartSolver.Create(problem, settings).Run();
+        if (Rank(first.Status) < 2 || first.Status == SolverStatus.TimeLimit) return first;
+        double remaining = settings.TimeLimitSeconds - first.Seconds;
+        if (!(remaining > 0)) return first;
+        if (settings.Verbose) (settings.Log ?? Console.Error).WriteLine($"{first.Status} with the infeasible-start method: solving again on the homogeneous embedding");
+        var second = SolveOnEmbedding(problem, settings with { Embedding = SolverEmbedding.Homogeneous, TimeLimitSeconds = remaining }, null);
+        return (Rank(second.Status) < Rank(first.Status) ? second : first) with
+        {
+            Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds, Retries = first.Retries + second.Retries + 1,
+        };
+    }
+
+    /// <summary>0 for a solution or certificate, 1 for almost solved, 2 for the rest.</summary>
+    private static int Rank(SolverStatus status) => status switch
+    {
+        SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible => 0,
+        SolverStatus.AlmostSolved => 1,
+        _ => 2,
+    };
+
+    /// <summary>The homogeneous embedding with the KKT solver of <paramref name="kktFactory"/>, or the default choice and its retries.</summary>
+    private static SolverResult SolveOnEmbedding(ConicProblem problem, SolverSettings settings, KktSolverFactory? kktFactory)
+    {
         if (kktFactory is not null) return InteriorPointSolver.Create(problem, settings, kktFactory).Run();
         if (SchurComplementKktSolver.IsPreferredFor(problem, settings)) return InteriorPointSolver.Create(problem, settings, SchurComplement).Run();
 

@@ -155,12 +155,45 @@ public class InfeasibleStartTests
         Assert.Equal(SolverStatus.Solved, ConicSolver.Solve(soc, new SolverSettings { Embedding = SolverEmbedding.Homogeneous }).Status);
     }
 
-    [Fact]
-    public void AutomaticIsTheHomogeneousMethod()
+    [Theory]
+    [InlineData("gpp", 12, 3)]
+    [InlineData("maxcut", 10, 3)]
+    [InlineData("hinf", 5, 3)]
+    [InlineData("hinf", 5, 4)]
+    [InlineData("hinf", 6, 5)]
+    [InlineData("qap", 3, 3)]
+    public void AutomaticRunsTheInfeasibleStartMethodOnASemidefiniteProgramAndTheEmbeddingWhenItEndsWithoutAPoint(string family, int k, int seed)
     {
-        var p = Family("gpp", 12);
-        var a = ConicSolver.Solve(p);
-        var h = ConicSolver.Solve(p, new SolverSettings { Embedding = SolverEmbedding.Homogeneous });
+        // The policy, whatever each method does on the member: the infeasible-start result when it is a solution, a
+        // certificate or almost solved; otherwise the embedding runs too and the better-ranked of the two is reported,
+        // with both runs' iterations.
+        var p = Family(family, k, seed);
+        var first = ConicSolver.Solve(p, InfeasibleStart);
+        var auto = SolverConformance.Checked(p, ConicSolver.Solve(p), new SolverSettings());
+        if (first.Status is SolverStatus.Solved or SolverStatus.AlmostSolved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible)
+        {
+            Assert.Equal(first.Status, auto.Status);
+            Assert.Equal(first.Iterations, auto.Iterations);
+            Assert.Equal(first.X, auto.X);
+            Assert.Equal(0, auto.Retries);
+            return;
+        }
+        var second = ConicSolver.Solve(p, new SolverSettings { Embedding = SolverEmbedding.Homogeneous });
+        Assert.Equal(first.Iterations + second.Iterations, auto.Iterations);
+        Assert.True(auto.Retries >= 1);
+        static int Rank(SolverStatus s) => s is SolverStatus.Solved or SolverStatus.PrimalInfeasible or SolverStatus.DualInfeasible ? 0 : s == SolverStatus.AlmostSolved ? 1 : 2;
+        Assert.Equal(Math.Min(Rank(first.Status), Rank(second.Status)), Rank(auto.Status));
+    }
+
+    [Fact]
+    public void AutomaticIsTheHomogeneousMethodOutsideTheInfeasibleStartScope()
+    {
+        // A second-order cone program, min t s.t. (t, 1, 1) in the cone (optimum √2): the embedding, run for run.
+        var soc = ConicProblem.Create(null, [1.0], CscMatrix.FromTriplets(3, 1, [(0, 0, -1.0)]), [0.0, 1.0, 1.0], [new SecondOrderConeSpec(3)]);
+        var a = ConicSolver.Solve(soc);
+        var h = ConicSolver.Solve(soc, new SolverSettings { Embedding = SolverEmbedding.Homogeneous });
+        Assert.Equal(SolverStatus.Solved, a.Status);
+        Assert.Equal(Math.Sqrt(2), a.PrimalObjective, 1e-7);
         Assert.Equal(h.Iterations, a.Iterations);
         Assert.Equal(h.KktSolver, a.KktSolver);
         Assert.Equal(h.X, a.X);

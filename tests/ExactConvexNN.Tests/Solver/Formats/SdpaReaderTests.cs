@@ -99,8 +99,15 @@ public class SdpaReaderTests(ITestOutputHelper log)
         Assert.Equal("solved", d1.RootElement.GetProperty("status").GetString());
         Assert.Equal("sdpa", d1.RootElement.GetProperty("format").GetString());
         Assert.Equal(Math.Sqrt(5), d1.RootElement.GetProperty("objective").GetDouble(), 6);
-        Assert.Equal("schur_complement", d2.RootElement.GetProperty("kkt_solver").GetString());
+        // The default method on an SDPA file is the infeasible-start one (its normal equations); --method homogeneous
+        // names the embedding's Schur complement.
+        Assert.Equal("hkm_normal_equations", d2.RootElement.GetProperty("kkt_solver").GetString());
         Assert.Equal(0, d2.RootElement.GetProperty("retries").GetInt32());
+        var (e3, o3, _) = CliHarness.Run("solve", path, "--json", "--method", "homogeneous");
+        Assert.Equal(0, e3);
+        using var d3 = JsonDocument.Parse(o3);
+        Assert.Equal("schur_complement", d3.RootElement.GetProperty("kkt_solver").GetString());
+        Assert.Equal(Math.Sqrt(5), d3.RootElement.GetProperty("objective").GetDouble(), 6);
     }
 
     [Fact]
