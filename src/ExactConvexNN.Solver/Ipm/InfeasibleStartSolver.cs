@@ -28,6 +28,10 @@ internal sealed class InfeasibleStartSolver
     private const double StepFraction = 0.95;
     /// <summary>Iterations without a tenfold improvement of the best score after which a best iterate meeting the reduced tolerance is returned.</summary>
     private const int StallIterations = 8;
+    /// <summary>A primal or dual step shorter than this counts towards <see cref="ShortStepLimit"/>.</summary>
+    private const double ShortStep = 1e-2;
+    /// <summary>Consecutive short steps without tenfold progress of the best point after which the run stops (see <see cref="Run"/>).</summary>
+    private const int ShortStepLimit = 4;
 
     private readonly ConicProblem _problem;
     private readonly SolverSettings _settings;
@@ -147,6 +151,7 @@ internal sealed class InfeasibleStartSolver
         var status = SolverStatus.Unsolved;
         int iteration = 0;
         double alphaP = 0, alphaD = 0;
+        int shortSteps = 0;
         for (; ; iteration++)
         {
             // r_p = Â x + s - b̂, r_d = Â'z + q̂; μ = s'z / ν.
@@ -204,6 +209,12 @@ internal sealed class InfeasibleStartSolver
             alphaP = Math.Min(1.0, StepFraction * _cones.StepLength(_s, _ds, 1e30));
             alphaD = Math.Min(1.0, StepFraction * _cones.DualStepLength(_z, _dz, 1e30));
             if (!(alphaP >= st.MinStepLength) && !(alphaD >= st.MinStepLength)) { status = Failed($"steps {alphaP:g2}, {alphaD:g2}"); break; }
+            // A side whose steps have collapsed (below ShortStep ShortStepLimit times in a row) without the best point improving
+            // tenfold meanwhile is stuck at the edge of its cone (CSDP's "stuck at edge of feasibility"; H-infinity members
+            // without interior, where the dual steps fell 0.07, 0.03, 3e-3, 2e-4, 0 and stayed 0 for 10 more iterations):
+            // the best point is returned now, and Automatic moves on to the embedding.
+            shortSteps = Math.Min(alphaP, alphaD) < ShortStep ? shortSteps + 1 : 0;
+            if (shortSteps >= ShortStepLimit && iteration - _lastProgress >= ShortStepLimit) { status = Failed($"{shortSteps} steps below {ShortStep:g2} (last {alphaP:g2}, {alphaD:g2})"); break; }
             // (x, s) += α_p (Δx, Δs), z += α_d Δz (the zero-cone rows' z included).
             for (int j = 0; j < _n; j++) _x[j] += alphaP * _dx[j];
             for (int i = 0; i < _m; i++) { _s[i] += alphaP * _ds[i]; _z[i] += alphaD * _dz[i]; }
