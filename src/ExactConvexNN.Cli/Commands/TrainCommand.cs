@@ -26,11 +26,17 @@ public static class TrainCommand
         var noReduction = new Option<bool>("--no-facet-reduction") { Description = "relu: keep every sign row in every block (larger program, same optimum)" };
         var generic = new Option<bool>("--generic-kkt") { Description = "relu: solve with the generic sparse LDL path instead of the block-structured one" };
         var allChambers = new Option<bool>("--all-chambers") { Description = "relu: solve the program over every chamber at once instead of over a working set of chambers grown until its dual bounds every chamber (the same certified optimum, slower)" };
+        var exportProgram = new Option<FileInfo?>("--export-program")
+        {
+            Description = "also write the convex program the training solved (the last one: with the working set, over its chambers; with --all-chambers, over every chamber) "
+                + "as SDPA sparse (.dat-s, for CSDP, SDPA, SDPT3: equalities eliminated, a diagonal quadratic loss through one semidefinite block; "
+                + "the objective constant goes in the first line) or CBF (.cbf, linear objectives only)",
+        };
         var noPrune = NoPruneOption();
         var maxMemory = MaxMemoryOption();
         var cmd = new Command("train", "Train a two-layer network to a certified global optimum: ReLU (convex program of Pilanci & Ergen; FC or CNN with --image/--signal), gated ReLU (--activation gated, group lasso over the chambers), ReLU with batch normalization (--batch-norm, the ReLU program on the whitened data) or polynomial activation (--activation poly, SDP of Bartan & Pilanci).")
         {
-            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, allChambers, noPrune, maxMemory,
+            data, sample, seed, maxPatterns, maxPairs, output, json, noReduction, generic, allChambers, noPrune, maxMemory, exportProgram,
         };
         var model = new ModelOptions();
         model.AddTo(cmd);
@@ -49,6 +55,10 @@ public static class TrainCommand
             if (pr.GetValue(maxPairs) < 1) throw new InputException($"--max-pairs must be at least 1, got {pr.GetValue(maxPairs)}");
             var outFile = pr.GetValue(output);
             CliRunner.CheckOutput(outFile, file);
+            var exportFile = pr.GetValue(exportProgram);
+            CliRunner.CheckOutput(exportFile, file);
+            if (exportFile is not null && ProgramExport.Format(exportFile.Name) is null)
+                throw new InputException($"--export-program '{exportFile}': use a .dat-s (SDPA sparse) or .cbf (Conic Benchmark Format) file name");
             // Parse everything before reading data, so that malformed flags fail fast.
             var settings = solver.Parse(pr);
             var selection = dataOptions.Selection(pr);
@@ -63,6 +73,7 @@ public static class TrainCommand
             if (layerwise.Requested(pr))
             {
                 if (spec.Layers != 2) throw new InputException($"--layerwise trains two-layer convex blocks one after another; drop --layers {spec.Layers} (or drop --layerwise for one exact three-layer network)");
+                if (exportFile is not null) throw new InputException("--export-program writes one convex program; --layerwise solves one per block: drop one of them");
                 var stack = layerwise.Spec(pr, spec, selection);
                 var stackOptions = layerwise.Options(pr, stack, options with { Sample = null }, pr.GetValue(sample));
                 var raw = CsvDataReader.Read(file.FullName, dataOptions.Target(pr));
@@ -72,6 +83,8 @@ public static class TrainCommand
             var result = Progress.RunPhases("preparing", !asJson && !verbose, report => ModelPipeline.Train(dataset, spec, options with { Progress = report }));
             if (verbose) Console.Error.WriteLine($"program: {result.Program.Describe()}");
             int exit = ExitCode(result);
+            // The program first: a program that cannot be written (e.g. an exponential cone as SDPA) fails before the network is saved.
+            if (exportFile is not null) CliRunner.WriteFileAtomically(exportFile.FullName, ProgramExport.Text(result.Program.Problem, exportFile.Name, $"{spec.Activation} network program, beta {spec.Beta}, {dataset.Rows} samples"));
             // A network that is not solved never replaces an existing file: the old network may be the good one.
             bool keepOld = outFile is not null && exit != CliRunner.Success && File.Exists(outFile.FullName);
             if (outFile is not null && !keepOld) CliRunner.WriteFileAtomically(outFile.FullName, result.Network.ToJson());

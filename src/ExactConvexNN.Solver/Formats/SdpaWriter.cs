@@ -29,7 +29,10 @@ public static class SdpaWriter
     /// <param name="Constant">The problem's optimal value minus the file's (the problem's own constant and what the substitutions moved out of c'y).</param>
     public sealed record SdpaForm(int[] Kept, double Constant);
 
-    /// <summary>Writes <paramref name="problem"/> (minimization) in SDPA sparse form; <paramref name="comment"/> becomes the first line.</summary>
+    /// <summary>
+    /// Writes <paramref name="problem"/> (minimization) in SDPA sparse form; the first (comment) line is <paramref name="comment"/>
+    /// followed by the objective constant ("the problem's optimum is this file's plus C").
+    /// </summary>
     /// <exception cref="InputException">The problem has an exponential cone, a non-diagonal quadratic term, an equality row
     /// without a variable of its own, or no variable left after the eliminations (the message says which).</exception>
     public static SdpaForm Write(ConicProblem problem, TextWriter writer, string? comment = null)
@@ -177,7 +180,7 @@ public static class SdpaWriter
             entries.Add((tVar + 1, block, terms.Count, terms.Count, 2.0));
         }
 
-        WriteText(writer, comment, vars, blockSizes, c, entries);
+        WriteText(writer, comment, constant, vars, blockSizes, c, entries);
         return new SdpaForm([.. kept, .. quadratic ? new[] { -1 } : []], constant);
     }
 
@@ -242,11 +245,13 @@ public static class SdpaWriter
     }
 
     /// <summary>Header, sizes, c, then the entries summed by position, zeros dropped, in (matno, block, i, j) order.</summary>
-    private static void WriteText(TextWriter w, string? comment, int vars, List<int> blockSizes, double[] c, List<(int Mat, int Block, int I, int J, double Value)> entries)
+    private static void WriteText(TextWriter w, string? comment, double constant, int vars, List<int> blockSizes, double[] c, List<(int Mat, int Block, int I, int J, double Value)> entries)
     {
         var inv = CultureInfo.InvariantCulture;
         w.Write("\"");
         w.Write((comment ?? "written by ExactConvexNN").Replace('\n', ' '));
+        w.Write("; the problem's optimum is this file's plus ");
+        w.Write(constant.ToString("R", inv));
         w.Write('\n');
         w.Write(vars.ToString(inv)); w.Write(" = mDIM\n");
         w.Write(blockSizes.Count.ToString(inv)); w.Write(" = nBLOCK\n");

@@ -59,7 +59,7 @@ public static class ConicSolver
         settings ??= new SolverSettings();
         Validate(settings);
         if (settings.Embedding == SolverEmbedding.InfeasibleStart) return InfeasibleStartSolver.Create(problem, settings).Run();
-        if (settings.Embedding == SolverEmbedding.Automatic && kktFactory is null && problem.Cones.Any(c => c is PsdConeSpec) && InfeasibleStartSolver.Supports(problem))
+        if (settings.Embedding == SolverEmbedding.Automatic && kktFactory is null && PrefersInfeasibleStart(problem, settings))
             return InfeasibleStartThenEmbedding(problem, settings);
         return SolveOnEmbedding(problem, settings, kktFactory);
     }
@@ -83,6 +83,17 @@ public static class ConicSolver
             Iterations = first.Iterations + second.Iterations, Seconds = first.Seconds + second.Seconds, Retries = first.Retries + second.Retries + 1,
         };
     }
+
+    /// <summary>
+    /// Automatic's test for the infeasible-start method: a semidefinite program in its scope (<see cref="InfeasibleStartSolver.Supports"/>)
+    /// whose reduced system the embedding would also take as a Schur complement (<see cref="SchurComplementKktSolver.IsPreferredFor"/>:
+    /// few variables against the blocks, as in SDPA files) and that fits densely. A program with many variables over many
+    /// small blocks (a ReLU network program written as SDPA: 6,985 variables, 2,620 blocks of order 4) stays on the
+    /// embedding's sparse quasi-definite system, which the dense normal equations cannot match.
+    /// </summary>
+    private static bool PrefersInfeasibleStart(ConicProblem problem, SolverSettings settings) =>
+        problem.Cones.Any(c => c is PsdConeSpec) && InfeasibleStartSolver.Supports(problem)
+        && SchurComplementKktSolver.IsPreferredFor(problem, settings) && InfeasibleStartSolver.DenseOrder(problem) <= settings.SchurComplementMaxDenseOrder;
 
     /// <summary>0 for a solution or certificate, 1 for almost solved, 2 for the rest.</summary>
     private static int Rank(SolverStatus status) => status switch

@@ -131,12 +131,23 @@ internal sealed class InfeasibleStartSolver
     public static bool Supports(ConicProblem problem) =>
         problem.P.Values.All(v => v == 0) && problem.Cones.All(c => c is ZeroConeSpec or NonnegativeConeSpec or PsdConeSpec);
 
+    /// <summary>
+    /// The order of the dense reduced system the method stores (twice, with its factor): variables plus equality rows (the
+    /// border). It must be at most <see cref="SolverSettings.SchurComplementMaxDenseOrder"/>.
+    /// </summary>
+    public static long DenseOrder(ConicProblem problem) =>
+        (long)problem.Variables + problem.Cones.OfType<ZeroConeSpec>().Sum(c => (long)c.Dimension);
+
     /// <summary>Equilibrates the problem (<see cref="SolverSettings.InfeasibleStartEquilibrationIterations"/> passes) and allocates every buffer.</summary>
     /// <exception cref="ArgumentException">The problem is outside the method's scope (<see cref="Supports"/>).</exception>
+    /// <exception cref="InputException">Its dense reduced system would be larger than <see cref="SolverSettings.SchurComplementMaxDenseOrder"/> (<see cref="DenseOrder"/>).</exception>
     public static InfeasibleStartSolver Create(ConicProblem problem, SolverSettings settings)
     {
         if (!Supports(problem))
             throw new ArgumentException("the infeasible-start method solves programs with P = 0 and only zero, nonnegative and semidefinite cones; use the homogeneous embedding");
+        long order = DenseOrder(problem);
+        if (order > settings.SchurComplementMaxDenseOrder)
+            throw new InputException($"the infeasible-start method's dense Schur complement would have order {order:N0} (variables plus equality rows), more than {settings.SchurComplementMaxDenseOrder:N0}; use the homogeneous embedding (--method homogeneous or auto)");
         var cones = CompositeCone.Create(problem.Cones);
         var eq = Equilibration.Create(problem, cones, settings.InfeasibleStartEquilibrationIterations, settings.EquilibrationMinScaling, settings.EquilibrationMaxScaling);
         return new InfeasibleStartSolver(problem, settings, eq, cones);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ExactConvexNN.Cli;
 using ExactConvexNN.Data;
 using ExactConvexNN.Networks;
 
@@ -10,6 +11,48 @@ namespace ExactConvexNN.Tests.Cli;
 public class TrainPredictCommandTests
 {
     private static string ThreePoint => CliHarness.Problems("three_point.csv");
+
+    [Theory]
+    [InlineData("program.dat-s", "--all-chambers")]
+    [InlineData("program.dat-s", "--beta")]
+    [InlineData("program.cbf", "--loss")]
+    public void ExportedProgramHasTheTrainingsOptimumWhenSolvedFromTheFile(string name, string variant)
+    {
+        // The squared loss (a quadratic objective) goes to SDPA through its epigraph block; the hinge loss is linear, so CBF
+        // takes it. Either way the file, solved again, has the program's optimum (SDPA: plus the constant in its first line).
+        var dir = CliHarness.TempDir();
+        var path = Path.Combine(dir, name);
+        string[] args = variant switch
+        {
+            "--all-chambers" => ["train", CliHarness.Problems("xor.csv"), "--beta", "0.1", "--bias", "--all-chambers"],
+            "--beta" => ["train", CliHarness.Problems("xor.csv"), "--beta", "0.5", "--bias"],
+            _ => ["train", CliHarness.Problems("xor.csv"), "--beta", "0.1", "--bias", "--classes", "2", "--loss", "hinge"],
+        };
+        var (exit, output, err) = CliHarness.Run([.. args, "--json", "--export-program", path]);
+        Assert.True(exit == 0, err);
+        double primal = JsonNode.Parse(output)!["primal"]!.GetValue<double>();
+        var file = ExactConvexNN.Solver.Formats.ProblemFile.Read(path);
+        var r = ExactConvexNN.Solver.ConicSolver.Solve(file.Problem);
+        Assert.Equal(ExactConvexNN.Solver.SolverStatus.Solved, r.Status);
+        double constant = 0;
+        if (name.EndsWith(".dat-s", StringComparison.Ordinal))
+        {
+            string first = File.ReadLines(path).First();
+            constant = double.Parse(first[(first.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        Assert.True(Math.Abs(r.PrimalObjective + constant - primal) <= 1e-6 * (1 + Math.Abs(primal)), $"file {r.PrimalObjective} + {constant}, training {primal}");
+    }
+
+    [Fact]
+    public void ExportProgramRefusesAnUnknownExtensionBeforeTraining()
+    {
+        var dir = CliHarness.TempDir();
+        var (exit, output, err) = CliHarness.Run("train", CliHarness.Problems("xor.csv"), "--beta", "0.1", "--export-program", Path.Combine(dir, "p.txt"));
+        Assert.Equal(CliRunner.InputError, exit);
+        Assert.Equal("", output);
+        Assert.Contains(".dat-s", err);
+        Assert.False(File.Exists(Path.Combine(dir, "p.txt")));
+    }
 
     [Fact]
     public void TrainJsonHasTheContractKeysAndACertifiedOptimum()
