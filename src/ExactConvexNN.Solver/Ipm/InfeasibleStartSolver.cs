@@ -30,7 +30,11 @@ internal sealed class InfeasibleStartSolver
     private const int StallIterations = 8;
     /// <summary>A primal or dual step shorter than this counts towards <see cref="ShortStepLimit"/>.</summary>
     private const double ShortStep = 1e-2;
-    /// <summary>Consecutive short steps without tenfold progress of the best point after which the run stops (see <see cref="Run"/>).</summary>
+    /// <summary>
+    /// Consecutive short steps without tenfold progress of a best point already within √(reduced tolerance) after which the
+    /// run stops (see <see cref="Run"/>; far from the optimum short steps are normal: control k = 10 takes steps of 0.002-0.03
+    /// at iterations 4-7 and is solved in 22).
+    /// </summary>
     private const int ShortStepLimit = 4;
 
     private readonly ConicProblem _problem;
@@ -220,12 +224,12 @@ internal sealed class InfeasibleStartSolver
             alphaP = Math.Min(1.0, StepFraction * _cones.StepLength(_s, _ds, 1e30));
             alphaD = Math.Min(1.0, StepFraction * _cones.DualStepLength(_z, _dz, 1e30));
             if (!(alphaP >= st.MinStepLength) && !(alphaD >= st.MinStepLength)) { status = Failed($"steps {alphaP:g2}, {alphaD:g2}"); break; }
-            // A side whose steps have collapsed (below ShortStep ShortStepLimit times in a row) without the best point improving
-            // tenfold meanwhile is stuck at the edge of its cone (CSDP's "stuck at edge of feasibility"; H-infinity members
+            // Near the end (the best point within √(reduced tolerance)), a side whose steps have collapsed (below ShortStep
+            // ShortStepLimit times in a row) without the best point improving tenfold meanwhile is stuck at the edge of its cone (CSDP's "stuck at edge of feasibility"; H-infinity members
             // without interior, where the dual steps fell 0.07, 0.03, 3e-3, 2e-4, 0 and stayed 0 for 10 more iterations):
             // the best point is returned now, and Automatic moves on to the embedding.
             shortSteps = Math.Min(alphaP, alphaD) < ShortStep ? shortSteps + 1 : 0;
-            if (shortSteps >= ShortStepLimit && iteration - _lastProgress >= ShortStepLimit) { status = Failed($"{shortSteps} steps below {ShortStep:g2} (last {alphaP:g2}, {alphaD:g2})"); break; }
+            if (shortSteps >= ShortStepLimit && iteration - _lastProgress >= ShortStepLimit && _bestScore <= Math.Sqrt(st.ReducedTolerance)) { status = Failed($"{shortSteps} steps below {ShortStep:g2} (last {alphaP:g2}, {alphaD:g2})"); break; }
             // (x, s) += α_p (Δx, Δs), z += α_d Δz (the zero-cone rows' z included).
             for (int j = 0; j < _n; j++) _x[j] += alphaP * _dx[j];
             for (int i = 0; i < _m; i++) { _s[i] += alphaP * _ds[i]; _z[i] += alphaD * _dz[i]; }

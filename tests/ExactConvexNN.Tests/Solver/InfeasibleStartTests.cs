@@ -21,6 +21,7 @@ public class InfeasibleStartTests
     [InlineData("random", 6, 3, false)]
     [InlineData("control", 5, 3, false)]
     [InlineData("control", 8, 3, false)]
+    [InlineData("control", 10, 11, false)] // the bench's control k = 10: steps of 0.002-0.03 at iterations 4-7, solved in 22
     [InlineData("truss", 4, 3, false)]
     [InlineData("structural", 3, 3, false)]
     [InlineData("maxcut", 10, 3, false)]
