@@ -47,7 +47,8 @@ public enum SolverEmbedding
 {
     /// <summary>
     /// The solver chooses: <see cref="InfeasibleStart"/> for semidefinite programs in its scope (a semidefinite cone, P = 0,
-    /// only zero, nonnegative and semidefinite cones) and no KKT solver given, followed by <see cref="Homogeneous"/> when that
+    /// only zero, nonnegative and semidefinite cones) whose reduced system the embedding would also take as a Schur
+    /// complement and that fit densely, when no KKT solver is given, followed by <see cref="Homogeneous"/> when that
     /// ends without a point or certificate (numerical error, iteration limit); <see cref="Homogeneous"/> for every other problem.
     /// </summary>
     Automatic,
