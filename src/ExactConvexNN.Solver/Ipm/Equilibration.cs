@@ -29,6 +29,16 @@ internal sealed class Equilibration
     { D = d; E = e; C = c; P = p; A = a; Q = q; B = b; }
 
     /// <summary>
+    /// The point of the original problem that a scaled (x̂, ŝ, ẑ) with homogenizing τ stands for:
+    /// x = D x̂ / τ, s = E^-1 ŝ / τ, z = E ẑ / (c τ) (τ = 1 outside the homogeneous embedding). Allocates nothing.
+    /// </summary>
+    public void Unscale(ReadOnlySpan<double> xh, ReadOnlySpan<double> sh, ReadOnlySpan<double> zh, double tau, Span<double> x, Span<double> s, Span<double> z)
+    {
+        for (int j = 0; j < x.Length; j++) x[j] = D[j] * xh[j] / tau;
+        for (int i = 0; i < s.Length; i++) { s[i] = sh[i] / (E[i] * tau); z[i] = E[i] * zh[i] / (C * tau); }
+    }
+
+    /// <summary>
     /// Scales a copy of the problem data with <paramref name="iterations"/> Ruiz passes (0: identity scaling), norms and
     /// cumulative factors limited to [<paramref name="minScaling"/>, <paramref name="maxScaling"/>]
     /// (<see cref="SolverSettings.EquilibrationMinScaling"/>, <see cref="SolverSettings.EquilibrationMaxScaling"/>).

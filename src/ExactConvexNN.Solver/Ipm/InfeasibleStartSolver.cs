@@ -545,12 +545,8 @@ internal sealed class InfeasibleStartSolver
         return SolutionMeasures.Compute(_problem, _origX, _origS, _origZ, _origPx, _origAtz, _origAx);
     }
 
-    private void Unscale(double[] xh, double[] sh, double[] zh, double[] x, double[] s, double[] z)
-    {
-        double c = _eq.C;
-        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * xh[j];
-        for (int i = 0; i < _m; i++) { s[i] = sh[i] / _eq.E[i]; z[i] = _eq.E[i] * zh[i] / c; }
-    }
+    /// <summary>x = D x̂, s = E^-1 ŝ, z = E ẑ / c (<see cref="Equilibration.Unscale"/> with τ = 1).</summary>
+    private void Unscale(double[] xh, double[] sh, double[] zh, double[] x, double[] s, double[] z) => _eq.Unscale(xh, sh, zh, 1.0, x, s, z);
 
     /// <summary>
     /// The certificates of the homogeneous method in original units: b'z &lt; 0 with ||A'z|| &lt; tol |b'z| (primal
@@ -623,17 +619,9 @@ internal sealed class InfeasibleStartSolver
         return Result(status, x, s, z, double.NaN, double.NaN, iterations, seconds, true);
     }
 
-    private SolverResult Result(SolverStatus status, double[] x, double[] s, double[] z, double pobj, double dobj, int iterations, double seconds, bool measure)
-    {
-        double pres = double.NaN, dres = double.NaN, gap = double.NaN;
-        if (measure) (pobj, dobj, pres, dres, gap) = SolutionMeasures.Compute(_problem, x, s, z);
-        _log?.WriteLine($"status: {status} after {iterations} iterations, {seconds:0.000} s");
-        return new SolverResult
-        {
-            Status = status, X = x, S = s, Z = z, PrimalObjective = pobj, DualObjective = dobj,
-            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds, KktSolver = Name,
-        };
-    }
+    /// <summary>The result record (<see cref="SolutionMeasures.Report"/>).</summary>
+    private SolverResult Result(SolverStatus status, double[] x, double[] s, double[] z, double pobj, double dobj, int iterations, double seconds, bool measure) =>
+        SolutionMeasures.Report(_problem, status, x, s, z, pobj, dobj, measure, iterations, seconds, Name, _log);
 
     /// <summary>The name in <see cref="SolverResult.KktSolver"/>: the dense normal equations of the HKM direction.</summary>
     public const string Name = "hkm_normal_equations";

@@ -358,12 +358,7 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>x = D x̂/τ, s = E^-1 ŝ/τ, z = E ẑ/(cτ): the point of the original problem that an iterate stands for.</summary>
-    private void Unscale(Iterate it, double[] x, double[] s, double[] z)
-    {
-        double t = it.Tau, c = _eq.C;
-        for (int j = 0; j < _n; j++) x[j] = _eq.D[j] * it.X[j] / t;
-        for (int i = 0; i < _m; i++) { s[i] = it.S[i] / (_eq.E[i] * t); z[i] = _eq.E[i] * it.Z[i] / (c * t); }
-    }
+    private void Unscale(Iterate it, double[] x, double[] s, double[] z) => _eq.Unscale(it.X, it.S, it.Z, it.Tau, x, s, z);
 
     /// <summary>||E^-1 (Â x̂ + ŝ)||_inf = ||A x + s||_inf in original units.</summary>
     private double AxPlusSNorm()
@@ -572,18 +567,9 @@ internal sealed class InteriorPointSolver
     }
 
     /// <summary>The result record; for a solution its objectives and residuals are recomputed on the original data.</summary>
-    private SolverResult Result(SolverStatus status, double[] x, double[] s, double[] z, double pobj, double dobj, int iterations, double seconds, bool measure)
-    {
-        double pres = double.NaN, dres = double.NaN, gap = double.NaN;
-        if (measure)
-            (pobj, dobj, pres, dres, gap) = SolutionMeasures.Compute(_problem, x, s, z);
-        LogFooter(status, iterations, seconds);
-        return new SolverResult
-        {
-            Status = status, X = x, S = s, Z = z, PrimalObjective = pobj, DualObjective = dobj,
-            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds, KktSolver = _kkt.Name,
-        };
-    }
+    /// <summary>The result record (<see cref="SolutionMeasures.Report"/>).</summary>
+    private SolverResult Result(SolverStatus status, double[] x, double[] s, double[] z, double pobj, double dobj, int iterations, double seconds, bool measure) =>
+        SolutionMeasures.Report(_problem, status, x, s, z, pobj, dobj, measure, iterations, seconds, _kkt.Name, _log);
 
     private void LogHeader()
     {
@@ -600,10 +586,5 @@ internal sealed class InteriorPointSolver
         if (_log is null) return;
         string step = iteration == 0 ? "  ------" : $"{alpha,8:0.00e+00}";
         _log.WriteLine($"{iteration,4}  {r.PrimalCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.DualCost + _problem.ObjectiveConstant,11:0.0000e+00}  {r.GapRel,8:0.00e+00}  {r.PrimalResidual,8:0.00e+00}  {r.DualResidual,8:0.00e+00}  {_point.Kappa / _point.Tau,8:0.00e+00}  {r.Mu,8:0.00e+00}  {step}");
-    }
-
-    private void LogFooter(SolverStatus status, int iterations, double seconds)
-    {
-        _log?.WriteLine($"status: {status} after {iterations} iterations, {seconds:0.000} s");
     }
 }

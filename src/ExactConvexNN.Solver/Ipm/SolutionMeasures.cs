@@ -42,6 +42,24 @@ public static class SolutionMeasures
         return (primal, dual, pres, dres, Math.Abs(primal - dual));
     }
 
+    /// <summary>
+    /// The result record of an interior-point run, its last log line written to <paramref name="log"/>: for a point
+    /// (<paramref name="measure"/>) the objectives, residuals and gap are recomputed here on the original data; a certificate
+    /// keeps the given objectives (±infinity) and NaN measures.
+    /// </summary>
+    internal static SolverResult Report(ConicProblem problem, SolverStatus status, double[] x, double[] s, double[] z, double primal, double dual,
+        bool measure, int iterations, double seconds, string kktSolver, TextWriter? log)
+    {
+        double pres = double.NaN, dres = double.NaN, gap = double.NaN;
+        if (measure) (primal, dual, pres, dres, gap) = Compute(problem, x, s, z);
+        log?.WriteLine($"status: {status} after {iterations} iterations, {seconds:0.000} s");
+        return new SolverResult
+        {
+            Status = status, X = x, S = s, Z = z, PrimalObjective = primal, DualObjective = dual,
+            PrimalResidual = pres, DualResidual = dres, Gap = gap, Iterations = iterations, Seconds = seconds, KktSolver = kktSolver,
+        };
+    }
+
     /// <summary>|primal - dual| / max(1, min(|primal|, |dual|)): the relative gap of two objective values.</summary>
     public static double RelativeGap(double primal, double dual) =>
         Math.Abs(primal - dual) / Math.Max(1.0, Math.Min(Math.Abs(primal), Math.Abs(dual)));
