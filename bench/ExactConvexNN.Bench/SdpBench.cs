@@ -75,14 +75,11 @@ public static class SdpBench
                 var path = Path.Combine(folder, $"{family}_k{k}_m{m}_s{seed}.dat-s");
                 File.WriteAllText(path, text);
 
-                double csdpSeconds = double.NaN, csdpObjective = double.NaN, csdpGap = double.NaN; int csdpIters = 0, csdpCode = -1;
-                if (haveCsdp) (csdpSeconds, csdpObjective, csdpGap, csdpIters, csdpCode) = RunCsdp(path);
-                // Known optimum when there is one, else CSDP's objective as the reference.
-                double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
                 string line = string.Create(CultureInfo.InvariantCulture, $"{family,-11} {k,5} {m,6} ");
                 double first = double.NaN;
                 bool refused = false;
                 var profiles = new List<string>();
+                var runs = new List<(SolverResult Result, double Seconds, double Objective)>();
                 for (int t = 0; t < methods.Length && !refused; t++)
                 {
                     var settings = new SolverSettings { TimeLimitSeconds = timeLimit, StaticRegularization = reg, Verbose = verbose, Embedding = methods[t] };
@@ -96,14 +93,20 @@ public static class SdpBench
                     byStatus[t][r!.Status.ToName()] = byStatus[t].GetValueOrDefault(r.Status.ToName()) + 1;
                     if (ReportedInvariant.Violation(file!.Problem, r, settings) is string violation) violations[t].Add($"{family} k={k}: {violation}");
                     if (double.IsNaN(first)) first = ours;
-                    double ourObjective = file!.ToFileSense(r!.PrimalObjective);
-                    double ourErr = Math.Abs(ourObjective - reference) / (1 + Math.Abs(reference));
-                    line += string.Create(CultureInfo.InvariantCulture, $"| {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {ourErr,9:0.0e+00} ");
+                    runs.Add((r, ours, file!.ToFileSense(r!.PrimalObjective)));
                     if (profile)
                         profiles.Add($"    profile {MethodName(methods[t])} (s): " + string.Join(", ", Enum.GetValues<ProfilePhase>().Where(ph => SolverProfile.Calls(ph) > 0)
                             .Select(ph => string.Create(CultureInfo.InvariantCulture, $"{ph} {SolverProfile.Seconds(ph):F4}/{SolverProfile.Calls(ph)}"))));
                 }
                 if (refused) continue;
+                // CSDP only on the files ecnn took (a refused file is too large for it as well).
+                double csdpSeconds = double.NaN, csdpObjective = double.NaN, csdpGap = double.NaN; int csdpIters = 0, csdpCode = -1;
+                if (haveCsdp) (csdpSeconds, csdpObjective, csdpGap, csdpIters, csdpCode) = RunCsdp(path);
+                // Known optimum when there is one, else CSDP's objective as the reference.
+                double reference = double.IsNaN(optimum) ? csdpObjective : optimum;
+                foreach (var (r, ours, objective) in runs)
+                    line += string.Create(CultureInfo.InvariantCulture,
+                        $"| {r.Status.ToName(),-16} {r.Iterations,5} {ours,9:F3} {Math.Abs(objective - reference) / (1 + Math.Abs(reference)),9:0.0e+00} ");
                 if (haveCsdp)
                 {
                     string csdpErr = double.IsNaN(optimum) ? "     ref" : string.Create(CultureInfo.InvariantCulture, $"{Math.Abs(csdpObjective - optimum) / (1 + Math.Abs(optimum)),8:0.0e+00}");
