@@ -363,9 +363,11 @@ public sealed class PsdCone : ICone
     {
         // The whole step first: X + α_max ΔX positive definite (one Cholesky) means no boundary before α_max. Near the
         // optimum one of the two cones often takes the whole step, and this saves the triangular solves and the eigenvalue.
+        // ΔX stays unpacked in _b for both tests.
+        Unpack(dx, _b);
         if (double.IsFinite(alphaMax))
         {
-            Unpack(x, _a); Unpack(dx, _b);
+            Unpack(x, _a);
             var av = _a.Values; var bv = _b.Values;
             for (int t = 0; t < av.Length; t++) av[t] += alphaMax * bv[t];
             if (CholeskyUpper(_a)) return alphaMax;
@@ -373,7 +375,6 @@ public sealed class PsdCone : ICone
         // X + α ΔX ⪰ 0  ⇔  I + α L^-1 ΔX L^-T ⪰ 0 (X = LL'): α = -1/λ_min(L^-1 ΔX L^-T) when that is negative.
         Unpack(x, _a);
         if (!CholeskyUpper(_a)) return 0.0;
-        Unpack(dx, _b);
         // C = L^-1 ΔX by forward substitution with L = U' (column by column), then B = L^-1 C' = L^-1 ΔX L^-T.
         ForwardSolveTransposed(_a, _b, _c);
         _c.Transpose(_b);
